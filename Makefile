@@ -1,0 +1,47 @@
+# bpfgen — see README.md. `make demo` runs the main job on the bundled
+# example; `make test` runs every test.
+GO ?= go
+export PATH := /usr/local/go/bin:$(PATH)
+
+.PHONY: all deps build demo test vet fmtcheck testdata testdata-check bench fuzz clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+build:
+	$(GO) build ./...
+
+# The main job on the bundled example.
+demo: deps
+	$(GO) run ./cmd/bpfgen inspect testdata/minimal.bpf.o
+
+# Every test: formatting, vet, the BPF objects being current, unit and
+# kernel tests.
+test: deps fmtcheck vet testdata-check
+	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -count=1 ./...
+
+vet:
+	$(GO) vet ./...
+
+fmtcheck:
+	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^testdata/')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+# Rebuild the committed BPF test objects.
+testdata: deps
+	$(MAKE) -C testdata
+
+# Fail if the committed objects differ from a fresh build.
+testdata-check: deps
+	$(MAKE) -C testdata check
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./btf -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./btf -run '^$$' -fuzz FuzzParseExt -fuzztime $(FUZZTIME)
+	$(GO) test ./object -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME)

@@ -1,0 +1,300 @@
+// Package kconfig resolves BPF kconfig externs (`extern ... __kconfig`)
+// against a kernel's configuration: it reads the running kernel's config and
+// release, and writes each extern's value into the .kconfig map image.
+//
+// It is used at load time by the direct loader and, on the target machine,
+// by the runtime of generated loaders, so it imports only the standard
+// library. Only objects with kconfig externs pull it (and compress/gzip) in.
+package kconfig
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Type says how an extern's value is stored.
+type Type uint8
+
+// Value types, as libbpf distinguishes them.
+const (
+	Unknown   Type = iota
+	Bool           // bool: y → 1, otherwise 0
+	Tristate       // enum libbpf_tristate: y → 1, m → 2, n → 0
+	Char           // char: 'y', 'm' or 'n'
+	Int            // integer of Size bytes
+	CharArray      // char[Size]: a quoted string value
+)
+
+// Var is one kconfig extern: where its value goes in the .kconfig image and
+// how to encode it.
+type Var struct {
+	Name   string `json:"name"`
+	Offset uint32 `json:"offset"`
+	Size   uint32 `json:"size"`
+	Type   Type   `json:"type"`
+	Signed bool   `json:"signed,omitempty"`
+	Weak   bool   `json:"weak,omitempty"`
+}
+
+// Config is a parsed kernel configuration plus the kernel release.
+type Config struct {
+	// Values maps CONFIG_ names to their raw values ("y", "m", "100",
+	// "\"str\"").
+	Values map[string]string
+	// Release is the kernel release, as uname -r prints it.
+	Release string
+}
+
+// Parse reads a kernel config in the .config format.
+func Parse(r io.Reader) (map[string]string, error) {
+	values := make(map[string]string)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || text[0] == '#' {
+			continue
+		}
+		name, value, ok := strings.Cut(text, "=")
+		if !ok || !strings.HasPrefix(name, "CONFIG_") {
+			return nil, fmt.Errorf("kconfig line %d: %q is not CONFIG_NAME=value", line, text)
+		}
+		values[name] = value
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading kconfig: %w", err)
+	}
+	return values, nil
+}
+
+// ReadRunning reads the running kernel's configuration from
+// /proc/config.gz, falling back to /boot/config-$(uname -r), and its
+// release.
+func ReadRunning() (*Config, error) {
+	var uts syscall.Utsname
+	if err := syscall.Uname(&uts); err != nil {
+		return nil, fmt.Errorf("uname: %w", err)
+	}
+	release := utsString(uts.Release[:])
+	values, err := readConfigFile(release)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{Values: values, Release: release}, nil
+}
+
+func readConfigFile(release string) (map[string]string, error) {
+	const procConfig = "/proc/config.gz"
+	f, err := os.Open(procConfig)
+	if err == nil {
+		defer f.Close()
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return nil, fmt.Errorf("kconfig %s: %w", procConfig, err)
+		}
+		values, err := Parse(zr)
+		if err != nil {
+			return nil, fmt.Errorf("kconfig %s: %w", procConfig, err)
+		}
+		return values, nil
+	}
+	bootConfig := "/boot/config-" + release
+	g, err2 := os.Open(bootConfig)
+	if err2 != nil {
+		return nil, fmt.Errorf("kconfig: no kernel config found (%v; %v)", err, err2)
+	}
+	defer g.Close()
+	values, err := Parse(g)
+	if err != nil {
+		return nil, fmt.Errorf("kconfig %s: %w", bootConfig, err)
+	}
+	return values, nil
+}
+
+func utsString(b []int8) string {
+	var buf []byte
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		buf = append(buf, byte(c))
+	}
+	return string(buf)
+}
+
+// KernelVersion encodes a release such as "6.18.44-foo" the way
+// LINUX_KERNEL_VERSION expects: major<<16 | minor<<8 | min(patch, 255).
+func KernelVersion(release string) (uint32, error) {
+	var parts [3]uint32
+	rest := release
+	for i := range parts {
+		end := 0
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		if end == 0 {
+			if i < 2 {
+				return 0, fmt.Errorf("kernel release %q: no version number", release)
+			}
+			break
+		}
+		n, err := strconv.ParseUint(rest[:end], 10, 32)
+		if err != nil {
+			return 0, fmt.Errorf("kernel release %q: %w", release, err)
+		}
+		parts[i] = uint32(n)
+		rest = rest[end:]
+		if len(rest) == 0 || rest[0] != '.' {
+			break
+		}
+		rest = rest[1:]
+	}
+	return parts[0]<<16 | parts[1]<<8 | min(parts[2], 255), nil
+}
+
+// ErrMissing is wrapped by Fill's error for a strong extern that the kernel
+// config does not define.
+var ErrMissing = errors.New("not set in the kernel config")
+
+// Fill writes every extern's value into image (the .kconfig map value), in
+// byte order bo. A missing weak extern is left zero; a missing strong one
+// is an error naming it.
+func Fill(image []byte, vars []Var, cfg *Config, bo binary.ByteOrder) error {
+	for _, v := range vars {
+		if uint64(v.Offset)+uint64(v.Size) > uint64(len(image)) {
+			return fmt.Errorf("kconfig extern %s: offset %d size %d outside .kconfig (%d bytes)", v.Name, v.Offset, v.Size, len(image))
+		}
+		dst := image[v.Offset : v.Offset+v.Size]
+		if err := fillOne(dst, v, cfg, bo); err != nil {
+			return fmt.Errorf("kconfig extern %s: %w", v.Name, err)
+		}
+	}
+	return nil
+}
+
+func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
+	var raw string
+	var ok bool
+	switch v.Name {
+	case "LINUX_KERNEL_VERSION":
+		ver, err := KernelVersion(cfg.Release)
+		if err != nil {
+			return err
+		}
+		return putInt(dst, uint64(ver), bo)
+	case "LINUX_HAS_BPF_COOKIE", "LINUX_HAS_SYSCALL_WRAPPER":
+		// Both exist on every kernel that can run a loader program.
+		raw, ok = "y", true
+	default:
+		raw, ok = cfg.Values[v.Name]
+	}
+	if !ok {
+		if v.Weak {
+			return nil
+		}
+		return ErrMissing
+	}
+	switch v.Type {
+	case Bool:
+		switch raw {
+		case "y":
+			dst[0] = 1
+		case "n":
+			dst[0] = 0
+		case "m":
+			return fmt.Errorf("value %q does not fit a bool", raw)
+		default:
+			return fmt.Errorf("value %q is not a bool", raw)
+		}
+	case Tristate:
+		var t uint64
+		switch raw {
+		case "y":
+			t = 1
+		case "m":
+			t = 2
+		case "n":
+			t = 0
+		default:
+			return fmt.Errorf("value %q is not a tristate", raw)
+		}
+		return putInt(dst, t, bo)
+	case Char:
+		if raw != "y" && raw != "m" && raw != "n" {
+			return fmt.Errorf("value %q is not y, m or n", raw)
+		}
+		dst[0] = raw[0]
+	case Int:
+		n, err := parseInt(raw, v.Signed)
+		if err != nil {
+			return err
+		}
+		if !fits(n, v.Size, v.Signed) {
+			return fmt.Errorf("value %s does not fit %d bytes", raw, v.Size)
+		}
+		return putInt(dst, n, bo)
+	case CharArray:
+		s, err := strconv.Unquote(raw)
+		if err != nil {
+			return fmt.Errorf("value %s is not a quoted string: %w", raw, err)
+		}
+		clear(dst)
+		// Keep a terminating NUL, truncating like libbpf does.
+		n := copy(dst[:len(dst)-1], s)
+		dst[n] = 0
+	default:
+		return fmt.Errorf("unsupported kconfig type %d", v.Type)
+	}
+	return nil
+}
+
+func parseInt(raw string, signed bool) (uint64, error) {
+	if signed {
+		n, err := strconv.ParseInt(raw, 0, 64)
+		if err != nil {
+			return 0, fmt.Errorf("value %q is not an integer: %w", raw, err)
+		}
+		return uint64(n), nil
+	}
+	n, err := strconv.ParseUint(raw, 0, 64)
+	if err != nil {
+		return 0, fmt.Errorf("value %q is not an unsigned integer: %w", raw, err)
+	}
+	return n, nil
+}
+
+func fits(n uint64, size uint32, signed bool) bool {
+	if size >= 8 {
+		return true
+	}
+	bits := size * 8
+	if signed {
+		v := int64(n)
+		return v >= -(1<<(bits-1)) && v < 1<<(bits-1)
+	}
+	return n < 1<<bits
+}
+
+func putInt(dst []byte, n uint64, bo binary.ByteOrder) error {
+	switch len(dst) {
+	case 1:
+		dst[0] = byte(n)
+	case 2:
+		bo.PutUint16(dst, uint16(n))
+	case 4:
+		bo.PutUint32(dst, uint32(n))
+	case 8:
+		bo.PutUint64(dst, n)
+	default:
+		return fmt.Errorf("integer of %d bytes", len(dst))
+	}
+	return nil
+}
