@@ -17,26 +17,26 @@ type Kind uint8
 
 // BTF kinds, numbered as in the kernel's uapi/linux/btf.h.
 const (
-	KindUnknown  Kind = 0
-	KindInt      Kind = 1
-	KindPtr      Kind = 2
-	KindArray    Kind = 3
-	KindStruct   Kind = 4
-	KindUnion    Kind = 5
-	KindEnum     Kind = 6
-	KindFwd      Kind = 7
-	KindTypedef  Kind = 8
-	KindVolatile Kind = 9
-	KindConst    Kind = 10
-	KindRestrict Kind = 11
-	KindFunc     Kind = 12
+	KindUnknown   Kind = 0
+	KindInt       Kind = 1
+	KindPtr       Kind = 2
+	KindArray     Kind = 3
+	KindStruct    Kind = 4
+	KindUnion     Kind = 5
+	KindEnum      Kind = 6
+	KindFwd       Kind = 7
+	KindTypedef   Kind = 8
+	KindVolatile  Kind = 9
+	KindConst     Kind = 10
+	KindRestrict  Kind = 11
+	KindFunc      Kind = 12
 	KindFuncProto Kind = 13
-	KindVar      Kind = 14
-	KindDatasec  Kind = 15
-	KindFloat    Kind = 16
-	KindDeclTag  Kind = 17
-	KindTypeTag  Kind = 18
-	KindEnum64   Kind = 19
+	KindVar       Kind = 14
+	KindDatasec   Kind = 15
+	KindFloat     Kind = 16
+	KindDeclTag   Kind = 17
+	KindTypeTag   Kind = 18
+	KindEnum64    Kind = 19
 )
 
 // Linkage of a FUNC (in Vlen) or a VAR.
@@ -63,23 +63,24 @@ type Type struct {
 	// kinds with trailing records it equals the number of those records.
 	Vlen uint16
 	// Size is the byte size of INT, ENUM, ENUM64, STRUCT, UNION, DATASEC
-	// and FLOAT.
+	// and FLOAT. For ARRAY and FWD, which use neither Size nor Type, it
+	// keeps the raw (normally zero) size/type field.
 	Size uint32
 	// Type is the referenced type of PTR, TYPEDEF, VOLATILE, CONST,
 	// RESTRICT, TYPE_TAG, FUNC, VAR, DECL_TAG, and the return type of a
 	// FUNC_PROTO.
 	Type TypeID
 
-	IntEncoding uint8  // INT: IntSigned|IntChar|IntBool
-	IntOffset   uint8  // INT: bit offset
-	IntBits     uint8  // INT: bit size
-	Array       Array  // ARRAY
-	Members     []Member   // STRUCT, UNION
-	Enums       []EnumValue // ENUM, ENUM64 (KindFlag set: signed)
-	Params      []Param    // FUNC_PROTO
-	Linkage     uint32     // VAR
-	Vars        []VarSecinfo // DATASEC
-	ComponentIdx int32     // DECL_TAG: -1 for the type itself
+	IntEncoding  uint8        // INT: IntSigned|IntChar|IntBool
+	IntOffset    uint8        // INT: bit offset
+	IntBits      uint8        // INT: bit size
+	Array        Array        // ARRAY
+	Members      []Member     // STRUCT, UNION
+	Enums        []EnumValue  // ENUM, ENUM64 (KindFlag set: signed)
+	Params       []Param      // FUNC_PROTO
+	Linkage      uint32       // VAR
+	Vars         []VarSecinfo // DATASEC
+	ComponentIdx int32        // DECL_TAG: -1 for the type itself
 }
 
 // Array is the payload of an ARRAY type.
@@ -152,14 +153,17 @@ type CORERelo struct {
 
 // Record sizes bpfgen writes for the kernel.
 const (
-	FuncInfoSize = 8
-	LineInfoSize = 16
+	FuncInfoSize  = 8
+	LineInfoSize  = 16
 	CORERelocSize = 16
 )
 
 // ExtSection holds the BTF.ext records of one ELF section.
 type ExtSection struct {
-	Name      string
+	Name string
+	// NameOff is the string offset of Name in the object's .BTF (where it
+	// first appeared in the .BTF.ext).
+	NameOff   uint32
 	FuncInfos []FuncInfo
 	LineInfos []LineInfo
 	CORERelos []CORERelo

@@ -1,0 +1,776 @@
+// Package gen is the generator backend of the load phase: instead of
+// performing each kernel call it records it as instructions of a loader
+// program — a sleepable BPF_PROG_TYPE_SYSCALL program that replays the calls
+// through bpf_sys_bpf() — and bytes of its data blob.
+//
+// The loader keeps every fd it obtains in a table at the start of the blob,
+// reached through r9. A failed step jumps to a cleanup block that closes
+// every fd in the table and returns the negative errno; the number of the
+// step being run is written into the context first, so the caller can name
+// it. Unlike libbpf's loader there is no fixed limit on maps or programs:
+// the table, the context and the cleanup block are sized from the object.
+package gen
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/load"
+	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// bpf(2) commands the loader issues.
+const (
+	cmdMapCreate     = 0
+	cmdMapUpdateElem = 2
+	cmdProgLoad      = 5
+	cmdBTFLoad       = 18
+	cmdMapFreeze     = 22
+)
+
+// Helpers the loader calls.
+const (
+	helperCopyFromUser     = 148
+	helperSysBPF           = 166
+	helperBTFFindByName    = 167
+	helperSysClose         = 168
+	helperKallsymsLookup   = 179
+	errnoENOENT            = 2
+	maxDirectOffset        = 1<<15 - 1
+	trampolineDistance     = 20000
+	mapTypePerfEventArray  = 4
+	internalMapInitHelpers = 0
+)
+
+// Registers with a fixed role in the loader.
+const (
+	rCtx    = asm.R6 // the context
+	rResult = asm.R7 // result of the last call: fd or negative errno
+	rBlob   = asm.R9 // the blob (the loader map's value)
+)
+
+// Attr sizes: each covers the last field the loader sets.
+const (
+	btfLoadAttrSize   = 28  // up to btf_log_level
+	mapCreateAttrSize = 72  // up to map_extra
+	mapElemAttrSize   = 32  // map_fd, key, value, flags
+	mapFreezeAttrSize = 4   // map_fd
+	progLoadAttrSize  = 128 // up to fd_array
+	progLoadCOREAttr  = 140 // up to core_relo_rec_size
+)
+
+// Generator records a load as a loader program. It implements
+// load.Backend; its handles are indexes into the blob's fd table.
+type Generator struct {
+	obj *object.Object
+	bo  binary.ByteOrder
+	b   asm.Builder
+
+	blob []byte
+	toc  []BlobItem
+
+	// fd table layout, in slots of 4 bytes at blob offset 0.
+	nMaps      int
+	progBase   int
+	btfSlot    int
+	innerSlot  int
+	targetSlot int
+	symBase    int // module BTF fds of ksyms and kfuncs, per program
+	nSymSlots  int
+	nSlots     int
+
+	nProgs   int
+	steps    []string
+	cleanup  string // label the failure checks jump to (nearest trampoline)
+	lastTramp int
+
+	loaded     []bool
+	kconfig    []lskel.KconfigVar
+	kconfigMap int
+	err        error
+}
+
+// BlobItem is one entry of the blob's table of contents.
+type BlobItem struct {
+	Offset int    `json:"offset"`
+	Size   int    `json:"size"`
+	What   string `json:"what"`
+}
+
+// Loader is a generated loader program with what the runtime needs and
+// what a reader needs to follow it.
+type Loader struct {
+	lskel.Loader
+	// Comments annotate instructions by index, for the disassembly.
+	Comments []string
+	// TOC lists what the blob holds.
+	TOC []BlobItem
+}
+
+var _ load.Backend = (*Generator)(nil)
+
+// New starts a loader for obj.
+func New(obj *object.Object) (*Generator, error) {
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1}
+	if g.bo == nil {
+		g.bo = binary.LittleEndian
+	}
+	progs := obj.Programs()
+	g.nProgs = len(progs)
+	g.loaded = make([]bool, len(progs))
+	g.nMaps = len(obj.Maps)
+	g.progBase = g.nMaps
+	g.btfSlot = g.progBase + g.nProgs
+	g.innerSlot = g.btfSlot + 1
+	g.targetSlot = g.innerSlot + 1
+	g.symBase = g.targetSlot + 1
+	names := make(map[string]bool)
+	for _, e := range obj.Externs {
+		if e.Kind == object.ExternKsym && !e.Typeless {
+			names[e.EssentialName+"/"+e.Name] = true
+		}
+	}
+	g.nSymSlots = len(names)
+	g.nSlots = g.symBase + g.nSymSlots
+	if g.nSlots*4 > maxDirectOffset {
+		return nil, fmt.Errorf("loader for %s: %d maps and programs need more fd slots than a loader can address", obj.Name, g.nSlots)
+	}
+	if lskel.CtxSize(g.nMaps, g.nProgs) > maxDirectOffset {
+		return nil, fmt.Errorf("loader for %s: context of %d maps and %d programs is larger than %d bytes", obj.Name, g.nMaps, g.nProgs, maxDirectOffset)
+	}
+	g.add(make([]byte, g.nSlots*4), "fd table")
+	g.prologue()
+	return g, nil
+}
+
+// add appends data to the blob, 8-byte aligned, and returns its offset.
+func (g *Generator) add(data []byte, what string) int {
+	off := len(g.blob)
+	g.blob = append(g.blob, data...)
+	for len(g.blob)%8 != 0 {
+		g.blob = append(g.blob, 0)
+	}
+	g.toc = append(g.toc, BlobItem{Offset: off, Size: len(data), What: what})
+	return off
+}
+
+func (g *Generator) emit(insns ...asm.Insn) { g.b.Emit(insns...) }
+
+func (g *Generator) label(name string) {
+	if err := g.b.Label(name); err != nil && g.err == nil {
+		g.err = err
+	}
+}
+
+// prologue saves the context, finds the blob, and lays down the cleanup
+// block that every failure jumps to.
+func (g *Generator) prologue() {
+	g.b.Comment("prologue: r6 = context, r9 = blob (loader map value)")
+	g.emit(asm.Mov64Reg(rCtx, asm.R1))
+	g.emit(asm.LdImm64(rBlob, asm.PseudoMapIdxValue, 0)...)
+	start := g.b.NewLabel("start")
+	g.b.Goto(start)
+	g.cleanup = g.b.NewLabel("cleanup")
+	g.label(g.cleanup)
+	g.b.Comment(fmt.Sprintf("cleanup: close every fd in the fd table (%d slots) and return the error in r7", g.nSlots))
+	for s := 0; s < g.nSlots; s++ {
+		skip := g.b.NewLabel("closed")
+		g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(4*s)))
+		g.b.Jump(asm.ClassJMP|asm.JumpJSLE|asm.SrcK, asm.R1, 0, 0, skip)
+		g.emit(asm.Call(helperSysClose))
+		g.label(skip)
+	}
+	g.emit(asm.Mov64Reg(asm.R0, rResult), asm.Exit())
+	g.label(start)
+	g.lastTramp = g.b.Len()
+}
+
+// step starts a numbered step: the number goes into the context so that a
+// failure can be attributed.
+func (g *Generator) step(name string) {
+	n := len(g.steps)
+	g.steps = append(g.steps, name)
+	g.b.Comment(fmt.Sprintf("step %d: %s", n, name))
+	g.emit(asm.StoreImm(asm.SizeW, rCtx, lskel.CtxStepOff, int32(n)))
+}
+
+// check jumps to the cleanup when r7 is negative. When the cleanup block
+// is getting out of jump range, a trampoline is laid down first.
+func (g *Generator) check() {
+	if g.b.Len()-g.lastTramp > trampolineDistance {
+		over := g.b.NewLabel("over")
+		tramp := g.b.NewLabel("to_cleanup")
+		g.b.Goto(over)
+		g.label(tramp)
+		g.b.Goto(g.cleanup)
+		g.label(over)
+		g.cleanup = tramp
+		g.lastTramp = g.b.Len()
+	}
+	g.b.Jump(asm.ClassJMP|asm.JumpJSLT|asm.SrcK, rResult, 0, 0, g.cleanup)
+}
+
+// addr puts the kernel address of blob[off] into reg.
+func (g *Generator) addr(reg uint8, off int) {
+	g.emit(asm.Mov64Reg(reg, rBlob), asm.ALU64Imm(asm.ALUAdd, reg, int32(off)))
+}
+
+// blobRef returns a base register and displacement for blob[off], loading
+// scratch with the address when off is beyond a 16-bit displacement.
+func (g *Generator) blobRef(off int, scratch uint8) (uint8, int16) {
+	if off <= maxDirectOffset {
+		return rBlob, int16(off)
+	}
+	g.addr(scratch, off)
+	return scratch, 0
+}
+
+// storeReg writes size bytes of src into blob[off].
+func (g *Generator) storeReg(size uint8, off int, src uint8) {
+	base, d := g.blobRef(off, asm.R1)
+	g.emit(asm.StoreMem(size, base, d, src))
+}
+
+// storeImm writes an immediate into blob[off].
+func (g *Generator) storeImm(size uint8, off int, imm int32) {
+	base, d := g.blobRef(off, asm.R1)
+	g.emit(asm.StoreImm(size, base, d, imm))
+}
+
+// loadReg reads size bytes of blob[off] into dst.
+func (g *Generator) loadReg(size uint8, dst uint8, off int) {
+	base, d := g.blobRef(off, asm.R1)
+	g.emit(asm.LoadMem(size, dst, base, d))
+}
+
+// storePtr writes the kernel address of blob[target] into the pointer at
+// blob[field].
+func (g *Generator) storePtr(field, target int) {
+	g.addr(asm.R0, target)
+	g.storeReg(asm.SizeDW, field, asm.R0)
+}
+
+// slotOff is the blob offset of fd slot s.
+func slotOff(s int) int { return 4 * s }
+
+// copySlot writes the fd in slot s into the u32 at blob[field].
+func (g *Generator) copySlot(field, s int) {
+	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(s))))
+	g.storeReg(asm.SizeW, field, asm.R0)
+}
+
+// copyCtx copies size bytes at ctx+ctxOff into blob[field].
+func (g *Generator) copyCtx(size uint8, field int, ctxOff int) {
+	g.emit(asm.LoadMem(size, asm.R0, rCtx, int16(ctxOff)))
+	g.storeReg(size, field, asm.R0)
+}
+
+// sysBPF emits bpf_sys_bpf(cmd, &blob[attr], size) with the result in r7,
+// and the failure check.
+func (g *Generator) sysBPF(cmd int32, attr int, size int32) {
+	g.emit(asm.Mov64Imm(asm.R1, cmd))
+	g.addr(asm.R2, attr)
+	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
+	g.check()
+}
+
+// closeSlot closes the fd in slot s, if any, and clears the slot so the
+// cleanup block does not close it again.
+func (g *Generator) closeSlot(s int) {
+	skip := g.b.NewLabel("noclose")
+	g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(slotOff(s))))
+	g.emit(asm.StoreImm(asm.SizeW, rBlob, int16(slotOff(s)), 0))
+	g.b.Jump(asm.ClassJMP|asm.JumpJSLE|asm.SrcK, asm.R1, 0, 0, skip)
+	g.emit(asm.Call(helperSysClose))
+	g.label(skip)
+}
+
+// copyLogSettings copies the context's log level, size and buffer into an
+// attr.
+func (g *Generator) copyLogSettings(levelOff, sizeOff, bufOff int) {
+	g.copyCtx(asm.SizeW, levelOff, lskel.CtxLogLevelOff)
+	g.copyCtx(asm.SizeW, sizeOff, lskel.CtxLogSizeOff)
+	g.copyCtx(asm.SizeDW, bufOff, lskel.CtxLogBufOff)
+}
+
+func (g *Generator) attr(size int, what string) ([]byte, func() int) {
+	buf := make([]byte, (size+7)&^7)
+	return buf, func() int { return g.add(buf, what) }
+}
+
+// LoadBTF implements load.Backend.
+func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
+	if g.err != nil {
+		return load.NoHandle, g.err
+	}
+	data := g.add(raw, "BTF")
+	buf, place := g.attr(btfLoadAttrSize, "BTF_LOAD attr")
+	g.bo.PutUint32(buf[16:], uint32(len(raw)))
+	attr := place()
+	g.step("load BTF")
+	g.copyLogSettings(attr+24, attr+20, attr+8)
+	g.storePtr(attr, data)
+	g.sysBPF(cmdBTFLoad, attr, btfLoadAttrSize)
+	g.storeReg(asm.SizeW, slotOff(g.btfSlot), rResult)
+	return load.Handle(g.btfSlot), nil
+}
+
+// CreateMap implements load.Backend.
+func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
+	if g.err != nil {
+		return load.NoHandle, g.err
+	}
+	buf, place := g.attr(mapCreateAttrSize, "MAP_CREATE attr "+m.Map.Name)
+	bo := g.bo
+	bo.PutUint32(buf[0:], m.Type)
+	bo.PutUint32(buf[4:], m.KeySize)
+	bo.PutUint32(buf[8:], m.ValueSize)
+	bo.PutUint32(buf[12:], m.MaxEntries)
+	bo.PutUint32(buf[16:], m.Flags)
+	bo.PutUint32(buf[24:], m.NumaNode)
+	copy(buf[28:43], m.Name)
+	bo.PutUint32(buf[52:], uint32(m.BTFKeyID))
+	bo.PutUint32(buf[56:], uint32(m.BTFValueID))
+	bo.PutUint64(buf[64:], m.MapExtra)
+	attr := place()
+
+	slot := g.innerSlot
+	name := "inner map of " + m.Map.Name
+	if m.Index >= 0 {
+		slot = m.Index
+		name = "map " + m.Map.Name
+	}
+	g.step("create " + name)
+	if m.BTF != load.NoHandle {
+		g.copySlot(attr+48, int(m.BTF))
+	}
+	if m.Inner != load.NoHandle {
+		g.copySlot(attr+20, int(m.Inner))
+	}
+	if m.Index >= 0 {
+		// max_entries from the context, when the caller set one.
+		keep := g.b.NewLabel("keep_max_entries")
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(lskel.MapDescOff(m.Index)+lskel.MapDescMaxEntriesOff)))
+		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, keep)
+		g.storeReg(asm.SizeW, attr+12, asm.R0)
+		g.label(keep)
+	}
+	g.sysBPF(cmdMapCreate, attr, mapCreateAttrSize)
+	g.storeReg(asm.SizeW, slotOff(slot), rResult)
+	return load.Handle(slot), nil
+}
+
+// ResolveKconfig implements load.Backend: kconfig externs are resolved on
+// the target by the runtime, which passes the .kconfig image as the map's
+// initial value.
+func (g *Generator) ResolveKconfig(m *object.Map, externs []*object.Extern, image []byte) ([]byte, error) {
+	for i, om := range g.obj.Maps {
+		if om == m {
+			g.kconfigMap = i
+		}
+	}
+	for _, v := range load.KconfigVars(externs) {
+		g.kconfig = append(g.kconfig, lskel.KconfigVar{
+			Name: v.Name, Offset: v.Offset, Size: v.Size, Type: uint8(v.Type), Signed: v.Signed, Weak: v.Weak,
+		})
+	}
+	return image, nil
+}
+
+// UpdateElem implements load.Backend.
+func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.Value) (err error) {
+	if g.err != nil {
+		return g.err
+	}
+	mapName := g.obj.Maps[mapIndex].Name
+	keyOff := g.add(key, "key of "+mapName)
+	var valueOff int
+	var what string
+	if v.Bytes != nil {
+		valueOff = g.add(v.Bytes, "initial value of "+mapName)
+		what = "write initial value of " + mapName
+	} else {
+		valueOff = slotOff(int(v.FD))
+		what = fmt.Sprintf("set slot %d of %s", g.bo.Uint32(key), mapName)
+	}
+	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+mapName)
+	attr := place()
+	g.step(what)
+	if v.Bytes != nil && g.obj.Maps[mapIndex].Internal != object.NotInternal {
+		// A caller-supplied initial value replaces the blob's copy.
+		keep := g.b.NewLabel("keep_value")
+		g.emit(asm.LoadMem(asm.SizeDW, asm.R3, rCtx, int16(lskel.MapDescOff(mapIndex)+lskel.MapDescInitValueOff)))
+		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R3, 0, 0, keep)
+		g.addr(asm.R1, valueOff)
+		g.emit(asm.Mov64Imm(asm.R2, int32(len(v.Bytes))), asm.Call(helperCopyFromUser), asm.Mov64Reg(rResult, asm.R0))
+		g.check()
+		g.label(keep)
+	}
+	g.copySlot(attr, int(m))
+	g.storePtr(attr+8, keyOff)
+	g.storePtr(attr+16, valueOff)
+	g.sysBPF(cmdMapUpdateElem, attr, mapElemAttrSize)
+	return nil
+}
+
+// Freeze implements load.Backend.
+func (g *Generator) Freeze(m load.Handle, mapIndex int) error {
+	if g.err != nil {
+		return g.err
+	}
+	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
+	attr := place()
+	g.step("freeze " + g.obj.Maps[mapIndex].Name)
+	g.copySlot(attr, int(m))
+	g.sysBPF(cmdMapFreeze, attr, mapFreezeAttrSize)
+	return nil
+}
+
+// Close implements load.Backend.
+func (g *Generator) Close(h load.Handle) error {
+	if g.err != nil || h < 0 {
+		return g.err
+	}
+	g.b.Comment(fmt.Sprintf("close fd slot %d", h))
+	g.closeSlot(int(h))
+	return nil
+}
+
+// symLookup is the result of looking one kernel symbol up, kept in blob
+// scratch space for every instruction that refers to it.
+type symLookup struct {
+	result int // blob offset of the u64 result (btf id | obj fd << 32, or address)
+	slot   int // fd slot of the module BTF, -1 for addresses
+}
+
+// LoadProgram implements load.Backend.
+func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
+	if g.err != nil {
+		return load.NoHandle, g.err
+	}
+	insns := append([]asm.Insn(nil), p.Insns...)
+	// Maps are reached through the fd table, which is the fd_array of
+	// every program: the references are complete at generation.
+	for _, fx := range p.Fixups {
+		switch fx.Kind {
+		case load.FixupMap:
+			insns[fx.Insn].Src, insns[fx.Insn].Imm = asm.PseudoMapIdx, int32(fx.Map)
+		case load.FixupMapValue:
+			insns[fx.Insn].Src, insns[fx.Insn].Imm = asm.PseudoMapIdxValue, int32(fx.Map)
+		}
+	}
+	name := p.Func.Name
+	license := g.add(append([]byte(p.License), 0), "license of "+name)
+	insnOff := g.add(asm.Encode(insns, g.bo), "instructions of "+name)
+	var funcInfo, lineInfo, core int
+	if len(p.FuncInfos) > 0 {
+		funcInfo = g.add(btf.MarshalFuncInfos(p.FuncInfos, g.bo), "func_info of "+name)
+	}
+	if len(p.LineInfos) > 0 {
+		lineInfo = g.add(btf.MarshalLineInfos(p.LineInfos, g.bo), "line_info of "+name)
+	}
+	if len(p.CORERelos) > 0 {
+		core = g.add(btf.MarshalCORERelos(p.CORERelos, g.bo), "CO-RE records of "+name)
+	}
+	size := progLoadAttrSize
+	if len(p.CORERelos) > 0 {
+		size = progLoadCOREAttr
+	}
+	buf, place := g.attr(size, "PROG_LOAD attr "+name)
+	bo := g.bo
+	bo.PutUint32(buf[0:], p.Type)
+	bo.PutUint32(buf[4:], uint32(len(insns)))
+	bo.PutUint32(buf[40:], p.KernVersion)
+	bo.PutUint32(buf[44:], p.Flags)
+	copy(buf[48:63], p.Name)
+	bo.PutUint32(buf[68:], p.AttachType)
+	if len(p.FuncInfos) > 0 {
+		bo.PutUint32(buf[76:], btf.FuncInfoSize)
+		bo.PutUint32(buf[88:], uint32(len(p.FuncInfos)))
+	}
+	if len(p.LineInfos) > 0 {
+		bo.PutUint32(buf[92:], btf.LineInfoSize)
+		bo.PutUint32(buf[104:], uint32(len(p.LineInfos)))
+	}
+	if len(p.CORERelos) > 0 {
+		bo.PutUint32(buf[116:], uint32(len(p.CORERelos)))
+		bo.PutUint32(buf[136:], btf.CORERelocSize)
+	}
+	var targetName int
+	if p.Target.Name != "" {
+		targetName = g.add(append([]byte(p.Target.Name), 0), "attach target "+p.Target.Name)
+	}
+	attr := place()
+
+	// Kernel symbols this program needs, each looked up once.
+	lookups := make(map[string]*symLookup)
+	var order []string
+	nextSym := g.symBase
+	for _, fx := range p.Fixups {
+		if fx.Kind != load.FixupKsymBTF && fx.Kind != load.FixupKfunc && fx.Kind != load.FixupKsymAddr {
+			continue
+		}
+		k := symKey(fx)
+		if lookups[k] != nil {
+			continue
+		}
+		l := &symLookup{result: g.add(make([]byte, 8), "lookup result "+fx.Name), slot: -1}
+		if fx.Kind != load.FixupKsymAddr {
+			if nextSym >= g.symBase+g.nSymSlots {
+				return load.NoHandle, fmt.Errorf("program %s: more kernel symbols than reserved fd slots", name)
+			}
+			l.slot = nextSym
+			nextSym++
+		}
+		lookups[k] = l
+		order = append(order, k)
+	}
+	names := make(map[string]int)
+	for _, fx := range p.Fixups {
+		if _, ok := names[symKey(fx)]; !ok && lookups[symKey(fx)] != nil {
+			names[symKey(fx)] = g.add(append([]byte(fx.Name), 0), "symbol name "+fx.Name)
+		}
+	}
+
+	if p.Target.Name != "" {
+		g.step(fmt.Sprintf("find attach target %s of %s", p.Target.Name, name))
+		g.addr(asm.R1, targetName)
+		g.emit(asm.Mov64Imm(asm.R2, int32(len(p.Target.Name)+1)), asm.Mov64Imm(asm.R3, int32(p.Target.Kind)),
+			asm.Mov64Imm(asm.R4, 0), asm.Call(helperBTFFindByName), asm.Mov64Reg(rResult, asm.R0))
+		g.check()
+		g.storeReg(asm.SizeW, attr+108, rResult)
+		g.emit(asm.ALU64Imm(asm.ALURsh, rResult, 32))
+		g.storeReg(asm.SizeW, attr+112, rResult)
+		g.storeReg(asm.SizeW, slotOff(g.targetSlot), rResult)
+	}
+
+	// Look every symbol up on the target kernel.
+	sort.Strings(order) // deterministic, independent of map iteration
+	first := make(map[string]load.Fixup)
+	for _, fx := range p.Fixups {
+		if _, ok := first[symKey(fx)]; !ok {
+			first[symKey(fx)] = fx
+		}
+	}
+	for _, k := range order {
+		fx, l := first[k], lookups[k]
+		g.lookupSymbol(fx, l, names[k], name)
+	}
+	// Patch each instruction from its symbol's result.
+	for _, fx := range p.Fixups {
+		l := lookups[symKey(fx)]
+		if l == nil {
+			continue
+		}
+		g.patchSymbol(fx, l, insnOff, insns[fx.Insn])
+	}
+
+	g.step("load program " + name)
+	g.storePtr(attr+8, insnOff)
+	g.storePtr(attr+16, license)
+	g.copyLogSettings(attr+24, attr+28, attr+32)
+	if p.BTF != load.NoHandle {
+		g.copySlot(attr+72, int(p.BTF))
+		if len(p.FuncInfos) > 0 {
+			g.storePtr(attr+80, funcInfo)
+		}
+		if len(p.LineInfos) > 0 {
+			g.storePtr(attr+96, lineInfo)
+		}
+		if len(p.CORERelos) > 0 {
+			g.storePtr(attr+128, core)
+		}
+	}
+	g.storePtr(attr+120, 0) // fd_array: the fd table
+	g.emit(asm.Mov64Imm(asm.R1, cmdProgLoad))
+	g.addr(asm.R2, attr)
+	g.emit(asm.Mov64Imm(asm.R3, int32(size)), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
+	// The module BTF fds are only needed by the load itself.
+	for s := g.symBase; s < nextSym; s++ {
+		g.closeSlot(s)
+	}
+	if p.Target.Name != "" {
+		g.closeSlot(g.targetSlot)
+	}
+	g.check()
+	slot := g.progBase + p.Index
+	g.storeReg(asm.SizeW, slotOff(slot), rResult)
+	g.loaded[p.Index] = true
+	return load.Handle(slot), g.err
+}
+
+func symKey(fx load.Fixup) string {
+	switch fx.Kind {
+	case load.FixupKsymAddr:
+		return "addr/" + fx.Name
+	case load.FixupKsymBTF, load.FixupKfunc:
+		return fmt.Sprintf("btf/%d/%s", fx.BTFKind, fx.Name)
+	}
+	return ""
+}
+
+// lookupSymbol emits the lookup of one kernel symbol into l.result. A weak
+// symbol that is missing leaves the result zero; a strong one fails the
+// step.
+func (g *Generator) lookupSymbol(fx load.Fixup, l *symLookup, nameOff int, prog string) {
+	done := g.b.NewLabel("found")
+	if fx.Kind == load.FixupKsymAddr {
+		g.step(fmt.Sprintf("find address of ksym %s for %s", fx.Name, prog))
+		g.addr(asm.R1, nameOff)
+		g.emit(asm.Mov64Imm(asm.R2, int32(len(fx.Name)+1)), asm.Mov64Imm(asm.R3, 0))
+		g.addr(asm.R4, l.result)
+		g.emit(asm.Call(helperKallsymsLookup), asm.Mov64Reg(rResult, asm.R0))
+		if fx.Weak {
+			g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, rResult, 0, -errnoENOENT, done)
+		}
+		g.check()
+		g.label(done)
+		return
+	}
+	what := "ksym"
+	if fx.Kind == load.FixupKfunc {
+		what = "kfunc"
+	}
+	g.step(fmt.Sprintf("find BTF id of %s %s for %s", what, fx.Name, prog))
+	g.addr(asm.R1, nameOff)
+	g.emit(asm.Mov64Imm(asm.R2, int32(len(fx.Name)+1)), asm.Mov64Imm(asm.R3, int32(fx.BTFKind)),
+		asm.Mov64Imm(asm.R4, 0), asm.Call(helperBTFFindByName), asm.Mov64Reg(rResult, asm.R0))
+	if fx.Weak {
+		// Missing: the result stays zero.
+		g.b.Jump(asm.ClassJMP|asm.JumpJSLT|asm.SrcK, rResult, 0, 0, done)
+	} else {
+		g.check()
+	}
+	g.storeReg(asm.SizeDW, l.result, rResult)
+	g.emit(asm.Mov64Reg(asm.R0, rResult), asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
+	g.storeReg(asm.SizeW, slotOff(l.slot), asm.R0)
+	g.label(done)
+}
+
+// patchSymbol completes one instruction of the program in the blob from
+// its symbol's lookup result.
+func (g *Generator) patchSymbol(fx load.Fixup, l *symLookup, insnOff int, ins asm.Insn) {
+	at := insnOff + fx.Insn*asm.InsnSize
+	g.b.Comment(fmt.Sprintf("patch instruction %d (%s)", fx.Insn, fx.Name))
+	switch fx.Kind {
+	case load.FixupKsymAddr:
+		// imm = low 32 bits, next imm = high 32 bits of the address.
+		g.loadReg(asm.SizeDW, asm.R0, l.result)
+		g.storeReg(asm.SizeW, at+4, asm.R0)
+		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
+		g.storeReg(asm.SizeW, at+12, asm.R0)
+	case load.FixupKsymBTF:
+		// Found: src = BPF_PSEUDO_BTF_ID, imm = id, next imm = BTF obj fd.
+		// Missing (weak): a plain ld_imm64 of 0.
+		missing := g.b.NewLabel("missing")
+		out := g.b.NewLabel("patched")
+		g.loadReg(asm.SizeDW, asm.R0, l.result)
+		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, missing)
+		g.storeReg(asm.SizeW, at+4, asm.R0)
+		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
+		g.storeReg(asm.SizeW, at+12, asm.R0)
+		g.b.Goto(out)
+		g.label(missing)
+		plain := ins
+		plain.Src = 0
+		var enc [8]byte
+		plain.Encode(enc[:], g.bo)
+		g.storeImm(asm.SizeB, at+1, int32(enc[1]))
+		g.label(out)
+	case load.FixupKfunc:
+		// imm = BTF id; off = fd table slot of the module BTF, 0 for
+		// vmlinux. Missing (weak): imm and off stay 0.
+		vmlinux := g.b.NewLabel("vmlinux")
+		g.loadReg(asm.SizeDW, asm.R0, l.result)
+		g.storeReg(asm.SizeW, at+4, asm.R0)
+		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
+		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, vmlinux)
+		g.storeImm(asm.SizeH, at+2, int32(l.slot))
+		g.label(vmlinux)
+	}
+}
+
+// Finish closes the BTF fd, copies every fd into the context and returns
+// the loader.
+func (g *Generator) Finish() (*Loader, error) {
+	if g.err != nil {
+		return nil, g.err
+	}
+	g.b.Comment("success: close the BTF fd, hand every fd to the caller, return 0")
+	g.closeSlot(g.btfSlot)
+	for i := 0; i < g.nMaps; i++ {
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(i))),
+			asm.StoreMem(asm.SizeW, rCtx, int16(lskel.MapDescOff(i)+lskel.MapDescFDOff), asm.R0))
+	}
+	for j := 0; j < g.nProgs; j++ {
+		if !g.loaded[j] {
+			continue
+		}
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(g.progBase+j))),
+			asm.StoreMem(asm.SizeW, rCtx, int16(lskel.ProgDescOff(g.nMaps, j)), asm.R0))
+	}
+	g.emit(asm.Mov64Imm(asm.R0, 0), asm.Exit())
+	insns, comments, err := g.b.Assemble()
+	if err != nil {
+		return nil, fmt.Errorf("assembling the loader of %s: %w", g.obj.Name, err)
+	}
+	if len(g.blob) > 1<<29 {
+		return nil, errors.New("loader blob larger than 512 MiB")
+	}
+	l := &Loader{Comments: comments, TOC: g.toc}
+	l.Name = g.obj.Name
+	l.Data = g.blob
+	l.Insns = asm.Encode(insns, g.bo)
+	l.Steps = g.steps
+	l.Kconfig = g.kconfig
+	l.KconfigMap = g.kconfigMap
+	for _, m := range g.obj.Maps {
+		l.Maps = append(l.Maps, lskel.MapDesc{
+			Name:               m.Name,
+			KernelName:         m.KernelName,
+			Type:               uint32(m.Type),
+			KeySize:            m.KeySize,
+			ValueSize:          m.ValueSize,
+			MaxEntries:         m.MaxEntries,
+			Flags:              m.Flags,
+			Section:            internalSection(m),
+			HasInitialValue:    m.Internal != object.NotInternal,
+			MaxEntriesFromCPUs: uint32(m.Type) == mapTypePerfEventArray && m.MaxEntries == 0,
+		})
+	}
+	for j, p := range g.obj.Programs() {
+		l.Progs = append(l.Progs, lskel.ProgDesc{
+			Name:       p.Name,
+			Section:    p.Section,
+			Type:       uint32(p.Type),
+			AttachType: uint32(p.AttachType),
+			AttachTo:   p.AttachTo,
+			Loaded:     g.loaded[j],
+		})
+	}
+	return l, nil
+}
+
+func internalSection(m *object.Map) string {
+	if m.Internal == object.NotInternal {
+		return ""
+	}
+	return m.Section
+}
+
+// Generate records the load of obj as a loader program.
+func Generate(obj *object.Object, opts *load.Options) (*Loader, error) {
+	g, err := New(obj)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := load.Load(obj, g, opts); err != nil {
+		return nil, fmt.Errorf("generating the loader of %s: %w", obj.Name, err)
+	}
+	return g.Finish()
+}

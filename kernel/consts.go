@@ -1,0 +1,92 @@
+package kernel
+
+// Constants bpfgen needs that golang.org/x/sys/unix does not define (or not
+// in the version we build with). Everything else: use unix.BPF_*.
+const (
+	// Map types added after x/sys/unix's list.
+	BPF_MAP_TYPE_ARENA = 33
+
+	// Program types missing from x/sys/unix. (SYSCALL is unix.BPF_PROG_TYPE_SYSCALL.)
+
+	// Attach types missing from x/sys/unix.
+	BPF_NETKIT_PRIMARY   = 54
+	BPF_NETKIT_PEER      = 55
+	BPF_TRACE_KPROBE_SES = 56
+
+	// Flags for map_flags, prog_flags and btf_flags: the *_token_fd field
+	// carries a BPF token.
+	BPF_F_TOKEN_FD = 1 << 16
+	// Arena map flags.
+	BPF_F_SEGV_ON_FAULT = 1 << 17
+	BPF_F_NO_USER_CONV  = 1 << 18
+
+	// Pseudo source registers of ld_imm64 and call instructions.
+	BPF_PSEUDO_MAP_FD        = 1
+	BPF_PSEUDO_MAP_VALUE     = 2
+	BPF_PSEUDO_BTF_ID        = 3
+	BPF_PSEUDO_FUNC          = 4
+	BPF_PSEUDO_MAP_IDX       = 5
+	BPF_PSEUDO_MAP_IDX_VALUE = 6
+	BPF_PSEUDO_CALL          = 1
+	BPF_PSEUDO_KFUNC_CALL    = 2
+
+	// Sizes of the records the kernel expects in BPF_PROG_LOAD.
+	BPF_FUNC_INFO_REC_SIZE = 8
+	BPF_LINE_INFO_REC_SIZE = 16
+	BPF_CORE_RELO_REC_SIZE = 16
+
+	// BPF_TAG_SIZE is the size of bpf_prog_info.tag.
+	BPF_TAG_SIZE = 8
+)
+
+// BTF type kinds (include/uapi/linux/btf.h).
+const (
+	BTF_KIND_UNKN       = 0
+	BTF_KIND_INT        = 1
+	BTF_KIND_PTR        = 2
+	BTF_KIND_ARRAY      = 3
+	BTF_KIND_STRUCT     = 4
+	BTF_KIND_UNION      = 5
+	BTF_KIND_ENUM       = 6
+	BTF_KIND_FWD        = 7
+	BTF_KIND_TYPEDEF    = 8
+	BTF_KIND_VOLATILE   = 9
+	BTF_KIND_CONST      = 10
+	BTF_KIND_RESTRICT   = 11
+	BTF_KIND_FUNC       = 12
+	BTF_KIND_FUNC_PROTO = 13
+	BTF_KIND_VAR        = 14
+	BTF_KIND_DATASEC    = 15
+	BTF_KIND_FLOAT      = 16
+	BTF_KIND_DECL_TAG   = 17
+	BTF_KIND_TYPE_TAG   = 18
+	BTF_KIND_ENUM64     = 19
+)
+
+// CO-RE relocation kinds (enum bpf_core_relo_kind).
+const (
+	BPF_CORE_FIELD_BYTE_OFFSET = 0
+	BPF_CORE_FIELD_BYTE_SIZE   = 1
+	BPF_CORE_FIELD_EXISTS      = 2
+	BPF_CORE_FIELD_SIGNED      = 3
+	BPF_CORE_FIELD_LSHIFT_U64  = 4
+	BPF_CORE_FIELD_RSHIFT_U64  = 5
+	BPF_CORE_TYPE_ID_LOCAL     = 6
+	BPF_CORE_TYPE_ID_TARGET    = 7
+	BPF_CORE_TYPE_EXISTS       = 8
+	BPF_CORE_TYPE_SIZE         = 9
+	BPF_CORE_ENUMVAL_EXISTS    = 10
+	BPF_CORE_ENUMVAL_VALUE     = 11
+	BPF_CORE_TYPE_MATCHES      = 12
+)
+
+// Helper function ids the loader program uses.
+const (
+	BPF_FUNC_trace_printk          = 6
+	BPF_FUNC_probe_read_kernel     = 113
+	BPF_FUNC_copy_from_user        = 148
+	BPF_FUNC_sys_bpf               = 166
+	BPF_FUNC_btf_find_by_name_kind = 167
+	BPF_FUNC_sys_close             = 168
+	BPF_FUNC_kallsyms_lookup_name  = 179
+)

@@ -1,0 +1,452 @@
+package load
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// Direct is the backend that performs every call now: handles are real
+// file descriptors owned by the caller once Load returns.
+type Direct struct {
+	// LogLevel is the verifier log level of the first attempt (0: load
+	// without a log and retry with level 1 only on failure).
+	LogLevel uint32
+	// KernelBTF, if set, is used instead of /sys/kernel/btf/vmlinux to
+	// resolve ksyms, kfuncs and attach targets.
+	KernelBTF *btf.Spec
+	// Kconfig, if set, is used instead of the running kernel's config.
+	Kconfig *kconfig.Config
+
+	kallsyms map[string]uint64
+}
+
+var _ Backend = (*Direct)(nil)
+
+// LoadDirect opens nothing new: it loads obj with a Direct backend and
+// returns the fds.
+func LoadDirect(obj *object.Object, opts *Options) (*Result, error) {
+	return Load(obj, &Direct{}, opts)
+}
+
+// VerifierError is a program (or BTF) the kernel refused, with its log.
+type VerifierError struct {
+	Name string
+	Err  error
+	Log  string
+}
+
+const logTailLines = 60
+
+func (e *VerifierError) Error() string {
+	log := strings.TrimRight(e.Log, "\n\x00")
+	lines := strings.Split(log, "\n")
+	if len(lines) > logTailLines {
+		lines = append([]string{fmt.Sprintf("... (%d earlier lines of the log not shown)", len(lines)-logTailLines)}, lines[len(lines)-logTailLines:]...)
+	}
+	if log == "" {
+		return fmt.Sprintf("%s: %v (the kernel wrote no log)", e.Name, e.Err)
+	}
+	return fmt.Sprintf("%s: %v; verifier log:\n%s", e.Name, e.Err, strings.Join(lines, "\n"))
+}
+
+func (e *VerifierError) Unwrap() error { return e.Err }
+
+// LoadBTF implements Backend.
+func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
+	fd, err := kernel.BTFLoad(raw, nil, 0)
+	if err == nil {
+		return Handle(fd), nil
+	}
+	buf := make([]byte, 1<<20)
+	fd2, err2 := kernel.BTFLoad(raw, buf, 1)
+	if err2 == nil {
+		// Loaded the second time; keep it rather than fail.
+		return Handle(fd2), nil
+	}
+	return NoHandle, &VerifierError{Name: "BTF", Err: err, Log: cString(buf)}
+}
+
+// CreateMap implements Backend.
+func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
+	attr := &kernel.MapCreateAttr{
+		Type:           m.Type,
+		KeySize:        m.KeySize,
+		ValueSize:      m.ValueSize,
+		MaxEntries:     m.MaxEntries,
+		Flags:          m.Flags,
+		NumaNode:       m.NumaNode,
+		Name:           m.Name,
+		MapExtra:       m.MapExtra,
+		BTFKeyTypeID:   uint32(m.BTFKeyID),
+		BTFValueTypeID: uint32(m.BTFValueID),
+	}
+	if m.BTF != NoHandle {
+		attr.BTFFD = uint32(m.BTF)
+	}
+	if m.Inner != NoHandle {
+		attr.InnerMapFD = uint32(m.Inner)
+	}
+	if m.Type == 4 && attr.MaxEntries == 0 { // perf event array: one slot per possible CPU
+		n, err := possibleCPUs()
+		if err != nil {
+			return NoHandle, err
+		}
+		attr.MaxEntries = uint32(n)
+	}
+	fd, err := kernel.MapCreate(attr)
+	if err != nil {
+		return NoHandle, err
+	}
+	return Handle(fd), nil
+}
+
+// ResolveKconfig implements Backend: the running kernel's config.
+func (d *Direct) ResolveKconfig(m *object.Map, externs []*object.Extern, image []byte) ([]byte, error) {
+	vars := KconfigVars(externs)
+	if len(vars) == 0 {
+		return image, nil
+	}
+	if d.Kconfig == nil {
+		cfg, err := kconfig.ReadRunning()
+		if err != nil {
+			return nil, err
+		}
+		d.Kconfig = cfg
+	}
+	out := append([]byte(nil), image...)
+	if err := kconfig.Fill(out, vars, d.Kconfig, binary.NativeEndian); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// UpdateElem implements Backend.
+func (d *Direct) UpdateElem(m Handle, _ int, key []byte, v Value) error {
+	value := v.Bytes
+	if value == nil {
+		value = make([]byte, 4)
+		binary.NativeEndian.PutUint32(value, uint32(v.FD))
+	}
+	return kernel.MapUpdateElem(int(m), key, value, 0)
+}
+
+// Freeze implements Backend.
+func (d *Direct) Freeze(m Handle, _ int) error {
+	return kernel.MapFreeze(int(m))
+}
+
+// Close implements Backend.
+func (d *Direct) Close(h Handle) error {
+	if h < 0 {
+		return nil
+	}
+	return unix.Close(int(h))
+}
+
+// LoadProgram implements Backend: it resolves the fix-ups against this
+// kernel, loads, and on failure retries with a growing verifier log.
+func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
+	insns := append([]asm.Insn(nil), p.Insns...)
+	var fdArray []int32
+	var modFDs []int
+	defer func() {
+		for _, fd := range modFDs {
+			unix.Close(fd)
+		}
+	}()
+	kfuncSlot := make(map[int]int16) // module BTF fd → fd_array index
+	for _, fx := range p.Fixups {
+		ins := &insns[fx.Insn]
+		switch fx.Kind {
+		case FixupMap:
+			ins.Src, ins.Imm = asm.PseudoMapFD, int32(fx.Map)
+		case FixupMapValue:
+			ins.Src, ins.Imm = asm.PseudoMapValue, int32(fx.Map)
+		case FixupKsymAddr:
+			addr, err := d.ksymAddr(fx.Name)
+			if err != nil && !fx.Weak {
+				return NoHandle, fmt.Errorf("ksym %s: %w", fx.Name, err)
+			}
+			ins.Src = 0
+			ins.Imm, insns[fx.Insn+1].Imm = int32(uint32(addr)), int32(uint32(addr>>32))
+		case FixupKsymBTF, FixupKfunc:
+			id, modFD, err := d.findKernelType(fx.Name, fx.BTFKind)
+			if modFD > 0 {
+				modFDs = append(modFDs, modFD)
+			}
+			if err != nil {
+				if !fx.Weak {
+					what := "ksym"
+					if fx.Kind == FixupKfunc {
+						what = "kfunc"
+					}
+					return NoHandle, fmt.Errorf("%s %s: %w", what, fx.Name, err)
+				}
+				if fx.Kind == FixupKfunc {
+					// A missing weak kfunc stays a call to id 0, which
+					// the verifier accepts only where it is dead code.
+					ins.Imm, ins.Off = 0, 0
+				} else {
+					ins.Src, ins.Imm, insns[fx.Insn+1].Imm = 0, 0, 0
+				}
+				continue
+			}
+			if fx.Kind == FixupKfunc {
+				ins.Imm, ins.Off = int32(id), 0
+				if modFD > 0 {
+					slot, ok := kfuncSlot[modFD]
+					if !ok {
+						if len(fdArray) == 0 {
+							fdArray = append(fdArray, 0) // index 0 means vmlinux
+						}
+						slot = int16(len(fdArray))
+						fdArray = append(fdArray, int32(modFD))
+						kfuncSlot[modFD] = slot
+					}
+					ins.Off = slot
+				}
+			} else {
+				ins.Src, ins.Imm, insns[fx.Insn+1].Imm = asm.PseudoBTFID, int32(id), int32(modFD)
+			}
+		default:
+			return NoHandle, fmt.Errorf("instruction %d: unknown fix-up %d", fx.Insn, fx.Kind)
+		}
+	}
+
+	bo := binary.NativeEndian
+	attr := &kernel.ProgLoadAttr{
+		Type:               p.Type,
+		Insns:              asm.Encode(insns, bo),
+		License:            p.License,
+		KernVersion:        p.KernVersion,
+		Flags:              p.Flags,
+		Name:               p.Name,
+		ExpectedAttachType: p.AttachType,
+		FDArray:            fdArray,
+	}
+	if p.BTF != NoHandle {
+		attr.BTFFD = uint32(p.BTF)
+		if len(p.FuncInfos) > 0 {
+			attr.FuncInfo = btf.MarshalFuncInfos(p.FuncInfos, bo)
+			attr.FuncInfoRecSize = btf.FuncInfoSize
+		}
+		if len(p.LineInfos) > 0 {
+			attr.LineInfo = btf.MarshalLineInfos(p.LineInfos, bo)
+			attr.LineInfoRecSize = btf.LineInfoSize
+		}
+		if len(p.CORERelos) > 0 {
+			attr.CoreRelos = btf.MarshalCORERelos(p.CORERelos, bo)
+			attr.CoreReloRecSize = btf.CORERelocSize
+		}
+	}
+	if p.Target.Name != "" {
+		id, modFD, err := d.findKernelType(p.Target.Name, p.Target.Kind)
+		if modFD > 0 {
+			modFDs = append(modFDs, modFD)
+		}
+		if err != nil {
+			return NoHandle, fmt.Errorf("attach target %s: %w", p.Target.Name, err)
+		}
+		attr.AttachBTFID = id
+		attr.AttachBTFObjFD = uint32(modFD)
+	}
+
+	if d.LogLevel != 0 {
+		return d.loadWithLog(p, attr, d.LogLevel)
+	}
+	fd, _, err := kernel.ProgLoad(attr)
+	if err == nil {
+		return Handle(fd), nil
+	}
+	return d.loadWithLog(p, attr, 1)
+}
+
+// loadWithLog loads with a verifier log, growing the buffer while the
+// kernel says it was too small, and turns a failure into a VerifierError.
+func (d *Direct) loadWithLog(p *ProgSpec, attr *kernel.ProgLoadAttr, level uint32) (Handle, error) {
+	const maxLog = 64 << 20
+	size := 256 << 10
+	for {
+		attr.LogLevel = level
+		attr.LogBuf = make([]byte, size)
+		fd, trueSize, err := kernel.ProgLoad(attr)
+		if err == nil {
+			return Handle(fd), nil
+		}
+		if errors.Is(err, unix.ENOSPC) && size < maxLog {
+			size = max(size*4, int(trueSize)+1)
+			size = min(size, maxLog)
+			continue
+		}
+		return NoHandle, &VerifierError{Name: "program " + p.Func.Name, Err: err, Log: cString(attr.LogBuf)}
+	}
+}
+
+func cString(b []byte) string {
+	if i := strings.IndexByte(string(b), 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// ErrNotInKernel is wrapped when a ksym, kfunc or attach target is not in
+// the kernel's BTF or symbols.
+var ErrNotInKernel = errors.New("not found in the running kernel")
+
+// findKernelType looks name up in vmlinux BTF, then in module BTF. For a
+// module it returns a new BTF object fd the caller must close.
+func (d *Direct) findKernelType(name string, kind btf.Kind) (uint32, int, error) {
+	spec, err := d.vmlinux()
+	if err != nil {
+		return 0, 0, err
+	}
+	id, _, err := spec.TypeByName(name, kind)
+	if err == nil {
+		return uint32(id), 0, nil
+	}
+	if !errors.Is(err, btf.ErrNotFound) {
+		return 0, 0, err
+	}
+	return findModuleType(spec, name, kind)
+}
+
+func (d *Direct) vmlinux() (*btf.Spec, error) {
+	if d.KernelBTF != nil {
+		return d.KernelBTF, nil
+	}
+	spec, err := VmlinuxBTF()
+	if err != nil {
+		return nil, err
+	}
+	d.KernelBTF = spec
+	return spec, nil
+}
+
+// VmlinuxBTF parses the running kernel's BTF.
+func VmlinuxBTF() (*btf.Spec, error) {
+	const path = "/sys/kernel/btf/vmlinux"
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("kernel BTF: %w", err)
+	}
+	spec, err := btf.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("kernel BTF %s: %w", path, err)
+	}
+	return spec, nil
+}
+
+// findModuleType searches the BTF of loaded modules (split BTF on top of
+// vmlinux) and returns a BTF object fd for the module that has name.
+func findModuleType(base *btf.Spec, name string, kind btf.Kind) (uint32, int, error) {
+	entries, err := os.ReadDir("/sys/kernel/btf")
+	if err != nil {
+		return 0, 0, fmt.Errorf("%w (and module BTF unreadable: %v)", ErrNotInKernel, err)
+	}
+	for _, e := range entries {
+		if e.Name() == "vmlinux" {
+			continue
+		}
+		raw, err := os.ReadFile("/sys/kernel/btf/" + e.Name())
+		if err != nil {
+			continue
+		}
+		spec, err := btf.ParseSplit(raw, base)
+		if err != nil {
+			continue
+		}
+		id, _, err := spec.TypeByName(name, kind)
+		if err != nil {
+			continue
+		}
+		fd, err := moduleBTFFD(e.Name())
+		if err != nil {
+			return 0, 0, fmt.Errorf("module %s: %w", e.Name(), err)
+		}
+		return uint32(id), fd, nil
+	}
+	return 0, 0, ErrNotInKernel
+}
+
+// moduleBTFFD finds the kernel BTF object of a module by name.
+func moduleBTFFD(module string) (int, error) {
+	var id uint32
+	for {
+		next, err := kernel.NextBTFID(id)
+		if err != nil {
+			return -1, fmt.Errorf("BTF of module %s not found: %w", module, err)
+		}
+		id = next
+		fd, err := kernel.BTFFDByID(id)
+		if err != nil {
+			continue
+		}
+		info, err := kernel.GetBTFInfo(fd)
+		if err == nil && info.KernelBTF && info.Name == module {
+			return fd, nil
+		}
+		unix.Close(fd)
+	}
+}
+
+func (d *Direct) ksymAddr(name string) (uint64, error) {
+	if d.kallsyms == nil {
+		d.kallsyms = make(map[string]uint64)
+	}
+	if addr, ok := d.kallsyms[name]; ok {
+		return addr, nil
+	}
+	syms, err := kernel.ReadKallsyms(name)
+	if err != nil {
+		return 0, err
+	}
+	addr, ok := syms[name]
+	if !ok {
+		return 0, fmt.Errorf("%w (/proc/kallsyms)", ErrNotInKernel)
+	}
+	d.kallsyms[name] = addr
+	return addr, nil
+}
+
+// possibleCPUs counts the CPUs in /sys/devices/system/cpu/possible.
+func possibleCPUs() (int, error) {
+	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	if err != nil {
+		return 0, fmt.Errorf("possible CPUs: %w", err)
+	}
+	return ParseCPUList(strings.TrimSpace(string(raw)))
+}
+
+// ParseCPUList counts the CPUs in a list such as "0-3,5".
+func ParseCPUList(s string) (int, error) {
+	n := 0
+	for _, part := range strings.Split(s, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		var a, b int
+		if _, err := fmt.Sscanf(lo, "%d", &a); err != nil {
+			return 0, fmt.Errorf("cpu list %q: %w", s, err)
+		}
+		b = a
+		if isRange {
+			if _, err := fmt.Sscanf(hi, "%d", &b); err != nil {
+				return 0, fmt.Errorf("cpu list %q: %w", s, err)
+			}
+		}
+		if b < a {
+			return 0, fmt.Errorf("cpu list %q: bad range", s)
+		}
+		n += b - a + 1
+	}
+	return n, nil
+}

@@ -1,0 +1,480 @@
+// Package load is the load phase: it turns an opened object into kernel
+// objects in libbpf's order — BTF, maps (inner templates first) with their
+// initial data, externs, relocated programs, then map-in-map and
+// program-array slots — by asking a Backend for each kernel call.
+//
+// The direct backend (this package) performs each call at once; the
+// generator (package gen) records the same calls as a loader program. The
+// load phase decides everything about the object, so both come out the
+// same.
+package load
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// Map types and flags the load phase treats specially.
+const (
+	mapTypeProgArray   = 3
+	mapTypeArrayOfMaps = 12
+	mapTypeHashOfMaps  = 13
+	mapFlagRdonlyProg  = 0x80
+)
+
+// Options tune a load.
+type Options struct {
+	// MaxEntries overrides max_entries of maps by name.
+	MaxEntries map[string]uint32
+	// Skip lists programs (by name) not to load, on top of those marked
+	// "?" in their section.
+	Skip map[string]bool
+}
+
+// Result holds the handles the load created, by index.
+type Result struct {
+	BTF Handle
+	// Maps by index in object.Object.Maps.
+	Maps []Handle
+	// Programs by index in object.Object.Programs(); NoHandle for programs
+	// that were not loaded.
+	Programs []Handle
+}
+
+// Handles lists every handle in Result, for closing.
+func (r *Result) Handles() []Handle {
+	var hs []Handle
+	if r.BTF != NoHandle {
+		hs = append(hs, r.BTF)
+	}
+	for _, h := range r.Maps {
+		if h != NoHandle {
+			hs = append(hs, h)
+		}
+	}
+	for _, h := range r.Programs {
+		if h != NoHandle {
+			hs = append(hs, h)
+		}
+	}
+	return hs
+}
+
+// StepError says which step of the load failed.
+type StepError struct {
+	Step string // "load BTF", "create map", "load program" ...
+	Name string // the map or program, if any
+	Err  error
+}
+
+func (e *StepError) Error() string {
+	if e.Name != "" {
+		return fmt.Sprintf("%s %s: %v", e.Step, e.Name, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Step, e.Err)
+}
+
+func (e *StepError) Unwrap() error { return e.Err }
+
+// Load runs the load phase of obj through b. On failure every handle it
+// created is closed through b before the error is returned.
+func Load(obj *object.Object, b Backend, opts *Options) (res *Result, err error) {
+	if opts == nil {
+		opts = &Options{}
+	}
+	l := &loader{obj: obj, b: b, opts: opts}
+	res = &Result{BTF: NoHandle}
+	defer func() {
+		if err != nil {
+			for _, h := range l.created {
+				b.Close(h)
+			}
+			res = nil
+		}
+	}()
+	if err := l.run(res); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+type loader struct {
+	obj     *object.Object
+	b       Backend
+	opts    *Options
+	created []Handle // in creation order, closed in reverse on failure
+}
+
+func (l *loader) keep(h Handle) Handle {
+	l.created = append([]Handle{h}, l.created...)
+	return h
+}
+
+func (l *loader) run(res *Result) error {
+	obj := l.obj
+	if obj.BTF != nil {
+		raw, err := obj.BTF.Marshal()
+		if err != nil {
+			return &StepError{Step: "marshal BTF", Err: err}
+		}
+		h, err := l.b.LoadBTF(raw)
+		if err != nil {
+			return &StepError{Step: "load BTF", Err: err}
+		}
+		res.BTF = l.keep(h)
+	}
+
+	res.Maps = make([]Handle, len(obj.Maps))
+	for i := range res.Maps {
+		res.Maps[i] = NoHandle
+	}
+	for i, m := range obj.Maps {
+		h, err := l.createMap(i, m, res.BTF)
+		if err != nil {
+			return err
+		}
+		res.Maps[i] = h
+	}
+	// Map-in-map slots need every map to exist; libbpf fills them right
+	// after creating the maps, before any program.
+	for i, m := range obj.Maps {
+		if m.Type == mapTypeProgArray {
+			continue
+		}
+		if err := l.fillSlots(i, m, res); err != nil {
+			return err
+		}
+	}
+
+	progs := obj.Programs()
+	res.Programs = make([]Handle, len(progs))
+	for i, p := range progs {
+		res.Programs[i] = NoHandle
+		if !p.Autoload || l.opts.Skip[p.Name] {
+			continue
+		}
+		h, err := l.loadProgram(i, p, res)
+		if err != nil {
+			return err
+		}
+		res.Programs[i] = h
+	}
+	for i, m := range obj.Maps {
+		if m.Type != mapTypeProgArray {
+			continue
+		}
+		if err := l.fillSlots(i, m, res); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mapSpec builds the creation request of m. Like libbpf, BTF ids are not
+// passed for map types whose values are fds or have no BTF meaning.
+func (l *loader) mapSpec(index int, m *object.Map, btfH Handle) *MapSpec {
+	s := &MapSpec{
+		Index:      index,
+		Map:        m,
+		Name:       m.KernelName,
+		Type:       uint32(m.Type),
+		KeySize:    m.KeySize,
+		ValueSize:  m.ValueSize,
+		MaxEntries: m.MaxEntries,
+		Flags:      m.Flags,
+		NumaNode:   m.NumaNode,
+		MapExtra:   m.MapExtra,
+		BTF:        NoHandle,
+		Inner:      NoHandle,
+	}
+	if n, ok := l.opts.MaxEntries[m.Name]; ok && index >= 0 {
+		s.MaxEntries = n
+	}
+	if btfH != NoHandle && m.BTFValueID != 0 && mapTakesBTF(uint32(m.Type)) {
+		s.BTF = btfH
+		s.BTFKeyID = m.BTFKeyID
+		s.BTFValueID = m.BTFValueID
+	}
+	return s
+}
+
+func mapTakesBTF(t uint32) bool {
+	switch t {
+	case 4, // perf event array
+		5,      // stack trace
+		8,      // cgroup array
+		12, 13, // array/hash of maps
+		14, 17, 18, 25, // devmap, cpumap, xskmap, devmap hash
+		15, 24, // sockmap, sockhash
+		22, 23, // queue, stack
+		33: // arena
+		return false
+	}
+	return true
+}
+
+func (l *loader) createMap(index int, m *object.Map, btfH Handle) (Handle, error) {
+	spec := l.mapSpec(index, m, btfH)
+	var inner Handle = NoHandle
+	if m.Inner != nil {
+		is := l.mapSpec(-1, m.Inner, btfH)
+		h, err := l.b.CreateMap(is)
+		if err != nil {
+			return NoHandle, &StepError{Step: "create inner map of", Name: m.Name, Err: err}
+		}
+		inner = h
+		spec.Inner = h
+	}
+	h, err := l.b.CreateMap(spec)
+	if inner != NoHandle {
+		// The kernel keeps only the inner map's shape; its fd is not
+		// needed once the outer map exists.
+		if cerr := l.b.Close(inner); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return NoHandle, &StepError{Step: "create map", Name: m.Name, Err: err}
+	}
+	l.keep(h)
+
+	if m.Internal == object.NotInternal {
+		return h, nil
+	}
+	image := m.Contents
+	if len(image) != int(m.ValueSize) {
+		image = make([]byte, m.ValueSize)
+		copy(image, m.Contents)
+	}
+	if m.Internal == object.InternalKconfig {
+		image, err = l.b.ResolveKconfig(m, l.obj.Externs, image)
+		if err != nil {
+			return NoHandle, &StepError{Step: "resolve kconfig externs of", Name: m.Name, Err: err}
+		}
+	}
+	key := make([]byte, 4)
+	if err := l.b.UpdateElem(h, index, key, Value{Bytes: image}); err != nil {
+		return NoHandle, &StepError{Step: "write initial value of", Name: m.Name, Err: err}
+	}
+	if m.Flags&mapFlagRdonlyProg != 0 {
+		if err := l.b.Freeze(h, index); err != nil {
+			return NoHandle, &StepError{Step: "freeze", Name: m.Name, Err: err}
+		}
+	}
+	return h, nil
+}
+
+func (l *loader) fillSlots(index int, m *object.Map, res *Result) error {
+	for _, s := range m.Slots {
+		key := make([]byte, 4)
+		l.obj.ByteOrder.PutUint32(key, s.Index)
+		var v Value
+		switch {
+		case s.Prog != nil:
+			pi := l.programIndex(s.Prog)
+			if pi < 0 || res.Programs[pi] == NoHandle {
+				return &StepError{Step: "fill slot of", Name: m.Name, Err: fmt.Errorf("slot %d: program %s is not loaded", s.Index, s.Prog.Name)}
+			}
+			v = Value{FD: res.Programs[pi]}
+		case s.Map >= 0 && s.Map < len(res.Maps):
+			v = Value{FD: res.Maps[s.Map], FDIsMap: true}
+		default:
+			return &StepError{Step: "fill slot of", Name: m.Name, Err: fmt.Errorf("slot %d: no map or program", s.Index)}
+		}
+		if err := l.b.UpdateElem(res.Maps[index], index, key, v); err != nil {
+			return &StepError{Step: "fill slot of", Name: fmt.Sprintf("%s[%d]", m.Name, s.Index), Err: err}
+		}
+	}
+	return nil
+}
+
+func (l *loader) programIndex(f *object.Function) int {
+	for i, p := range l.obj.Programs() {
+		if p == f {
+			return i
+		}
+	}
+	return -1
+}
+
+// KconfigVars turns the object's kconfig externs into what package kconfig
+// fills in.
+func KconfigVars(externs []*object.Extern) []kconfig.Var {
+	var vars []kconfig.Var
+	for _, e := range externs {
+		if e.Kind != object.ExternKconfig {
+			continue
+		}
+		vars = append(vars, kconfig.Var{
+			Name:   e.Name,
+			Offset: e.Offset,
+			Size:   e.Size,
+			Type:   kconfigType(e.KconfigType),
+			Signed: e.Signed,
+			Weak:   e.Weak,
+		})
+	}
+	return vars
+}
+
+func kconfigType(t object.KconfigType) kconfig.Type {
+	switch t {
+	case object.KconfigBool:
+		return kconfig.Bool
+	case object.KconfigTristate:
+		return kconfig.Tristate
+	case object.KconfigChar:
+		return kconfig.Char
+	case object.KconfigInt:
+		return kconfig.Int
+	case object.KconfigCharArray:
+		return kconfig.CharArray
+	}
+	return kconfig.Unknown
+}
+
+func (l *loader) loadProgram(index int, p *object.Function, res *Result) (Handle, error) {
+	spec, err := l.progSpec(index, p, res)
+	if err != nil {
+		return NoHandle, &StepError{Step: "relocate program", Name: p.Name, Err: err}
+	}
+	h, err := l.b.LoadProgram(spec)
+	if err != nil {
+		return NoHandle, &StepError{Step: "load program", Name: p.Name, Err: err}
+	}
+	return l.keep(h), nil
+}
+
+// ProgramSpec links and relocates one program without loading it; the
+// generator and tests use it to see exactly what the kernel is given.
+func (l *loader) progSpec(index int, p *object.Function, res *Result) (*ProgSpec, error) {
+	ln, err := link(p)
+	if err != nil {
+		return nil, err
+	}
+	spec := &ProgSpec{
+		Index:       index,
+		Func:        p,
+		Name:        kernelProgName(p.Name),
+		Type:        uint32(p.Type),
+		AttachType:  uint32(p.AttachType),
+		Flags:       p.Flags,
+		License:     l.obj.License,
+		KernVersion: l.obj.KernVersion,
+		Insns:       ln.insns,
+		BTF:         res.BTF,
+		FuncInfos:   ln.funcInfos,
+		LineInfos:   ln.lineInfos,
+		CORERelos:   ln.coreRelos,
+	}
+	if res.BTF == NoHandle {
+		spec.FuncInfos, spec.LineInfos, spec.CORERelos = nil, nil, nil
+	}
+	if p.Def != nil && p.Def.TargetKind != 0 && p.AttachTo != "" {
+		spec.Target = AttachTarget{Name: p.Def.TargetPrefix + p.AttachTo, Kind: p.Def.TargetKind}
+	}
+	for _, r := range ln.relocs {
+		fx, err := l.fixup(spec.Insns, r, res)
+		if err != nil {
+			return nil, fmt.Errorf("instruction %d (symbol %s): %w", r.insn, r.Symbol, err)
+		}
+		spec.Fixups = append(spec.Fixups, fx)
+	}
+	return spec, nil
+}
+
+func (l *loader) fixup(insns []asm.Insn, r linkedReloc, res *Result) (Fixup, error) {
+	at := r.insn
+	needLd := func() error {
+		if at+1 >= len(insns) || !insns[at].IsLdImm64() {
+			return errors.New("expected a 16-byte ld_imm64")
+		}
+		return nil
+	}
+	mapRef := func(mi int, off int64, kind FixupKind) (Fixup, error) {
+		if err := needLd(); err != nil {
+			return Fixup{}, err
+		}
+		if mi < 0 || mi >= len(res.Maps) {
+			return Fixup{}, fmt.Errorf("map index %d out of range", mi)
+		}
+		if off < 0 || off > 1<<31-1 {
+			return Fixup{}, fmt.Errorf("map value offset %d out of range", off)
+		}
+		insns[at].Imm = 0
+		insns[at+1].Imm = 0
+		if kind == FixupMapValue {
+			insns[at+1].Imm = int32(off)
+		}
+		return Fixup{Insn: at, Kind: kind, Map: res.Maps[mi], MapIndex: mi}, nil
+	}
+	switch r.Kind {
+	case object.RelocMap:
+		return mapRef(r.Map, 0, FixupMap)
+	case object.RelocMapValue:
+		return mapRef(r.Map, r.Offset, FixupMapValue)
+	case object.RelocExtern, object.RelocKfunc:
+		if r.Extern < 0 || r.Extern >= len(l.obj.Externs) {
+			return Fixup{}, fmt.Errorf("extern index %d out of range", r.Extern)
+		}
+		e := l.obj.Externs[r.Extern]
+		name := e.EssentialName
+		if name == "" {
+			name = e.Name
+		}
+		switch {
+		case e.Kind == object.ExternKconfig:
+			return mapRef(r.Map, r.Offset, FixupMapValue)
+		case r.Kind == object.RelocKfunc:
+			if !insns[at].IsCall() {
+				return Fixup{}, fmt.Errorf("kfunc %s: expected a call", e.Name)
+			}
+			insns[at].Imm, insns[at].Off = 0, 0
+			return Fixup{Insn: at, Kind: FixupKfunc, Name: name, BTFKind: btf.KindFunc, Weak: e.Weak}, nil
+		case e.Typeless:
+			if err := needLd(); err != nil {
+				return Fixup{}, err
+			}
+			insns[at].Imm, insns[at+1].Imm = 0, 0
+			return Fixup{Insn: at, Kind: FixupKsymAddr, Name: name, Weak: e.Weak}, nil
+		default:
+			if err := needLd(); err != nil {
+				return Fixup{}, err
+			}
+			insns[at].Imm, insns[at+1].Imm = 0, 0
+			kind := e.TargetKind
+			if kind == 0 {
+				kind = btf.KindVar
+			}
+			return Fixup{Insn: at, Kind: FixupKsymBTF, Name: name, BTFKind: kind, Weak: e.Weak}, nil
+		}
+	}
+	return Fixup{}, fmt.Errorf("unexpected relocation kind %d", r.Kind)
+}
+
+// kernelProgName truncates a name to what the kernel keeps (15 bytes) and
+// drops characters it refuses, as libbpf does.
+func kernelProgName(name string) string {
+	b := make([]byte, 0, 15)
+	for i := 0; i < len(name) && len(b) < 15; i++ {
+		c := name[i]
+		if c == '_' || c == '.' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			b = append(b, c)
+		}
+	}
+	return string(b)
+}
+
+// byteOrder returns the object's byte order, defaulting to little endian.
+func byteOrder(o *object.Object) binary.ByteOrder {
+	if o.ByteOrder != nil {
+		return o.ByteOrder
+	}
+	return binary.LittleEndian
+}

@@ -1,0 +1,184 @@
+package lskel
+
+import (
+	"errors"
+	"iter"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// Map update flags.
+const (
+	UpdateAny     = 0 // create or replace
+	UpdateNoExist = 1 // create only
+	UpdateExist   = 2 // replace only
+)
+
+// ErrKeyNotExist is returned by Lookup and Delete for a missing key; it is
+// unix.ENOENT, so errors.Is works with either.
+var ErrKeyNotExist = unix.ENOENT
+
+// Map gives access to a map by fd. Sizes are the map's; for per-CPU maps
+// ValueSize is the size of one CPU's value and the buffers passed to
+// Lookup and Update must be PerCPUValueSize bytes: one 8-byte aligned slot
+// per possible CPU.
+type Map struct {
+	FD         int
+	KeySize    uint32
+	ValueSize  uint32
+	MaxEntries uint32
+	Type       uint32
+}
+
+// NewMap describes the map behind fd by asking the kernel for its type and
+// sizes. The Map takes no ownership beyond what Close does.
+func NewMap(fd int) (*Map, error) {
+	typ, ks, vs, me, _, err := mapInfo(fd)
+	if err != nil {
+		return nil, sysErr("map info of fd "+strconv.Itoa(fd), err)
+	}
+	return &Map{FD: fd, KeySize: ks, ValueSize: vs, MaxEntries: me, Type: typ}, nil
+}
+
+// IsPerCPU reports whether values of the map have one slot per CPU.
+func (m *Map) IsPerCPU() bool {
+	switch m.Type {
+	case MapTypePercpuHash, MapTypePercpuArray, MapTypeLRUPercpuHash, MapTypePercpuCgStore:
+		return true
+	}
+	return false
+}
+
+// PerCPUValueSize is the size of the buffer Lookup and Update take: for
+// per-CPU maps the value rounded up to 8 bytes times the possible CPUs,
+// else ValueSize.
+func (m *Map) PerCPUValueSize() (int, error) {
+	if !m.IsPerCPU() {
+		return int(m.ValueSize), nil
+	}
+	n, err := PossibleCPUs()
+	if err != nil {
+		return 0, err
+	}
+	return int((m.ValueSize+7)&^7) * n, nil
+}
+
+func (m *Map) check(what string, key, value []byte, wantValue bool) error {
+	if len(key) != int(m.KeySize) {
+		return errors.New("map fd " + strconv.Itoa(m.FD) + ": " + what + ": key of " + strconv.Itoa(len(key)) +
+			" bytes, want " + strconv.FormatUint(uint64(m.KeySize), 10))
+	}
+	if !wantValue {
+		return nil
+	}
+	want, err := m.PerCPUValueSize()
+	if err != nil {
+		return err
+	}
+	if len(value) != want {
+		return errors.New("map fd " + strconv.Itoa(m.FD) + ": " + what + ": value of " + strconv.Itoa(len(value)) +
+			" bytes, want " + strconv.Itoa(want))
+	}
+	return nil
+}
+
+// Lookup copies the value of key into value. A missing key gives an error
+// that is ErrKeyNotExist.
+func (m *Map) Lookup(key, value []byte) error {
+	if err := m.check("lookup", key, value, true); err != nil {
+		return err
+	}
+	return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", mapElemOp(cmdMapLookupElem, m.FD, key, value, 0))
+}
+
+// Update sets the value of key; flags is UpdateAny, UpdateNoExist or
+// UpdateExist (BPF_F_LOCK may be or'ed in).
+func (m *Map) Update(key, value []byte, flags uint64) error {
+	if err := m.check("update", key, value, true); err != nil {
+		return err
+	}
+	return sysErr("map fd "+strconv.Itoa(m.FD)+": update", mapElemOp(cmdMapUpdateElem, m.FD, key, value, flags))
+}
+
+// Delete removes key.
+func (m *Map) Delete(key []byte) error {
+	if err := m.check("delete", key, nil, false); err != nil {
+		return err
+	}
+	return sysErr("map fd "+strconv.Itoa(m.FD)+": delete", mapElemOp(cmdMapDeleteElem, m.FD, key, nil, 0))
+}
+
+// NextKey writes the key after key into next; a nil key asks for the first
+// key. It returns false when there is no next key.
+func (m *Map) NextKey(key, next []byte) (bool, error) {
+	if key != nil && len(key) != int(m.KeySize) || len(next) != int(m.KeySize) {
+		return false, errors.New("map fd " + strconv.Itoa(m.FD) + ": next key: wrong key size")
+	}
+	err := mapElemOp(cmdMapGetNextKey, m.FD, key, next, 0)
+	if err == unix.ENOENT {
+		return false, nil
+	}
+	if err != nil {
+		return false, sysErr("map fd "+strconv.Itoa(m.FD)+": next key", err)
+	}
+	return true, nil
+}
+
+// Keys iterates over the map's keys. Each key is a fresh slice. An error
+// ends the iteration and is yielded with a nil key. Keys added or deleted
+// during the walk may be missed or seen twice: when the current key of a
+// hash map disappears, the kernel restarts from the first key.
+func (m *Map) Keys() iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		var cur []byte
+		for {
+			next := make([]byte, m.KeySize)
+			ok, err := m.NextKey(cur, next)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			if !ok || !yield(next, nil) {
+				return
+			}
+			cur = next
+		}
+	}
+}
+
+// Iterate calls fn with every key and its value until fn returns false.
+// key and value are reused between calls; copy them to keep them. Keys
+// deleted between the walk and the lookup are skipped.
+func (m *Map) Iterate(fn func(key, value []byte) bool) error {
+	vs, err := m.PerCPUValueSize()
+	if err != nil {
+		return err
+	}
+	value := make([]byte, vs)
+	for key, err := range m.Keys() {
+		if err != nil {
+			return err
+		}
+		if err := mapElemOp(cmdMapLookupElem, m.FD, key, value, 0); err != nil {
+			if err == unix.ENOENT {
+				continue
+			}
+			return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", err)
+		}
+		if !fn(key, value) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Close closes the map's fd. It is safe to call twice.
+func (m *Map) Close() error {
+	if m == nil || m.FD < 0 {
+		return nil
+	}
+	err := unix.Close(m.FD)
+	m.FD = -1
+	return sysErr("close map", err)
+}

@@ -1,0 +1,61 @@
+package lskel
+
+import (
+	"errors"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// MmapMap maps the value of a BPF_F_MMAPABLE array map (one element, as
+// global-data maps are) into memory. The mapping covers valueSize bytes
+// rounded up to the page size; the returned slice has length valueSize
+// (its capacity is the whole mapping). Maps that are frozen or
+// BPF_F_RDONLY_PROG must be mapped read-only (writable false): the kernel
+// refuses a writable mapping of them.
+func MmapMap(fd int, valueSize uint32, writable bool) ([]byte, error) {
+	if valueSize == 0 {
+		return nil, errors.New("mmap map: value size 0")
+	}
+	page := uint64(unix.Getpagesize())
+	size := (uint64(valueSize) + page - 1) &^ (page - 1)
+	prot := unix.PROT_READ
+	if writable {
+		prot |= unix.PROT_WRITE
+	}
+	b, err := unix.Mmap(fd, 0, int(size), prot, unix.MAP_SHARED)
+	if err != nil {
+		return nil, &SyscallError{Op: "mmap map fd " + strconv.Itoa(fd), Err: err}
+	}
+	return b[:valueSize], nil
+}
+
+// Munmap releases a mapping returned by MmapMap. It accepts nil.
+func Munmap(b []byte) error {
+	if cap(b) == 0 {
+		return nil
+	}
+	if err := unix.Munmap(b); err != nil {
+		return &SyscallError{Op: "munmap", Err: err}
+	}
+	return nil
+}
+
+// SyscallError is a failed system call of the runtime, with what it was
+// doing; it unwraps to the errno.
+type SyscallError struct {
+	Op  string
+	Err error
+}
+
+func (e *SyscallError) Error() string { return e.Op + ": " + e.Err.Error() }
+
+// Unwrap returns the underlying error.
+func (e *SyscallError) Unwrap() error { return e.Err }
+
+func sysErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &SyscallError{Op: op, Err: err}
+}

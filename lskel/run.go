@@ -1,0 +1,376 @@
+package lskel
+
+import (
+	"encoding/binary"
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Names the runtime gives its own kernel objects and steps.
+const (
+	blobMapName    = "bpfgen_blob"
+	loaderProgName = "bpfgen_loader"
+	loaderLicense  = "Dual BSD/GPL"
+
+	// Steps the runtime performs itself, around the loader's own steps.
+	StepCreateBlob = "create blob map"
+	StepWriteBlob  = "write blob map"
+	StepFreezeBlob = "freeze blob map"
+	StepLoadLoader = "load loader program"
+	StepRunLoader  = "run loader program"
+
+	defaultLogSize = 1 << 20
+	maxLogSize     = 1<<30 - 1 // the kernel's limit is UINT_MAX >> 2
+)
+
+// RunOptions tune one run of a loader. The zero value loads with the
+// defaults recorded in the loader.
+type RunOptions struct {
+	// LogLevel is the verifier log level passed to every BTF and program
+	// load. With 0, a failing run is retried once with level 1 so that the
+	// error carries the verifier's log.
+	LogLevel uint32
+	// LogSize is the size of the log buffer; 0 means 1 MiB.
+	LogSize int
+	// MaxEntries overrides max_entries of maps by name (MapDesc.Name).
+	MaxEntries map[string]uint32
+	// InitialValues replaces the initial value of global-data maps by name
+	// (MapDesc.Name); each value must be exactly ValueSize bytes.
+	InitialValues map[string][]byte
+	// Kconfig fills the image of the .kconfig map (zeroed, ValueSize bytes)
+	// from the running kernel's configuration. It is required when the
+	// loader has kconfig externs; generated code passes the resolver so
+	// that only objects with kconfig externs link it.
+	Kconfig func(image []byte, vars []KconfigVar) error
+}
+
+// Result holds the fds a loader run created. MapFDs and ProgFDs are in the
+// order of Loader.Maps and Loader.Progs; a program that was not loaded has
+// fd -1.
+type Result struct {
+	MapFDs  []int
+	ProgFDs []int
+}
+
+// Close closes every fd of the result. It is safe to call twice.
+func (r *Result) Close() error {
+	if r == nil {
+		return nil
+	}
+	for i, fd := range r.MapFDs {
+		closeFD(fd)
+		r.MapFDs[i] = -1
+	}
+	for i, fd := range r.ProgFDs {
+		closeFD(fd)
+		r.ProgFDs[i] = -1
+	}
+	return nil
+}
+
+// LoadError is the error of a failed loader run: which object, which step
+// and, for a verifier or BTF failure, the kernel's log.
+type LoadError struct {
+	Object string
+	Step   string
+	Errno  unix.Errno
+	Log    string
+}
+
+// logTailLines is how many lines of the log an error message carries; the
+// full log stays in LoadError.Log.
+const logTailLines = 60
+
+func (e *LoadError) Error() string {
+	var b strings.Builder
+	b.WriteString("load ")
+	b.WriteString(strconv.Quote(e.Object))
+	b.WriteString(": ")
+	b.WriteString(e.Step)
+	b.WriteString(": ")
+	b.WriteString(e.Errno.Error())
+	if log := strings.TrimRight(e.Log, "\n\x00 "); log != "" {
+		lines := strings.Split(log, "\n")
+		if len(lines) > logTailLines {
+			b.WriteString("\nverifier log (last " + strconv.Itoa(logTailLines) + " of " + strconv.Itoa(len(lines)) + " lines):")
+			lines = lines[len(lines)-logTailLines:]
+		} else {
+			b.WriteString("\nverifier log:")
+		}
+		for _, l := range lines {
+			b.WriteString("\n\t")
+			b.WriteString(l)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns the errno, so errors.Is(err, unix.EPERM) works.
+func (e *LoadError) Unwrap() error { return e.Errno }
+
+// Run runs loader l: it creates and freezes the blob map, loads the loader
+// program, runs it once and returns the fds it created. The blob map and
+// the loader program are always closed before Run returns; on failure no
+// fd is left open.
+func Run(l *Loader, opts *RunOptions) (*Result, error) {
+	if opts == nil {
+		opts = &RunOptions{}
+	}
+	ctx, err := buildCtx(l, opts)
+	if err != nil {
+		return nil, err
+	}
+	blob, err := createBlob(l)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFD(blob)
+	prog, err := loadLoader(l, blob, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer closeFD(prog)
+
+	logLevel, logSize := opts.LogLevel, opts.LogSize
+	res, err := runOnce(l, prog, ctx, logLevel, logSize)
+	var le *LoadError
+	if err != nil && logLevel == 0 && errors.As(err, &le) && le.Step != StepRunLoader {
+		// Rerun with a log: the failed run left nothing behind. The first
+		// run's step and errno stand (a log can change the errno, e.g.
+		// ENOSPC when it does not fit); the log is the second run's.
+		res2, err2 := runOnce(l, prog, ctx, 1, logSize)
+		if err2 == nil {
+			return res2, nil
+		}
+		var le2 *LoadError
+		if errors.As(err2, &le2) && le2.Step == le.Step {
+			le.Log = le2.Log
+		}
+		return nil, le
+	}
+	return res, err
+}
+
+// buildCtx lays out the parts of the context that do not change between
+// runs: the map descriptors' inputs. The pointers it stores stay valid as
+// long as opts and the kconfig image are reachable; runOnce keeps them
+// alive.
+func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
+	nm, np := len(l.Maps), len(l.Progs)
+	c := &runCtx{buf: make([]byte, CtxSize(nm, np))}
+	ne := binary.NativeEndian
+	for name := range opts.MaxEntries {
+		if l.mapIndex(name) < 0 {
+			return nil, errors.New("load " + strconv.Quote(l.Name) + ": MaxEntries: no map " + strconv.Quote(name))
+		}
+	}
+	for name := range opts.InitialValues {
+		if l.mapIndex(name) < 0 {
+			return nil, errors.New("load " + strconv.Quote(l.Name) + ": InitialValues: no map " + strconv.Quote(name))
+		}
+	}
+	for i := range l.Maps {
+		m := &l.Maps[i]
+		off := MapDescOff(i)
+		entries, ok := opts.MaxEntries[m.Name]
+		if !ok && m.MaxEntriesFromCPUs {
+			n, err := PossibleCPUs()
+			if err != nil {
+				return nil, errors.New("load " + strconv.Quote(l.Name) + ": map " + m.Name + ": " + err.Error())
+			}
+			entries = uint32(n)
+		}
+		ne.PutUint32(c.buf[off+MapDescMaxEntriesOff:], entries)
+		var val []byte
+		if v, ok := opts.InitialValues[m.Name]; ok {
+			if !m.HasInitialValue {
+				return nil, errors.New("load " + strconv.Quote(l.Name) + ": map " + m.Name + " takes no initial value")
+			}
+			if len(v) != int(m.ValueSize) {
+				return nil, errors.New("load " + strconv.Quote(l.Name) + ": initial value of map " + m.Name + ": " +
+					strconv.Itoa(len(v)) + " bytes, want " + strconv.FormatUint(uint64(m.ValueSize), 10))
+			}
+			val = v
+		}
+		if i == l.KconfigMap && len(l.Kconfig) > 0 && val == nil {
+			if opts.Kconfig == nil {
+				return nil, errors.New("load " + strconv.Quote(l.Name) + ": object has kconfig externs: pass RunOptions.Kconfig")
+			}
+			img := make([]byte, m.ValueSize)
+			if err := opts.Kconfig(img, l.Kconfig); err != nil {
+				return nil, errors.New("load " + strconv.Quote(l.Name) + ": kconfig: " + err.Error())
+			}
+			val = img
+		}
+		if len(val) > 0 {
+			c.keep = append(c.keep, val)
+			ne.PutUint64(c.buf[off+MapDescInitValueOff:], uint64(uintptr(unsafe.Pointer(&val[0]))))
+		}
+	}
+	return c, nil
+}
+
+// runCtx is the context buffer plus the memory its pointers refer to.
+type runCtx struct {
+	buf  []byte
+	keep [][]byte
+}
+
+func (l *Loader) mapIndex(name string) int {
+	for i := range l.Maps {
+		if l.Maps[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+func createBlob(l *Loader) (int, error) {
+	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
+		return -1, errors.New("load " + strconv.Quote(l.Name) + ": loader blob has bad size " + strconv.Itoa(len(l.Data)))
+	}
+	fd, err := mapCreate(MapTypeArray, 4, uint32(len(l.Data)), 1, 0, blobMapName)
+	if err != nil {
+		return -1, &LoadError{Object: l.Name, Step: StepCreateBlob, Errno: errnoOf(err)}
+	}
+	var key [4]byte
+	if err := mapElemOp(cmdMapUpdateElem, fd, key[:], l.Data, 0); err != nil {
+		closeFD(fd)
+		return -1, &LoadError{Object: l.Name, Step: StepWriteBlob, Errno: errnoOf(err)}
+	}
+	if err := mapFreeze(fd); err != nil {
+		closeFD(fd)
+		return -1, &LoadError{Object: l.Name, Step: StepFreezeBlob, Errno: errnoOf(err)}
+	}
+	return fd, nil
+}
+
+func loadLoader(l *Loader, blob int, opts *RunOptions) (int, error) {
+	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
+		return -1, errors.New("load " + strconv.Quote(l.Name) + ": loader program has bad size " + strconv.Itoa(len(l.Insns)))
+	}
+	p := &progLoadAttr{
+		typ:      ProgTypeSyscall,
+		flags:    progFlagSleepable,
+		insns:    l.Insns,
+		license:  loaderLicense,
+		name:     loaderProgName,
+		fdArray:  []int32{int32(blob)},
+	}
+	// The loader is loaded without a log (a large loader's log could
+	// overflow the buffer and fail the load with ENOSPC); only a failure is
+	// retried with a log, to explain it.
+	fd, err := progLoad(p)
+	if err != nil {
+		p.logLevel = max(opts.LogLevel, 1)
+		p.logBuf = make([]byte, logSize(opts.LogSize))
+		fd2, err2 := progLoad(p)
+		if err2 == nil {
+			return fd2, nil
+		}
+	}
+	if err != nil {
+		return -1, &LoadError{Object: l.Name, Step: StepLoadLoader, Errno: errnoOf(err), Log: cString(p.logBuf)}
+	}
+	return fd, nil
+}
+
+func logSize(n int) int {
+	if n <= 0 {
+		return defaultLogSize
+	}
+	if n > maxLogSize {
+		return maxLogSize
+	}
+	return n
+}
+
+// runOnce runs the loader with the given log settings and reads back the
+// fds it created.
+func runOnce(l *Loader, prog int, c *runCtx, logLevel uint32, logSz int) (*Result, error) {
+	ne := binary.NativeEndian
+	ctx := c.buf
+	// Reset the outputs of a previous run.
+	ne.PutUint32(ctx[CtxSizeOff:], uint32(len(ctx)))
+	ne.PutUint32(ctx[CtxStepOff:], 0)
+	for i := range l.Maps {
+		ne.PutUint32(ctx[MapDescOff(i)+MapDescFDOff:], 0)
+	}
+	for j := range l.Progs {
+		ne.PutUint32(ctx[ProgDescOff(len(l.Maps), j):], 0)
+	}
+	var logBuf []byte
+	if logLevel != 0 {
+		logBuf = make([]byte, logSize(logSz))
+		ne.PutUint32(ctx[CtxLogLevelOff:], logLevel)
+		ne.PutUint32(ctx[CtxLogSizeOff:], uint32(len(logBuf)))
+		ne.PutUint64(ctx[CtxLogBufOff:], uint64(uintptr(unsafe.Pointer(&logBuf[0]))))
+	} else {
+		ne.PutUint32(ctx[CtxLogLevelOff:], 0)
+		ne.PutUint32(ctx[CtxLogSizeOff:], 0)
+		ne.PutUint64(ctx[CtxLogBufOff:], 0)
+	}
+	retval, err := progTestRun(prog, ctx)
+	runtime.KeepAlive(logBuf)
+	runtime.KeepAlive(c)
+	if err != nil {
+		// The loader did not run (or the kernel refused the context):
+		// it created nothing.
+		return nil, &LoadError{Object: l.Name, Step: StepRunLoader, Errno: errnoOf(err)}
+	}
+	res := &Result{MapFDs: make([]int, len(l.Maps)), ProgFDs: make([]int, len(l.Progs))}
+	for i := range l.Maps {
+		res.MapFDs[i] = fdOut(ne.Uint32(ctx[MapDescOff(i)+MapDescFDOff:]))
+	}
+	for j := range l.Progs {
+		res.ProgFDs[j] = fdOut(ne.Uint32(ctx[ProgDescOff(len(l.Maps), j):]))
+	}
+	if rv := int32(retval); rv != 0 {
+		// The loader has closed what it created: the fd numbers in the
+		// context are not ours any more (and may already be reused), so
+		// they are not closed here.
+		errno := unix.Errno(-rv)
+		if rv > 0 {
+			errno = unix.EINVAL
+		}
+		step := ne.Uint32(ctx[CtxStepOff:])
+		name := "step " + strconv.FormatUint(uint64(step), 10)
+		if int(step) < len(l.Steps) {
+			name = l.Steps[step]
+		}
+		return nil, &LoadError{Object: l.Name, Step: name, Errno: errno, Log: cString(logBuf)}
+	}
+	return res, nil
+}
+
+// fdOut turns a descriptor's fd into an int; 0 means "none".
+func fdOut(v uint32) int {
+	if v == 0 || v > 1<<31-1 {
+		return -1
+	}
+	return int(v)
+}
+
+// errnoOf extracts the errno of a syscall error.
+func errnoOf(err error) unix.Errno {
+	var e unix.Errno
+	if errors.As(err, &e) {
+		return e
+	}
+	return unix.EINVAL
+}
+
+// cString returns the bytes of b up to the first NUL.
+func cString(b []byte) string {
+	for i, c := range b {
+		if c == 0 {
+			return string(b[:i])
+		}
+	}
+	return string(b)
+}

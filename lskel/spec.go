@@ -1,0 +1,103 @@
+// Package lskel is the runtime of bpfgen's loaders and Go light skeletons:
+// it runs a loader program, maps global data, attaches programs and reads
+// maps. It parses no ELF and no BTF and imports only the standard library,
+// golang.org/x/sys/unix and bpfgen's kernel package, so that a program
+// built on a generated skeleton stays small.
+package lskel
+
+// Loader describes a loader program: what the generator produced and what
+// the runtime needs to run it and hand out the results.
+type Loader struct {
+	// Name is the object's name.
+	Name string `json:"name"`
+	// Data is the blob: the value of the loader's single array map.
+	Data []byte `json:"-"`
+	// Insns is the loader program, encoded in the target's byte order.
+	Insns []byte `json:"-"`
+	// Maps and Progs are in the order of the context's descriptors.
+	Maps  []MapDesc  `json:"maps"`
+	Progs []ProgDesc `json:"progs"`
+	// Steps names each step of the loader by number; the loader writes the
+	// number of the step it is in into the context, so a failure can be
+	// named.
+	Steps []string `json:"steps"`
+	// Kconfig lists the .kconfig externs to resolve on the target kernel
+	// and the index of the .kconfig map in Maps (-1 if none).
+	Kconfig    []KconfigVar `json:"kconfig,omitempty"`
+	KconfigMap int          `json:"kconfig_map"`
+}
+
+// MapDesc is one map the loader creates.
+type MapDesc struct {
+	Name       string `json:"name"`        // name in the object
+	KernelName string `json:"kernel_name"` // name given to the kernel
+	Type       uint32 `json:"type"`
+	KeySize    uint32 `json:"key_size"`
+	ValueSize  uint32 `json:"value_size"`
+	MaxEntries uint32 `json:"max_entries"`
+	Flags      uint32 `json:"flags"`
+	// Section is the ELF section of a global-data map (".bss" ...), empty
+	// for other maps.
+	Section string `json:"section,omitempty"`
+	// HasInitialValue is set for global-data maps: the runtime may pass an
+	// initial value that replaces the one in the blob.
+	HasInitialValue bool `json:"has_initial_value,omitempty"`
+	// MaxEntriesFromCPUs is set for perf-event arrays created with
+	// max_entries 0: the runtime passes the target's CPU count.
+	MaxEntriesFromCPUs bool `json:"max_entries_from_cpus,omitempty"`
+}
+
+// ProgDesc is one program the loader loads.
+type ProgDesc struct {
+	Name       string `json:"name"`
+	Section    string `json:"section"`
+	Type       uint32 `json:"type"`
+	AttachType uint32 `json:"attach_type"`
+	// AttachTo is what the section names as the attach point.
+	AttachTo string `json:"attach_to,omitempty"`
+	// Loaded is false for programs that are not loaded by default
+	// (SEC("?...")); their descriptor stays empty.
+	Loaded bool `json:"loaded"`
+}
+
+// KconfigVar is one kconfig extern to fill in at run time (mirrors
+// kconfig.Var without importing it).
+type KconfigVar struct {
+	Name   string `json:"name"`
+	Offset uint32 `json:"offset"`
+	Size   uint32 `json:"size"`
+	Type   uint8  `json:"type"` // kconfig.Type
+	Signed bool   `json:"signed,omitempty"`
+	Weak   bool   `json:"weak,omitempty"`
+}
+
+// Context layout shared by the generator and the runtime. The header is
+// followed by one 16-byte descriptor per map and one 4-byte descriptor per
+// program.
+const (
+	CtxSizeOff     = 0  // u32 in: total size
+	CtxFlagsOff    = 4  // u32 in
+	CtxLogLevelOff = 8  // u32 in
+	CtxLogSizeOff  = 12 // u32 in
+	CtxLogBufOff   = 16 // u64 in: user pointer
+	CtxStepOff     = 24 // u32 out: number of the step being run
+	CtxHeaderSize  = 32
+
+	MapDescSize          = 16
+	MapDescFDOff         = 0 // u32 out
+	MapDescMaxEntriesOff = 4 // u32 in, 0 keeps the default
+	MapDescInitValueOff  = 8 // u64 in: user pointer to ValueSize bytes, 0 keeps the blob's
+
+	ProgDescSize = 4 // u32 out: fd
+)
+
+// CtxSize is the size of the context for nMaps maps and nProgs programs.
+func CtxSize(nMaps, nProgs int) int {
+	return CtxHeaderSize + nMaps*MapDescSize + nProgs*ProgDescSize
+}
+
+// MapDescOff is the offset of map i's descriptor.
+func MapDescOff(i int) int { return CtxHeaderSize + i*MapDescSize }
+
+// ProgDescOff is the offset of program j's descriptor.
+func ProgDescOff(nMaps, j int) int { return CtxHeaderSize + nMaps*MapDescSize + j*ProgDescSize }

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * trampoline: BPF trampoline programs. INTENDED FAILURE on the reference
+ * kernel: BPF_PROG_LOAD returns EPERM with an empty verifier log for
+ * fentry/fexit/lsm there. On a kernel with trampolines, fentry_prog runs
+ * when bpf_fentry_test1 runs (any BPF_PROG_TEST_RUN of a tracing/skb
+ * program calls it) and bumps fentry_runs; fexit_prog records the return
+ * value (a + 1) in fexit_ret; lsm_prog runs on each bpf(2) call, bumps
+ * lsm_runs and allows it (returns 0).
+ */
+#include "common.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+__u64 fentry_runs = 0;
+__u64 fexit_ret = 0;
+__u64 lsm_runs = 0;
+
+SEC("fentry/bpf_fentry_test1")
+int BPF_PROG(fentry_prog, int a)
+{
+	__sync_fetch_and_add(&fentry_runs, 1);
+	return 0;
+}
+
+SEC("fexit/bpf_fentry_test1")
+int BPF_PROG(fexit_prog, int a, int ret)
+{
+	fexit_ret = ret;
+	return 0;
+}
+
+SEC("lsm/bpf")
+int BPF_PROG(lsm_prog, int cmd, union bpf_attr *attr, unsigned int size)
+{
+	__sync_fetch_and_add(&lsm_runs, 1);
+	return 0;
+}
