@@ -72,8 +72,8 @@ func ParseSplit(raw []byte, base *Spec) (*Spec, error) {
 }
 
 type header struct {
-	bo                                binary.ByteOrder
-	hdrLen                            uint32
+	bo                               binary.ByteOrder
+	hdrLen                           uint32
 	typeOff, typeLen, strOff, strLen uint32
 }
 
@@ -100,8 +100,11 @@ func parseHeader(raw []byte) (header, error) {
 	if h.hdrLen < btfHeaderSize {
 		return h, fmt.Errorf("btf: header: hdr_len %d is less than %d", h.hdrLen, btfHeaderSize)
 	}
-	if h.hdrLen > maxHeaderLen || uint64(h.hdrLen) > uint64(len(raw)) {
+	if uint64(h.hdrLen) > uint64(len(raw)) {
 		return h, fmt.Errorf("btf: header: hdr_len %d exceeds blob size %d", h.hdrLen, len(raw))
+	}
+	if h.hdrLen > maxHeaderLen {
+		return h, fmt.Errorf("btf: header: hdr_len %d is larger than %d", h.hdrLen, maxHeaderLen)
 	}
 	for i := btfHeaderSize; i < int(h.hdrLen); i++ {
 		if raw[i] != 0 {

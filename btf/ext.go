@@ -85,8 +85,11 @@ func ParseExt(raw []byte, spec *Spec) (*Ext, error) {
 	if hdrLen < extHeaderMin {
 		return nil, fmt.Errorf("btf.ext: header: hdr_len %d is less than %d", hdrLen, extHeaderMin)
 	}
-	if hdrLen > extHeaderMax || uint64(hdrLen) > uint64(len(raw)) {
+	if uint64(hdrLen) > uint64(len(raw)) {
 		return nil, fmt.Errorf("btf.ext: header: hdr_len %d exceeds section size %d", hdrLen, len(raw))
+	}
+	if hdrLen > extHeaderMax {
+		return nil, fmt.Errorf("btf.ext: header: hdr_len %d is larger than %d", hdrLen, extHeaderMax)
 	}
 	body := raw[hdrLen:]
 

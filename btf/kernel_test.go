@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -36,8 +37,12 @@ func readVmlinux(t testing.TB) []byte {
 func TestVmlinuxRoundTrip(t *testing.T) {
 	raw := readVmlinux(t)
 	s := mustParse(t, raw)
-	if s.ByteOrder() != binary.NativeEndian {
-		t.Errorf("ByteOrder = %v, want native", s.ByteOrder())
+	var native binary.ByteOrder = binary.LittleEndian
+	if binary.NativeEndian.Uint16([]byte{0, 1}) == 1 {
+		native = binary.BigEndian
+	}
+	if s.ByteOrder() != native {
+		t.Errorf("ByteOrder = %v, want %v", s.ByteOrder(), native)
 	}
 	out, err := s.Marshal()
 	if err != nil {
@@ -113,12 +118,10 @@ func TestVmlinuxWalk(t *testing.T) {
 		if _, _, err := s.Resolve(id); err != nil {
 			t.Fatalf("Resolve(%d): %v", id, err)
 		}
-		switch typ.Kind {
-		case KindInt, KindPtr, KindArray, KindStruct, KindUnion, KindEnum, KindEnum64,
-			KindFloat, KindTypedef, KindVar, KindDatasec:
-			if _, err := s.Size(id); err != nil {
-				t.Fatalf("Size(%d): %v", id, err)
-			}
+		// Only types that are (or name) a function or a forward
+		// declaration have no size; never a loop or an overflow.
+		if _, err := s.Size(id); err != nil && !strings.Contains(err.Error(), "which has no size") {
+			t.Fatalf("Size(%d): %v", id, err)
 		}
 	}
 	for _, k := range []Kind{KindInt, KindPtr, KindArray, KindStruct, KindUnion, KindEnum,
@@ -131,10 +134,22 @@ func TestVmlinuxWalk(t *testing.T) {
 }
 
 // btfLoad loads raw BTF into the kernel with BPF_BTF_LOAD and returns the
-// fd, or the error with the verifier log.
+// fd, or the error with the verifier's log.
 func btfLoad(raw []byte) (int, string, error) {
-	const bpfBTFLoad = 18
+	fd, err := btfLoadLog(raw, nil)
+	if err == nil {
+		return fd, "", nil
+	}
+	// Again with a log, to say why.
 	logBuf := make([]byte, 1<<20)
+	if fd, err2 := btfLoadLog(raw, logBuf); err2 == nil {
+		unix.Close(fd)
+	}
+	return -1, string(bytes.TrimRight(logBuf, "\x00")), err
+}
+
+func btfLoadLog(raw, logBuf []byte) (int, error) {
+	const bpfBTFLoad = 18
 	attr := struct {
 		btf      uint64
 		logBuf   uint64
@@ -143,19 +158,21 @@ func btfLoad(raw []byte) (int, string, error) {
 		logLevel uint32
 		trueSize uint32
 	}{
-		btf:      uint64(uintptr(unsafe.Pointer(&raw[0]))),
-		logBuf:   uint64(uintptr(unsafe.Pointer(&logBuf[0]))),
-		btfSize:  uint32(len(raw)),
-		logSize:  uint32(len(logBuf)),
-		logLevel: 1,
+		btf:     uint64(uintptr(unsafe.Pointer(&raw[0]))),
+		btfSize: uint32(len(raw)),
+	}
+	if len(logBuf) > 0 {
+		attr.logBuf = uint64(uintptr(unsafe.Pointer(&logBuf[0])))
+		attr.logSize = uint32(len(logBuf))
+		attr.logLevel = 1
 	}
 	fd, _, errno := unix.Syscall(unix.SYS_BPF, bpfBTFLoad, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
 	runtime.KeepAlive(raw)
 	runtime.KeepAlive(logBuf)
 	if errno != 0 {
-		return -1, string(bytes.TrimRight(logBuf, "\x00")), errno
+		return -1, errno
 	}
-	return int(fd), "", nil
+	return int(fd), nil
 }
 
 func mustLoad(t *testing.T, what string, raw []byte) {

@@ -298,3 +298,13 @@ func putInt(dst []byte, n uint64, bo binary.ByteOrder) error {
 	}
 	return nil
 }
+
+// FillRunning fills image for the running kernel, in native byte order:
+// what a loader's runtime does on the target machine.
+func FillRunning(image []byte, vars []Var) error {
+	cfg, err := ReadRunning()
+	if err != nil {
+		return err
+	}
+	return Fill(image, vars, cfg, binary.NativeEndian)
+}

@@ -6,13 +6,6 @@ const (
 	// Map types added after x/sys/unix's list.
 	BPF_MAP_TYPE_ARENA = 33
 
-	// Program types missing from x/sys/unix. (SYSCALL is unix.BPF_PROG_TYPE_SYSCALL.)
-
-	// Attach types missing from x/sys/unix.
-	BPF_NETKIT_PRIMARY   = 54
-	BPF_NETKIT_PEER      = 55
-	BPF_TRACE_KPROBE_SES = 56
-
 	// Flags for map_flags, prog_flags and btf_flags: the *_token_fd field
 	// carries a BPF token.
 	BPF_F_TOKEN_FD = 1 << 16

@@ -3,6 +3,7 @@ package kernel
 import (
 	"bufio"
 	"errors"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -29,13 +30,13 @@ func ReadKallsyms(names ...string) (map[string]uint64, error) {
 	return readKallsyms(f, names)
 }
 
-func readKallsyms(f *os.File, names []string) (map[string]uint64, error) {
+func readKallsyms(r io.Reader, names []string) (map[string]uint64, error) {
 	want := make(map[string]bool, len(names))
 	for _, n := range names {
 		want[n] = true
 	}
 	out := make(map[string]uint64, len(names))
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for sc.Scan() && len(out) < len(want) {
 		line := sc.Text()

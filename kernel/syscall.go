@@ -112,15 +112,6 @@ func errnoString(e unix.Errno) string {
 	return e.Error()
 }
 
-// ptr is a user-space pointer field of a bpf attribute (__aligned_u64). It
-// holds an unsafe.Pointer rather than an integer so the garbage collector and
-// the stack copier see it; the pad keeps it 8 bytes wide on 32-bit
-// little-endian platforms.
-type ptr struct {
-	p unsafe.Pointer
-	_ [8 - unsafe.Sizeof(unsafe.Pointer(nil))]byte
-}
-
 // bytesPtr points at b's first byte; an empty b gives NULL.
 func bytesPtr(b []byte) ptr {
 	return ptr{p: slicePtr(b)}

@@ -2,14 +2,13 @@ package lskel
 
 import (
 	"errors"
-	"os"
 	"strconv"
 	"strings"
 	"sync"
 )
 
 var possibleCPUs = sync.OnceValues(func() (int, error) {
-	b, err := os.ReadFile("/sys/devices/system/cpu/possible")
+	b, err := readFile("/sys/devices/system/cpu/possible")
 	if err != nil {
 		return 0, err
 	}

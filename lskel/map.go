@@ -5,6 +5,7 @@ import (
 	"iter"
 	"strconv"
 
+	"github.com/bpfgen/bpfgen/kernel"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,11 +35,11 @@ type Map struct {
 // NewMap describes the map behind fd by asking the kernel for its type and
 // sizes. The Map takes no ownership beyond what Close does.
 func NewMap(fd int) (*Map, error) {
-	typ, ks, vs, me, _, err := mapInfo(fd)
+	info, err := kernel.GetMapInfo(fd)
 	if err != nil {
 		return nil, sysErr("map info of fd "+strconv.Itoa(fd), err)
 	}
-	return &Map{FD: fd, KeySize: ks, ValueSize: vs, MaxEntries: me, Type: typ}, nil
+	return &Map{FD: fd, KeySize: info.KeySize, ValueSize: info.ValueSize, MaxEntries: info.MaxEntries, Type: info.Type}, nil
 }
 
 // IsPerCPU reports whether values of the map have one slot per CPU.
@@ -89,7 +90,7 @@ func (m *Map) Lookup(key, value []byte) error {
 	if err := m.check("lookup", key, value, true); err != nil {
 		return err
 	}
-	return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", mapElemOp(cmdMapLookupElem, m.FD, key, value, 0))
+	return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", kernel.MapLookupElem(m.FD, key, value))
 }
 
 // Update sets the value of key; flags is UpdateAny, UpdateNoExist or
@@ -98,7 +99,7 @@ func (m *Map) Update(key, value []byte, flags uint64) error {
 	if err := m.check("update", key, value, true); err != nil {
 		return err
 	}
-	return sysErr("map fd "+strconv.Itoa(m.FD)+": update", mapElemOp(cmdMapUpdateElem, m.FD, key, value, flags))
+	return sysErr("map fd "+strconv.Itoa(m.FD)+": update", kernel.MapUpdateElem(m.FD, key, value, flags))
 }
 
 // Delete removes key.
@@ -106,7 +107,7 @@ func (m *Map) Delete(key []byte) error {
 	if err := m.check("delete", key, nil, false); err != nil {
 		return err
 	}
-	return sysErr("map fd "+strconv.Itoa(m.FD)+": delete", mapElemOp(cmdMapDeleteElem, m.FD, key, nil, 0))
+	return sysErr("map fd "+strconv.Itoa(m.FD)+": delete", kernel.MapDeleteElem(m.FD, key))
 }
 
 // NextKey writes the key after key into next; a nil key asks for the first
@@ -115,8 +116,8 @@ func (m *Map) NextKey(key, next []byte) (bool, error) {
 	if key != nil && len(key) != int(m.KeySize) || len(next) != int(m.KeySize) {
 		return false, errors.New("map fd " + strconv.Itoa(m.FD) + ": next key: wrong key size")
 	}
-	err := mapElemOp(cmdMapGetNextKey, m.FD, key, next, 0)
-	if err == unix.ENOENT {
+	err := kernel.MapGetNextKey(m.FD, key, next)
+	if errors.Is(err, unix.ENOENT) {
 		return false, nil
 	}
 	if err != nil {
@@ -160,8 +161,8 @@ func (m *Map) Iterate(fn func(key, value []byte) bool) error {
 		if err != nil {
 			return err
 		}
-		if err := mapElemOp(cmdMapLookupElem, m.FD, key, value, 0); err != nil {
-			if err == unix.ENOENT {
+		if err := kernel.MapLookupElem(m.FD, key, value); err != nil {
+			if errors.Is(err, unix.ENOENT) {
 				continue
 			}
 			return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", err)

@@ -35,7 +35,8 @@ func Munmap(b []byte) error {
 	if cap(b) == 0 {
 		return nil
 	}
-	if err := unix.Munmap(b); err != nil {
+	// The mapping is the slice's whole capacity.
+	if err := unix.Munmap(b[:cap(b)]); err != nil {
 		return &SyscallError{Op: "munmap", Err: err}
 	}
 	return nil

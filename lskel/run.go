@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/bpfgen/bpfgen/kernel"
 	"golang.org/x/sys/unix"
 )
 
@@ -239,11 +240,11 @@ func createBlob(l *Loader) (int, error) {
 		return -1, &LoadError{Object: l.Name, Step: StepCreateBlob, Errno: errnoOf(err)}
 	}
 	var key [4]byte
-	if err := mapElemOp(cmdMapUpdateElem, fd, key[:], l.Data, 0); err != nil {
+	if err := kernel.MapUpdateElem(fd, key[:], l.Data, 0); err != nil {
 		closeFD(fd)
 		return -1, &LoadError{Object: l.Name, Step: StepWriteBlob, Errno: errnoOf(err)}
 	}
-	if err := mapFreeze(fd); err != nil {
+	if err := kernel.MapFreeze(fd); err != nil {
 		closeFD(fd)
 		return -1, &LoadError{Object: l.Name, Step: StepFreezeBlob, Errno: errnoOf(err)}
 	}
@@ -255,12 +256,12 @@ func loadLoader(l *Loader, blob int, opts *RunOptions) (int, error) {
 		return -1, errors.New("load " + strconv.Quote(l.Name) + ": loader program has bad size " + strconv.Itoa(len(l.Insns)))
 	}
 	p := &progLoadAttr{
-		typ:      ProgTypeSyscall,
-		flags:    progFlagSleepable,
-		insns:    l.Insns,
-		license:  loaderLicense,
-		name:     loaderProgName,
-		fdArray:  []int32{int32(blob)},
+		typ:     ProgTypeSyscall,
+		flags:   progFlagSleepable,
+		insns:   l.Insns,
+		license: loaderLicense,
+		name:    loaderProgName,
+		fdArray: []int32{int32(blob)},
 	}
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is

@@ -16,10 +16,12 @@ import (
 
 // Object is everything the open phase found in one ELF file.
 type Object struct {
-	// Name is the object name libbpf would use: the file's base name
-	// without extension and without a ".bpf" suffix... truncated for map
-	// name prefixes where needed.
-	Name        string
+	// Name is the object name libbpf would use: for Open, the file's base
+	// name up to its first '.' ("minimal.bpf.o" → "minimal"), for
+	// OpenBytes the name given; at most 15 bytes. It prefixes the kernel
+	// names of .data, .rodata, .bss and .kconfig maps.
+	Name string
+	// Path is the file Open read; empty for OpenBytes.
 	Path        string
 	ByteOrder   binary.ByteOrder
 	License     string
@@ -38,7 +40,10 @@ type Object struct {
 	// template is not listed here; it hangs off its outer map.
 	Maps []*Map
 
-	// Externs are the object's kconfig and ksym externs, in symbol order.
+	// Externs are the object's kconfig and ksym externs in libbpf's
+	// order: kconfig externs first, by alignment (largest first), size
+	// (smallest first) and name; then ksyms and kfuncs by name. The
+	// .kconfig offsets follow from this order.
 	Externs []*Extern
 }
 
@@ -55,12 +60,17 @@ func (o *Object) Programs() []*Function {
 
 // Function is one BPF function: a program or a sub-program.
 type Function struct {
-	Name    string
-	Section string // ELF section name, e.g. "tp/syscalls/sys_enter_getpid"
+	Name string
+	// Section is the ELF section name, e.g. "tp/syscalls/sys_enter_getpid"
+	// (with a leading "?" if the program is not autoloaded).
+	Section string
 	// SectionIndex and Offset (in bytes) place it in the ELF file.
 	SectionIndex int
 	Offset       uint64
 	Global       bool
+	// Hidden is set for a global symbol with hidden or internal
+	// visibility; such sub-programs are static to the verifier.
+	Hidden bool
 	// Subprog is set for functions in .text: they are only loaded as part
 	// of the programs that call them.
 	Subprog bool
@@ -119,14 +129,15 @@ type Reloc struct {
 	Insn int // index into Function.Insns
 	Kind RelocKind
 	// Map is the index into Object.Maps (RelocMap, RelocMapValue and
-	// kconfig externs).
+	// kconfig externs), -1 otherwise.
 	Map int
 	// Offset: RelocMapValue the byte offset in the map value; RelocExtern
 	// of a kconfig, the extern's offset in .kconfig.
 	Offset int64
 	// Func is the called or referenced function (RelocCall, RelocFunc).
 	Func *Function
-	// Extern is the index into Object.Externs (RelocExtern, RelocKfunc).
+	// Extern is the index into Object.Externs (RelocExtern, RelocKfunc),
+	// -1 otherwise.
 	Extern int
 	// Symbol is the ELF symbol the relocation names, for error messages.
 	Symbol string
@@ -175,12 +186,18 @@ type Map struct {
 	Slots []Slot
 
 	Internal InternalKind
-	// Contents is the initial value of a global-data map (ValueSize bytes;
-	// zero for .bss and .kconfig before externs are resolved).
+	// Contents is the initial value of a .data or .rodata map (ValueSize
+	// bytes); nil for .bss and .kconfig, whose initial value is all zero
+	// (until kconfig externs are resolved at load).
 	Contents []byte
 	// DatasecID is the BTF id of the DATASEC describing a global-data map,
 	// 0 if there is none.
 	DatasecID btf.TypeID
+
+	// Where the definition lives: ELF section index (-1 for .kconfig and
+	// inner maps) and offset within it (BTF and legacy maps).
+	secIdx int
+	secOff uint64
 }
 
 // Slot is one statically initialised slot of a map-in-map or prog array.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -315,7 +314,7 @@ func cString(b []byte, off uint32) (string, bool) {
 func (o *opener) classifySections() error {
 	for _, s := range o.secs {
 		if s.idx == 0 || s.typ == elf.SHT_STRTAB || s.typ == elf.SHT_SYMTAB ||
-			s.typ == elf.SHT_LLVM_ADDRSIG || strings.HasPrefix(s.name, ".debug_") {
+			s.typ == shtLLVMAddrsig || strings.HasPrefix(s.name, ".debug_") {
 			continue
 		}
 		switch {
@@ -496,3 +495,6 @@ func (e *UnknownSectionError) Error() string {
 	return fmt.Sprintf("section %q: unknown program section name (see object.SectionDefs)", e.Section)
 }
 
+
+// shtLLVMAddrsig is SHT_LLVM_ADDRSIG, which debug/elf does not name.
+const shtLLVMAddrsig = elf.SectionType(0x6fff4c03)

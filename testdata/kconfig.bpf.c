@@ -4,7 +4,9 @@
  * them into .bss. Expected values come from /proc/config.gz and uname;
  * on the reference kernel (6.18.44): kernel_version = KERNEL_VERSION(6,18,44)
  * capped at 255 for the sublevel, bpf_syscall = 1, cubic = 1 (TRI_YES),
- * hz = 250, hostname = "(none)", missing = 0, ipv6 = 1.
+ * hz = 250, hostname = "(none)", ipv6 = 1, missing = 0 (missing is in
+ * .data with initial value -1, so the 0 shows the loader wrote it); runs
+ * counts the runs.
  */
 #include "common.h"
 

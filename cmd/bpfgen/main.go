@@ -1,0 +1,114 @@
+// Command bpfgen opens, loads and turns BPF ELF objects into loader
+// programs and Go light skeletons.
+//
+// Usage:
+//
+//	bpfgen <command> [arguments]
+//
+// Each command lives in its own file and registers itself in commands
+// (see register); run "bpfgen help" for the list.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand. run gets the arguments after the command
+// name and writes its output to stdout; an error it returns is printed to
+// stderr and makes bpfgen exit with status 1.
+type command struct {
+	usage   string // e.g. "inspect OBJ [--json]"
+	summary string
+	run     func(args []string, stdout io.Writer) error
+}
+
+// commands maps a subcommand name to its implementation. Files add to it
+// with register from an init function: inspect.go adds "inspect"; load,
+// loader, run, dump and skeleton go in their own files the same way.
+var commands = map[string]command{}
+
+// register adds a subcommand; names must be unique.
+func register(name string, c command) {
+	if _, dup := commands[name]; dup {
+		panic("bpfgen: command registered twice: " + name)
+	}
+	commands[name] = c
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run dispatches args and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "bpfgen: unknown command %q\n\n", name)
+		usage(stderr)
+		return 2
+	}
+	if err := c.run(args[1:], stdout); err != nil {
+		fmt.Fprintf(stderr, "bpfgen %s: %v\n", name, err)
+		return 1
+	}
+	return 0
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: bpfgen <command> [arguments]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	width := 0
+	for _, n := range names {
+		width = max(width, len(commands[n].usage))
+	}
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  bpfgen %s%s  %s\n", c.usage, strings.Repeat(" ", width-len(c.usage)), c.summary)
+	}
+}
+
+// splitFlags separates boolean flags (given with one or two dashes, before
+// or after positional arguments) from positional arguments. Flags not in
+// known are an error.
+func splitFlags(args []string, known ...string) (flags map[string]bool, pos []string, err error) {
+	flags = map[string]bool{}
+	isKnown := map[string]bool{}
+	for _, k := range known {
+		isKnown[k] = true
+	}
+	for i, a := range args {
+		if a == "--" {
+			pos = append(pos, args[i+1:]...)
+			break
+		}
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			name := strings.TrimLeft(a, "-")
+			if !isKnown[name] {
+				return nil, nil, fmt.Errorf("unknown flag %s", a)
+			}
+			flags[name] = true
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return flags, pos, nil
+}

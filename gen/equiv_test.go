@@ -1,0 +1,130 @@
+package gen_test
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/kstate"
+	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/load"
+	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// resolveKconfig is what a runtime passes to fill .kconfig on the target.
+func resolveKconfig(image []byte, vars []lskel.KconfigVar) error {
+	kv := make([]kconfig.Var, len(vars))
+	for i, v := range vars {
+		kv[i] = kconfig.Var{Name: v.Name, Offset: v.Offset, Size: v.Size, Type: kconfig.Type(v.Type), Signed: v.Signed, Weak: v.Weak}
+	}
+	return kconfig.FillRunning(image, kv)
+}
+
+// loadable lists the test objects that load on this kernel.
+var loadable = []string{
+	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
+	"mapinmap", "iter", "progtypes", "many",
+}
+
+// TestEquivalence loads every object directly and through its loader and
+// compares what the kernel holds: the loader must be a faithful trace of
+// the direct load.
+func TestEquivalence(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, name := range loadable {
+		t.Run(name, func(t *testing.T) {
+			obj, err := object.Open(testutil.Object(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			direct, err := load.Load(obj, &load.Direct{}, nil)
+			if err != nil {
+				t.Fatalf("direct load: %v", err)
+			}
+			defer closeAll(direct.Handles())
+
+			l, err := gen.Generate(obj, nil)
+			if err != nil {
+				t.Fatalf("generate: %v", err)
+			}
+			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: resolveKconfig})
+			if err != nil {
+				t.Fatalf("run loader: %v", err)
+			}
+			defer res.Close()
+
+			directMaps := make([]int, len(direct.Maps))
+			for i, h := range direct.Maps {
+				directMaps[i] = int(h)
+			}
+			compareObjects(t, obj, directMaps, res.MapFDs, handlesToFDs(direct.Programs), res.ProgFDs)
+		})
+	}
+}
+
+func handlesToFDs(hs []load.Handle) []int {
+	fds := make([]int, len(hs))
+	for i, h := range hs {
+		fds[i] = int(h)
+	}
+	return fds
+}
+
+func closeAll(hs []load.Handle) {
+	for _, h := range hs {
+		unix.Close(int(h))
+	}
+}
+
+// compareObjects checks maps and programs of two loads of obj.
+func compareObjects(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, progsB []int) {
+	t.Helper()
+	if len(mapsA) != len(mapsB) {
+		t.Fatalf("%d vs %d maps", len(mapsA), len(mapsB))
+	}
+	for i, m := range obj.Maps {
+		a, err := kstate.DescribeMap(mapsA[i])
+		if err != nil {
+			t.Fatalf("map %s (first load): %v", m.Name, err)
+		}
+		b, err := kstate.DescribeMap(mapsB[i])
+		if err != nil {
+			t.Fatalf("map %s (second load): %v", m.Name, err)
+		}
+		if d := kstate.Diff(a, b); d != "" {
+			t.Errorf("map %s differs:\n%s", m.Name, d)
+		}
+	}
+	idxA, err := kstate.MapIndex(mapsA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idxB, err := kstate.MapIndex(mapsB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, p := range obj.Programs() {
+		fa, fb := progsA[j], progsB[j]
+		if (fa > 0) != (fb > 0) {
+			t.Errorf("program %s: loaded by one load only (fds %d, %d)", p.Name, fa, fb)
+			continue
+		}
+		if fa <= 0 {
+			continue
+		}
+		a, err := kstate.DescribeProg(fa, idxA)
+		if err != nil {
+			t.Fatalf("program %s: %v", p.Name, err)
+		}
+		b, err := kstate.DescribeProg(fb, idxB)
+		if err != nil {
+			t.Fatalf("program %s: %v", p.Name, err)
+		}
+		if d := kstate.DiffProg(a, b); d != "" {
+			t.Errorf("program %s differs:\n%s", p.Name, d)
+		}
+	}
+}

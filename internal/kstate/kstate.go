@@ -1,0 +1,137 @@
+// Package kstate describes kernel maps and programs in a form two loads of
+// the same object can be compared by: the tests' equivalence oracle.
+package kstate
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/kernel"
+)
+
+// Map is what the kernel says about a map.
+type Map struct {
+	Name           string
+	Type           uint32
+	KeySize        uint32
+	ValueSize      uint32
+	MaxEntries     uint32
+	Flags          uint32
+	MapExtra       uint64
+	HasBTF         bool
+	BTFKeyTypeID   uint32
+	BTFValueTypeID uint32
+	// Contents of array-like maps with one element (global data): hex.
+	Contents string
+}
+
+// Prog is what the kernel says about a program.
+type Prog struct {
+	Name        string
+	Type        uint32
+	NrFuncInfo  uint32
+	NrLineInfo  uint32
+	GPL         bool
+	AttachBTFID uint32
+	// Insns are the translated instructions, one per line, with map ids
+	// replaced by the map's index in the object.
+	Insns []string
+}
+
+// DescribeMap reads a map's state.
+func DescribeMap(fd int) (Map, error) {
+	info, err := kernel.GetMapInfo(fd)
+	if err != nil {
+		return Map{}, err
+	}
+	m := Map{
+		Name: info.Name, Type: info.Type, KeySize: info.KeySize, ValueSize: info.ValueSize,
+		MaxEntries: info.MaxEntries, Flags: info.Flags, MapExtra: info.MapExtra,
+		HasBTF: info.BTFID != 0, BTFKeyTypeID: info.BTFKeyTypeID, BTFValueTypeID: info.BTFValueTypeID,
+	}
+	const arrayMap = 2
+	if info.Type == arrayMap && info.MaxEntries == 1 {
+		value := make([]byte, info.ValueSize)
+		if err := kernel.MapLookupElem(fd, make([]byte, 4), value); err != nil {
+			return Map{}, fmt.Errorf("map %s: %w", info.Name, err)
+		}
+		m.Contents = hex.EncodeToString(value)
+	}
+	return m, nil
+}
+
+// DescribeProg reads a program's state. mapIndex gives, for each map id,
+// its index in the object, so that two loads compare equal.
+func DescribeProg(fd int, mapIndex map[uint32]int) (Prog, error) {
+	info, err := kernel.GetProgInfo(fd)
+	if err != nil {
+		return Prog{}, err
+	}
+	p := Prog{
+		Name: info.Name, Type: info.Type, NrFuncInfo: info.NrFuncInfo, NrLineInfo: info.NrLineInfo,
+		GPL: info.GPLCompatible, AttachBTFID: info.AttachBTFID,
+	}
+	insns, err := asm.Decode(info.XlatedInsns, binary.NativeEndian)
+	if err != nil {
+		return Prog{}, err
+	}
+	for i := 0; i < len(insns); i++ {
+		ins := insns[i]
+		if ins.IsLdImm64() && (ins.Src == asm.PseudoMapFD || ins.Src == asm.PseudoMapValue) {
+			idx, ok := mapIndex[uint32(ins.Imm)]
+			if !ok {
+				return Prog{}, fmt.Errorf("program %s: instruction %d refers to map id %d, not one of the object's", info.Name, i, ins.Imm)
+			}
+			ins.Imm = int32(idx)
+		}
+		p.Insns = append(p.Insns, ins.String())
+	}
+	return p, nil
+}
+
+// MapIndex builds the id → object index table from map fds in object
+// order.
+func MapIndex(fds []int) (map[uint32]int, error) {
+	idx := make(map[uint32]int)
+	for i, fd := range fds {
+		info, err := kernel.GetMapInfo(fd)
+		if err != nil {
+			return nil, fmt.Errorf("map %d: %w", i, err)
+		}
+		idx[info.ID] = i
+	}
+	return idx, nil
+}
+
+// Diff returns a readable list of differences between two descriptions.
+func Diff[T any](a, b T) string {
+	sa, sb := fmt.Sprintf("%+v", a), fmt.Sprintf("%+v", b)
+	if sa == sb {
+		return ""
+	}
+	return fmt.Sprintf("- %s\n+ %s", sa, sb)
+}
+
+// DiffProg compares programs instruction by instruction.
+func DiffProg(a, b Prog) string {
+	var out []string
+	if a.Name != b.Name || a.Type != b.Type || a.NrFuncInfo != b.NrFuncInfo || a.NrLineInfo != b.NrLineInfo || a.GPL != b.GPL || a.AttachBTFID != b.AttachBTFID {
+		out = append(out, fmt.Sprintf("header: %s/%d func_info %d line_info %d gpl %v attach %d vs %s/%d func_info %d line_info %d gpl %v attach %d",
+			a.Name, a.Type, a.NrFuncInfo, a.NrLineInfo, a.GPL, a.AttachBTFID, b.Name, b.Type, b.NrFuncInfo, b.NrLineInfo, b.GPL, b.AttachBTFID))
+	}
+	if len(a.Insns) != len(b.Insns) {
+		out = append(out, fmt.Sprintf("%d vs %d instructions", len(a.Insns), len(b.Insns)))
+	}
+	for i := 0; i < min(len(a.Insns), len(b.Insns)); i++ {
+		if a.Insns[i] != b.Insns[i] {
+			out = append(out, fmt.Sprintf("insn %d: %s vs %s", i, a.Insns[i], b.Insns[i]))
+			if len(out) > 10 {
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}

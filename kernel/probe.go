@@ -1,0 +1,117 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// Feature probes. Each runs once per process; a probe that fails for any
+// reason (including missing privileges) reports false.
+
+var (
+	// r0 = 0; exit
+	insnsRet0 = []byte{
+		0xb7, 0, 0, 0, 0, 0, 0, 0,
+		0x95, 0, 0, 0, 0, 0, 0, 0,
+	}
+)
+
+// HaveSyscallProgs reports whether sleepable BPF_PROG_TYPE_SYSCALL programs
+// load (Linux 5.14+), which light-skeleton loaders need.
+var HaveSyscallProgs = sync.OnceValue(func() bool {
+	fd, _, err := ProgLoad(&ProgLoadAttr{
+		Type:    unix.BPF_PROG_TYPE_SYSCALL,
+		Flags:   unix.BPF_F_SLEEPABLE,
+		Insns:   insnsRet0,
+		License: "GPL",
+	})
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+})
+
+// HaveBTF reports whether the kernel accepts BTF_LOAD with functions.
+var HaveBTF = sync.OnceValue(func() bool {
+	fd, err := BTFLoad(probeBTF(), nil, 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+})
+
+// HaveKernelCORE reports whether BPF_PROG_LOAD applies CO-RE relocations
+// itself (core_relos, Linux 5.17+).
+var HaveKernelCORE = sync.OnceValue(func() bool {
+	fd, err := probeCORELoad()
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+})
+
+// probeCORELoad loads a socket filter "r0 = local type id of int; exit"
+// whose immediate is a CO-RE TYPE_ID_LOCAL relocation; the program
+// returns 1 when the kernel applied it.
+func probeCORELoad() (int, error) {
+	btfFD, err := BTFLoad(probeBTF(), nil, 0)
+	if err != nil {
+		return -1, err
+	}
+	defer unix.Close(btfFD)
+	le := binary.NativeEndian
+	funcInfo := le.AppendUint32(le.AppendUint32(nil, 0), 3) // insn 0: FUNC [3]
+	relo := le.AppendUint32(nil, 0)                         // insn_off (bytes)
+	relo = le.AppendUint32(relo, 1)                         // type id: int
+	relo = le.AppendUint32(relo, probeAccessOff)            // access string "0"
+	relo = le.AppendUint32(relo, BPF_CORE_TYPE_ID_LOCAL)
+	fd, _, err := ProgLoad(&ProgLoadAttr{
+		Type:            unix.BPF_PROG_TYPE_SOCKET_FILTER,
+		Insns:           insnsRet0,
+		License:         "GPL",
+		BTFFD:           uint32(btfFD),
+		FuncInfoRecSize: BPF_FUNC_INFO_REC_SIZE,
+		FuncInfo:        funcInfo,
+		CoreReloRecSize: BPF_CORE_RELO_REC_SIZE,
+		CoreRelos:       relo,
+	})
+	return fd, err
+}
+
+// probeAccessOff is the offset of the access string "0" in probeBTF's
+// string section.
+const probeAccessOff = 11
+
+// probeBTF returns raw BTF (host byte order) with
+// [1] INT "int" (32-bit signed), [2] FUNC_PROTO int(void),
+// [3] FUNC "probe" (static) of type [2].
+func probeBTF() []byte {
+	ne := binary.NativeEndian
+	var types []byte
+	u32 := func(v uint32) { types = ne.AppendUint32(types, v) }
+	u32(1)                  // name "int"
+	u32(BTF_KIND_INT << 24) // info
+	u32(4)                  // size
+	u32(1<<24 | 32)         // encoding signed, 32 bits
+	u32(0)                  // FUNC_PROTO, anonymous
+	u32(BTF_KIND_FUNC_PROTO << 24)
+	u32(1)                   // returns int
+	u32(5)                   // name "probe"
+	u32(BTF_KIND_FUNC << 24) // static linkage
+	u32(2)                   // type: the proto
+	strs := []byte("\x00int\x00probe\x000\x00")
+	hdr := make([]byte, 0, 24)
+	hdr = ne.AppendUint16(hdr, 0xeb9f)
+	hdr = append(hdr, 1, 0) // version, flags
+	hdr = ne.AppendUint32(hdr, 24)
+	hdr = ne.AppendUint32(hdr, 0)                  // type_off
+	hdr = ne.AppendUint32(hdr, uint32(len(types))) // type_len
+	hdr = ne.AppendUint32(hdr, uint32(len(types))) // str_off
+	hdr = ne.AppendUint32(hdr, uint32(len(strs)))  // str_len
+	return append(append(hdr, types...), strs...)
+}

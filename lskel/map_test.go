@@ -1,0 +1,362 @@
+package lskel
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/kernel"
+	"golang.org/x/sys/unix"
+)
+
+func TestMmapMap(t *testing.T) {
+	requireKernel(t)
+	fd := newMap(t, MapTypeArray, 4, 24, 1, MapFlagMmapable)
+	m, err := NewMap(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem, err := MmapMap(fd, 24, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mem) != 24 {
+		t.Fatalf("mapping has length %d, want 24", len(mem))
+	}
+	want := []byte("written through mmap....")
+	copy(mem, want)
+	got := make([]byte, 24)
+	if err := m.Lookup(make([]byte, 4), got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("lookup after a write through the mapping = %q, want %q", got, want)
+	}
+	// And the other way round.
+	copy(want, "written with update.....")
+	if err := m.Update(make([]byte, 4), want, UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(mem, want) {
+		t.Fatalf("mapping after update = %q, want %q", mem, want)
+	}
+	if err := Munmap(mem); err != nil {
+		t.Fatal(err)
+	}
+	if err := Munmap(nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// A frozen map maps read-only only.
+	if err := kernel.MapFreeze(fd); err != nil {
+		t.Fatal(err)
+	}
+	if mem, err := MmapMap(fd, 24, true); err == nil {
+		Munmap(mem)
+		t.Fatal("writable mapping of a frozen map succeeded")
+	} else if !errors.Is(err, unix.EPERM) {
+		t.Fatalf("writable mapping of a frozen map: %v, want EPERM", err)
+	}
+	ro, err := MmapMap(fd, 24, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Munmap(ro)
+	if !bytes.Equal(ro, want) {
+		t.Fatalf("read-only mapping = %q, want %q", ro, want)
+	}
+}
+
+func TestMapHashIterate(t *testing.T) {
+	requireKernel(t)
+	fd := newMap(t, MapTypeHash, 4, 8, 64, 0)
+	m, err := NewMap(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.KeySize != 4 || m.ValueSize != 8 || m.MaxEntries != 64 || m.Type != MapTypeHash || m.IsPerCPU() {
+		t.Fatalf("NewMap = %+v", m)
+	}
+	key, val := make([]byte, 4), make([]byte, 8)
+	want := map[uint32]uint64{}
+	for i := uint32(1); i <= 20; i++ {
+		binary.NativeEndian.PutUint32(key, i)
+		binary.NativeEndian.PutUint64(val, uint64(i)*100)
+		if err := m.Update(key, val, UpdateNoExist); err != nil {
+			t.Fatal(err)
+		}
+		want[i] = uint64(i) * 100
+	}
+	if err := m.Update(key, val, UpdateNoExist); !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("second UpdateNoExist: %v, want EEXIST", err)
+	}
+
+	var keys []uint32
+	for k, err := range m.Keys() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, binary.NativeEndian.Uint32(k))
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
+	if len(keys) != 20 || keys[0] != 1 || keys[19] != 20 {
+		t.Fatalf("Keys = %v", keys)
+	}
+
+	got := map[uint32]uint64{}
+	if err := m.Iterate(func(k, v []byte) bool {
+		got[binary.NativeEndian.Uint32(k)] = binary.NativeEndian.Uint64(v)
+		return true
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Iterate saw %d entries, want %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("Iterate: key %d = %d, want %d", k, got[k], v)
+		}
+	}
+	n := 0
+	m.Iterate(func(k, v []byte) bool { n++; return n < 3 })
+	if n != 3 {
+		t.Fatalf("Iterate went on after false: %d calls", n)
+	}
+
+	binary.NativeEndian.PutUint32(key, 7)
+	if err := m.Delete(key); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Lookup(key, val); !errors.Is(err, ErrKeyNotExist) {
+		t.Fatalf("lookup of a deleted key: %v, want ErrKeyNotExist", err)
+	}
+	if err := m.Delete(key); !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("second delete: %v, want ENOENT", err)
+	}
+	if err := m.Lookup(key[:2], val); err == nil {
+		t.Fatal("lookup with a short key succeeded")
+	}
+	if err := m.Update(key, val[:4], 0); err == nil {
+		t.Fatal("update with a short value succeeded")
+	}
+	if ok, err := m.NextKey(nil, make([]byte, 4)); !ok || err != nil {
+		t.Fatalf("NextKey(nil) = %v, %v", ok, err)
+	}
+}
+
+func TestMapPerCPU(t *testing.T) {
+	requireKernel(t)
+	ncpu, err := PossibleCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fd := newMap(t, MapTypePercpuArray, 4, 4, 2, 0)
+	m := &Map{FD: fd, KeySize: 4, ValueSize: 4, MaxEntries: 2, Type: MapTypePercpuArray}
+	size, err := m.PerCPUValueSize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if size != 8*ncpu {
+		t.Fatalf("PerCPUValueSize = %d, want %d", size, 8*ncpu)
+	}
+	val := make([]byte, size)
+	for cpu := range ncpu {
+		binary.NativeEndian.PutUint32(val[cpu*8:], uint32(cpu+10))
+	}
+	key := []byte{1, 0, 0, 0}
+	if err := m.Update(key, val, UpdateAny); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, size)
+	if err := m.Lookup(key, got); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, val) {
+		t.Fatalf("per-CPU value = %x, want %x", got, val)
+	}
+	if err := m.Lookup(key, make([]byte, 4)); err == nil {
+		t.Fatal("per-CPU lookup with a one-CPU buffer succeeded")
+	}
+}
+
+func TestMapCloseTwice(t *testing.T) {
+	requireKernel(t)
+	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &Map{FD: fd}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// ringbufProg is a syscall program that outputs the u64 at ctx offset 0
+// as one ring buffer record.
+func ringbufProg(t *testing.T, rb int) int {
+	var insns []asm.Insn
+	insns = append(insns,
+		asm.Mov64Reg(asm.R6, asm.R1),
+		asm.LoadMem(asm.SizeDW, asm.R2, asm.R6, 0),
+		asm.StoreMem(asm.SizeDW, asm.R10, -8, asm.R2),
+	)
+	insns = append(insns, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rb)))...)
+	insns = append(insns,
+		asm.Mov64Reg(asm.R2, asm.R10),
+		asm.ALU64Imm(asm.ALUAdd, asm.R2, -8),
+		asm.Mov64Imm(asm.R3, 8),
+		asm.Mov64Imm(asm.R4, 0),
+		asm.Call(130), // bpf_ringbuf_output
+		asm.Mov64Imm(asm.R0, 0),
+		asm.Exit(),
+	)
+	return loadProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns})
+}
+
+func runWith(t *testing.T, prog int, v uint64) {
+	t.Helper()
+	ctx := make([]byte, 8)
+	binary.NativeEndian.PutUint64(ctx, v)
+	if _, err := progTestRun(prog, ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRingBuf(t *testing.T) {
+	requireKernel(t)
+	page := uint32(os.Getpagesize())
+	rbFD := newMap(t, MapTypeRingBuf, 0, 0, page, 0)
+	prog := ringbufProg(t, rbFD)
+	rb, err := NewRingBuf(rbFD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+
+	if _, err := rb.ReadTimeout(10 * time.Millisecond); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadTimeout on an empty ring: %v, want os.ErrDeadlineExceeded", err)
+	}
+	// Enough records of 16 bytes (header + 8) to wrap the data area
+	// several times; read each as it comes.
+	n := int(page/16) * 3
+	for i := range n {
+		runWith(t, prog, uint64(i)*0x0101)
+		rec, err := rb.ReadTimeout(time.Second)
+		if err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+		if len(rec) != 8 || binary.NativeEndian.Uint64(rec) != uint64(i)*0x0101 {
+			t.Fatalf("record %d = %x", i, rec)
+		}
+	}
+	// Several records queued at once come out in order.
+	for i := range 5 {
+		runWith(t, prog, uint64(1000+i))
+	}
+	for i := range 5 {
+		rec, err := rb.Read()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := binary.NativeEndian.Uint64(rec); got != uint64(1000+i) {
+			t.Fatalf("queued record %d = %d", i, got)
+		}
+	}
+
+	// A blocked Read wakes up for a record produced later...
+	var wg sync.WaitGroup
+	var rec []byte
+	var rerr error
+	wg.Add(1)
+	go func() { defer wg.Done(); rec, rerr = rb.Read() }()
+	time.Sleep(20 * time.Millisecond)
+	runWith(t, prog, 77)
+	wg.Wait()
+	if rerr != nil || len(rec) != 8 || binary.NativeEndian.Uint64(rec) != 77 {
+		t.Fatalf("blocked Read = %x, %v", rec, rerr)
+	}
+	// ...and for Close.
+	wg.Add(1)
+	go func() { defer wg.Done(); _, rerr = rb.Read() }()
+	time.Sleep(20 * time.Millisecond)
+	if err := rb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	if !errors.Is(rerr, ErrClosed) {
+		t.Fatalf("Read during Close: %v, want ErrClosed", rerr)
+	}
+	if err := rb.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRingBufWrongMap(t *testing.T) {
+	requireKernel(t)
+	fd := newMap(t, MapTypeArray, 4, 4, 1, 0)
+	if rb, err := NewRingBuf(fd); err == nil {
+		rb.Close()
+		t.Fatal("NewRingBuf on an array succeeded")
+	}
+}
+
+// Discarded records are skipped: a program reserves a record for each
+// run and discards it when the value is odd.
+func TestRingBufDiscard(t *testing.T) {
+	requireKernel(t)
+	page := uint32(os.Getpagesize())
+	rbFD := newMap(t, MapTypeRingBuf, 0, 0, page, 0)
+	var insns []asm.Insn
+	insns = append(insns,
+		asm.LoadMem(asm.SizeDW, asm.R7, asm.R1, 0),
+	)
+	insns = append(insns, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rbFD)))...)
+	insns = append(insns,
+		asm.Mov64Imm(asm.R2, 8),
+		asm.Mov64Imm(asm.R3, 0),
+		asm.Call(131), // bpf_ringbuf_reserve
+		asm.JumpImm(asm.JumpJEQ, asm.R0, 0, 9),
+		asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R7),
+		asm.Mov64Reg(asm.R1, asm.R0),
+		asm.Mov64Imm(asm.R2, 0),
+		asm.JumpImm(asm.JumpJSET, asm.R7, 1, 2),
+		asm.Call(132), // bpf_ringbuf_submit
+		asm.Ja(1),
+		asm.Call(133), // bpf_ringbuf_discard
+		asm.Mov64Imm(asm.R0, 0),
+		asm.Exit(),
+		asm.Mov64Imm(asm.R0, 1),
+		asm.Exit(),
+	)
+	prog := loadProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns})
+	rb, err := NewRingBuf(rbFD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+	for v := uint64(1); v <= 6; v++ {
+		runWith(t, prog, v)
+	}
+	for _, want := range []uint64{2, 4, 6} {
+		rec, err := rb.ReadTimeout(time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := binary.NativeEndian.Uint64(rec); got != want {
+			t.Fatalf("record = %d, want %d (odd ones are discarded)", got, want)
+		}
+	}
+	if _, err := rb.ReadTimeout(0); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("ReadTimeout after the last record: %v", err)
+	}
+}

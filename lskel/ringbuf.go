@@ -1,0 +1,189 @@
+package lskel
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unsafe"
+
+	"github.com/bpfgen/bpfgen/kernel"
+	"golang.org/x/sys/unix"
+)
+
+// Ring buffer record header bits (BPF_RINGBUF_BUSY_BIT, _DISCARD_BIT).
+const (
+	ringbufBusy    = 1 << 31
+	ringbufDiscard = 1 << 30
+	ringbufHdrSize = 8
+)
+
+// ErrClosed is returned by reads of a closed RingBuf.
+var ErrClosed = os.ErrClosed
+
+// RingBuf reads records from a BPF_MAP_TYPE_RINGBUF map. Read and Close
+// may be called from different goroutines; Close wakes a blocked Read.
+type RingBuf struct {
+	mu       sync.Mutex
+	closed   atomic.Bool
+	consumer []byte // one page, read-write: consumer position
+	producer []byte // one page + the data area mapped twice, read-only
+	data     []byte // the data area, 2*size bytes (the second copy is the wrap)
+	mask     uint64
+	epfd     int
+	wakefd   int // eventfd that Close writes to wake Read
+	events   [2]unix.EpollEvent
+}
+
+// NewRingBuf maps the ring buffer map mapFD for reading. The RingBuf does
+// not own mapFD.
+func NewRingBuf(mapFD int) (*RingBuf, error) {
+	info, err := kernel.GetMapInfo(mapFD)
+	if err != nil {
+		return nil, sysErr("ring buffer: map info", err)
+	}
+	typ, size := info.Type, info.MaxEntries
+	if typ != MapTypeRingBuf {
+		return nil, errors.New("ring buffer: map fd " + strconv.Itoa(mapFD) + " is of type " + strconv.FormatUint(uint64(typ), 10) + ", not a ring buffer")
+	}
+	page := unix.Getpagesize()
+	if size == 0 || size&(size-1) != 0 || int(size)%page != 0 || size > 1<<30 {
+		return nil, errors.New("ring buffer: bad size " + strconv.FormatUint(uint64(size), 10))
+	}
+	r := &RingBuf{mask: uint64(size) - 1, epfd: -1, wakefd: -1}
+	ok := false
+	defer func() {
+		if !ok {
+			r.release()
+		}
+	}()
+	if r.consumer, err = unix.Mmap(mapFD, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err != nil {
+		return nil, sysErr("ring buffer: mmap consumer page", err)
+	}
+	if r.producer, err = unix.Mmap(mapFD, int64(page), page+2*int(size), unix.PROT_READ, unix.MAP_SHARED); err != nil {
+		return nil, sysErr("ring buffer: mmap producer and data pages", err)
+	}
+	r.data = r.producer[page:]
+	if r.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return nil, sysErr("ring buffer: epoll_create1", err)
+	}
+	if r.wakefd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+		return nil, sysErr("ring buffer: eventfd", err)
+	}
+	if err = unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, mapFD, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(mapFD)}); err != nil {
+		return nil, sysErr("ring buffer: epoll add map", err)
+	}
+	if err = unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, r.wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.wakefd)}); err != nil {
+		return nil, sysErr("ring buffer: epoll add eventfd", err)
+	}
+	ok = true
+	return r, nil
+}
+
+func (r *RingBuf) consumerPos() *uint64 { return (*uint64)(unsafe.Pointer(&r.consumer[0])) }
+func (r *RingBuf) producerPos() *uint64 { return (*uint64)(unsafe.Pointer(&r.producer[0])) }
+
+// next returns the next committed record, skipping discarded ones, or nil
+// when none is ready. The record is copied out before the consumer
+// position moves past it.
+func (r *RingBuf) next() []byte {
+	cons := atomic.LoadUint64(r.consumerPos())
+	for {
+		prod := atomic.LoadUint64(r.producerPos()) // acquire
+		if cons >= prod {
+			return nil
+		}
+		off := cons & r.mask
+		hdr := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.data[off])))
+		if hdr&ringbufBusy != 0 {
+			return nil // reserved, not committed yet: records are in order
+		}
+		n := uint64(hdr &^ (ringbufBusy | ringbufDiscard))
+		total := (n + ringbufHdrSize + 7) &^ 7
+		var rec []byte
+		if hdr&ringbufDiscard == 0 && n <= r.mask+1 {
+			// The data area is mapped twice in a row, so a record that
+			// wraps is contiguous here.
+			start := off + ringbufHdrSize
+			rec = make([]byte, n)
+			copy(rec, r.data[start:start+n])
+		}
+		cons += total
+		atomic.StoreUint64(r.consumerPos(), cons) // release: the slot is free
+		if rec != nil {
+			return rec
+		}
+	}
+}
+
+// Read blocks until a record is available and returns a copy of it.
+func (r *RingBuf) Read() ([]byte, error) { return r.read(-1) }
+
+// ReadTimeout is Read with a limit; it returns os.ErrDeadlineExceeded when
+// no record arrived within d.
+func (r *RingBuf) ReadTimeout(d time.Duration) ([]byte, error) {
+	if d < 0 {
+		d = 0
+	}
+	return r.read(d)
+}
+
+func (r *RingBuf) read(d time.Duration) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var deadline time.Time
+	if d >= 0 {
+		deadline = time.Now().Add(d)
+	}
+	for {
+		if r.closed.Load() {
+			return nil, ErrClosed
+		}
+		if rec := r.next(); rec != nil {
+			return rec, nil
+		}
+		ms := -1
+		if d >= 0 {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return nil, os.ErrDeadlineExceeded
+			}
+			ms = int((left + time.Millisecond - 1) / time.Millisecond)
+		}
+		_, err := unix.EpollWait(r.epfd, r.events[:], ms)
+		if err != nil && err != unix.EINTR {
+			return nil, sysErr("ring buffer: epoll_wait", err)
+		}
+	}
+}
+
+// Close unmaps the ring buffer and wakes a blocked Read, which returns
+// ErrClosed. It is safe to call twice.
+func (r *RingBuf) Close() error {
+	if r == nil || r.closed.Swap(true) {
+		return nil
+	}
+	var one [8]byte
+	one[0] = 1 // eventfd takes a native-endian u64; 1 is non-zero either way
+	_, _ = unix.Write(r.wakefd, one[:])
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.release()
+	return nil
+}
+
+func (r *RingBuf) release() {
+	if r.producer != nil {
+		_ = unix.Munmap(r.producer)
+		r.producer, r.data = nil, nil
+	}
+	if r.consumer != nil {
+		_ = unix.Munmap(r.consumer)
+		r.consumer = nil
+	}
+	closeFD(r.epfd)
+	closeFD(r.wakefd)
+	r.epfd, r.wakefd = -1, -1
+}

@@ -1,0 +1,351 @@
+package lskel
+
+import (
+	"encoding/binary"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/kernel"
+	"golang.org/x/sys/unix"
+)
+
+func encode(insns ...[]asm.Insn) []byte {
+	var all []asm.Insn
+	for _, i := range insns {
+		all = append(all, i...)
+	}
+	return asm.Encode(all, binary.NativeEndian)
+}
+
+func ins(i ...asm.Insn) []asm.Insn { return i }
+
+// A loader that really creates a map through bpf_sys_bpf with the attr in
+// its blob, and reports the fd in map descriptor 0: the success path,
+// fd_array and the blob.
+func TestRunCreatesMap(t *testing.T) {
+	requireKernel(t)
+	attr := make([]byte, 72)
+	ne := binary.NativeEndian
+	ne.PutUint32(attr[0:], MapTypeArray)
+	ne.PutUint32(attr[4:], 4)
+	ne.PutUint32(attr[8:], 8)
+	ne.PutUint32(attr[12:], 3)
+	copy(attr[28:], "lskel_run")
+	l := &Loader{
+		Name: "run_test",
+		Data: attr,
+		Insns: encode(
+			ins(asm.Mov64Reg(asm.R6, asm.R1)),
+			asm.LdImm64(asm.R2, asm.PseudoMapIdxValue, 0), // blob + 0
+			ins(
+				asm.StoreImm(asm.SizeW, asm.R6, CtxStepOff, 0),
+				asm.Mov64Imm(asm.R1, 0), // BPF_MAP_CREATE
+				asm.Mov64Imm(asm.R3, 72),
+				asm.Call(166), // bpf_sys_bpf
+				asm.JumpImm(asm.JumpJSLT, asm.R0, 0, 2),
+				asm.StoreMem(asm.SizeW, asm.R6, int16(MapDescOff(0)+MapDescFDOff), asm.R0),
+				asm.Mov64Imm(asm.R0, 0),
+				asm.Exit(),
+			),
+		),
+		Maps:       []MapDesc{{Name: "m", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 3}},
+		Progs:      []ProgDesc{{Name: "p", Loaded: false}},
+		Steps:      []string{"create map m"},
+		KconfigMap: -1,
+	}
+	res, err := Run(l, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	if len(res.MapFDs) != 1 || res.MapFDs[0] <= 0 {
+		t.Fatalf("MapFDs = %v", res.MapFDs)
+	}
+	if len(res.ProgFDs) != 1 || res.ProgFDs[0] != -1 {
+		t.Fatalf("ProgFDs = %v, want [-1] for a program not loaded", res.ProgFDs)
+	}
+	info, err := kernel.GetMapInfo(res.MapFDs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Type != MapTypeArray || info.MaxEntries != 3 || info.Name != "lskel_run" {
+		t.Fatalf("map info = %+v", info)
+	}
+	if err := res.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+}
+
+func TestRunErrors(t *testing.T) {
+	requireKernel(t)
+	fail := func(errno int32) []byte {
+		return encode(ins(asm.Mov64Imm(asm.R0, -errno), asm.Exit()))
+	}
+	tests := []struct {
+		name      string
+		insns     []byte
+		steps     []string
+		opts      *RunOptions
+		wantStep  string
+		wantErrno unix.Errno
+		wantLog   bool
+	}{
+		{
+			name:      "loader rejected by the verifier",
+			insns:     encode(ins(asm.Mov64Imm(asm.R0, 0))), // no exit
+			wantStep:  StepLoadLoader,
+			wantErrno: unix.EINVAL,
+			wantLog:   true,
+		},
+		{
+			name:      "step 0 fails",
+			insns:     fail(int32(unix.ENOENT)),
+			steps:     []string{"create map counts", "load program p"},
+			wantStep:  "create map counts",
+			wantErrno: unix.ENOENT,
+		},
+		{
+			name: "step 1 fails with a log level",
+			insns: encode(ins(
+				asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
+				asm.Mov64Imm(asm.R0, -int32(unix.EACCES)),
+				asm.Exit(),
+			)),
+			steps:     []string{"create map counts", "load program p"},
+			opts:      &RunOptions{LogLevel: 2, LogSize: 4096},
+			wantStep:  "load program p",
+			wantErrno: unix.EACCES,
+		},
+		{
+			name: "step out of the table",
+			insns: encode(ins(
+				asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 7),
+				asm.Mov64Imm(asm.R0, -int32(unix.E2BIG)),
+				asm.Exit(),
+			)),
+			steps:     []string{"only"},
+			wantStep:  "step 7",
+			wantErrno: unix.E2BIG,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Steps: tt.steps, KconfigMap: -1}
+			res, err := Run(l, tt.opts)
+			if err == nil {
+				res.Close()
+				t.Fatal("Run succeeded")
+			}
+			var le *LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("error %v (%T) is not a *LoadError", err, err)
+			}
+			if le.Step != tt.wantStep || le.Errno != tt.wantErrno || le.Object != "obj" {
+				t.Fatalf("got object %q step %q errno %v, want step %q errno %v", le.Object, le.Step, le.Errno, tt.wantStep, tt.wantErrno)
+			}
+			if !errors.Is(err, tt.wantErrno) {
+				t.Fatalf("errors.Is(%v, %v) = false", err, tt.wantErrno)
+			}
+			if tt.wantLog && (le.Log == "" || !strings.Contains(err.Error(), "verifier log")) {
+				t.Fatalf("no verifier log in %q", err)
+			}
+			if !strings.Contains(err.Error(), tt.wantStep) || !strings.Contains(err.Error(), `"obj"`) {
+				t.Fatalf("message %q does not name the object and step", err)
+			}
+		})
+	}
+}
+
+// A loader that fails unless the context asks for a log: Run retries a
+// failure once with log level 1 and takes that run's result.
+func TestRunRetriesWithLog(t *testing.T) {
+	requireKernel(t)
+	l := &Loader{
+		Name: "obj",
+		Data: make([]byte, 8),
+		Insns: encode(ins(
+			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
+			asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
+			asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
+			asm.Mov64Imm(asm.R0, -int32(unix.ENOENT)),
+			asm.Exit(),
+		)),
+		Steps:      []string{"first"},
+		KconfigMap: -1,
+	}
+	_, err := Run(l, nil)
+	var le *LoadError
+	// The first run fails with EINVAL (level 0), the rerun with ENOENT
+	// (level 1): the first errno stands.
+	if !errors.As(err, &le) || le.Errno != unix.EINVAL || le.Step != "first" {
+		t.Fatalf("Run: %v, want EINVAL at step first", err)
+	}
+	_, err = Run(l, &RunOptions{LogLevel: 1})
+	if !errors.As(err, &le) || le.Errno != unix.ENOENT {
+		t.Fatalf("Run with LogLevel 1: %v, want ENOENT", err)
+	}
+}
+
+// ctxEchoLoader returns -(the u32 at ctx offset off), or, with deref, the
+// negated first u32 of the user memory the u64 at off points to (read
+// with bpf_copy_from_user): a way to observe the context from the test.
+func ctxEchoLoader(off int16, deref bool) []byte {
+	if !deref {
+		return encode(ins(
+			asm.LoadMem(asm.SizeW, asm.R0, asm.R1, off),
+			asm.Neg64(asm.R0),
+			asm.Exit(),
+		))
+	}
+	return encode(ins(
+		asm.LoadMem(asm.SizeDW, asm.R3, asm.R1, off), // user pointer
+		asm.StoreImm(asm.SizeW, asm.R10, -4, 0),
+		asm.Mov64Reg(asm.R1, asm.R10),
+		asm.ALU64Imm(asm.ALUAdd, asm.R1, -4),
+		asm.Mov64Imm(asm.R2, 4),
+		asm.Call(148), // bpf_copy_from_user
+		asm.JumpImm(asm.JumpJNE, asm.R0, 0, 3),
+		asm.LoadMem(asm.SizeW, asm.R0, asm.R10, -4),
+		asm.Neg64(asm.R0),
+		asm.Exit(),
+		asm.Mov64Imm(asm.R0, -int32(unix.EFAULT)),
+		asm.Exit(),
+	))
+}
+
+func TestRunContext(t *testing.T) {
+	requireKernel(t)
+	ncpu, err := PossibleCPUs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps := []MapDesc{
+		{Name: "counts", Type: MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 10},
+		{Name: "events", Type: MapTypePerfEventArr, KeySize: 4, ValueSize: 4, MaxEntriesFromCPUs: true},
+		{Name: ".rodata", Type: MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1, HasInitialValue: true, Section: ".rodata"},
+		{Name: ".kconfig", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, HasInitialValue: true, Section: ".kconfig"},
+	}
+	kconfig := []KconfigVar{{Name: "CONFIG_HZ", Offset: 0, Size: 4}}
+	fillKconfig := func(img []byte, vars []KconfigVar) error {
+		if len(vars) != 1 || len(img) != 8 {
+			return errors.New("unexpected kconfig call")
+		}
+		binary.NativeEndian.PutUint32(img[vars[0].Offset:], 33)
+		return nil
+	}
+	tests := []struct {
+		name      string
+		insns     []byte
+		opts      *RunOptions
+		wantErrno unix.Errno
+	}{
+		{"max_entries override", ctxEchoLoader(int16(MapDescOff(0)+MapDescMaxEntriesOff), false),
+			&RunOptions{MaxEntries: map[string]uint32{"counts": 17}, Kconfig: fillKconfig}, 17},
+		{"max_entries default", ctxEchoLoader(int16(MapDescOff(0)+MapDescMaxEntriesOff), false),
+			&RunOptions{Kconfig: fillKconfig}, 0 /* the loader returns -0: success */},
+		{"max_entries from CPUs", ctxEchoLoader(int16(MapDescOff(1)+MapDescMaxEntriesOff), false),
+			&RunOptions{Kconfig: fillKconfig}, unix.Errno(ncpu)},
+		{"initial value", ctxEchoLoader(int16(MapDescOff(2)+MapDescInitValueOff), true),
+			&RunOptions{InitialValues: map[string][]byte{".rodata": {42, 0, 0, 0}}, Kconfig: fillKconfig}, 42},
+		{"kconfig image", ctxEchoLoader(int16(MapDescOff(3)+MapDescInitValueOff), true),
+			&RunOptions{Kconfig: fillKconfig}, 33},
+		{"context size", ctxEchoLoader(CtxSizeOff, false),
+			&RunOptions{Kconfig: fillKconfig}, unix.Errno(CtxSize(len(maps), 2))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Maps: maps,
+				Progs: make([]ProgDesc, 2), Kconfig: kconfig, KconfigMap: 3}
+			res, err := Run(l, tt.opts)
+			if tt.wantErrno == 0 {
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Close()
+				return
+			}
+			var le *LoadError
+			if !errors.As(err, &le) || le.Errno != tt.wantErrno {
+				t.Fatalf("Run: %v, want errno %d", err, tt.wantErrno)
+			}
+		})
+	}
+}
+
+func TestRunBadOptions(t *testing.T) {
+	maps := []MapDesc{
+		{Name: ".rodata", ValueSize: 4, HasInitialValue: true},
+		{Name: "counts", ValueSize: 8},
+		{Name: ".kconfig", ValueSize: 8, HasInitialValue: true},
+	}
+	tests := []struct {
+		name string
+		l    *Loader
+		opts *RunOptions
+		want string
+	}{
+		{"unknown max_entries map", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{MaxEntries: map[string]uint32{"nope": 1}}, `no map "nope"`},
+		{"unknown initial value map", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{"nope": nil}}, `no map "nope"`},
+		{"initial value size", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{".rodata": {1}}}, "1 bytes, want 4"},
+		{"initial value of a plain map", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{"counts": make([]byte, 8)}}, "takes no initial value"},
+		{"kconfig without resolver", &Loader{Maps: maps, KconfigMap: 2, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}}, nil, "pass RunOptions.Kconfig"},
+		{"kconfig resolver fails", &Loader{Maps: maps, KconfigMap: 2, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}},
+			&RunOptions{Kconfig: func([]byte, []KconfigVar) error { return errors.New("no config") }}, "kconfig: no config"},
+		{"empty blob", &Loader{Insns: make([]byte, 8), KconfigMap: -1}, nil, "bad size 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := Run(tt.l, tt.opts)
+			if err == nil {
+				res.Close()
+				t.Fatal("Run succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %q does not contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadErrorLogTail(t *testing.T) {
+	var log strings.Builder
+	for i := range 100 {
+		log.WriteString("line ")
+		log.WriteString(string(rune('a' + i%26)))
+		log.WriteString("\n")
+	}
+	e := &LoadError{Object: "o", Step: "load program p", Errno: unix.EACCES, Log: log.String()}
+	msg := e.Error()
+	if got := strings.Count(msg, "\n\tline "); got != logTailLines {
+		t.Fatalf("message has %d log lines, want %d", got, logTailLines)
+	}
+	if !strings.Contains(msg, "last 60 of 100 lines") || !strings.HasPrefix(msg, `load "o": load program p: permission denied`) {
+		t.Fatalf("message = %q", msg)
+	}
+}
+
+func TestParseCPUList(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+		bad  bool
+	}{
+		{"0\n", 1, false},
+		{"0-1\n", 2, false},
+		{"0-3,5,7-8", 7, false},
+		{"", 0, true},
+		{"3-1", 0, true},
+		{"x", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := parseCPUList(tt.in)
+		if (err != nil) != tt.bad || got != tt.want {
+			t.Errorf("parseCPUList(%q) = %d, %v; want %d, bad %v", tt.in, got, err, tt.want, tt.bad)
+		}
+	}
+}

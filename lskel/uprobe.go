@@ -1,0 +1,92 @@
+package lskel
+
+import (
+	"errors"
+	"runtime"
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/bpfgen/bpfgen/kernel"
+	"golang.org/x/sys/unix"
+)
+
+const uprobePMU = "/sys/bus/event_source/devices/uprobe/"
+
+// AttachUprobe attaches a kprobe-type program to a uprobe (or, with
+// retprobe, a uretprobe) at the file offset offset of binaryPath. pid -1
+// probes every process, 0 the calling one, else that pid. The runtime
+// parses no ELF: resolve a symbol with SymbolOffset (a separate file, so
+// only callers that use it link debug/elf).
+func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, pid int) (*Link, error) {
+	what := "uprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
+	if retprobe {
+		what = "uretprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
+	}
+	typ, err := readUint(uprobePMU + "type")
+	if err != nil {
+		return nil, errors.New(what + ": uprobe PMU: " + err.Error())
+	}
+	var config uint64
+	if retprobe {
+		bit, err := retprobeBit()
+		if err != nil {
+			return nil, errors.New(what + ": " + err.Error())
+		}
+		config = 1 << bit
+	}
+	path := append([]byte(binaryPath), 0)
+	attr := unix.PerfEventAttr{
+		Type:   uint32(typ),
+		Config: config,
+		Ext1:   uint64(uintptr(unsafe.Pointer(&path[0]))), // uprobe_path
+		Ext2:   offset,                                    // probe_offset
+	}
+	cpu := -1
+	if pid < 0 {
+		pid, cpu = -1, 0
+	}
+	pfd, err := kernel.PerfEventOpen(&attr, pid, cpu, -1, 0)
+	// Keep path alive across the syscall: its address is in attr only.
+	runtime.KeepAlive(path)
+	if err != nil {
+		return nil, sysErr(what, err)
+	}
+	l, err := attachPerf(progFD, pfd)
+	if err != nil {
+		closeFD(pfd)
+		return nil, errors.New(what + ": " + err.Error())
+	}
+	l.PerfFD = pfd
+	return l, nil
+}
+
+// retprobeBit reads which config bit asks for a return probe
+// ("config:0").
+func retprobeBit() (uint64, error) {
+	b, err := readFile(uprobePMU + "format/retprobe")
+	if err != nil {
+		return 0, err
+	}
+	s, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "config:")
+	if !ok {
+		return 0, errors.New("unexpected " + uprobePMU + "format/retprobe: " + strconv.Quote(string(b)))
+	}
+	bit, err := strconv.ParseUint(s, 10, 6)
+	if err != nil {
+		return 0, errors.New("unexpected " + uprobePMU + "format/retprobe: " + strconv.Quote(string(b)))
+	}
+	return bit, nil
+}
+
+func readUint(path string) (uint64, error) {
+	b, err := readFile(path)
+	if err != nil {
+		return 0, err
+	}
+	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, errors.New(path + ": " + err.Error())
+	}
+	return v, nil
+}

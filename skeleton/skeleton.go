@@ -1,0 +1,782 @@
+// Package skeleton generates Go light skeletons: one Go file per BPF
+// object that embeds the object's loader program (see package gen) and
+// gives typed access to its maps, programs and global data through the
+// runtime package lskel.
+//
+// The generated file imports only lskel and unsafe (plus kconfig and
+// encoding/binary when the object has kconfig externs), parses nothing at
+// run time and is deterministic: the same object and options give the same
+// bytes.
+package skeleton
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"go/format"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// Options control the generated file.
+type Options struct {
+	// Package is the Go package name; empty means DefaultPackage().
+	Package string
+	// Ident names the generated identifiers (exported form: "minimal" gives
+	// MinimalObjects, LoadMinimal ...); empty means the object's name.
+	Ident string
+	// ObjectPath is the object's path as the header comment shows it;
+	// empty means the object's own path.
+	ObjectPath string
+	// Command is how to regenerate the file, for the header comment; empty
+	// means a bpfgen command line built from the other options.
+	Command string
+}
+
+// DefaultPackage is the package name for generated code: $GOPACKAGE when
+// run by go generate, else "main".
+func DefaultPackage() string {
+	if p := os.Getenv("GOPACKAGE"); p != "" {
+		return p
+	}
+	return "main"
+}
+
+// DefaultIdent derives an identifier from an object path:
+// "path/to/minimal.bpf.o" gives "minimal".
+func DefaultIdent(path string) string {
+	base := filepath.Base(path)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	base = strings.TrimSuffix(base, ".bpf")
+	return base
+}
+
+// Build tags of the GOARCHes of each byte order, as bpf2go uses them.
+const (
+	littleEndianArches = "386 || amd64 || arm || arm64 || loong64 || mips64le || mipsle || ppc64le || riscv64"
+	bigEndianArches    = "mips || mips64 || ppc64 || s390x"
+)
+
+// Generate returns the light skeleton of obj, whose loader is l (as
+// gen.Generate made it from obj), as gofmt-formatted Go source.
+func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
+	if obj == nil || l == nil {
+		return nil, errors.New("skeleton: nil object or loader")
+	}
+	g, err := newGenerator(obj, l, opts)
+	if err != nil {
+		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
+	}
+	src, err := g.generate()
+	if err != nil {
+		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
+	}
+	out, err := format.Source(src)
+	if err != nil {
+		return nil, fmt.Errorf("skeleton of %s: generated code does not parse (a bpfgen bug): %w\n%s", obj.Name, err, src)
+	}
+	return out, nil
+}
+
+// generator holds the state of one Generate call.
+type generator struct {
+	obj  *object.Object
+	l    *gen.Loader
+	opts Options
+	bo   binary.ByteOrder
+
+	exp   string // exported prefix, "Minimal"
+	unexp string // unexported prefix, "minimal"
+
+	names   nameSet // package-level names
+	members nameSet // fields and methods of the objects struct
+	types   *typeGen
+
+	maps  []mapInfo
+	progs []progInfo
+	secs  []secInfo
+}
+
+type mapInfo struct {
+	index int // in Loader.Maps and Object.Maps
+	m     *object.Map
+	field string
+	goT   string // type of the field
+	typed bool   // a typed wrapper (goT is not *lskel.Map)
+}
+
+type progInfo struct {
+	index int
+	p     *object.Function
+	field string
+	auto  bool // objs.Attach attaches it
+}
+
+type secInfo struct {
+	index    int
+	m        *object.Map
+	field    string // BSS, Data, Rodata, DataCustom ...
+	typ      string // MinimalBSS ...
+	writable bool
+	mmap     bool
+	option   bool // settable before load through the options
+}
+
+func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, error) {
+	if opts.Package == "" {
+		opts.Package = DefaultPackage()
+	}
+	if opts.Ident == "" {
+		opts.Ident = DefaultIdent(obj.Name)
+	}
+	if opts.ObjectPath == "" {
+		opts.ObjectPath = obj.Path
+	}
+	if opts.Command == "" {
+		opts.Command = fmt.Sprintf("bpfgen skeleton %s -package %s -ident %s", opts.ObjectPath, opts.Package, opts.Ident)
+	}
+	if len(l.Maps) != len(obj.Maps) {
+		return nil, fmt.Errorf("loader has %d maps, object %d", len(l.Maps), len(obj.Maps))
+	}
+	progs := obj.Programs()
+	if len(l.Progs) != len(progs) {
+		return nil, fmt.Errorf("loader has %d programs, object %d", len(l.Progs), len(progs))
+	}
+	bo := obj.ByteOrder
+	if bo == nil {
+		bo = binary.LittleEndian
+	}
+	exp := goIdent(opts.Ident)
+	g := &generator{
+		obj: obj, l: l, opts: opts, bo: bo,
+		exp: exp, unexp: unexport(exp),
+		names:   nameSet{},
+		members: nameSet{},
+	}
+	// Names the generated code itself uses come first, so that C types
+	// and variables yield to them.
+	for _, n := range []string{"Objects", "Maps", "Programs", "Options", "Program", "Map", "PerCPUMap"} {
+		g.names.add(exp + n)
+	}
+	for _, n := range []string{"Load" + exp, "New" + exp + "Options", g.unexp + "Bytes", g.unexp + "PerCPU",
+		"new" + exp + "Loader", g.unexp + "LoaderData", g.unexp + "LoaderInsns", g.unexp + "Kconfig"} {
+		g.names.add(n)
+	}
+	for _, n := range []string{"Close", "Attach", exp + "Maps", exp + "Programs", "result", "mmaps", "init"} {
+		g.members.add(n)
+	}
+	g.types = newTypeGen(obj.BTF, bo, exp, g.names)
+
+	// Global data sections first: their fields and types have fixed names.
+	for i, m := range obj.Maps {
+		if m.Internal == object.NotInternal {
+			continue
+		}
+		field := sectionField(m.Section)
+		s := secInfo{
+			index:    i,
+			m:        m,
+			field:    g.members.add(field),
+			writable: m.Internal == object.InternalData || m.Internal == object.InternalBSS,
+			mmap:     m.Flags&object.MapFlagMmapable != 0 && obj.BTF != nil && m.DatasecID != 0,
+			option:   m.Internal != object.InternalKconfig,
+		}
+		if !s.mmap {
+			s.option = false
+		}
+		s.typ = g.names.add(exp + s.field)
+		g.secs = append(g.secs, s)
+	}
+	for i, m := range obj.Maps {
+		if m.Internal != object.NotInternal {
+			continue
+		}
+		g.maps = append(g.maps, mapInfo{index: i, m: m, field: g.members.add(goIdent(m.Name))})
+	}
+	for j, p := range progs {
+		g.progs = append(g.progs, progInfo{index: j, p: p, field: g.members.add(goIdent(p.Name)),
+			auto: l.Progs[j].Loaded && autoAttach(p.Section)})
+	}
+	return g, nil
+}
+
+// sectionField names the field of a global-data section.
+func sectionField(sec string) string {
+	switch sec {
+	case ".bss":
+		return "BSS"
+	case ".data":
+		return "Data"
+	case ".rodata":
+		return "Rodata"
+	case ".kconfig":
+		return "Kconfig"
+	}
+	return goIdent(sec)
+}
+
+// autoAttach reports whether lskel.Attach can attach a program of this
+// section without a target from the caller.
+func autoAttach(section string) bool {
+	kind, _, _ := strings.Cut(strings.TrimPrefix(section, "?"), "/")
+	switch kind {
+	case "tp", "tracepoint", "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w",
+		"tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s",
+		"iter", "iter.s":
+		return true
+	}
+	return false
+}
+
+// typedMapKinds are the map types whose keys and values a typed wrapper
+// reads and writes.
+func typedMapKind(t object.MapType) (ok, perCPU bool) {
+	switch t {
+	case object.MapTypeHash, object.MapTypeArray, object.MapTypeLRUHash, object.MapTypeLPMTrie:
+		return true, false
+	case object.MapTypePerCPUHash, object.MapTypePerCPUArray, object.MapTypeLRUPerCPUHash:
+		return true, true
+	}
+	return false, false
+}
+
+func (g *generator) generate() ([]byte, error) {
+	var b bytes.Buffer
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+
+	// Types first: they decide which helpers are needed.
+	for i := range g.secs {
+		s := &g.secs[i]
+		if !s.mmap {
+			continue
+		}
+		doc := sectionDoc(s)
+		if err := g.types.datasec(s.typ, doc, s.m.DatasecID, s.m.ValueSize); err != nil {
+			return nil, err
+		}
+	}
+	anyTyped, anyPerCPU := false, false
+	for i := range g.maps {
+		mi := &g.maps[i]
+		mi.goT = "*lskel.Map"
+		ok, perCPU := typedMapKind(mi.m.Type)
+		if !ok || g.obj.BTF == nil || mi.m.BTFKeyID == 0 || mi.m.BTFValueID == 0 {
+			continue
+		}
+		kt, err := g.keyValueType(mi.m.BTFKeyID, mi.m.KeySize, mi.field+"Key")
+		if err != nil {
+			return nil, fmt.Errorf("map %s: key: %w", mi.m.Name, err)
+		}
+		vt, err := g.keyValueType(mi.m.BTFValueID, mi.m.ValueSize, mi.field+"Value")
+		if err != nil {
+			return nil, fmt.Errorf("map %s: value: %w", mi.m.Name, err)
+		}
+		if kt == "" || vt == "" {
+			continue
+		}
+		mi.typed = true
+		if perCPU {
+			mi.goT = fmt.Sprintf("%sPerCPUMap[%s, %s]", g.exp, kt, vt)
+			anyPerCPU = true
+		} else {
+			mi.goT = fmt.Sprintf("%sMap[%s, %s]", g.exp, kt, vt)
+		}
+		anyTyped = true
+	}
+	hasKconfig := len(g.l.Kconfig) > 0
+	anyMmap := g.anyMmap()
+	usesBytes := anyTyped || anyMmap
+	usesUnsafe := usesBytes || g.types.usesUnsafe
+
+	// Header.
+	w("// Code generated by bpfgen skeleton from %s; DO NOT EDIT.\n", filepath.ToSlash(g.opts.ObjectPath))
+	w("//\n// To regenerate: %s\n\n", g.opts.Command)
+	arches := littleEndianArches
+	if g.bo == binary.BigEndian {
+		arches = bigEndianArches
+	}
+	w("//go:build linux && (%s)\n\n", arches)
+	w("package %s\n\n", g.opts.Package)
+	w("import (\n")
+	if hasKconfig {
+		w("\t\"encoding/binary\"\n")
+	}
+	if usesUnsafe {
+		w("\t\"unsafe\"\n")
+	}
+	w("\n")
+	if hasKconfig {
+		w("\t\"github.com/bpfgen/bpfgen/kconfig\"\n")
+	}
+	w("\t\"github.com/bpfgen/bpfgen/lskel\"\n)\n\n")
+
+	g.writeObjects(w)
+	g.writeOptions(w)
+	g.writeLoad(w, hasKconfig)
+	g.writeClose(w)
+	g.writeProgram(w)
+	if anyTyped {
+		g.writeTypedMap(w, anyPerCPU)
+	}
+	if usesBytes {
+		w("// %sBytes returns the memory of *v as bytes.\n", g.unexp)
+		w("func %sBytes[T any](v *T) []byte {\n\treturn unsafe.Slice((*byte)(unsafe.Pointer(v)), unsafe.Sizeof(*v))\n}\n\n", g.unexp)
+	}
+	for _, d := range g.types.decls {
+		w("%s\n", d)
+	}
+	if len(g.types.asserts) > 0 {
+		w("// The generated types have the sizes of their C counterparts.\nvar (\n")
+		for _, a := range g.types.asserts {
+			w("\t%s\n", a)
+		}
+		w(")\n\n")
+	}
+	g.writeLoader(w)
+	return b.Bytes(), nil
+}
+
+func (g *generator) anyMmap() bool {
+	for _, s := range g.secs {
+		if s.mmap {
+			return true
+		}
+	}
+	return false
+}
+
+// keyValueType is the Go type of a map key or value; "" when its size
+// does not match the map's, so that the map stays untyped.
+func (g *generator) keyValueType(id btf.TypeID, size uint32, ctx string) (string, error) {
+	s, err := g.obj.BTF.Size(id)
+	if err != nil {
+		return "", err
+	}
+	if s != size {
+		return "", nil
+	}
+	return g.types.goType(id, ctx)
+}
+
+func sectionDoc(s *secInfo) string {
+	var what string
+	switch s.m.Internal {
+	case object.InternalBSS:
+		what = "the object's zero-initialised global variables"
+	case object.InternalData:
+		what = "the object's initialised global variables"
+	case object.InternalRodata:
+		what = "the object's read-only global variables (const volatile); set them through the options before loading"
+	case object.InternalKconfig:
+		what = "the object's kconfig externs, as resolved at load time"
+	}
+	return wrapComment(fmt.Sprintf("%s is the %s section: %s.", s.typ, s.m.Section, what))
+}
+
+type writer func(format string, args ...any)
+
+func (g *generator) writeObjects(w writer) {
+	e := g.exp
+	w("// %sObjects is everything Load%s loads from %s: its maps, its programs\n", e, e, filepath.Base(g.opts.ObjectPath))
+	w("// and its global data, mapped into memory. Close releases all of it.\n")
+	w("type %sObjects struct {\n\t%sMaps\n\t%sPrograms\n\n", e, e, e)
+	for _, s := range g.secs {
+		if !s.mmap {
+			continue
+		}
+		if s.writable {
+			w("\t// %s is the %s section, mapped: reading and writing it reads and\n\t// writes the kernel's copy.\n", s.field, s.m.Section)
+		} else {
+			w("\t// %s is the %s section, mapped read-only: it was frozen at load and\n\t// writing it faults.\n", s.field, s.m.Section)
+		}
+		w("\t%s *%s\n", s.field, s.typ)
+	}
+	w("\n\tresult *lskel.Result\n\tmmaps  [][]byte\n}\n\n")
+
+	w("// %sMaps holds the maps of %s, by their names in the object.\n", e, filepath.Base(g.opts.ObjectPath))
+	w("type %sMaps struct {\n", e)
+	for _, m := range g.maps {
+		w("\t%s %s `bpf:%q`\n", m.field, m.goT, m.m.Name)
+	}
+	w("}\n\n")
+	w("// %sPrograms holds the programs of %s, by their names in the object.\n", e, filepath.Base(g.opts.ObjectPath))
+	w("type %sPrograms struct {\n", e)
+	for _, p := range g.progs {
+		w("\t%s *%sProgram `bpf:%q` // SEC(%q)\n", p.field, e, p.p.Name, p.p.Section)
+	}
+	w("}\n\n")
+}
+
+func (g *generator) writeOptions(w writer) {
+	e := g.exp
+	w("// %sOptions tune Load%s. The zero value loads the object as compiled.\n", e, e)
+	w("type %sOptions struct {\n", e)
+	w("\t// MaxEntries overrides max_entries of maps, by their names in the\n\t// object.\n\tMaxEntries map[string]uint32\n")
+	for _, s := range g.secs {
+		if !s.option {
+			continue
+		}
+		w("\t// %s, if not nil, is the initial value of %s instead of the\n\t// object's.\n\t%s *%s\n", s.field, s.m.Section, s.field, s.typ)
+	}
+	w("\t// LogLevel is the verifier log level; with 0 a failed load is retried\n\t// with level 1 so that the error carries the verifier's log.\n\tLogLevel uint32\n")
+	w("\t// LogSize is the size of the verifier log buffer; 0 means 1 MiB.\n\tLogSize int\n}\n\n")
+
+	w("// New%sOptions returns options holding the object's initial values of\n", e)
+	w("// its initialised global data, ready to be changed before Load%s.\n", e)
+	w("func New%sOptions() *%sOptions {\n\treturn &%sOptions{\n", e, e, e)
+	for _, s := range g.secs {
+		if s.option && s.m.Internal != object.InternalBSS {
+			w("\t\t%s: Default%s(),\n", s.field, s.typ)
+		}
+	}
+	w("\t}\n}\n\n")
+	for _, s := range g.secs {
+		if !s.option || s.m.Internal == object.InternalBSS {
+			continue
+		}
+		init := bytes.TrimRight(s.m.Contents, "\x00")
+		w("// Default%s returns the initial value of %s in the object.\n", s.typ, s.m.Section)
+		w("func Default%s() *%s {\n\tv := new(%s)\n", s.typ, s.typ, s.typ)
+		if len(init) > 0 {
+			w("\tcopy(%sBytes(v), %q)\n", g.unexp, string(init))
+		}
+		w("\treturn v\n}\n\n")
+	}
+}
+
+func (g *generator) writeLoad(w writer, hasKconfig bool) {
+	e := g.exp
+	w("// Load%s loads %s into the kernel by running its loader program, and\n", e, filepath.Base(g.opts.ObjectPath))
+	w("// maps its global data. opts may be nil. Programs are not attached:\n// see (*%sObjects).Attach.\n", e)
+	w("func Load%s(opts *%sOptions) (*%sObjects, error) {\n", e, e, e)
+	w("\tif opts == nil {\n\t\topts = &%sOptions{}\n\t}\n", e)
+	w("\tro := &lskel.RunOptions{\n\t\tLogLevel:   opts.LogLevel,\n\t\tLogSize:    opts.LogSize,\n\t\tMaxEntries: opts.MaxEntries,\n")
+	if hasKconfig {
+		w("\t\tKconfig:    %sKconfig,\n", g.unexp)
+	}
+	w("\t}\n")
+	for _, s := range g.secs {
+		if !s.option {
+			continue
+		}
+		w("\tif opts.%s != nil {\n", s.field)
+		w("\t\tif ro.InitialValues == nil {\n\t\t\tro.InitialValues = make(map[string][]byte)\n\t\t}\n")
+		w("\t\tro.InitialValues[%q] = %sBytes(opts.%s)\n\t}\n", s.m.Name, g.unexp, s.field)
+	}
+	w("\tres, err := lskel.Run(new%sLoader(), ro)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", e)
+	w("\to := &%sObjects{result: res}\n", e)
+	w("\tif err := o.init(); err != nil {\n\t\t_ = o.Close()\n\t\treturn nil, err\n\t}\n\treturn o, nil\n}\n\n")
+
+	w("// init fills in the maps and programs from the loader's fds and maps the\n// global data.\n")
+	w("func (o *%sObjects) init() error {\n\tr := o.result\n\tvar err error\n", e)
+	for _, m := range g.maps {
+		target := "o." + m.field
+		if m.typed {
+			target += ".Map"
+		}
+		w("\tif %s, err = lskel.NewMap(r.MapFDs[%d]); err != nil {\n\t\treturn err\n\t}\n", target, m.index)
+	}
+	for _, p := range g.progs {
+		d := g.l.Progs[p.index]
+		w("\to.%s = &%sProgram{FD: r.ProgFDs[%d], Name: %q, Section: %q, progType: %d, attachType: %d, attachTo: %q}\n",
+			p.field, e, p.index, d.Name, d.Section, d.Type, d.AttachType, d.AttachTo)
+	}
+	for _, s := range g.secs {
+		if !s.mmap {
+			continue
+		}
+		w("\tif o.%s, err = %sMmap[%s](o, %d, %t); err != nil {\n\t\treturn err\n\t}\n", s.field, g.unexp, s.typ, s.index, s.writable)
+	}
+	w("\treturn err\n}\n\n")
+	if g.anyMmap() {
+		w("// %sMmap maps the value of map i, a global-data section laid out as T.\n", g.unexp)
+		w("func %sMmap[T any](o *%sObjects, i int, writable bool) (*T, error) {\n\tvar v T\n", g.unexp, e)
+		w("\tb, err := lskel.MmapMap(o.result.MapFDs[i], uint32(unsafe.Sizeof(v)), writable)\n")
+		w("\tif err != nil {\n\t\treturn nil, &lskel.SyscallError{Op: %q + new%sLoader().Maps[i].Name, Err: err}\n\t}\n", "load "+g.obj.Name+": map ", e)
+		w("\to.mmaps = append(o.mmaps, b)\n\treturn (*T)(unsafe.Pointer(&b[0])), nil\n}\n\n")
+	}
+
+	if hasKconfig {
+		be := "LittleEndian"
+		if g.bo == binary.BigEndian {
+			be = "BigEndian"
+		}
+		w("// %sKconfig resolves the object's kconfig externs from the running\n// kernel's configuration.\n", g.unexp)
+		w("func %sKconfig(image []byte, vars []lskel.KconfigVar) error {\n", g.unexp)
+		w("\tcfg, err := kconfig.ReadRunning()\n\tif err != nil {\n\t\treturn err\n\t}\n")
+		w("\tkv := make([]kconfig.Var, len(vars))\n\tfor i, v := range vars {\n")
+		w("\t\tkv[i] = kconfig.Var{Name: v.Name, Offset: v.Offset, Size: v.Size, Type: kconfig.Type(v.Type), Signed: v.Signed, Weak: v.Weak}\n\t}\n")
+		w("\treturn kconfig.Fill(image, kv, cfg, binary.%s)\n}\n\n", be)
+	}
+}
+
+func (g *generator) writeClose(w writer) {
+	e := g.exp
+	var auto []progInfo
+	for _, p := range g.progs {
+		if p.auto {
+			auto = append(auto, p)
+		}
+	}
+	if len(auto) > 0 {
+		w("// Attach attaches every program whose section names its target:\n")
+		for _, p := range auto {
+			w("// %s (SEC(%q)),\n", p.p.Name, p.p.Section)
+		}
+		w("// keeping each link in the program's Link field. Programs attached\n// before a failure stay attached until Close.\n")
+		w("func (o *%sObjects) Attach() error {\n", e)
+		w("\tfor _, p := range []*%sProgram{", e)
+		for i, p := range auto {
+			if i > 0 {
+				w(", ")
+			}
+			w("o.%s", p.field)
+		}
+		w("} {\n\t\tif p.Link != nil {\n\t\t\tcontinue\n\t\t}\n")
+		w("\t\tl, err := p.Attach()\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tp.Link = l\n\t}\n\treturn nil\n}\n\n")
+	}
+
+	w("// Close detaches the programs attached by Attach, unmaps the global data\n")
+	w("// and closes every map and program. It is safe to call twice.\n")
+	w("func (o *%sObjects) Close() error {\n\tif o == nil {\n\t\treturn nil\n\t}\n\tvar first error\n", e)
+	w("\tkeep := func(err error) {\n\t\tif err != nil && first == nil {\n\t\t\tfirst = err\n\t\t}\n\t}\n")
+	for _, p := range g.progs {
+		w("\tif p := o.%s; p != nil {\n\t\tkeep(p.Link.Close())\n\t\tp.Link = nil\n\t\tp.FD = -1\n\t}\n", p.field)
+	}
+	for _, s := range g.secs {
+		if s.mmap {
+			w("\to.%s = nil\n", s.field)
+		}
+	}
+	w("\tfor _, b := range o.mmaps {\n\t\tkeep(lskel.Munmap(b))\n\t}\n\to.mmaps = nil\n")
+	for _, m := range g.maps {
+		if m.typed {
+			w("\tif o.%s.Map != nil {\n\t\to.%s.FD = -1\n\t}\n", m.field, m.field)
+		} else {
+			w("\tif o.%s != nil {\n\t\to.%s.FD = -1\n\t}\n", m.field, m.field)
+		}
+	}
+	w("\tkeep(o.result.Close())\n\to.result = nil\n\treturn first\n}\n\n")
+}
+
+// writeProgram writes the program type with the attach methods the
+// object's program kinds need.
+func (g *generator) writeProgram(w writer) {
+	e := g.exp
+	has := map[string]bool{}
+	for _, p := range g.progs {
+		kind, _, _ := strings.Cut(strings.TrimPrefix(p.p.Section, "?"), "/")
+		switch {
+		case p.auto:
+			has["auto"] = true
+		case p.p.Type == object.ProgTypeXDP:
+			has["xdp"] = true
+		case p.p.Type == object.ProgTypeSchedCLS || p.p.Type == object.ProgTypeSchedACT:
+			has["tc"] = true
+		case strings.HasPrefix(kind, "cgroup"):
+			has["cgroup"] = true
+		case p.p.Type == object.ProgTypePerfEvent:
+			has["perf"] = true
+		case strings.HasPrefix(kind, "uprobe") || strings.HasPrefix(kind, "uretprobe"):
+			has["uprobe"] = true
+		}
+	}
+	w("// %sProgram is one program of %s.\n", e, filepath.Base(g.opts.ObjectPath))
+	w("type %sProgram struct {\n", e)
+	w("\t// FD is the program's fd: -1 when it was not loaded (SEC(\"?...\"))\n\t// and after Close.\n\tFD int\n")
+	w("\t// Name and Section are the program's name and ELF section.\n\tName, Section string\n")
+	w("\t// Link is the attachment made by %sObjects.Attach, closed by Close.\n\tLink *lskel.Link\n\n", e)
+	w("\tprogType, attachType uint32\n\tattachTo             string\n}\n\n")
+	if has["auto"] {
+		w("// Attach attaches the program to the target its section names. The\n// caller owns the link.\n")
+		w("func (p *%sProgram) Attach() (*lskel.Link, error) {\n\treturn lskel.Attach(p.FD, p.Section, p.progType, p.attachType, p.attachTo)\n}\n\n", e)
+	}
+	if has["xdp"] {
+		w("// AttachXDP attaches the program to the interface ifindex; flags are\n// lskel.XDPFlags* (0 lets the kernel choose the mode).\n")
+		w("func (p *%sProgram) AttachXDP(ifindex int, flags uint32) (*lskel.Link, error) {\n\treturn lskel.AttachXDP(p.FD, ifindex, flags)\n}\n\n", e)
+	}
+	if has["tc"] {
+		w("// AttachTCX attaches the program to the ingress or egress hook of the\n// interface ifindex.\n")
+		w("func (p *%sProgram) AttachTCX(ifindex int, ingress bool) (*lskel.Link, error) {\n\treturn lskel.AttachTCX(p.FD, ifindex, ingress)\n}\n\n", e)
+	}
+	if has["cgroup"] {
+		w("// AttachCgroup attaches the program to the cgroup v2 directory path,\n// with the attach type its section names.\n")
+		w("func (p *%sProgram) AttachCgroup(path string) (*lskel.Link, error) {\n\treturn lskel.AttachCgroup(p.FD, path, p.attachType)\n}\n\n", e)
+	}
+	if has["perf"] {
+		w("// AttachPerfEvent attaches the program to the open perf event perfFD,\n// which the caller keeps and closes after the link.\n")
+		w("func (p *%sProgram) AttachPerfEvent(perfFD int) (*lskel.Link, error) {\n\treturn lskel.AttachPerfEvent(p.FD, perfFD)\n}\n\n", e)
+	}
+	if has["uprobe"] {
+		w("// AttachUprobe attaches the program to a uprobe (or uretprobe) at the\n// file offset offset of binaryPath, for process pid (-1: all).\n")
+		w("func (p *%sProgram) AttachUprobe(binaryPath string, offset uint64, retprobe bool, pid int) (*lskel.Link, error) {\n", e)
+		w("\treturn lskel.AttachUprobe(p.FD, binaryPath, offset, retprobe, pid)\n}\n\n")
+	}
+}
+
+func (g *generator) writeTypedMap(w writer, perCPU bool) {
+	e, u := g.exp, g.unexp
+	w("// %sMap is a map whose keys are K and values V, types generated from\n// the object's BTF.\n", e)
+	w("type %sMap[K, V any] struct{ *lskel.Map }\n\n", e)
+	w("// Lookup returns the value of key; a missing key gives an error that is\n// lskel.ErrKeyNotExist.\n")
+	w("func (m %sMap[K, V]) Lookup(key K) (V, error) {\n\tvar v V\n\terr := m.Map.Lookup(%sBytes(&key), %sBytes(&v))\n\treturn v, err\n}\n\n", e, u, u)
+	w("// Update sets the value of key; flags is lskel.UpdateAny, UpdateNoExist\n// or UpdateExist.\n")
+	w("func (m %sMap[K, V]) Update(key K, value V, flags uint64) error {\n\treturn m.Map.Update(%sBytes(&key), %sBytes(&value), flags)\n}\n\n", e, u, u)
+	w("// Delete removes key.\nfunc (m %sMap[K, V]) Delete(key K) error {\n\treturn m.Map.Delete(%sBytes(&key))\n}\n\n", e, u)
+	w("// Keys iterates over the map's keys; an error ends the iteration.\n")
+	w("func (m %sMap[K, V]) Keys() func(yield func(K, error) bool) {\n\treturn %sKeys[K](m.Map)\n}\n\n", e, u)
+	w("// Iterate calls fn with every key and value until fn returns false.\n")
+	w("func (m %sMap[K, V]) Iterate(fn func(key K, value V) bool) error {\n", e)
+	w("\treturn m.Map.Iterate(func(kb, vb []byte) bool {\n\t\tvar k K\n\t\tvar v V\n")
+	w("\t\tcopy(%sBytes(&k), kb)\n\t\tcopy(%sBytes(&v), vb)\n\t\treturn fn(k, v)\n\t})\n}\n\n", u, u)
+
+	w("func %sKeys[K any](m *lskel.Map) func(yield func(K, error) bool) {\n", u)
+	w("\treturn func(yield func(K, error) bool) {\n\t\tfor kb, err := range m.Keys() {\n\t\t\tvar k K\n")
+	w("\t\t\tif err != nil {\n\t\t\t\tyield(k, err)\n\t\t\t\treturn\n\t\t\t}\n")
+	w("\t\t\tcopy(%sBytes(&k), kb)\n\t\t\tif !yield(k, nil) {\n\t\t\t\treturn\n\t\t\t}\n\t\t}\n\t}\n}\n\n", u)
+	if !perCPU {
+		return
+	}
+	w("// %sPerCPUMap is a per-CPU map whose keys are K and values V: each key\n// has one value per possible CPU.\n", e)
+	w("type %sPerCPUMap[K, V any] struct{ *lskel.Map }\n\n", e)
+	w("// Lookup returns the values of key, one per possible CPU.\n")
+	w("func (m %sPerCPUMap[K, V]) Lookup(key K) ([]V, error) {\n\tn, err := m.PerCPUValueSize()\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", e)
+	w("\tbuf := make([]byte, n)\n\tif err := m.Map.Lookup(%sBytes(&key), buf); err != nil {\n\t\treturn nil, err\n\t}\n\treturn %sPerCPU[V](buf), nil\n}\n\n", u, u)
+	w("// Update sets the values of key, one per possible CPU.\n")
+	w("func (m %sPerCPUMap[K, V]) Update(key K, values []V, flags uint64) error {\n", e)
+	w("\tvar zero V\n\tstride := (int(unsafe.Sizeof(zero)) + 7) &^ 7\n\tbuf := make([]byte, stride*len(values))\n")
+	w("\tfor i := range values {\n\t\tcopy(buf[i*stride:], %sBytes(&values[i]))\n\t}\n\treturn m.Map.Update(%sBytes(&key), buf, flags)\n}\n\n", u, u)
+	w("// Delete removes key.\nfunc (m %sPerCPUMap[K, V]) Delete(key K) error {\n\treturn m.Map.Delete(%sBytes(&key))\n}\n\n", e, u)
+	w("// Keys iterates over the map's keys; an error ends the iteration.\n")
+	w("func (m %sPerCPUMap[K, V]) Keys() func(yield func(K, error) bool) {\n\treturn %sKeys[K](m.Map)\n}\n\n", e, u)
+	w("// Iterate calls fn with every key and its per-CPU values until fn\n// returns false.\n")
+	w("func (m %sPerCPUMap[K, V]) Iterate(fn func(key K, values []V) bool) error {\n", e)
+	w("\treturn m.Map.Iterate(func(kb, vb []byte) bool {\n\t\tvar k K\n\t\tcopy(%sBytes(&k), kb)\n\t\treturn fn(k, %sPerCPU[V](vb))\n\t})\n}\n\n", u, u)
+	w("// %sPerCPU splits a per-CPU value buffer: one 8-byte aligned slot per\n// CPU.\n", u)
+	w("func %sPerCPU[V any](buf []byte) []V {\n\tvar zero V\n\tstride := (int(unsafe.Sizeof(zero)) + 7) &^ 7\n", u)
+	w("\tout := make([]V, len(buf)/stride)\n\tfor i := range out {\n\t\tcopy(%sBytes(&out[i]), buf[i*stride:])\n\t}\n\treturn out\n}\n\n", u)
+}
+
+// writeLoader writes the loader: its descriptors and, as string constants,
+// its blob and instructions.
+func (g *generator) writeLoader(w writer) {
+	e, u, l := g.exp, g.unexp, g.l
+	w("// new%sLoader returns the loader program of %s: %d bytes of data and\n// %d instructions.\n", e, filepath.Base(g.opts.ObjectPath), len(l.Data), len(l.Insns)/8)
+	w("func new%sLoader() *lskel.Loader {\n\treturn &lskel.Loader{\n", e)
+	w("\t\tName:  %q,\n\t\tData:  []byte(%sLoaderData),\n\t\tInsns: []byte(%sLoaderInsns),\n", l.Name, u, u)
+	w("\t\tMaps: []lskel.MapDesc{\n")
+	for _, m := range l.Maps {
+		w("\t\t\t{Name: %q, KernelName: %q, Type: %d, KeySize: %d, ValueSize: %d, MaxEntries: %d, Flags: %#x",
+			m.Name, m.KernelName, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+		if m.Section != "" {
+			w(", Section: %q", m.Section)
+		}
+		if m.HasInitialValue {
+			w(", HasInitialValue: true")
+		}
+		if m.MaxEntriesFromCPUs {
+			w(", MaxEntriesFromCPUs: true")
+		}
+		w("},\n")
+	}
+	w("\t\t},\n\t\tProgs: []lskel.ProgDesc{\n")
+	for _, p := range l.Progs {
+		w("\t\t\t{Name: %q, Section: %q, Type: %d, AttachType: %d", p.Name, p.Section, p.Type, p.AttachType)
+		if p.AttachTo != "" {
+			w(", AttachTo: %q", p.AttachTo)
+		}
+		w(", Loaded: %t},\n", p.Loaded)
+	}
+	w("\t\t},\n\t\tSteps: []string{\n")
+	for _, s := range l.Steps {
+		w("\t\t\t%q,\n", s)
+	}
+	w("\t\t},\n")
+	if len(l.Kconfig) > 0 {
+		w("\t\tKconfig: []lskel.KconfigVar{\n")
+		for _, k := range l.Kconfig {
+			w("\t\t\t{Name: %q, Offset: %d, Size: %d, Type: %d", k.Name, k.Offset, k.Size, k.Type)
+			if k.Signed {
+				w(", Signed: true")
+			}
+			if k.Weak {
+				w(", Weak: true")
+			}
+			w("},\n")
+		}
+		w("\t\t},\n")
+	}
+	w("\t\tKconfigMap: %d,\n\t}\n}\n\n", l.KconfigMap)
+	w("// %sLoaderData is the loader's data blob.\n", u)
+	w("const %sLoaderData = %s\n\n", u, stringLiteral(l.Data))
+	w("// %sLoaderInsns are the loader's instructions, in the target's byte order.\n", u)
+	w("const %sLoaderInsns = %s\n", u, stringLiteral(l.Insns))
+}
+
+// literalWidth is the number of source bytes per line of an embedded
+// string.
+const literalWidth = 96
+
+// stringLiteral writes b as a Go string expression: printable ASCII as
+// itself, everything else as \x escapes, one "..." piece per line.
+func stringLiteral(b []byte) string {
+	if len(b) == 0 {
+		return `""`
+	}
+	var out, line strings.Builder
+	out.WriteString(`"" +`)
+	const hex = "0123456789abcdef"
+	flush := func(lastLine bool) {
+		out.WriteString("\n\t\"")
+		out.WriteString(line.String())
+		out.WriteString("\"")
+		if !lastLine {
+			out.WriteString(" +")
+		}
+		line.Reset()
+	}
+	for i, c := range b {
+		switch {
+		case c == '"' || c == '\\':
+			line.WriteByte('\\')
+			line.WriteByte(c)
+		case c >= 0x20 && c < 0x7f:
+			line.WriteByte(c)
+		default:
+			line.WriteString(`\x`)
+			line.WriteByte(hex[c>>4])
+			line.WriteByte(hex[c&15])
+		}
+		if line.Len() >= literalWidth && i != len(b)-1 {
+			flush(false)
+		}
+	}
+	flush(true)
+	return out.String()
+}
+
+// wrapComment formats text as a // comment wrapped at about 76 columns.
+func wrapComment(text string) string {
+	var b strings.Builder
+	n := 0
+	for i, word := range strings.Fields(text) {
+		if i == 0 {
+			b.WriteString("//")
+			n = 2
+		} else if n+1+len(word) > 76 {
+			b.WriteString("\n//")
+			n = 2
+		}
+		b.WriteString(" ")
+		b.WriteString(word)
+		n += 1 + len(word)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
