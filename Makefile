@@ -42,6 +42,6 @@ bench: deps
 
 FUZZTIME ?= 30s
 fuzz:
-	$(GO) test ./btf -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
-	$(GO) test ./btf -run '^$$' -fuzz FuzzParseExt -fuzztime $(FUZZTIME)
+	$(GO) test ./btf -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./btf -run '^$$' -fuzz '^FuzzParseExt$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./object -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME)

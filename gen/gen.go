@@ -684,14 +684,25 @@ func (g *Generator) patchSymbol(fx load.Fixup, l *symLookup, insnOff int, ins as
 		g.label(out)
 	case load.FixupKfunc:
 		// imm = BTF id; off = fd table slot of the module BTF, 0 for
-		// vmlinux. Missing (weak): imm and off stay 0.
-		vmlinux := g.b.NewLabel("vmlinux")
+		// vmlinux. Missing (weak): a call of the poison helper id, like
+		// the direct load.
+		missing := g.b.NewLabel("missing")
+		out := g.b.NewLabel("patched")
 		g.loadReg(asm.SizeDW, asm.R0, l.result)
+		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, missing)
 		g.storeReg(asm.SizeW, at+4, asm.R0)
 		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
-		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, vmlinux)
+		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, out)
 		g.storeImm(asm.SizeH, at+2, int32(l.slot))
-		g.label(vmlinux)
+		g.b.Goto(out)
+		g.label(missing)
+		plain := ins
+		plain.Src = 0
+		var enc [8]byte
+		plain.Encode(enc[:], g.bo)
+		g.storeImm(asm.SizeB, at+1, int32(enc[1]))
+		g.storeImm(asm.SizeW, at+4, load.KfuncPoison)
+		g.label(out)
 	}
 }
 

@@ -174,3 +174,18 @@ func ProgDetach(progFD, targetFD int, attachType uint32) error {
 	_, err := call(CmdProgDetach, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
 	return err
 }
+
+// enableStatsAttr is union bpf_attr for BPF_ENABLE_STATS.
+type enableStatsAttr struct {
+	typ uint32
+}
+
+// BPF_STATS_RUN_TIME is the only BPF_ENABLE_STATS type.
+const BPF_STATS_RUN_TIME = 0
+
+// EnableStats turns on run-time statistics (prog_info run_cnt and
+// run_time_ns) for as long as the returned fd is open.
+func EnableStats(typ uint32) (int, error) {
+	attr := enableStatsAttr{typ: typ}
+	return sys(CmdEnableStats, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
+}

@@ -306,6 +306,9 @@ func TestRawTracepoint(t *testing.T) {
 	if !found {
 		t.Error("link id not listed")
 	}
+	if n := runCount(t, fd, func() { unix.Getpid() }); n == 0 {
+		t.Error("raw_tp program did not run")
+	}
 	if _, err := RawTracepointOpen("no_such_tracepoint_kt", fd); !errors.Is(err, unix.ENOENT) {
 		t.Errorf("unknown tracepoint: %v", err)
 	}
@@ -323,6 +326,27 @@ func loadRet0(t *testing.T, a *ProgLoadAttr) int {
 	}
 	closeFD(t, fd)
 	return fd
+}
+
+// runCount enables run statistics, calls trigger and returns how often the
+// program ran.
+func runCount(t *testing.T, progFD int, trigger func()) uint64 {
+	t.Helper()
+	sfd, err := EnableStats(BPF_STATS_RUN_TIME)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(sfd)
+	before, err := GetProgInfo(progFD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trigger()
+	after, err := GetProgInfo(progFD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return after.RunCnt - before.RunCnt
 }
 
 const tracefsMagic = 0x74726163
@@ -355,9 +379,9 @@ func TestPerfEventLink(t *testing.T) {
 	if li.Type != unix.BPF_LINK_TYPE_PERF_EVENT {
 		t.Errorf("link type %d", li.Type)
 	}
-	// Fire it and see the run count move (stats need BPF_ENABLE_STATS or
-	// the sysctl, so only check the link survives a trigger).
-	unix.Getpid()
+	if n := runCount(t, fd, func() { unix.Getpid() }); n == 0 {
+		t.Error("program did not run on getpid")
+	}
 
 	if _, err := TracepointID("..", "x"); err == nil {
 		t.Error("path traversal accepted")

@@ -194,9 +194,7 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 					return NoHandle, fmt.Errorf("%s %s: %w", what, fx.Name, err)
 				}
 				if fx.Kind == FixupKfunc {
-					// A missing weak kfunc stays a call to id 0, which
-					// the verifier accepts only where it is dead code.
-					ins.Imm, ins.Off = 0, 0
+					ins.Src, ins.Imm, ins.Off = 0, KfuncPoison, 0
 				} else {
 					ins.Src, ins.Imm, insns[fx.Insn+1].Imm = 0, 0, 0
 				}

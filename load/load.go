@@ -435,7 +435,7 @@ func (l *loader) fixup(insns []asm.Insn, r linkedReloc, res *Result) (Fixup, err
 			if !insns[at].IsCall() {
 				return Fixup{}, fmt.Errorf("kfunc %s: expected a call", e.Name)
 			}
-			insns[at].Imm, insns[at].Off = 0, 0
+			insns[at].Src, insns[at].Imm, insns[at].Off = asm.PseudoKfuncCall, 0, 0
 			return Fixup{Insn: at, Kind: FixupKfunc, Name: name, BTFKind: btf.KindFunc, Weak: e.Weak}, nil
 		case e.Typeless:
 			if err := needLd(); err != nil {
@@ -447,7 +447,7 @@ func (l *loader) fixup(insns []asm.Insn, r linkedReloc, res *Result) (Fixup, err
 			if err := needLd(); err != nil {
 				return Fixup{}, err
 			}
-			insns[at].Imm, insns[at+1].Imm = 0, 0
+			insns[at].Src, insns[at].Imm, insns[at+1].Imm = asm.PseudoBTFID, 0, 0
 			kind := e.TargetKind
 			if kind == 0 {
 				kind = btf.KindVar
@@ -457,6 +457,11 @@ func (l *loader) fixup(insns []asm.Insn, r linkedReloc, res *Result) (Fixup, err
 	}
 	return Fixup{}, fmt.Errorf("unexpected relocation kind %d", r.Kind)
 }
+
+// KfuncPoison is the helper id a call to a missing weak kfunc becomes: no
+// helper has it, so the verifier accepts the program only if the call is
+// dead code (guarded by bpf_ksym_exists), as libbpf arranges it too.
+const KfuncPoison = 2002000000
 
 // kernelProgName truncates a name to what the kernel keeps (15 bytes) and
 // drops characters it refuses, as libbpf does.

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/lskel/elfsym"
 	"golang.org/x/sys/unix"
 )
 
@@ -103,7 +104,7 @@ func iterTaskInsns() []asm.Insn {
 		asm.LoadMem(asm.SizeDW, asm.R6, asm.R1, 0), // ctx->meta
 		asm.LoadMem(asm.SizeDW, asm.R7, asm.R1, 8), // ctx->task
 		asm.JumpImm(asm.JumpJEQ, asm.R7, 0, 6),
-		asm.LoadMem(asm.SizeDW, asm.R1, asm.R6, 0), // meta->seq
+		asm.LoadMem(asm.SizeDW, asm.R1, asm.R6, 0),       // meta->seq
 		asm.StoreImm(asm.SizeW, asm.R10, -4, 0x6b736174), // "task" little-endian
 		asm.Mov64Reg(asm.R2, asm.R10),
 		asm.ALU64Imm(asm.ALUAdd, asm.R2, -4),
@@ -338,11 +339,11 @@ func libcPath(t *testing.T) string {
 func TestAttachUprobe(t *testing.T) {
 	requireKernel(t)
 	libc := libcPath(t)
-	off, err := SymbolOffset(libc, "getpid")
+	off, err := elfsym.SymbolOffset(libc, "getpid")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := SymbolOffset(libc, "no_such_symbol_here"); err == nil {
+	if _, err := elfsym.SymbolOffset(libc, "no_such_symbol_here"); err == nil {
 		t.Fatal("SymbolOffset found a missing symbol")
 	}
 	sh, err := exec.LookPath("sh")

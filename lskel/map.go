@@ -117,7 +117,7 @@ func (m *Map) NextKey(key, next []byte) (bool, error) {
 		return false, errors.New("map fd " + strconv.Itoa(m.FD) + ": next key: wrong key size")
 	}
 	err := kernel.MapGetNextKey(m.FD, key, next)
-	if errors.Is(err, unix.ENOENT) {
+	if err != nil && errnoOf(err) == unix.ENOENT {
 		return false, nil
 	}
 	if err != nil {
@@ -162,7 +162,7 @@ func (m *Map) Iterate(fn func(key, value []byte) bool) error {
 			return err
 		}
 		if err := kernel.MapLookupElem(m.FD, key, value); err != nil {
-			if errors.Is(err, unix.ENOENT) {
+			if err != nil && errnoOf(err) == unix.ENOENT {
 				continue
 			}
 			return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", err)

@@ -139,8 +139,8 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 
 	logLevel, logSize := opts.LogLevel, opts.LogSize
 	res, err := runOnce(l, prog, ctx, logLevel, logSize)
-	var le *LoadError
-	if err != nil && logLevel == 0 && errors.As(err, &le) && le.Step != StepRunLoader {
+	le, _ := err.(*LoadError)
+	if le != nil && logLevel == 0 && le.Step != StepRunLoader {
 		// Rerun with a log: the failed run left nothing behind. The first
 		// run's step and errno stand (a log can change the errno, e.g.
 		// ENOSPC when it does not fit); the log is the second run's.
@@ -148,8 +148,7 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 		if err2 == nil {
 			return res2, nil
 		}
-		var le2 *LoadError
-		if errors.As(err2, &le2) && le2.Step == le.Step {
+		if le2, _ := err2.(*LoadError); le2 != nil && le2.Step == le.Step {
 			le.Log = le2.Log
 		}
 		return nil, le
@@ -357,11 +356,21 @@ func fdOut(v uint32) int {
 	return int(v)
 }
 
-// errnoOf extracts the errno of a syscall error.
+// errnoOf extracts the errno of a syscall error, EINVAL if it has none.
+// (errors.As would do, but links internal/reflectlite.)
 func errnoOf(err error) unix.Errno {
-	var e unix.Errno
-	if errors.As(err, &e) {
-		return e
+	for err != nil {
+		switch e := err.(type) {
+		case unix.Errno:
+			return e
+		case *kernel.Error:
+			return e.Errno
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		err = u.Unwrap()
 	}
 	return unix.EINVAL
 }

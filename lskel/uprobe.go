@@ -16,8 +16,8 @@ const uprobePMU = "/sys/bus/event_source/devices/uprobe/"
 // AttachUprobe attaches a kprobe-type program to a uprobe (or, with
 // retprobe, a uretprobe) at the file offset offset of binaryPath. pid -1
 // probes every process, 0 the calling one, else that pid. The runtime
-// parses no ELF: resolve a symbol with SymbolOffset (a separate file, so
-// only callers that use it link debug/elf).
+// parses no ELF: resolve a symbol with elfsym.SymbolOffset (a package of
+// its own, so that only callers that use it link debug/elf).
 func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, pid int) (*Link, error) {
 	what := "uprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
 	if retprobe {

@@ -126,6 +126,7 @@ type secInfo struct {
 	writable bool
 	mmap     bool
 	option   bool // settable before load through the options
+	goSize   uint32
 }
 
 func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, error) {
@@ -257,9 +258,11 @@ func (g *generator) generate() ([]byte, error) {
 			continue
 		}
 		doc := sectionDoc(s)
-		if err := g.types.datasec(s.typ, doc, s.m.DatasecID, s.m.ValueSize); err != nil {
+		size, err := g.types.datasec(s.typ, doc, s.m.DatasecID, s.m.ValueSize)
+		if err != nil {
 			return nil, err
 		}
+		s.goSize = size
 	}
 	anyTyped, anyPerCPU := false, false
 	for i := range g.maps {
@@ -467,7 +470,11 @@ func (g *generator) writeLoad(w writer, hasKconfig bool) {
 		}
 		w("\tif opts.%s != nil {\n", s.field)
 		w("\t\tif ro.InitialValues == nil {\n\t\t\tro.InitialValues = make(map[string][]byte)\n\t\t}\n")
-		w("\t\tro.InitialValues[%q] = %sBytes(opts.%s)\n\t}\n", s.m.Name, g.unexp, s.field)
+		slice := ""
+		if s.goSize != s.m.ValueSize {
+			slice = fmt.Sprintf("[:%d]", s.m.ValueSize)
+		}
+		w("\t\tro.InitialValues[%q] = %sBytes(opts.%s)%s\n\t}\n", s.m.Name, g.unexp, s.field, slice)
 	}
 	w("\tres, err := lskel.Run(new%sLoader(), ro)\n\tif err != nil {\n\t\treturn nil, err\n\t}\n", e)
 	w("\to := &%sObjects{result: res}\n", e)
@@ -779,4 +786,35 @@ func wrapComment(text string) string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// typeSource generates the skeleton of obj and returns, for tests, a
+// standalone file (package p) holding only the generated types, with the
+// Go name of each BTF struct and union and of each section's struct.
+func typeSource(obj *object.Object, l *gen.Loader, opts Options) (string, map[btf.TypeID]string, map[string]string, error) {
+	g, err := newGenerator(obj, l, opts)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if _, err := g.generate(); err != nil {
+		return "", nil, nil, err
+	}
+	var b strings.Builder
+	b.WriteString("package p\n\nimport \"unsafe\"\n\nvar _ unsafe.Pointer\n\n")
+	for _, d := range g.types.decls {
+		b.WriteString(d)
+		b.WriteString("\n")
+	}
+	b.WriteString("var (\n")
+	for _, a := range g.types.asserts {
+		b.WriteString("\t" + a + "\n")
+	}
+	b.WriteString(")\n")
+	secs := map[string]string{}
+	for _, s := range g.secs {
+		if s.mmap {
+			secs[s.m.Section] = s.typ
+		}
+	}
+	return b.String(), g.types.named, secs, nil
 }

@@ -572,20 +572,22 @@ func (g *typeGen) enum(id btf.TypeID, t *btf.Type, ctx string) (string, error) {
 
 // datasec generates the struct of a global-data section from its DATASEC:
 // one field per global variable at its offset, tagged with the
-// variable's name.
-func (g *typeGen) datasec(name, doc string, datasec btf.TypeID, size uint32) error {
+// variable's name. It returns the Go size of the struct: size rounded up
+// to the struct's alignment, as Go sizes structs (a section's size need not
+// be a multiple of its largest alignment, e.g. .kconfig).
+func (g *typeGen) datasec(name, doc string, datasec btf.TypeID, size uint32) (uint32, error) {
 	t, err := g.spec.Type(datasec)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if t.Kind != btf.KindDatasec {
-		return fmt.Errorf("type %d is %s, not DATASEC", datasec, t.Kind)
+		return 0, fmt.Errorf("type %d is %s, not DATASEC", datasec, t.Kind)
 	}
 	var items []item
 	for _, v := range t.Vars {
 		vt, err := g.spec.Type(v.Type)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		// Static variables are not part of the object's interface (libbpf
 		// leaves them out of skeletons too); they stay in the padding.
@@ -594,15 +596,20 @@ func (g *typeGen) datasec(name, doc string, datasec btf.TypeID, size uint32) err
 		}
 		items = append(items, item{cname: vt.Name, typ: vt.Type, bitOff: v.Offset * 8, size: v.Size})
 	}
+	align := uint32(1)
+	for _, it := range items {
+		align = max(align, g.alignOf(it.typ))
+	}
+	goSize := (size + align - 1) / align * align
 	slot := len(g.decls)
 	g.decls = append(g.decls, "")
-	body, err := g.structBody(name, items, size, true)
+	body, err := g.structBody(name, items, goSize, true)
 	if err != nil {
-		return fmt.Errorf("section %s: %w", t.Name, err)
+		return 0, fmt.Errorf("section %s: %w", t.Name, err)
 	}
 	g.decls[slot] = doc + body
-	g.assertSize(name, size)
-	return nil
+	g.assertSize(name, goSize)
+	return goSize, nil
 }
 
 // shifted writes "(x op n)", or just x when n is 0.

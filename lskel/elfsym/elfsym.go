@@ -1,4 +1,9 @@
-package lskel
+// Package elfsym resolves an ELF function symbol to the file offset a
+// uprobe takes (lskel.AttachUprobe). It is a package of its own because
+// importing debug/elf costs every binary ~25 KB (its package
+// initialisation links debug/dwarf and the decompressors) even when
+// nothing calls it: only programs that resolve symbols import elfsym.
+package elfsym
 
 import (
 	"debug/elf"
@@ -7,8 +12,7 @@ import (
 )
 
 // SymbolOffset returns the file offset of the function symbol in the ELF
-// file at path, for AttachUprobe. It is the runtime's only use of
-// debug/elf: a binary links that package only if it calls SymbolOffset.
+// file at path (static or dynamic symbol table), for lskel.AttachUprobe.
 func SymbolOffset(path, symbol string) (uint64, error) {
 	f, err := elf.Open(path)
 	if err != nil {
