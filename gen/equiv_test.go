@@ -40,7 +40,7 @@ func TestEquivalence(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			direct, err := load.Load(obj, &load.Direct{}, nil)
+			direct, err := load.Load(obj, &load.Direct{PinRoot: testutil.PinDir(t)}, nil)
 			if err != nil {
 				t.Fatalf("direct load: %v", err)
 			}

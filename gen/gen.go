@@ -35,16 +35,16 @@ const (
 
 // Helpers the loader calls.
 const (
-	helperCopyFromUser     = 148
-	helperSysBPF           = 166
-	helperBTFFindByName    = 167
-	helperSysClose         = 168
-	helperKallsymsLookup   = 179
-	errnoENOENT            = 2
-	maxDirectOffset        = 1<<15 - 1
-	trampolineDistance     = 20000
-	mapTypePerfEventArray  = 4
-	internalMapInitHelpers = 0
+	helperCopyFromUser    = 148
+	helperSysBPF          = 166
+	helperBTFFindByName   = 167
+	helperSysClose        = 168
+	helperKallsymsLookup  = 179
+	errnoENOENT           = 2
+	errnoECANCELED        = 125
+	maxDirectOffset       = 1<<15 - 1
+	trampolineDistance    = 20000
+	mapTypePerfEventArray = 4
 )
 
 // Registers with a fixed role in the loader.
@@ -84,10 +84,14 @@ type Generator struct {
 	nSymSlots  int
 	nSlots     int
 
-	nProgs   int
-	steps    []string
-	cleanup  string // label the failure checks jump to (nearest trampoline)
+	nProgs    int
+	steps     []string
+	cleanup   string // label the failure checks jump to (nearest trampoline)
 	lastTramp int
+
+	// failStep, when >= 0, makes that step fail with ECANCELED: tests use
+	// it to run the cleanup from every point of the loader.
+	failStep int
 
 	loaded     []bool
 	kconfig    []lskel.KconfigVar
@@ -116,7 +120,7 @@ var _ load.Backend = (*Generator)(nil)
 
 // New starts a loader for obj.
 func New(obj *object.Object) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1}
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1}
 	if g.bo == nil {
 		g.bo = binary.LittleEndian
 	}
@@ -197,7 +201,17 @@ func (g *Generator) step(name string) {
 	g.steps = append(g.steps, name)
 	g.b.Comment(fmt.Sprintf("step %d: %s", n, name))
 	g.emit(asm.StoreImm(asm.SizeW, rCtx, lskel.CtxStepOff, int32(n)))
+	if n == g.failStep {
+		g.b.Comment("injected failure")
+		g.emit(asm.Mov64Imm(rResult, -errnoECANCELED))
+		g.check()
+	}
 }
+
+// FailAtStep makes the generated loader fail with ECANCELED when it
+// reaches step n (numbered as in Loader.Steps), after doing every step
+// before it. It exists to test the cleanup path from every step.
+func (g *Generator) FailAtStep(n int) { g.failStep = n }
 
 // check jumps to the cleanup when r7 is negative. When the cleanup block
 // is getting out of jump range, a trampoline is laid down first.
@@ -780,8 +794,13 @@ func Generate(obj *object.Object, opts *load.Options) (*Loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := load.Load(obj, g, opts); err != nil {
-		return nil, fmt.Errorf("generating the loader of %s: %w", obj.Name, err)
+	return g.Generate(opts)
+}
+
+// Generate runs the load phase through g and finishes the loader.
+func (g *Generator) Generate(opts *load.Options) (*Loader, error) {
+	if _, err := load.Load(g.obj, g, opts); err != nil {
+		return nil, fmt.Errorf("generating the loader of %s: %w", g.obj.Name, err)
 	}
 	return g.Finish()
 }

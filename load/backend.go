@@ -82,10 +82,10 @@ type ProgSpec struct {
 	Func  *object.Function
 	Name  string // kernel name, at most 15 bytes
 
-	Type       uint32
-	AttachType uint32
-	Flags      uint32
-	License    string
+	Type        uint32
+	AttachType  uint32
+	Flags       uint32
+	License     string
 	KernVersion uint32
 
 	// Insns is the program with every sub-program it calls appended;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -27,9 +28,16 @@ type Direct struct {
 	KernelBTF *btf.Spec
 	// Kconfig, if set, is used instead of the running kernel's config.
 	Kconfig *kconfig.Config
+	// PinRoot is where maps declared with LIBBPF_PIN_BY_NAME are pinned
+	// and looked for (default /sys/fs/bpf, as with libbpf).
+	PinRoot string
 
 	kallsyms map[string]uint64
+	pinned   map[Handle]string // pins this load made, undone on failure
 }
+
+// DefaultPinRoot is where pinned-by-name maps live unless told otherwise.
+const DefaultPinRoot = "/sys/fs/bpf"
 
 var _ Backend = (*Direct)(nil)
 
@@ -104,11 +112,75 @@ func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
 		}
 		attr.MaxEntries = uint32(n)
 	}
+	if m.Index >= 0 && m.Map.Pinning == pinByName {
+		return d.createPinned(m, attr)
+	}
 	fd, err := kernel.MapCreate(attr)
 	if err != nil {
 		return NoHandle, err
 	}
 	return Handle(fd), nil
+}
+
+const pinByName = 1
+
+// createPinned reuses a compatible map pinned under the map's name, or
+// creates the map and pins it there.
+func (d *Direct) createPinned(m *MapSpec, attr *kernel.MapCreateAttr) (Handle, error) {
+	root := d.PinRoot
+	if root == "" {
+		root = DefaultPinRoot
+	}
+	path := filepath.Join(root, m.Map.Name)
+	fd, err := kernel.ObjGet(path, 0)
+	if err == nil {
+		if err := compatiblePinned(fd, attr); err != nil {
+			unix.Close(fd)
+			return NoHandle, fmt.Errorf("pinned map %s: %w", path, err)
+		}
+		return Handle(fd), nil
+	}
+	if !errors.Is(err, unix.ENOENT) {
+		return NoHandle, fmt.Errorf("pinned map %s: %w", path, err)
+	}
+	fd, err = kernel.MapCreate(attr)
+	if err != nil {
+		return NoHandle, err
+	}
+	if err := kernel.ObjPin(fd, path); err != nil {
+		unix.Close(fd)
+		return NoHandle, fmt.Errorf("pin map at %s: %w", path, err)
+	}
+	if d.pinned == nil {
+		d.pinned = make(map[Handle]string)
+	}
+	d.pinned[Handle(fd)] = path
+	return Handle(fd), nil
+}
+
+// compatiblePinned checks that a pinned map has the shape the object asks
+// for, as libbpf does before reusing it.
+func compatiblePinned(fd int, want *kernel.MapCreateAttr) error {
+	info, err := kernel.GetMapInfo(fd)
+	if err != nil {
+		return err
+	}
+	type field struct {
+		name      string
+		have, got uint32
+	}
+	for _, f := range []field{
+		{"type", want.Type, info.Type},
+		{"key size", want.KeySize, info.KeySize},
+		{"value size", want.ValueSize, info.ValueSize},
+		{"max entries", want.MaxEntries, info.MaxEntries},
+		{"flags", want.Flags, info.Flags},
+	} {
+		if f.have != f.got {
+			return fmt.Errorf("incompatible: %s is %d, the object wants %d", f.name, f.got, f.have)
+		}
+	}
+	return nil
 }
 
 // ResolveKconfig implements Backend: the running kernel's config.
@@ -150,6 +222,10 @@ func (d *Direct) Freeze(m Handle, _ int) error {
 func (d *Direct) Close(h Handle) error {
 	if h < 0 {
 		return nil
+	}
+	if path, ok := d.pinned[h]; ok {
+		os.Remove(path)
+		delete(d.pinned, h)
 	}
 	return unix.Close(int(h))
 }

@@ -36,5 +36,6 @@ func readFile(path string) ([]byte, error) {
 
 // exists reports whether path exists.
 func exists(path string) bool {
-	return unix.Access(path, unix.F_OK) == nil
+	var st unix.Stat_t
+	return unix.Stat(path, &st) == nil
 }

@@ -3,6 +3,7 @@ package lskel
 import (
 	"errors"
 	"strconv"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -23,7 +24,7 @@ func MmapMap(fd int, valueSize uint32, writable bool) ([]byte, error) {
 	if writable {
 		prot |= unix.PROT_WRITE
 	}
-	b, err := unix.Mmap(fd, 0, int(size), prot, unix.MAP_SHARED)
+	b, err := mmap(fd, 0, int(size), prot)
 	if err != nil {
 		return nil, &SyscallError{Op: "mmap map fd " + strconv.Itoa(fd), Err: err}
 	}
@@ -36,10 +37,27 @@ func Munmap(b []byte) error {
 		return nil
 	}
 	// The mapping is the slice's whole capacity.
-	if err := unix.Munmap(b[:cap(b)]); err != nil {
+	if err := munmap(b); err != nil {
 		return &SyscallError{Op: "munmap", Err: err}
 	}
 	return nil
+}
+
+// mmap maps length bytes of fd at offset, shared. It uses MmapPtr rather
+// than unix.Mmap, whose bookkeeping (a mutex-guarded map of mappings)
+// costs a few KB in every binary.
+func mmap(fd int, offset int64, length, prot int) ([]byte, error) {
+	p, err := unix.MmapPtr(fd, offset, nil, uintptr(length), prot, unix.MAP_SHARED)
+	if err != nil {
+		return nil, err
+	}
+	return unsafe.Slice((*byte)(p), length), nil
+}
+
+// munmap unmaps a mapping made by mmap: all of b's capacity.
+func munmap(b []byte) error {
+	b = b[:cap(b)]
+	return unix.MunmapPtr(unsafe.Pointer(&b[0]), uintptr(len(b)))
 }
 
 // SyscallError is a failed system call of the runtime, with what it was

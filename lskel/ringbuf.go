@@ -59,10 +59,10 @@ func NewRingBuf(mapFD int) (*RingBuf, error) {
 			r.release()
 		}
 	}()
-	if r.consumer, err = unix.Mmap(mapFD, 0, page, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED); err != nil {
+	if r.consumer, err = mmap(mapFD, 0, page, unix.PROT_READ|unix.PROT_WRITE); err != nil {
 		return nil, sysErr("ring buffer: mmap consumer page", err)
 	}
-	if r.producer, err = unix.Mmap(mapFD, int64(page), page+2*int(size), unix.PROT_READ, unix.MAP_SHARED); err != nil {
+	if r.producer, err = mmap(mapFD, int64(page), page+2*int(size), unix.PROT_READ); err != nil {
 		return nil, sysErr("ring buffer: mmap producer and data pages", err)
 	}
 	r.data = r.producer[page:]
@@ -176,11 +176,11 @@ func (r *RingBuf) Close() error {
 
 func (r *RingBuf) release() {
 	if r.producer != nil {
-		_ = unix.Munmap(r.producer)
+		_ = munmap(r.producer)
 		r.producer, r.data = nil, nil
 	}
 	if r.consumer != nil {
-		_ = unix.Munmap(r.consumer)
+		_ = munmap(r.consumer)
 		r.consumer = nil
 	}
 	closeFD(r.epfd)

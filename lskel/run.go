@@ -95,17 +95,32 @@ func (e *LoadError) Error() string {
 	b.WriteString(e.Step)
 	b.WriteString(": ")
 	b.WriteString(e.Errno.Error())
-	if log := strings.TrimRight(e.Log, "\n\x00 "); log != "" {
-		lines := strings.Split(log, "\n")
-		if len(lines) > logTailLines {
-			b.WriteString("\nverifier log (last " + strconv.Itoa(logTailLines) + " of " + strconv.Itoa(len(lines)) + " lines):")
-			lines = lines[len(lines)-logTailLines:]
-		} else {
-			b.WriteString("\nverifier log:")
+	log := e.Log
+	for len(log) > 0 && (log[len(log)-1] == '\n' || log[len(log)-1] == ' ' || log[len(log)-1] == 0) {
+		log = log[:len(log)-1]
+	}
+	if log == "" {
+		return b.String()
+	}
+	// Find where the last logTailLines lines start, counting all lines.
+	lines, start := 1, 0
+	for i := len(log) - 1; i >= 0; i-- {
+		if log[i] == '\n' {
+			if lines == logTailLines {
+				start = i + 1
+			}
+			lines++
 		}
-		for _, l := range lines {
-			b.WriteString("\n\t")
-			b.WriteString(l)
+	}
+	if lines > logTailLines {
+		b.WriteString("\nverifier log (last " + strconv.Itoa(logTailLines) + " of " + strconv.Itoa(lines) + " lines):\n\t")
+	} else {
+		b.WriteString("\nverifier log:\n\t")
+	}
+	for i := start; i < len(log); i++ {
+		b.WriteByte(log[i])
+		if log[i] == '\n' {
+			b.WriteByte('\t')
 		}
 	}
 	return b.String()

@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	ciliumbtf "github.com/cilium/ebpf/btf"
 	"github.com/bpfgen/bpfgen/object"
+	ciliumbtf "github.com/cilium/ebpf/btf"
 )
 
 // kernelRequired reports whether a test that cannot reach the kernel must

@@ -72,7 +72,7 @@ func TestMalformed(t *testing.T) {
 		{
 			name: "relocation target section out of range",
 			corrupt: func(e *elfEdit) []byte {
-				le.PutUint32(e.shdr(e.index(".rel"+progSec))[44:], 999)
+				le.PutUint32(e.shdr(e.index(".rel" + progSec))[44:], 999)
 				return e.raw
 			},
 			want: []string{`section ".rel` + progSec, "target section index 999 out of range"},

@@ -224,12 +224,12 @@ type KconfigType int
 
 // Kconfig value types, as libbpf distinguishes them.
 const (
-	KconfigUnknown  KconfigType = iota
-	KconfigBool                 // bool: y → 1, n/absent → 0
-	KconfigTristate             // enum libbpf_tristate: y 1, m 2, n 0
-	KconfigChar                 // char: 'y' 'm' 'n'
-	KconfigInt                  // integer of Size bytes, Signed
-	KconfigCharArray            // char[N]: a string value
+	KconfigUnknown   KconfigType = iota
+	KconfigBool                  // bool: y → 1, n/absent → 0
+	KconfigTristate              // enum libbpf_tristate: y 1, m 2, n 0
+	KconfigChar                  // char: 'y' 'm' 'n'
+	KconfigInt                   // integer of Size bytes, Signed
+	KconfigCharArray             // char[N]: a string value
 )
 
 // Extern is a kconfig or ksym extern.

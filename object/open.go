@@ -152,12 +152,12 @@ type opener struct {
 	ext *btf.Ext
 
 	funcs       map[int][]*Function // per section, by offset
-	mapsSecID   btf.TypeID           // DATASEC .maps
-	btfMapVars  []btf.VarSecinfo     // .maps DATASEC entries, one per BTF map
-	btfMapIdx   []int                // Object.Maps index of each of them
-	dataMaps    map[int]int          // ELF section index → Object.Maps index
-	kconfigMap  int                  // Object.Maps index of .kconfig, -1
-	externBySym map[int]int          // symbol index → Object.Externs index
+	mapsSecID   btf.TypeID          // DATASEC .maps
+	btfMapVars  []btf.VarSecinfo    // .maps DATASEC entries, one per BTF map
+	btfMapIdx   []int               // Object.Maps index of each of them
+	dataMaps    map[int]int         // ELF section index → Object.Maps index
+	kconfigMap  int                 // Object.Maps index of .kconfig, -1
+	externBySym map[int]int         // symbol index → Object.Externs index
 	kconfigSec  btf.TypeID
 	ksymsSec    btf.TypeID
 }
@@ -494,7 +494,6 @@ type UnknownSectionError struct {
 func (e *UnknownSectionError) Error() string {
 	return fmt.Sprintf("section %q: unknown program section name (see object.SectionDefs)", e.Section)
 }
-
 
 // shtLLVMAddrsig is SHT_LLVM_ADDRSIG, which debug/elf does not name.
 const shtLLVMAddrsig = elf.SectionType(0x6fff4c03)

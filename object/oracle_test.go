@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cilium/ebpf"
 	"github.com/bpfgen/bpfgen/object"
+	"github.com/cilium/ebpf"
 )
 
 // testObjects returns every committed BPF test object.

@@ -153,7 +153,7 @@ func TestGoIdent(t *testing.T) {
 		{"map_00", "Map00"},
 		{"1st", "N1st"},
 		{"", "X"},
-		{"already_OK", "AlreadyOK"},
+		{"already_OK", "AlreadyOk"},
 		{"handleGetpid", "HandleGetpid"},
 	}
 	for _, tt := range tests {

@@ -44,3 +44,23 @@ func RequireKernel(tb testing.TB) {
 	}
 	tb.Skipf("cannot reach the BPF subsystem: %v", err)
 }
+
+// PinDir returns a fresh directory on bpffs (mounting bpffs at
+// /sys/fs/bpf when it is not mounted), removed with everything pinned in
+// it when the test ends.
+func PinDir(tb testing.TB) string {
+	tb.Helper()
+	const root = "/sys/fs/bpf"
+	var st unix.Statfs_t
+	if err := unix.Statfs(root, &st); err != nil || st.Type != unix.BPF_FS_MAGIC {
+		if err := unix.Mount("bpf", root, "bpf", 0, ""); err != nil {
+			tb.Fatalf("mounting bpffs at %s: %v", root, err)
+		}
+	}
+	dir, err := os.MkdirTemp(root, "bpfgen-test-")
+	if err != nil {
+		tb.Fatalf("pin directory: %v", err)
+	}
+	tb.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}
