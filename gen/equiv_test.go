@@ -1,6 +1,7 @@
 package gen_test
 
 import (
+	"fmt"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -60,7 +61,9 @@ func TestEquivalence(t *testing.T) {
 			for i, h := range direct.Maps {
 				directMaps[i] = int(h)
 			}
-			compareObjects(t, obj, directMaps, res.MapFDs, handlesToFDs(direct.Programs), res.ProgFDs)
+			for _, d := range diffObjects(t, obj, directMaps, res.MapFDs, handlesToFDs(direct.Programs), res.ProgFDs) {
+				t.Error(d)
+			}
 		})
 	}
 }
@@ -79,9 +82,11 @@ func closeAll(hs []load.Handle) {
 	}
 }
 
-// compareObjects checks maps and programs of two loads of obj.
-func compareObjects(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, progsB []int) {
+// diffObjects compares the maps and programs of two loads of obj and
+// returns the differences.
+func diffObjects(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, progsB []int, norm ...func(*kstate.Map)) []string {
 	t.Helper()
+	var diffs []string
 	if len(mapsA) != len(mapsB) {
 		t.Fatalf("%d vs %d maps", len(mapsA), len(mapsB))
 	}
@@ -94,8 +99,12 @@ func compareObjects(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, prog
 		if err != nil {
 			t.Fatalf("map %s (second load): %v", m.Name, err)
 		}
+		for _, f := range norm {
+			f(&a)
+			f(&b)
+		}
 		if d := kstate.Diff(a, b); d != "" {
-			t.Errorf("map %s differs:\n%s", m.Name, d)
+			diffs = append(diffs, fmt.Sprintf("map %s differs:\n%s", m.Name, d))
 		}
 	}
 	idxA, err := kstate.MapIndex(mapsA)
@@ -109,7 +118,7 @@ func compareObjects(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, prog
 	for j, p := range obj.Programs() {
 		fa, fb := progsA[j], progsB[j]
 		if (fa > 0) != (fb > 0) {
-			t.Errorf("program %s: loaded by one load only (fds %d, %d)", p.Name, fa, fb)
+			diffs = append(diffs, fmt.Sprintf("program %s: loaded by one load only (fds %d, %d)", p.Name, fa, fb))
 			continue
 		}
 		if fa <= 0 {
@@ -124,7 +133,8 @@ func compareObjects(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, prog
 			t.Fatalf("program %s: %v", p.Name, err)
 		}
 		if d := kstate.DiffProg(a, b); d != "" {
-			t.Errorf("program %s differs:\n%s", p.Name, d)
+			diffs = append(diffs, fmt.Sprintf("program %s differs:\n%s", p.Name, d))
 		}
 	}
+	return diffs
 }

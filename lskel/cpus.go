@@ -3,7 +3,6 @@ package lskel
 import (
 	"errors"
 	"strconv"
-	"strings"
 	"sync"
 )
 
@@ -25,22 +24,22 @@ func PossibleCPUs() (int, error) { return possibleCPUs() }
 
 // parseCPUList counts the CPUs in a list such as "0-3,5,7-8".
 func parseCPUList(s string) (int, error) {
-	s = strings.TrimSpace(s)
+	s = trimSpace(s)
 	if s == "" {
 		return 0, errors.New("empty CPU list")
 	}
 	n := 0
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		a, err := strconv.ParseUint(lo, 10, 16)
-		if err != nil {
-			return 0, errors.New("bad CPU list " + strconv.Quote(s))
-		}
+	for rest, more := s, true; more; {
+		var part string
+		part, rest, more = cut(rest, ',')
+		lo, hi, isRange := cut(part, '-')
+		a, ok := parseUint(lo)
 		b := a
-		if isRange {
-			if b, err = strconv.ParseUint(hi, 10, 16); err != nil || b < a {
-				return 0, errors.New("bad CPU list " + strconv.Quote(s))
-			}
+		if ok && isRange {
+			b, ok = parseUint(hi)
+		}
+		if !ok || b < a || b >= 1<<16 {
+			return 0, errors.New("bad CPU list " + strconv.Quote(s))
 		}
 		n += int(b-a) + 1
 	}

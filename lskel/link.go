@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"golang.org/x/sys/unix"
@@ -64,8 +63,8 @@ func tracepointID(category, name string) (uint64, error) {
 			}
 			continue
 		}
-		id, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-		if err != nil {
+		id, ok := parseUint(trimSpace(string(b)))
+		if !ok {
 			return 0, errors.New("tracepoint " + category + "/" + name + ": bad id in " + root + rel)
 		}
 		return id, nil
@@ -78,7 +77,15 @@ func tracepointID(category, name string) (uint64, error) {
 }
 
 func validTraceName(s string) bool {
-	return s != "" && s != "." && s != ".." && !strings.ContainsAny(s, "/\x00")
+	if s == "" || s == "." || s == ".." {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] == '/' || s[i] == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 type tracepointError struct {
@@ -292,14 +299,17 @@ func AttachCgroup(progFD int, cgroupPath string, attachType uint32) (*Link, erro
 // (ProgDesc.AttachTo). Other kinds need a target only the caller knows and
 // return an error naming the helper to use.
 func Attach(progFD int, section string, progType, attachType uint32, attachTo string) (*Link, error) {
-	sec := strings.TrimPrefix(section, "?")
-	kind, target, _ := strings.Cut(sec, "/")
+	sec := section
+	if hasPrefix(sec, "?") {
+		sec = sec[1:]
+	}
+	kind, target, _ := cut(sec, '/')
 	if attachTo != "" {
 		target = attachTo
 	}
 	switch kind {
 	case "tp", "tracepoint":
-		cat, name, ok := strings.Cut(target, "/")
+		cat, name, ok := cut(target, '/')
 		if !ok {
 			return nil, errors.New("attach " + strconv.Quote(section) + ": tracepoint must be category/name")
 		}
@@ -313,15 +323,15 @@ func Attach(progFD int, section string, progType, attachType uint32, attachTo st
 	}
 	var need string
 	switch {
-	case kind == "xdp" || strings.HasPrefix(kind, "xdp."):
+	case kind == "xdp" || hasPrefix(kind, "xdp."):
 		need = "an interface: use AttachXDP"
-	case kind == "tc" || kind == "tcx" || strings.HasPrefix(kind, "tcx") || strings.HasPrefix(kind, "tc"):
+	case hasPrefix(kind, "tc"):
 		need = "an interface: use AttachTCX"
-	case strings.HasPrefix(kind, "cgroup"):
+	case hasPrefix(kind, "cgroup"):
 		need = "a cgroup: use AttachCgroup"
 	case kind == "perf_event":
 		need = "a perf event: use AttachPerfEvent"
-	case strings.HasPrefix(kind, "uprobe") || strings.HasPrefix(kind, "uretprobe"):
+	case hasPrefix(kind, "uprobe") || hasPrefix(kind, "uretprobe"):
 		need = "a binary and offset: use AttachUprobe"
 	case progType == ProgTypeTracing || progType == ProgTypeLSM:
 		return attachTracing(progFD, attachType)

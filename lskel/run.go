@@ -26,6 +26,7 @@ const (
 	StepRunLoader  = "run loader program"
 
 	defaultLogSize = 1 << 20
+	maxCtxSize     = 1<<16 - 1 // BPF_PROG_TEST_RUN's limit on ctx_size_in
 	maxLogSize     = 1<<30 - 1 // the kernel's limit is UINT_MAX >> 2
 )
 
@@ -134,6 +135,9 @@ func (e *LoadError) Unwrap() error { return e.Errno }
 // the loader program are always closed before Run returns; on failure no
 // fd is left open.
 func Run(l *Loader, opts *RunOptions) (*Result, error) {
+	if l == nil {
+		return nil, errors.New("lskel.Run: nil loader")
+	}
 	if opts == nil {
 		opts = &RunOptions{}
 	}
@@ -152,14 +156,13 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 	}
 	defer closeFD(prog)
 
-	logLevel, logSize := opts.LogLevel, opts.LogSize
-	res, err := runOnce(l, prog, ctx, logLevel, logSize)
+	res, err := runOnce(l, prog, ctx, opts.LogLevel, opts.LogSize)
 	le, _ := err.(*LoadError)
-	if le != nil && logLevel == 0 && le.Step != StepRunLoader {
+	if le != nil && opts.LogLevel == 0 && le.Step != StepRunLoader {
 		// Rerun with a log: the failed run left nothing behind. The first
 		// run's step and errno stand (a log can change the errno, e.g.
 		// ENOSPC when it does not fit); the log is the second run's.
-		res2, err2 := runOnce(l, prog, ctx, 1, logSize)
+		res2, err2 := runOnce(l, prog, ctx, 1, opts.LogSize)
 		if err2 == nil {
 			return res2, nil
 		}
@@ -177,6 +180,14 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 // alive.
 func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 	nm, np := len(l.Maps), len(l.Progs)
+	if CtxSize(nm, np) > maxCtxSize {
+		return nil, errors.New("load " + strconv.Quote(l.Name) + ": " + strconv.Itoa(nm) + " maps and " +
+			strconv.Itoa(np) + " programs make a context larger than the kernel's 64 KiB")
+	}
+	if len(l.Kconfig) > 0 && (l.KconfigMap < 0 || l.KconfigMap >= nm) {
+		return nil, errors.New("load " + strconv.Quote(l.Name) + ": kconfig externs but no .kconfig map (index " +
+			strconv.Itoa(l.KconfigMap) + ")")
+	}
 	c := &runCtx{buf: make([]byte, CtxSize(nm, np))}
 	ne := binary.NativeEndian
 	for name := range opts.MaxEntries {

@@ -297,6 +297,9 @@ func TestRunBadOptions(t *testing.T) {
 		{"kconfig resolver fails", &Loader{Maps: maps, KconfigMap: 2, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}},
 			&RunOptions{Kconfig: func([]byte, []KconfigVar) error { return errors.New("no config") }}, "kconfig: no config"},
 		{"empty blob", &Loader{Insns: make([]byte, 8), KconfigMap: -1}, nil, "bad size 0"},
+		{"kconfig without a map", &Loader{Maps: maps, KconfigMap: -1, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}}, nil, "no .kconfig map"},
+		{"context too large", &Loader{Maps: make([]MapDesc, 5000), KconfigMap: -1}, nil, "larger than the kernel's 64 KiB"},
+		{"nil loader", nil, nil, "nil loader"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

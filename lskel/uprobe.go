@@ -4,7 +4,6 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/bpfgen/bpfgen/kernel"
@@ -68,12 +67,12 @@ func retprobeBit() (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	s, ok := strings.CutPrefix(strings.TrimSpace(string(b)), "config:")
-	if !ok {
-		return 0, errors.New("unexpected " + uprobePMU + "format/retprobe: " + strconv.Quote(string(b)))
+	s := trimSpace(string(b))
+	bit, ok := uint64(0), hasPrefix(s, "config:")
+	if ok {
+		bit, ok = parseUint(s[len("config:"):])
 	}
-	bit, err := strconv.ParseUint(s, 10, 6)
-	if err != nil {
+	if !ok || bit > 63 {
 		return 0, errors.New("unexpected " + uprobePMU + "format/retprobe: " + strconv.Quote(string(b)))
 	}
 	return bit, nil
@@ -84,9 +83,9 @@ func readUint(path string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	v, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 64)
-	if err != nil {
-		return 0, errors.New(path + ": " + err.Error())
+	v, ok := parseUint(trimSpace(string(b)))
+	if !ok {
+		return 0, errors.New(path + ": not a number: " + strconv.Quote(string(b)))
 	}
 	return v, nil
 }
