@@ -56,4 +56,3 @@ func (l *Loader) Dump(w io.Writer, bo binary.ByteOrder) error {
 	fmt.Fprintln(w, "\nprogram:")
 	return asm.Disasm(w, insns, l.Comments)
 }
-

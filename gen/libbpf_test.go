@@ -87,7 +87,7 @@ func TestLibbpfParity(t *testing.T) {
 			}
 			defer res.Close()
 			if reason, ok := libbpfWrong[name]; ok {
-					diffs := diffObjects(t, obj, libbpfMaps, res.MapFDs, libbpfProgs, res.ProgFDs, ignoreMmapable)
+				diffs := diffObjects(t, obj, libbpfMaps, res.MapFDs, libbpfProgs, res.ProgFDs, ignoreMmapable)
 				if len(diffs) == 0 {
 					t.Fatalf("libbpf's loader now agrees on %s (was: %s): drop it from libbpfWrong", name, reason)
 				}

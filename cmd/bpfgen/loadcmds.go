@@ -22,6 +22,16 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
+func init() {
+	withStderr := func(f func([]string, io.Writer, io.Writer) error) func([]string, io.Writer) error {
+		return func(args []string, stdout io.Writer) error { return f(args, stdout, os.Stderr) }
+	}
+	register("load", command{usage: "load OBJ [--pin DIR] [--json]", summary: "load an object directly into the kernel and print what it created", run: withStderr(cmdLoad)})
+	register("loader", command{usage: "loader OBJ -o FILE", summary: "write the loader program of an object", run: withStderr(cmdLoader)})
+	register("run", command{usage: "run FILE|OBJ [--pin DIR] [--json]", summary: "run a loader and print what it created", run: withStderr(cmdRun)})
+	register("dump", command{usage: "dump FILE|OBJ", summary: "disassemble a loader, each step annotated", run: withStderr(cmdDump)})
+}
+
 // created is what `load` and `run` print: one line (or JSON object) per
 // kernel object.
 type created struct {
