@@ -1,29 +1,168 @@
 package gen_test
 
 import (
+	"errors"
+	"slices"
+	"strings"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
-	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
-func TestExplore(t *testing.T) {
-	for _, name := range []string{"verifier_reject", "bad_map", "missing_ksym", "missing_kfunc", "ksym_data", "trampoline"} {
-		obj, err := object.Open(testutil.Object(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = load.Load(obj, &load.Direct{PinRoot: testutil.PinDir(t)}, nil)
-		t.Logf("%s direct: %#v\n  %v", name, err, err)
-		l, err := gen.Generate(obj, nil)
-		if err != nil {
-			t.Logf("%s gen: %v", name, err)
-			continue
-		}
-		_, err = lskel.Run(&l.Loader, nil)
-		t.Logf("%s run: %#v\n  %v\nsteps %q", name, err, err, l.Steps)
+// generate opens testdata/<name>.bpf.o and generates its loader.
+func generate(t *testing.T, name string) *gen.Loader {
+	t.Helper()
+	obj, err := object.Open(testutil.Object(name))
+	if err != nil {
+		t.Fatalf("open %s: %v", name, err)
+	}
+	l, err := gen.Generate(obj, nil)
+	if err != nil {
+		t.Fatalf("generate %s: %v", name, err)
+	}
+	return l
+}
+
+// runExpectingFailure runs l, which must fail, and checks that the run
+// left no fd and no kernel object behind.
+func runExpectingFailure(t *testing.T, l *gen.Loader, opts *lskel.RunOptions) *lskel.LoadError {
+	t.Helper()
+	before := leakcheck.Take(true)
+	res, err := lskel.Run(&l.Loader, opts)
+	if err == nil {
+		res.Close()
+		t.Fatalf("loader of %s ran successfully, want a failure", l.Name)
+	}
+	if res != nil {
+		t.Errorf("failed run returned a result: %+v", res)
+	}
+	if err := before.Wait(leakcheck.Timeout); err != nil {
+		t.Errorf("after the failed run: %v", err)
+	}
+	var le *lskel.LoadError
+	if !errors.As(err, &le) {
+		t.Fatalf("error %T is not a *lskel.LoadError: %v", err, err)
+	}
+	if le.Object != l.Name {
+		t.Errorf("error names object %q, want %q", le.Object, l.Name)
+	}
+	if !slices.Contains(l.Steps, le.Step) {
+		t.Errorf("error names step %q, which is not one of the loader's %q", le.Step, l.Steps)
+	}
+	return le
+}
+
+// TestLoaderFailures runs the loaders of the objects that are meant to fail
+// (testdata/README.md): the error names the failing step and carries the
+// errno and, for a verifier rejection, the log; nothing is left behind.
+func TestLoaderFailures(t *testing.T) {
+	testutil.RequireKernel(t)
+	tests := []struct {
+		object string
+		step   string
+		errno  unix.Errno
+		log    string // in LoadError.Log and the message
+	}{
+		{object: "verifier_reject", step: "load program out_of_bounds", errno: unix.EACCES,
+			log: "invalid access to map value, value_size=8 off=16 size=8"},
+		{object: "bad_map", step: "create map no_entries", errno: unix.EINVAL},
+		// Strong externs that are missing fail at their lookup, with what
+		// the kernel helpers return for a missing name:
+		// bpf_kallsyms_lookup_name and bpf_btf_find_by_name_kind both give
+		// -ENOENT.
+		{object: "missing_ksym", step: "find address of ksym bpfgen_missing_symbol for read_missing", errno: unix.ENOENT},
+		{object: "missing_kfunc", step: "find BTF id of kfunc bpfgen_missing_kfunc for call_missing", errno: unix.ENOENT},
+		// this_kernel.md: ENOENT for typed ksyms of data variables; the
+		// BTF id is found, BPF_PROG_LOAD refuses it.
+		{object: "ksym_data", step: "load program read_data_ksym", errno: unix.ENOENT,
+			log: "ldimm64 failed to find the address for kernel symbol 'bpf_prog_active'"},
+		// this_kernel.md: no trampolines, EPERM. The attach target is
+		// found first.
+		{object: "trampoline", step: "load program fentry_prog", errno: unix.EPERM},
+	}
+	for _, tt := range tests {
+		t.Run(tt.object, func(t *testing.T) {
+			l := generate(t, tt.object)
+			le := runExpectingFailure(t, l, nil)
+			t.Logf("error: %v", le)
+			if le.Step != tt.step {
+				t.Errorf("failed at step %q, want %q", le.Step, tt.step)
+			}
+			if le.Errno != tt.errno || !errors.Is(le, tt.errno) {
+				t.Errorf("errno %s, want %s", unix.ErrnoName(le.Errno), unix.ErrnoName(tt.errno))
+			}
+			if !strings.Contains(le.Error(), tt.step) {
+				t.Errorf("message does not name the step: %v", le)
+			}
+			if tt.log != "" {
+				if !strings.Contains(le.Log, tt.log) {
+					t.Errorf("log does not contain %q:\n%s", tt.log, le.Log)
+				}
+				if !strings.Contains(le.Error(), tt.log) {
+					t.Errorf("message does not contain %q:\n%v", tt.log, le)
+				}
+			}
+		})
+	}
+}
+
+// TestLoaderErrorLogBelongsToTheStep checks that LoadError.Log is the log of
+// the failing step, not what an earlier step left in the shared buffer.
+// The loader passes the same log buffer to BPF_BTF_LOAD and to every
+// BPF_PROG_LOAD; with log level 1 a successful BTF load writes its whole
+// type dump there, so a map that fails to be created, a missing ksym or a
+// program refused with no log of its own must not be reported with that
+// dump as its "verifier log" (this_kernel.md: the trampoline EPERM comes
+// with an empty log).
+func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, name := range []string{"bad_map", "missing_ksym", "missing_kfunc", "trampoline"} {
+		t.Run(name, func(t *testing.T) {
+			le := runExpectingFailure(t, generate(t, name), nil)
+			if strings.Contains(le.Log, "magic: 0xeb9f") {
+				t.Errorf("step %q failed with %s but its log is the BTF load's dump:\n%.300s...",
+					le.Step, unix.ErrnoName(le.Errno), le.Log)
+			}
+		})
+	}
+}
+
+// TestLoaderImpossibleMaxEntries asks, through the context, for a hash map
+// the kernel cannot create: the map's create step fails with the kernel's
+// errno and nothing is left behind, including the maps and BTF created
+// before it.
+func TestLoaderImpossibleMaxEntries(t *testing.T) {
+	testutil.RequireKernel(t)
+	tests := []struct {
+		object, mapName string
+		maxEntries      uint32
+		errno           unix.Errno
+	}{
+		// minimal's counts is the object's first map (BTF only before it).
+		{"minimal", "counts", 0xffffffff, unix.E2BIG},
+		// maps' lru comes after six maps that must be closed again.
+		{"maps", "lru", 0xffffffff, unix.E2BIG},
+		// An array of 2^32-1 u64 values passes the size checks (the
+		// area fits in 64 bits) and fails to be allocated.
+		{"maps", "array", 0xffffffff, unix.ENOMEM},
+	}
+	for _, tt := range tests {
+		t.Run(tt.object+"/"+tt.mapName, func(t *testing.T) {
+			l := generate(t, tt.object)
+			le := runExpectingFailure(t, l, &lskel.RunOptions{MaxEntries: map[string]uint32{tt.mapName: tt.maxEntries}})
+			t.Logf("error: %v", le)
+			if want := "create map " + tt.mapName; le.Step != want {
+				t.Errorf("failed at step %q, want %q", le.Step, want)
+			}
+			if le.Errno != tt.errno {
+				t.Errorf("errno %s, want %s", unix.ErrnoName(le.Errno), unix.ErrnoName(tt.errno))
+			}
+		})
 	}
 }

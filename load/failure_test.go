@@ -227,7 +227,7 @@ func TestLoadBadPinRoot(t *testing.T) {
 	}{
 		{"missing directory", filepath.Join(testutil.PinDir(t), "does", "not", "exist"), unix.ENOENT},
 		{"not bpffs", notBPFFS, unix.EPERM},
-		{"regular file in the way", occupied, unix.EINVAL},
+		{"regular file in the way", occupied, unix.EACCES},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
