@@ -15,7 +15,7 @@ build:
 
 # The main job on the bundled example.
 demo: deps
-	$(GO) run ./cmd/bpfgen inspect testdata/minimal.bpf.o
+	$(GO) run ./examples/minimal
 
 # Every test: formatting, vet, the BPF objects being current, unit and
 # kernel tests.

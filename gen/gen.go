@@ -765,7 +765,7 @@ func (g *Generator) Finish() (*Loader, error) {
 			Flags:              m.Flags,
 			Section:            internalSection(m),
 			HasInitialValue:    m.Internal != object.NotInternal,
-			MaxEntriesFromCPUs: uint32(m.Type) == mapTypePerfEventArray && m.MaxEntries == 0,
+			MaxEntriesFromCPUs: m.Type == object.MapTypePerfEventArray && m.MaxEntries == 0,
 		})
 	}
 	for j, p := range g.obj.Programs() {

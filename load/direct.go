@@ -14,6 +14,7 @@ import (
 	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -105,8 +106,9 @@ func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
 	if m.Inner != NoHandle {
 		attr.InnerMapFD = uint32(m.Inner)
 	}
-	if m.Type == 4 && attr.MaxEntries == 0 { // perf event array: one slot per possible CPU
-		n, err := possibleCPUs()
+	if object.MapType(m.Type) == object.MapTypePerfEventArray && attr.MaxEntries == 0 {
+		// One slot per possible CPU, counted on this machine.
+		n, err := lskel.PossibleCPUs()
 		if err != nil {
 			return NoHandle, err
 		}
@@ -491,36 +493,4 @@ func (d *Direct) ksymAddr(name string) (uint64, error) {
 	}
 	d.kallsyms[name] = addr
 	return addr, nil
-}
-
-// possibleCPUs counts the CPUs in /sys/devices/system/cpu/possible.
-func possibleCPUs() (int, error) {
-	raw, err := os.ReadFile("/sys/devices/system/cpu/possible")
-	if err != nil {
-		return 0, fmt.Errorf("possible CPUs: %w", err)
-	}
-	return ParseCPUList(strings.TrimSpace(string(raw)))
-}
-
-// ParseCPUList counts the CPUs in a list such as "0-3,5".
-func ParseCPUList(s string) (int, error) {
-	n := 0
-	for _, part := range strings.Split(s, ",") {
-		lo, hi, isRange := strings.Cut(part, "-")
-		var a, b int
-		if _, err := fmt.Sscanf(lo, "%d", &a); err != nil {
-			return 0, fmt.Errorf("cpu list %q: %w", s, err)
-		}
-		b = a
-		if isRange {
-			if _, err := fmt.Sscanf(hi, "%d", &b); err != nil {
-				return 0, fmt.Errorf("cpu list %q: %w", s, err)
-			}
-		}
-		if b < a {
-			return 0, fmt.Errorf("cpu list %q: bad range", s)
-		}
-		n += b - a + 1
-	}
-	return n, nil
 }

@@ -20,14 +20,6 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// Map types and flags the load phase treats specially.
-const (
-	mapTypeProgArray   = 3
-	mapTypeArrayOfMaps = 12
-	mapTypeHashOfMaps  = 13
-	mapFlagRdonlyProg  = 0x80
-)
-
 // Options tune a load.
 type Options struct {
 	// MaxEntries overrides max_entries of maps by name.
@@ -144,7 +136,7 @@ func (l *loader) run(res *Result) error {
 	// Map-in-map slots need every map to exist; libbpf fills them right
 	// after creating the maps, before any program.
 	for i, m := range obj.Maps {
-		if m.Type == mapTypeProgArray {
+		if m.Type == object.MapTypeProgArray {
 			continue
 		}
 		if err := l.fillSlots(i, m, res); err != nil {
@@ -166,7 +158,7 @@ func (l *loader) run(res *Result) error {
 		res.Programs[i] = h
 	}
 	for i, m := range obj.Maps {
-		if m.Type != mapTypeProgArray {
+		if m.Type != object.MapTypeProgArray {
 			continue
 		}
 		if err := l.fillSlots(i, m, res); err != nil {
@@ -196,7 +188,7 @@ func (l *loader) mapSpec(index int, m *object.Map, btfH Handle) *MapSpec {
 	if n, ok := l.opts.MaxEntries[m.Name]; ok && index >= 0 {
 		s.MaxEntries = n
 	}
-	if btfH != NoHandle && m.BTFValueID != 0 && mapTakesBTF(uint32(m.Type)) {
+	if btfH != NoHandle && m.BTFValueID != 0 && mapTakesBTF(m.Type) {
 		s.BTF = btfH
 		s.BTFKeyID = m.BTFKeyID
 		s.BTFValueID = m.BTFValueID
@@ -204,16 +196,13 @@ func (l *loader) mapSpec(index int, m *object.Map, btfH Handle) *MapSpec {
 	return s
 }
 
-func mapTakesBTF(t uint32) bool {
+func mapTakesBTF(t object.MapType) bool {
 	switch t {
-	case 4, // perf event array
-		5,      // stack trace
-		8,      // cgroup array
-		12, 13, // array/hash of maps
-		14, 17, 18, 25, // devmap, cpumap, xskmap, devmap hash
-		15, 24, // sockmap, sockhash
-		22, 23, // queue, stack
-		33: // arena
+	case object.MapTypePerfEventArray, object.MapTypeCgroupArray, object.MapTypeStackTrace,
+		object.MapTypeArrayOfMaps, object.MapTypeHashOfMaps,
+		object.MapTypeDevmap, object.MapTypeDevmapHash, object.MapTypeCPUmap, object.MapTypeXSKmap,
+		object.MapTypeSockmap, object.MapTypeSockhash, object.MapTypeQueue, object.MapTypeStack,
+		object.MapTypeArena:
 		return false
 	}
 	return true
@@ -262,7 +251,7 @@ func (l *loader) createMap(index int, m *object.Map, btfH Handle) (Handle, error
 	if err := l.b.UpdateElem(h, index, key, Value{Bytes: image}); err != nil {
 		return NoHandle, &StepError{Step: "write initial value of", Name: m.Name, Err: err}
 	}
-	if m.Flags&mapFlagRdonlyProg != 0 {
+	if m.Flags&object.MapFlagRdonlyProg != 0 {
 		if err := l.b.Freeze(h, index); err != nil {
 			return NoHandle, &StepError{Step: "freeze", Name: m.Name, Err: err}
 		}

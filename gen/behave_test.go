@@ -1,0 +1,40 @@
+package gen_test
+
+import (
+	"testing"
+
+	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
+	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// TestBehaviour generates the loader of every loadable test object, runs
+// it, triggers the programs it loaded and checks their effects with the
+// same checks as the direct load (testdata/README.md). Read-only settings
+// go in through the runtime's initial values, as a skeleton's would.
+func TestBehaviour(t *testing.T) {
+	testutil.RequireKernel(t)
+	for _, name := range behave.Objects {
+		t.Run(name, func(t *testing.T) {
+			obj, err := object.Open(testutil.Object(name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			l, err := gen.Generate(obj, nil)
+			if err != nil {
+				t.Fatalf("generate %s: %v", name, err)
+			}
+			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{
+				Kconfig:       resolveKconfig,
+				InitialValues: behave.InitialValues(t, name, obj),
+			})
+			if err != nil {
+				t.Fatalf("run loader of %s: %v", name, err)
+			}
+			defer res.Close()
+			behave.Check(t, name, obj, res.MapFDs, res.ProgFDs)
+		})
+	}
+}
