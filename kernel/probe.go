@@ -8,7 +8,9 @@ import (
 )
 
 // Feature probes. Each runs once per process; a probe that fails for any
-// reason (including missing privileges) reports false.
+// reason (including missing privileges) reports false. They are plain
+// functions over sync.Once, not package-level values, so that binaries
+// that never probe do not link them.
 
 var (
 	// r0 = 0; exit
@@ -20,7 +22,15 @@ var (
 
 // HaveSyscallProgs reports whether sleepable BPF_PROG_TYPE_SYSCALL programs
 // load (Linux 5.14+), which light-skeleton loaders need.
-var HaveSyscallProgs = sync.OnceValue(func() bool {
+var haveSyscallProgsOnce sync.Once
+var haveSyscallProgsOK bool
+
+func HaveSyscallProgs() bool {
+	haveSyscallProgsOnce.Do(func() { haveSyscallProgsOK = haveSyscallProgsProbe() })
+	return haveSyscallProgsOK
+}
+
+func haveSyscallProgsProbe() bool {
 	fd, _, err := ProgLoad(&ProgLoadAttr{
 		Type:    unix.BPF_PROG_TYPE_SYSCALL,
 		Flags:   unix.BPF_F_SLEEPABLE,
@@ -32,28 +42,44 @@ var HaveSyscallProgs = sync.OnceValue(func() bool {
 	}
 	unix.Close(fd)
 	return true
-})
+}
 
 // HaveBTF reports whether the kernel accepts BTF_LOAD with functions.
-var HaveBTF = sync.OnceValue(func() bool {
+var haveBTFOnce sync.Once
+var haveBTFOK bool
+
+func HaveBTF() bool {
+	haveBTFOnce.Do(func() { haveBTFOK = haveBTFProbe() })
+	return haveBTFOK
+}
+
+func haveBTFProbe() bool {
 	fd, err := BTFLoad(probeBTF(), nil, 0)
 	if err != nil {
 		return false
 	}
 	unix.Close(fd)
 	return true
-})
+}
 
 // HaveKernelCORE reports whether BPF_PROG_LOAD applies CO-RE relocations
 // itself (core_relos, Linux 5.17+).
-var HaveKernelCORE = sync.OnceValue(func() bool {
+var haveKernelCOREOnce sync.Once
+var haveKernelCOREOK bool
+
+func HaveKernelCORE() bool {
+	haveKernelCOREOnce.Do(func() { haveKernelCOREOK = haveKernelCOREProbe() })
+	return haveKernelCOREOK
+}
+
+func haveKernelCOREProbe() bool {
 	fd, err := probeCORELoad()
 	if err != nil {
 		return false
 	}
 	unix.Close(fd)
 	return true
-})
+}
 
 // probeCORELoad loads a socket filter "r0 = local type id of int; exit"
 // whose immediate is a CO-RE TYPE_ID_LOCAL relocation; the program

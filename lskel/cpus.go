@@ -6,21 +6,30 @@ import (
 	"sync"
 )
 
-var possibleCPUs = sync.OnceValues(func() (int, error) {
-	b, err := readFile("/sys/devices/system/cpu/possible")
-	if err != nil {
-		return 0, err
-	}
-	n, err := parseCPUList(string(b))
-	if err != nil {
-		return 0, errors.New("/sys/devices/system/cpu/possible: " + err.Error())
-	}
-	return n, nil
-})
+// The count is read once; a sync.Once inside the function, not a
+// package-level OnceValues, keeps it out of binaries that never ask.
+var (
+	cpusOnce sync.Once
+	cpusN    int
+	cpusErr  error
+)
 
 // PossibleCPUs returns the number of possible CPUs of this machine, the
 // count the kernel uses for per-CPU map values and perf-event arrays.
-func PossibleCPUs() (int, error) { return possibleCPUs() }
+func PossibleCPUs() (int, error) {
+	cpusOnce.Do(func() {
+		b, err := readFile("/sys/devices/system/cpu/possible")
+		if err != nil {
+			cpusErr = err
+			return
+		}
+		cpusN, cpusErr = parseCPUList(string(b))
+		if cpusErr != nil {
+			cpusErr = errors.New("/sys/devices/system/cpu/possible: " + cpusErr.Error())
+		}
+	})
+	return cpusN, cpusErr
+}
 
 // parseCPUList counts the CPUs in a list such as "0-3,5,7-8".
 func parseCPUList(s string) (int, error) {

@@ -178,26 +178,32 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 // runs: the map descriptors' inputs. The pointers it stores stay valid as
 // long as opts and the kconfig image are reachable; runOnce keeps them
 // alive.
+// fail builds an error about loading l; one place for the message keeps
+// the runtime small.
+func (l *Loader) fail(msg string) error {
+	return errors.New("load " + strconv.Quote(l.Name) + ": " + msg)
+}
+
 func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 	nm, np := len(l.Maps), len(l.Progs)
 	if CtxSize(nm, np) > maxCtxSize {
-		return nil, errors.New("load " + strconv.Quote(l.Name) + ": " + strconv.Itoa(nm) + " maps and " +
+		return nil, l.fail(strconv.Itoa(nm) + " maps and " +
 			strconv.Itoa(np) + " programs make a context larger than the kernel's 64 KiB")
 	}
 	if len(l.Kconfig) > 0 && (l.KconfigMap < 0 || l.KconfigMap >= nm) {
-		return nil, errors.New("load " + strconv.Quote(l.Name) + ": kconfig externs but no .kconfig map (index " +
+		return nil, l.fail("kconfig externs but no .kconfig map (index " +
 			strconv.Itoa(l.KconfigMap) + ")")
 	}
 	c := &runCtx{buf: make([]byte, CtxSize(nm, np))}
 	ne := binary.NativeEndian
 	for name := range opts.MaxEntries {
 		if l.mapIndex(name) < 0 {
-			return nil, errors.New("load " + strconv.Quote(l.Name) + ": MaxEntries: no map " + strconv.Quote(name))
+			return nil, l.fail("MaxEntries: no map " + strconv.Quote(name))
 		}
 	}
 	for name := range opts.InitialValues {
 		if l.mapIndex(name) < 0 {
-			return nil, errors.New("load " + strconv.Quote(l.Name) + ": InitialValues: no map " + strconv.Quote(name))
+			return nil, l.fail("InitialValues: no map " + strconv.Quote(name))
 		}
 	}
 	for i := range l.Maps {
@@ -207,7 +213,7 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		if !ok && m.MaxEntriesFromCPUs {
 			n, err := PossibleCPUs()
 			if err != nil {
-				return nil, errors.New("load " + strconv.Quote(l.Name) + ": map " + m.Name + ": " + err.Error())
+				return nil, l.fail("map " + m.Name + ": " + err.Error())
 			}
 			entries = uint32(n)
 		}
@@ -215,21 +221,21 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		var val []byte
 		if v, ok := opts.InitialValues[m.Name]; ok {
 			if !m.HasInitialValue {
-				return nil, errors.New("load " + strconv.Quote(l.Name) + ": map " + m.Name + " takes no initial value")
+				return nil, l.fail("map " + m.Name + " takes no initial value")
 			}
 			if len(v) != int(m.ValueSize) {
-				return nil, errors.New("load " + strconv.Quote(l.Name) + ": initial value of map " + m.Name + ": " +
+				return nil, l.fail("initial value of map " + m.Name + ": " +
 					strconv.Itoa(len(v)) + " bytes, want " + strconv.FormatUint(uint64(m.ValueSize), 10))
 			}
 			val = v
 		}
 		if i == l.KconfigMap && len(l.Kconfig) > 0 && val == nil {
 			if opts.Kconfig == nil {
-				return nil, errors.New("load " + strconv.Quote(l.Name) + ": object has kconfig externs: pass RunOptions.Kconfig")
+				return nil, l.fail("object has kconfig externs: pass RunOptions.Kconfig")
 			}
 			img := make([]byte, m.ValueSize)
 			if err := opts.Kconfig(img, l.Kconfig); err != nil {
-				return nil, errors.New("load " + strconv.Quote(l.Name) + ": kconfig: " + err.Error())
+				return nil, l.fail("kconfig: " + err.Error())
 			}
 			val = img
 		}
@@ -258,7 +264,7 @@ func (l *Loader) mapIndex(name string) int {
 
 func createBlob(l *Loader) (int, error) {
 	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
-		return -1, errors.New("load " + strconv.Quote(l.Name) + ": loader blob has bad size " + strconv.Itoa(len(l.Data)))
+		return -1, l.fail("loader blob has bad size " + strconv.Itoa(len(l.Data)))
 	}
 	fd, err := mapCreate(MapTypeArray, 4, uint32(len(l.Data)), 1, 0, blobMapName)
 	if err != nil {
@@ -278,7 +284,7 @@ func createBlob(l *Loader) (int, error) {
 
 func loadLoader(l *Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
-		return -1, errors.New("load " + strconv.Quote(l.Name) + ": loader program has bad size " + strconv.Itoa(len(l.Insns)))
+		return -1, l.fail("loader program has bad size " + strconv.Itoa(len(l.Insns)))
 	}
 	p := &progLoadAttr{
 		typ:     ProgTypeSyscall,
