@@ -16,8 +16,8 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// generate opens testdata/<name>.bpf.o and generates its loader.
-func generate(t *testing.T, name string) *gen.Loader {
+// generateLoader opens testdata/<name>.bpf.o and generates its loader.
+func generateLoader(t *testing.T, name string) *gen.Loader {
 	t.Helper()
 	obj, err := object.Open(testutil.Object(name))
 	if err != nil {
@@ -30,19 +30,19 @@ func generate(t *testing.T, name string) *gen.Loader {
 	return l
 }
 
-// leakWait is how long a leak check waits for the kernel to free what a
+// leakWaitTimeout is how long a leak check waits for the kernel to free what a
 // failed run released. Programs are freed after an RCU grace period (for
 // sleepable ones, an RCU tasks trace one) and only then drop their maps;
 // objects of other test processes running at the same time linger the same
 // way, so the wait is longer than leakcheck.Timeout. A real leak never
 // goes away, so this only slows down a failing test.
-const leakWait = 10 * time.Second
+const leakWaitTimeout = 10 * time.Second
 
-// checkNoLeaks fails the test when an fd or a kernel object created since
+// noLeaksSince fails the test when an fd or a kernel object created since
 // before is still there.
-func checkNoLeaks(t *testing.T, before *leakcheck.Snapshot, when string) {
+func noLeaksSince(t *testing.T, before *leakcheck.Snapshot, when string) {
 	t.Helper()
-	if err := before.Wait(leakWait); err != nil {
+	if err := before.Wait(leakWaitTimeout); err != nil {
 		t.Errorf("%s: %v", when, err)
 	}
 }
@@ -60,7 +60,7 @@ func runExpectingFailure(t *testing.T, l *gen.Loader, opts *lskel.RunOptions) *l
 	if res != nil {
 		t.Errorf("failed run returned a result: %+v", res)
 	}
-	checkNoLeaks(t, before, "after the failed run")
+	noLeaksSince(t, before, "after the failed run")
 	var le *lskel.LoadError
 	if !errors.As(err, &le) {
 		t.Fatalf("error %T is not a *lskel.LoadError: %v", err, err)
@@ -104,7 +104,7 @@ func TestLoaderFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.object, func(t *testing.T) {
-			l := generate(t, tt.object)
+			l := generateLoader(t, tt.object)
 			le := runExpectingFailure(t, l, nil)
 			t.Logf("error: %v", le)
 			if le.Step != tt.step {
@@ -140,7 +140,7 @@ func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
 	testutil.RequireKernel(t)
 	for _, name := range []string{"bad_map", "missing_ksym", "missing_kfunc", "trampoline"} {
 		t.Run(name, func(t *testing.T) {
-			le := runExpectingFailure(t, generate(t, name), nil)
+			le := runExpectingFailure(t, generateLoader(t, name), nil)
 			if strings.Contains(le.Log, "magic: 0xeb9f") {
 				t.Errorf("step %q failed with %s but its log is the BTF load's dump:\n%.300s...",
 					le.Step, unix.ErrnoName(le.Errno), le.Log)
@@ -170,7 +170,7 @@ func TestLoaderImpossibleMaxEntries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.object+"/"+tt.mapName, func(t *testing.T) {
-			l := generate(t, tt.object)
+			l := generateLoader(t, tt.object)
 			le := runExpectingFailure(t, l, &lskel.RunOptions{MaxEntries: map[string]uint32{tt.mapName: tt.maxEntries}})
 			t.Logf("error: %v", le)
 			if want := "create map " + tt.mapName; le.Step != want {

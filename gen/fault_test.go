@@ -15,7 +15,9 @@ import (
 )
 
 // faultObjects are the loaders whose every step is made to fail.
-var faultObjects = []string{"minimal", "maps", "globals", "kconfig", "ksyms", "mapinmap", "progtypes"}
+var faultObjects = []string{
+	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms", "mapinmap", "iter", "progtypes",
+}
 
 // faultSampled are loaders too long to fail at every step in a test run:
 // the first and last steps and every 17th in between are tried.
@@ -74,7 +76,7 @@ func TestFaultInjection(t *testing.T) {
 					res.Close()
 					t.Fatalf("loader failing at step %d (%s) succeeded", n, l.Steps[n])
 				}
-				checkNoLeaks(t, before, fmt.Sprintf("failure at step %d (%s)", n, l.Steps[n]))
+				noLeaksSince(t, before, fmt.Sprintf("failure at step %d (%s)", n, l.Steps[n]))
 				var le *lskel.LoadError
 				if !errors.As(err, &le) {
 					t.Fatalf("error %T is not a *lskel.LoadError: %v", err, err)

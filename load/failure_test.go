@@ -17,8 +17,8 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// openObject opens testdata/<name>.bpf.o.
-func openObject(t *testing.T, name string) *object.Object {
+// openTestdata opens testdata/<name>.bpf.o.
+func openTestdata(t *testing.T, name string) *object.Object {
 	t.Helper()
 	obj, err := object.Open(testutil.Object(name))
 	if err != nil {
@@ -27,19 +27,19 @@ func openObject(t *testing.T, name string) *object.Object {
 	return obj
 }
 
-// leakWait is how long a leak check waits for the kernel to free what a
+// leakWaitTimeout is how long a leak check waits for the kernel to free what a
 // failed load released. Programs are freed after an RCU grace period and
 // only then drop their maps; objects of other test processes running at
 // the same time linger the same way, so the wait is longer than
 // leakcheck.Timeout. A real leak never goes away, so this only slows down
 // a failing test.
-const leakWait = 10 * time.Second
+const leakWaitTimeout = 10 * time.Second
 
-// checkNoLeaks fails the test when an fd or a kernel object created since
+// noLeaksSince fails the test when an fd or a kernel object created since
 // before is still there.
-func checkNoLeaks(t *testing.T, before *leakcheck.Snapshot) {
+func noLeaksSince(t *testing.T, before *leakcheck.Snapshot) {
 	t.Helper()
-	if err := before.Wait(leakWait); err != nil {
+	if err := before.Wait(leakWaitTimeout); err != nil {
 		t.Errorf("after the failed load: %v", err)
 	}
 }
@@ -98,18 +98,18 @@ func TestLoadFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.object, func(t *testing.T) {
-			obj := openObject(t, tt.object)
+			obj := openTestdata(t, tt.object)
 			pins := testutil.PinDir(t)
 			before := leakcheck.Take(true)
 			res, err := load.Load(obj, &load.Direct{PinRoot: pins}, nil)
 			if err == nil {
-				closeHandles(res.Handles())
+				closeLoaded(res.Handles())
 				t.Fatalf("load %s succeeded, want a failure", tt.object)
 			}
 			if res != nil {
 				t.Errorf("failed load returned a result: %+v", res)
 			}
-			checkNoLeaks(t, before)
+			noLeaksSince(t, before)
 			t.Logf("error: %v", err)
 
 			var se *load.StepError
@@ -239,14 +239,14 @@ func TestLoadBadPinRoot(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			obj := openObject(t, "maps")
+			obj := openTestdata(t, "maps")
 			before := leakcheck.Take(true)
 			res, err := load.Load(obj, &load.Direct{PinRoot: tt.root}, nil)
 			if err == nil {
-				closeHandles(res.Handles())
+				closeLoaded(res.Handles())
 				t.Fatalf("load with pin root %s succeeded", tt.root)
 			}
-			checkNoLeaks(t, before)
+			noLeaksSince(t, before)
 			t.Logf("error: %v", err)
 			path := filepath.Join(tt.root, "pinned_map")
 			if !strings.Contains(err.Error(), path) {
@@ -274,7 +274,7 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 	testutil.RequireKernel(t)
 
 	t.Run("incompatible", func(t *testing.T) {
-		obj := openObject(t, "maps")
+		obj := openTestdata(t, "maps")
 		_, m := pinnedMapDef(t, obj)
 		dir := testutil.PinDir(t)
 		path := filepath.Join(dir, "pinned_map")
@@ -283,10 +283,10 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 		before := leakcheck.Take(true)
 		res, err := load.Load(obj, &load.Direct{PinRoot: dir}, nil)
 		if err == nil {
-			closeHandles(res.Handles())
+			closeLoaded(res.Handles())
 			t.Fatal("load reused an incompatible pinned map")
 		}
-		checkNoLeaks(t, before)
+		noLeaksSince(t, before)
 		t.Logf("error: %v", err)
 		for _, s := range []string{"incompatible", path, "max entries"} {
 			if !strings.Contains(err.Error(), s) {
@@ -304,7 +304,7 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 	})
 
 	t.Run("compatible", func(t *testing.T) {
-		obj := openObject(t, "maps")
+		obj := openTestdata(t, "maps")
 		i, m := pinnedMapDef(t, obj)
 		dir := testutil.PinDir(t)
 		path := filepath.Join(dir, "pinned_map")
@@ -322,15 +322,15 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 		if info.ID != id {
 			t.Errorf("pinned_map has id %d, want the pinned map's %d", info.ID, id)
 		}
-		closeHandles(res.Handles())
-		checkNoLeaks(t, before)
+		closeLoaded(res.Handles())
+		noLeaksSince(t, before)
 		if got := pinnedID(t, path); got != id {
 			t.Errorf("pinned map id %d after the load, want %d", got, id)
 		}
 	})
 }
 
-func closeHandles(hs []load.Handle) {
+func closeLoaded(hs []load.Handle) {
 	for _, h := range hs {
 		unix.Close(int(h))
 	}

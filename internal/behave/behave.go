@@ -52,12 +52,33 @@ var checks = map[string]func(*env){
 	"many":      checkMany,
 }
 
+// patch sets a u32 at offset off of a global variable before load.
+type patch struct {
+	variable string
+	off      uint32
+	value    func() uint32
+}
+
+func getpid() uint32 { return uint32(unix.Getpid()) }
+
+// Values the globals check writes into read-only data before load, to
+// show that rewritten .rodata and .rodata.custom reach the program.
+const (
+	globalsCfgA     = 0x77
+	globalsCustomRO = 0xbeef
+)
+
 // rodataPatches are the read-only variables each object needs set before
-// load: the pid its tracepoint programs act for (0 would keep them quiet).
-var rodataPatches = map[string][]string{
-	"minimal": {"filter_pid"},
-	"maps":    {"target_pid"},
-	"core":    {"target_pid"},
+// load: the pid its tracepoint programs act for (0 would keep them quiet),
+// and rewritten constants for globals.
+var rodataPatches = map[string][]patch{
+	"minimal": {{"filter_pid", 0, getpid}},
+	"maps":    {{"target_pid", 0, getpid}},
+	"core":    {{"target_pid", 0, getpid}},
+	"globals": {
+		{"cfg", 0, func() uint32 { return globalsCfgA }}, // cfg.a
+		{"custom_ro", 0, func() uint32 { return globalsCustomRO }},
+	},
 }
 
 // InitialValues returns the global-data images (by object.Map.Name, e.g.
@@ -66,8 +87,8 @@ var rodataPatches = map[string][]string{
 // their maps, usable as lskel.RunOptions.InitialValues.
 func InitialValues(t testing.TB, name string, obj *object.Object) map[string][]byte {
 	t.Helper()
-	vars := rodataPatches[name]
-	if len(vars) == 0 {
+	patches := rodataPatches[name]
+	if len(patches) == 0 {
 		return nil
 	}
 	gs, err := globalsOf(obj)
@@ -75,11 +96,10 @@ func InitialValues(t testing.TB, name string, obj *object.Object) map[string][]b
 		t.Fatalf("%s: %v", name, err)
 	}
 	out := map[string][]byte{}
-	pid := uint32(unix.Getpid())
-	for _, v := range vars {
-		g, ok := gs[v]
+	for _, p := range patches {
+		g, ok := gs[p.variable]
 		if !ok {
-			t.Fatalf("%s: no global variable %s", name, v)
+			t.Fatalf("%s: no global variable %s", name, p.variable)
 		}
 		m := obj.Maps[g.mapIdx]
 		img, ok := out[m.Name]
@@ -88,10 +108,11 @@ func InitialValues(t testing.TB, name string, obj *object.Object) map[string][]b
 			copy(img, m.Contents)
 			out[m.Name] = img
 		}
-		if g.size != 4 || uint64(g.off)+4 > uint64(len(img)) {
-			t.Fatalf("%s: variable %s: size %d at offset %d of %s (value size %d), want a u32", name, v, g.size, g.off, m.Name, len(img))
+		at := uint64(g.off) + uint64(p.off)
+		if uint64(p.off)+4 > uint64(g.size) || at+4 > uint64(len(img)) {
+			t.Fatalf("%s: variable %s: %d bytes at offset %d of %s (value size %d): no u32 at +%d", name, p.variable, g.size, g.off, m.Name, len(img), p.off)
 		}
-		obj.ByteOrder.PutUint32(img[g.off:], pid)
+		obj.ByteOrder.PutUint32(img[at:], p.value())
 	}
 	return out
 }
@@ -276,7 +297,7 @@ func (e *env) uint(name string) uint64 {
 func (e *env) int(name string) int64 {
 	e.t.Helper()
 	v := e.uint(name)
-	if len(e.raw(name)) == 4 {
+	if e.vars[name].size == 4 {
 		return int64(int32(uint32(v)))
 	}
 	return int64(v)

@@ -182,17 +182,20 @@ func (e *env) perCPUSum(mapName string, key uint32) uint64 {
 func checkGlobals(e *env) {
 	for run := uint64(0); run < 2; run++ {
 		e.wantRun("read_globals", nil, 0)
+		// out_a and out_custom_ro come from .rodata / .rodata.custom
+		// values rewritten before load (InitialValues); the rest are
+		// the object's defaults.
 		e.wantUint(map[string]uint64{
-			"out_a": 7, "out_b": 0x1122334455667788, "out_arr_sum": 10,
+			"out_a": globalsCfgA, "out_b": 0x1122334455667788, "out_arr_sum": 10,
 			"out_color": 2, "out_bits_x": 5, "out_bits_y": 17, "out_bits_z": 0xabcdef,
 			"out_nested_kind": 3, "out_nested_word": 0x56781234,
 			"out_data_var": 42 + run, "data_var": 43 + run,
 			"out_data_arr_sum": 300,
 			"out_custom_data":  0xdeadbeef + run,
 			"custom_data":      0xdeadbeef + run + 1,
-			"out_custom_ro":    0xcafe,
+			"out_custom_ro":    globalsCustomRO,
 			"runs":             run + 1,
-			"custom_ro":        0xcafe,
+			"custom_ro":        globalsCustomRO,
 		})
 		if got := e.raw("data_arr"); e.obj.ByteOrder.Uint32(got) != 100 || e.obj.ByteOrder.Uint32(got[4:]) != 200 {
 			e.errorf("data_arr = %x, want {100, 200}", got)

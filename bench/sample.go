@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"fmt"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel"
+)
+
+// Sample is what one harness process reports, in the JSON form the C
+// harness (bench/c/skel_bench.c) prints too.
+type Sample struct {
+	// FirstNS is the first load in the process: with cold caches (kernel
+	// BTF parsed, page faults of the embedded object), what a program that
+	// loads once at start-up pays.
+	FirstNS int64 `json:"first_ns"`
+	// NS are the following loads, steady state.
+	NS []int64 `json:"ns"`
+	// MaxRSSKB is the process's peak resident set size.
+	MaxRSSKB int64 `json:"maxrss_kb"`
+}
+
+// Measure calls once 1+n times: the first result goes to FirstNS, the
+// others to NS. once returns the duration to record.
+func Measure(n int, once func() (time.Duration, error)) (*Sample, error) {
+	if n < 0 {
+		return nil, fmt.Errorf("measure: negative count %d", n)
+	}
+	first, err := once()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sample{FirstNS: first.Nanoseconds(), NS: make([]int64, 0, n)}
+	for i := 0; i < n; i++ {
+		d, err := once()
+		if err != nil {
+			return nil, fmt.Errorf("load %d: %w", i+1, err)
+		}
+		s.NS = append(s.NS, d.Nanoseconds())
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		s.MaxRSSKB = ru.Maxrss
+	}
+	return s, nil
+}
+
+// Wall turns a load function into a once for Measure: the wall-clock time
+// of f.
+func Wall(f func() error) func() (time.Duration, error) {
+	return func() (time.Duration, error) {
+		start := time.Now()
+		err := f()
+		return time.Since(start), err
+	}
+}
+
+// Kernel constants of the loader program, as lskel uses them.
+const (
+	mapTypeArray      = 2
+	progTypeSyscall   = 29
+	progFlagSleepable = 1 << 4
+)
+
+// LoaderOverhead is the part of a light-skeleton load that a direct load
+// does not do: create, fill and freeze the blob map, have the verifier
+// check the loader program, and close both. It returns that time; what
+// remains of a skeleton load is the loader's run (the object's own
+// syscalls, issued from inside the kernel) and the Go side around it.
+func LoaderOverhead(l *lskel.Loader) (time.Duration, error) {
+	start := time.Now()
+	blob, err := kernel.MapCreate(&kernel.MapCreateAttr{
+		Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("loader overhead of %s: blob map: %w", l.Name, err)
+	}
+	closed := false
+	defer func() {
+		if !closed {
+			unix.Close(blob)
+		}
+	}()
+	var key [4]byte
+	if err := kernel.MapUpdateElem(blob, key[:], l.Data, 0); err != nil {
+		return 0, fmt.Errorf("loader overhead of %s: write blob: %w", l.Name, err)
+	}
+	if err := kernel.MapFreeze(blob); err != nil {
+		return 0, fmt.Errorf("loader overhead of %s: freeze blob: %w", l.Name, err)
+	}
+	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
+		Type: progTypeSyscall, Flags: progFlagSleepable, Insns: l.Insns,
+		License: "Dual BSD/GPL", Name: "bpfgen_loader", FDArray: []int32{int32(blob)},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("loader overhead of %s: load loader program: %w", l.Name, err)
+	}
+	unix.Close(fd)
+	unix.Close(blob)
+	closed = true
+	return time.Since(start), nil
+}
