@@ -18,7 +18,9 @@ import (
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 
+	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
@@ -35,6 +37,8 @@ type Timed struct {
 	Total time.Duration
 	// Calls counts the calls since the last Reset.
 	Calls int
+
+	ksyms map[string]ksym
 }
 
 var _ load.Backend = (*Timed)(nil)
@@ -77,10 +81,76 @@ func (t *Timed) Freeze(m load.Handle, mapIndex int) error {
 	return t.D.Freeze(m, mapIndex)
 }
 
-// LoadProgram implements load.Backend.
+// LoadProgram implements load.Backend. Typeless ksyms are resolved
+// before the clock starts, from a cache that also remembers missing
+// symbols (the direct backend reads /proc/kallsyms again for every weak
+// symbol that is not there), so that only the kernel's work is timed.
 func (t *Timed) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
+	p, err := t.resolveKsyms(p)
+	if err != nil {
+		return load.NoHandle, err
+	}
 	defer t.since(time.Now())
 	return t.D.LoadProgram(p)
+}
+
+// resolveKsyms returns p with its typeless-ksym fix-ups applied the way
+// the direct backend applies them (the address in the ld_imm64 pair, 0
+// for a missing weak symbol).
+func (t *Timed) resolveKsyms(p *load.ProgSpec) (*load.ProgSpec, error) {
+	var names []string
+	for _, fx := range p.Fixups {
+		if _, ok := t.ksyms[fx.Name]; fx.Kind == load.FixupKsymAddr && !ok {
+			names = append(names, fx.Name)
+		}
+	}
+	if len(names) > 0 {
+		found, err := kernel.ReadKallsyms(names...)
+		if err != nil {
+			return nil, fmt.Errorf("timed backend: %w", err)
+		}
+		if t.ksyms == nil {
+			t.ksyms = make(map[string]ksym)
+		}
+		for _, n := range names {
+			addr, ok := found[n]
+			t.ksyms[n] = ksym{addr, ok}
+		}
+	}
+	if !hasKsymAddr(p) {
+		return p, nil
+	}
+	q := *p
+	q.Insns = append([]asm.Insn(nil), p.Insns...)
+	q.Fixups = nil
+	for _, fx := range p.Fixups {
+		if fx.Kind != load.FixupKsymAddr {
+			q.Fixups = append(q.Fixups, fx)
+			continue
+		}
+		k := t.ksyms[fx.Name]
+		if !k.found && !fx.Weak {
+			return p, nil // let the direct backend report it
+		}
+		q.Insns[fx.Insn].Src = 0
+		q.Insns[fx.Insn].Imm, q.Insns[fx.Insn+1].Imm = int32(uint32(k.addr)), int32(uint32(k.addr>>32))
+	}
+	return &q, nil
+}
+
+func hasKsymAddr(p *load.ProgSpec) bool {
+	for _, fx := range p.Fixups {
+		if fx.Kind == load.FixupKsymAddr {
+			return true
+		}
+	}
+	return false
+}
+
+// ksym is a cached kallsyms lookup.
+type ksym struct {
+	addr  uint64
+	found bool
 }
 
 // Close implements load.Backend.
@@ -107,6 +177,9 @@ func NewFloor() (*Floor, error) {
 
 // NewFloorWithBTF returns a Floor that resolves kernel types in spec.
 func NewFloorWithBTF(spec *btf.Spec) *Floor {
+	// The first lookup by name builds the spec's name index: do it now,
+	// not inside a timed call.
+	spec.TypeByName("bpf_prog_put", btf.KindFunc)
 	return &Floor{t: Timed{D: &load.Direct{KernelBTF: spec}}}
 }
 

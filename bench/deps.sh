@@ -10,7 +10,6 @@ pkgs=()
 command -v hyperfine >/dev/null || pkgs+=(hyperfine)
 command -v rsvg-convert >/dev/null || pkgs+=(librsvg2-bin)
 [ -f /usr/include/bpf/libbpf.h ] || pkgs+=(libbpf-dev)
-[ -f /usr/include/gelf.h ] || pkgs+=(libelf-dev)
 command -v gcc >/dev/null || pkgs+=(gcc)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then

@@ -7,10 +7,11 @@
 # SEC("tp/syscalls/sys_enter_getpid")), NMAPS array maps (default
 # NPROGS / 5, at least 1) and NSUBS global sub-programs sub_0 .. sub_7:
 # program N calls sub_(N % NSUBS) (which updates map_(k % NMAPS)), stores
-# the result in map_(N % NMAPS) and counts its runs in a .bss array. Global sub-programs are verified on
-# their own, once per program that calls them, so the object stresses the
-# loaders the way a real large object does (many program loads, each with
-# func_info and line_info for two functions). Compile it like testdata:
+# the result in map_(N % NMAPS) and counts its runs in a .bss array.
+# Global sub-programs are verified on their own, once per program that
+# calls them, so the object stresses the loaders the way a real large
+# object does (many program loads, each with func_info and line_info for
+# two functions). Compile it like testdata:
 # clang-19 -g -O2 -target bpf -mcpu=v3 -I testdata.
 set -eu
 

@@ -2,7 +2,9 @@ package bench
 
 import (
 	"fmt"
-	"syscall"
+	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -20,8 +22,8 @@ type Sample struct {
 	FirstNS int64 `json:"first_ns"`
 	// NS are the following loads, steady state.
 	NS []int64 `json:"ns"`
-	// MaxRSSKB is the process's peak resident set size.
-	MaxRSSKB int64 `json:"maxrss_kb"`
+	// MaxRSSKB is the process's peak resident set size (PeakRSSKB).
+	MaxRSSKB int64 `json:"peak_rss_kb"`
 }
 
 // Measure calls once 1+n times: the first result goes to FirstNS, the
@@ -42,11 +44,26 @@ func Measure(n int, once func() (time.Duration, error)) (*Sample, error) {
 		}
 		s.NS = append(s.NS, d.Nanoseconds())
 	}
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
-		s.MaxRSSKB = ru.Maxrss
-	}
+	s.MaxRSSKB = PeakRSSKB()
 	return s, nil
+}
+
+// PeakRSSKB is the process's peak resident set size in KiB (VmHWM in
+// /proc/self/status), or 0 if unknown. Unlike ru_maxrss, VmHWM belongs to
+// the process's own address space: it does not include the memory of the
+// parent that a child was forked (or vforked) from before exec.
+func PeakRSSKB() int64 {
+	raw, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // Wall turns a load function into a once for Measure: the wall-clock time
@@ -59,12 +76,8 @@ func Wall(f func() error) func() (time.Duration, error) {
 	}
 }
 
-// Kernel constants of the loader program, as lskel uses them.
-const (
-	mapTypeArray      = 2
-	progTypeSyscall   = 29
-	progFlagSleepable = 1 << 4
-)
+// progFlagSleepable is BPF_F_SLEEPABLE: syscall programs must have it.
+const progFlagSleepable = 1 << 4
 
 // LoaderOverhead is the part of a light-skeleton load that a direct load
 // does not do: create, fill and freeze the blob map, have the verifier
@@ -74,7 +87,7 @@ const (
 func LoaderOverhead(l *lskel.Loader) (time.Duration, error) {
 	start := time.Now()
 	blob, err := kernel.MapCreate(&kernel.MapCreateAttr{
-		Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,
+		Type: lskel.MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("loader overhead of %s: blob map: %w", l.Name, err)
@@ -93,7 +106,7 @@ func LoaderOverhead(l *lskel.Loader) (time.Duration, error) {
 		return 0, fmt.Errorf("loader overhead of %s: freeze blob: %w", l.Name, err)
 	}
 	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
-		Type: progTypeSyscall, Flags: progFlagSleepable, Insns: l.Insns,
+		Type: lskel.ProgTypeSyscall, Flags: progFlagSleepable, Insns: l.Insns,
 		License: "Dual BSD/GPL", Name: "bpfgen_loader", FDArray: []int32{int32(blob)},
 	})
 	if err != nil {

@@ -84,10 +84,12 @@ type Generator struct {
 	nSymSlots  int
 	nSlots     int
 
-	nProgs    int
-	steps     []string
-	cleanup   string // label the failure checks jump to (nearest trampoline)
-	lastTramp int
+	nProgs int
+	steps  []string
+	// stepsWithLog are the steps that pass the context's log to the kernel.
+	stepsWithLog []int
+	cleanup      string // label the failure checks jump to (nearest trampoline)
+	lastTramp    int
 
 	// failStep, when >= 0, makes that step fail with ECANCELED: tests use
 	// it to run the cleanup from every point of the loader.
@@ -304,12 +306,31 @@ func (g *Generator) closeSlot(s int) {
 	g.label(skip)
 }
 
-// copyLogSettings copies the context's log level, size and buffer into an
-// attr.
-func (g *Generator) copyLogSettings(levelOff, sizeOff, bufOff int) {
-	g.copyCtx(asm.SizeW, levelOff, lskel.CtxLogLevelOff)
-	g.copyCtx(asm.SizeW, sizeOff, lskel.CtxLogSizeOff)
-	g.copyCtx(asm.SizeDW, bufOff, lskel.CtxLogBufOff)
+// logFields are the offsets of an attr's log level, size and buffer.
+type logFields struct{ level, size, buf int }
+
+// loadWithLog emits a BTF or program load that runs without a log and,
+// when it fails and the context asks for a log, once more with the
+// context's log settings; the result is in r7, unchecked. Loading without
+// a log first keeps the buffer holding only the log of a failed load (a
+// successful BTF load at level 1 would fill it with a type dump).
+func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) {
+	done := g.b.NewLabel("loaded")
+	call := func() {
+		g.emit(asm.Mov64Imm(asm.R1, cmd))
+		g.addr(asm.R2, attr)
+		g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
+	}
+	call()
+	g.b.Jump(asm.ClassJMP|asm.JumpJSGE|asm.SrcK, rResult, 0, 0, done)
+	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, lskel.CtxLogLevelOff))
+	g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, done)
+	g.b.Comment("failed: load again with the context's log")
+	g.copyCtx(asm.SizeW, attr+log.level, lskel.CtxLogLevelOff)
+	g.copyCtx(asm.SizeW, attr+log.size, lskel.CtxLogSizeOff)
+	g.copyCtx(asm.SizeDW, attr+log.buf, lskel.CtxLogBufOff)
+	call()
+	g.label(done)
 }
 
 func (g *Generator) attr(size int, what string) ([]byte, func() int) {
@@ -327,9 +348,10 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 	g.bo.PutUint32(buf[16:], uint32(len(raw)))
 	attr := place()
 	g.step("load BTF")
-	g.copyLogSettings(attr+24, attr+20, attr+8)
+	g.stepsWithLog = append(g.stepsWithLog, len(g.steps)-1)
 	g.storePtr(attr, data)
-	g.sysBPF(cmdBTFLoad, attr, btfLoadAttrSize)
+	g.loadWithLog(cmdBTFLoad, attr, btfLoadAttrSize, logFields{level: 24, size: 20, buf: 8})
+	g.check()
 	g.storeReg(asm.SizeW, slotOff(g.btfSlot), rResult)
 	return load.Handle(g.btfSlot), nil
 }
@@ -585,9 +607,9 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	}
 
 	g.step("load program " + name)
+	g.stepsWithLog = append(g.stepsWithLog, len(g.steps)-1)
 	g.storePtr(attr+8, insnOff)
 	g.storePtr(attr+16, license)
-	g.copyLogSettings(attr+24, attr+28, attr+32)
 	if p.BTF != load.NoHandle {
 		g.copySlot(attr+72, int(p.BTF))
 		if len(p.FuncInfos) > 0 {
@@ -601,9 +623,7 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		}
 	}
 	g.storePtr(attr+120, 0) // fd_array: the fd table
-	g.emit(asm.Mov64Imm(asm.R1, cmdProgLoad))
-	g.addr(asm.R2, attr)
-	g.emit(asm.Mov64Imm(asm.R3, int32(size)), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
+	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: 24, size: 28, buf: 32})
 	// The module BTF fds are only needed by the load itself.
 	for s := g.symBase; s < nextSym; s++ {
 		g.closeSlot(s)
@@ -752,6 +772,7 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.Data = g.blob
 	l.Insns = asm.Encode(insns, g.bo)
 	l.Steps = g.steps
+	l.StepsWithLog = g.stepsWithLog
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
 	for _, m := range g.obj.Maps {

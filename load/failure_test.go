@@ -35,10 +35,23 @@ func openTestdata(t *testing.T, name string) *object.Object {
 // a failing test.
 const leakWaitTimeout = 10 * time.Second
 
+// leakSettle is how long a leak check lets the kernel finish tearing down
+// before leakcheck looks. leakcheck names every new object by opening it
+// by id (BPF_MAP_GET_FD_BY_ID), which takes a user reference. On Linux 6.18
+// a prog-array map whose last user reference is dropped queues a work item
+// that clears it and holds a reference until it runs; if a GET_FD_BY_ID +
+// close comes in before that work has run, the second release finds the
+// work already queued, and the reference taken for it is never dropped:
+// the map stays in the kernel for good, with no holder (reproduced here by
+// closing a prog array while another thread opens it by id). Looking only
+// after the work has run avoids creating the leak the check is looking for.
+const leakSettle = 200 * time.Millisecond
+
 // noLeaksSince fails the test when an fd or a kernel object created since
 // before is still there.
 func noLeaksSince(t *testing.T, before *leakcheck.Snapshot) {
 	t.Helper()
+	time.Sleep(leakSettle)
 	if err := before.Wait(leakWaitTimeout); err != nil {
 		t.Errorf("after the failed load: %v", err)
 	}
@@ -300,6 +313,32 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 		// The failed load must not unpin a map it did not pin.
 		if got := pinnedID(t, path); got != id {
 			t.Errorf("pinned map id %d after the failed load, want %d", got, id)
+		}
+	})
+
+	t.Run("pin undone on failure", func(t *testing.T) {
+		// The load creates and pins pinned_map, then fails on a later map
+		// (.bss with max_entries 0): the pin it made must go with the map.
+		obj := openTestdata(t, "maps")
+		i, _ := pinnedMapDef(t, obj)
+		if i+1 >= len(obj.Maps) {
+			t.Fatal("pinned_map is the last map of maps.bpf.o")
+		}
+		later := obj.Maps[len(obj.Maps)-1].Name
+		dir := testutil.PinDir(t)
+		before := leakcheck.Take(true)
+		res, err := load.Load(obj, &load.Direct{PinRoot: dir}, &load.Options{MaxEntries: map[string]uint32{later: 0}})
+		if err == nil {
+			closeLoaded(res.Handles())
+			t.Fatalf("load with max_entries 0 for %s succeeded", later)
+		}
+		noLeaksSince(t, before)
+		var se *load.StepError
+		if !errors.As(err, &se) || se.Step != "create map" || se.Name != later || !errors.Is(err, unix.EINVAL) {
+			t.Errorf("error is not EINVAL at step \"create map\" of %s: %v", later, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "pinned_map")); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the failed load left its pin %s behind (stat: %v)", filepath.Join(dir, "pinned_map"), err)
 		}
 	})
 

@@ -82,6 +82,8 @@ type LoadError struct {
 	Step   string
 	Errno  unix.Errno
 	Log    string
+
+	logged bool // the failed step writes the context's log
 }
 
 // logTailLines is how many lines of the log an error message carries; the
@@ -158,7 +160,7 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 
 	res, err := runOnce(l, prog, ctx, opts.LogLevel, opts.LogSize)
 	le, _ := err.(*LoadError)
-	if le != nil && opts.LogLevel == 0 && le.Step != StepRunLoader {
+	if le != nil && opts.LogLevel == 0 && le.logged {
 		// Rerun with a log: the failed run left nothing behind. The first
 		// run's step and errno stand (a log can change the errno, e.g.
 		// ENOSPC when it does not fit); the log is the second run's.
@@ -375,7 +377,13 @@ func runOnce(l *Loader, prog int, c *runCtx, logLevel uint32, logSz int) (*Resul
 		if int(step) < len(l.Steps) {
 			name = l.Steps[step]
 		}
-		return nil, &LoadError{Object: l.Name, Step: name, Errno: errno, Log: cString(logBuf)}
+		le := &LoadError{Object: l.Name, Step: name, Errno: errno, logged: l.stepHasLog(step)}
+		if le.logged {
+			// Other steps leave in the buffer whatever an earlier load
+			// wrote there, which is not theirs to show.
+			le.Log = cString(logBuf)
+		}
+		return nil, le
 	}
 	return res, nil
 }

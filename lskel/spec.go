@@ -21,10 +21,24 @@ type Loader struct {
 	// number of the step it is in into the context, so a failure can be
 	// named.
 	Steps []string `json:"steps"`
+	// StepsWithLog lists the steps whose kernel call is given the
+	// context's log buffer (BTF and program loads): only a failure of one
+	// of them has a log to show.
+	StepsWithLog []int `json:"steps_with_log,omitempty"`
 	// Kconfig lists the .kconfig externs to resolve on the target kernel
 	// and the index of the .kconfig map in Maps (-1 if none).
 	Kconfig    []KconfigVar `json:"kconfig,omitempty"`
 	KconfigMap int          `json:"kconfig_map"`
+}
+
+// stepHasLog reports whether step n writes the context's log.
+func (l *Loader) stepHasLog(n uint32) bool {
+	for _, s := range l.StepsWithLog {
+		if uint32(s) == n {
+			return true
+		}
+	}
+	return false
 }
 
 // MapDesc is one map the loader creates.

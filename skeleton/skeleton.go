@@ -17,6 +17,7 @@ import (
 	"go/format"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/bpfgen/bpfgen/btf"
@@ -705,6 +706,13 @@ func (g *generator) writeLoader(w writer) {
 		w("\t\t\t%q,\n", s)
 	}
 	w("\t\t},\n")
+	if len(l.StepsWithLog) > 0 {
+		nums := make([]string, len(l.StepsWithLog))
+		for i, n := range l.StepsWithLog {
+			nums[i] = strconv.Itoa(n)
+		}
+		w("\t\tStepsWithLog: []int{%s},\n", strings.Join(nums, ", "))
+	}
 	if len(l.Kconfig) > 0 {
 		w("\t\tKconfig: []lskel.KconfigVar{\n")
 		for _, k := range l.Kconfig {

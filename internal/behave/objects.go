@@ -318,33 +318,15 @@ func checkKconfig(e *env) {
 }
 
 // linuxVersionCode is KERNEL_VERSION(a, b, c) of a release such as
-// "6.18.44-foo", with the sublevel capped at 255 as the kernel does.
+// "6.18.44-foo", with the sublevel capped at 255 as the kernel does. It is
+// computed independently of package kconfig, whose result it checks.
 func linuxVersionCode(release string) (uint32, error) {
-	var parts [3]uint32
-	rest := release
-	for i := range parts {
-		end := 0
-		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-			end++
-		}
-		if end == 0 {
-			if i == 2 {
-				break // "6.18" has no sublevel
-			}
-			return 0, fmt.Errorf("kernel release %q: no version number", release)
-		}
-		n, err := strconv.ParseUint(rest[:end], 10, 32)
-		if err != nil {
-			return 0, fmt.Errorf("kernel release %q: %w", release, err)
-		}
-		parts[i] = uint32(n)
-		rest = rest[end:]
-		if !strings.HasPrefix(rest, ".") {
-			break
-		}
-		rest = rest[1:]
+	var a, b, c uint32
+	n, _ := fmt.Sscanf(release, "%d.%d.%d", &a, &b, &c)
+	if n < 2 {
+		return 0, fmt.Errorf("kernel release %q: no version number", release)
 	}
-	return parts[0]<<16 | parts[1]<<8 | min(parts[2], 255), nil
+	return a<<16 | b<<8 | min(c, 255), nil
 }
 
 func checkKsyms(e *env) {

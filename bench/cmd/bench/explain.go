@@ -1,0 +1,188 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// explanations says why bpfgen is behind where it is, and what would
+// close each gap, with this run's figures.
+func explanations(rep *report) string {
+	var b strings.Builder
+	p := func(format string, a ...any) { fmt.Fprintf(&b, format, a...) }
+	med := func(obj, key string) (float64, bool) {
+		r := rep.result(obj, key)
+		if !r.ok() {
+			return 0, false
+		}
+		return r.median(), true
+	}
+
+	p("### Why, and what would close the gap\n\n")
+
+	// 1. The light skeleton's own cost: the loader program.
+	p("**The light skeleton pays for its loader program.** A light skeleton (bpfgen's or libbpf's) issues the same `bpf(2)` calls as a direct load, " +
+		"but from a loader program that first has to be created and verified. That setup is the *loader overhead* column above:\n\n")
+	for _, o := range rep.cfg.objects {
+		s, ok1 := med(o.Name, "skel")
+		f, ok2 := med(o.Name, "floor")
+		ov, ok3 := med(o.Name, "overhead")
+		if !ok1 || !ok2 || !ok3 {
+			continue
+		}
+		insns := 0
+		if ls := rep.sizes[o.Name]; ls != nil {
+			insns = ls.insns
+		}
+		p("- `%s`: skeleton %s, floor %s; the loader overhead (blob map + verifying a %d-instruction loader) is %s, %.0f%% of the skeleton's time and %.0f%% of its excess over the floor.\n",
+			o.Name, fmtMS(s), fmtMS(f), insns, fmtMS(ov), 100*ov/s, 100*ov/maxf(s-f, 1e-9))
+	}
+	p("\nOn small objects this fixed cost dominates, which is why the direct loaders (bpfgen direct, libbpf's regular skeleton, cilium/ebpf) beat both light skeletons there " +
+		"when they need no kernel BTF. The rest of the excess is the loader's run (each call goes through `bpf_sys_bpf` with its fd fix-ups) " +
+		"and the skeleton's `init`, which asks the kernel for every map's sizes (`lskel.NewMap`: one `BPF_OBJ_GET_INFO_BY_FD` per map, 101 on `large_500`) " +
+		"although the generator knows them. **What would close it:** fewer loader instructions (verification time grows with them: " +
+		"shared fix-up and error paths instead of code emitted per call, see the loader-size table), map descriptors filled in from the generated " +
+		"code instead of `GET_INFO` calls, and, for a program that loads the same object repeatedly, nothing short of keeping the loader program loaded.\n\n")
+
+	// 2. bpfgen's light skeleton against libbpf's.
+	var vsL []string
+	for _, o := range rep.cfg.objects {
+		s, ok1 := med(o.Name, "skel")
+		l, ok2 := med(o.Name, "libbpf-lskel")
+		ls := rep.sizes[o.Name]
+		if !ok1 || !ok2 || ls == nil || ls.libbpfInsns == 0 {
+			continue
+		}
+		vsL = append(vsL, fmt.Sprintf("`%s` %.2f× (loader %d vs %d instructions)", o.Name, s/l, ls.insns, ls.libbpfInsns))
+	}
+	if len(vsL) > 0 {
+		p("**Against libbpf's light skeleton** (bpfgen time / libbpf time): %s. Where the two loaders have similar instruction counts the times track each other; "+
+			"bpfgen's Go side adds the `GET_INFO` per map and the mmap of each global-data section in `init` (libbpf's C skeleton maps them too). "+
+			"libbpf's loader cannot take `many`, `mapinmap` or `large_500` at all (see *not supported*).", strings.Join(vsL, ", "))
+		if s, ok := med("ksyms", "skel"); ok {
+			if l, ok := med("ksyms", "libbpf-lskel"); ok && s > l {
+				p(" On `ksyms` bpfgen's loader does more work in the kernel: it resolves the typeless ksym and the missing weak one with "+
+					"`bpf_kallsyms_lookup_name` and each kfunc, the missing weak one included, with `bpf_btf_find_by_name_kind` (a linear scan of the kernel's BTF "+
+					"for a name that is absent), where libbpf 1.1's loader writes address 0 for a typeless ksym without looking it up (a libbpf 1.1 bug: "+
+					"the program then sees the wrong address; see `gen/libbpf_test.go`); those look-ups are the likely cause of the %s difference (not measured apart). "+
+					"**What would close it:** skip the in-kernel look-up of a weak kfunc that the generating machine's BTF lacks only if the user opts in "+
+					"(it would not be portable), or cache look-ups of the same name within one loader run.", fmtMS(s-l))
+			}
+		}
+		p("\n\n")
+	}
+
+	// 3. The direct load's Go side.
+	var direct []string
+	for _, o := range rep.cfg.objects {
+		d, ok1 := med(o.Name, "direct")
+		f, ok2 := med(o.Name, "floor")
+		if !ok1 || !ok2 {
+			continue
+		}
+		direct = append(direct, fmt.Sprintf("`%s` +%s", o.Name, fmtMS(d-f)))
+	}
+	if len(direct) > 0 {
+		p("**The direct load's user-space work** (direct − floor): %s. Per load it parses the ELF, marshals the object's BTF and links the programs "+
+			"(`object.OpenBytes`, `load.Load`). ", strings.Join(direct, ", "))
+		if d, ok := med("ksyms", "direct"); ok {
+			l, _ := med("ksyms", "skel")
+			p("On `ksyms` it is %s against the light skeleton's %s: every `load.Direct{}` parses the kernel's BTF again to find the kfuncs, reads `/proc/kallsyms` "+
+				"for the typeless ksym, and reads it once more for the weak *missing* symbol, whose absence is not cached (`Direct.ksymAddr`). "+
+				"**What would close it:** a process-wide cache of the parsed kernel BTF (cilium/ebpf keeps one) and of kallsyms lookups including misses, "+
+				"or one pass over `/proc/kallsyms` for all of an object's symbols. The light skeleton does these look-ups inside the kernel "+
+				"(`bpf_btf_find_by_name_kind`, `bpf_kallsyms_lookup_name`), which is why it is the fastest loader of this object.\n\n", fmtMS(d), fmtMS(l))
+		} else {
+			p("\n\n")
+		}
+	}
+
+	for _, o := range rep.cfg.objects {
+		r, ok1 := med(o.Name, "libbpf-skel")
+		f, ok2 := med(o.Name, "floor")
+		d, ok3 := med(o.Name, "direct")
+		if ok1 && ok2 && ok3 && r < f {
+			p("On `%s` libbpf's regular skeleton (%s) is faster than the floor (%s) and than bpfgen's direct load (%s, %.2f×): the floor is timed around the direct backend's calls, "+
+				"so it includes the Go work inside them (copying the instructions, applying fix-ups, encoding func_info and line_info for every program), "+
+				"and libbpf issues the same system calls with less work around them. "+
+				"**What would close it:** profiling `load.Direct.LoadProgram` and doing once per object what it now does per program.\n\n",
+				o.Name, fmtMS(r), fmtMS(f), fmtMS(d), d/r)
+		}
+	}
+
+	// 4. cilium/ebpf and libbpf's regular skeleton on CO-RE.
+	if c, ok := med("core", "cilium"); ok {
+		s, _ := med("core", "skel")
+		r, _ := med("core", "libbpf-skel")
+		p("**CO-RE** is where the light skeleton wins most: on `core` cilium/ebpf takes %s and libbpf's regular skeleton %s, against %s, "+
+			"because both relocate in user space against the kernel's BTF, which they load and parse on every load; bpfgen (direct and skeleton) hands the CO-RE records to the kernel "+
+			"(`core_relos` in `BPF_PROG_LOAD`) instead.\n\n", fmtMS(c), fmtMS(r), fmtMS(s))
+	}
+
+	// 5. Generation.
+	if g := rep.gen["minimal"]; g != nil && g["bpfgen-skeleton"] != nil && g["bpftool-L"] != nil && g["bpftool-L"].err == "" {
+		p("**Generation.** On `minimal` `bpfgen loader` takes %s, `bpfgen skeleton` %s and `bpftool gen skeleton -L` %s: a Go process starts slower than a C one "+
+			"(about 1 ms) and the skeleton generator also turns the object's BTF into Go types and runs `go/format` over the whole file. ",
+			fmtMS(g["bpfgen-loader"].median), fmtMS(g["bpfgen-skeleton"].median), fmtMS(g["bpftool-L"].median))
+		small, big := fmt.Sprintf("large_%d", rep.cfg.growth[0]), fmt.Sprintf("large_%d", rep.cfg.growth[len(rep.cfg.growth)-1])
+		gs, gb := rep.gen[small], rep.gen[big]
+		if len(rep.cfg.growth) > 1 && gs != nil && gb != nil && gs["bpfgen-skeleton"] != nil && gb["bpfgen-skeleton"] != nil && gs["bpfgen-skeleton"].err == "" && gb["bpfgen-skeleton"].err == "" {
+			ns, nb := float64(rep.cfg.growth[0]), float64(rep.cfg.growth[len(rep.cfg.growth)-1])
+			ts, tb := gs["bpfgen-skeleton"].median, gb["bpfgen-skeleton"].median
+			ls, lb := gs["bpfgen-loader"].median, gb["bpfgen-loader"].median
+			p("The loader generator grows linearly (%s for %g programs, %s for %g), but **`bpfgen skeleton` grows quadratically**: %s → %s (%.0f× for %.0f× the programs). "+
+				"A CPU profile puts almost all of it in `go/printer.walkBinary`: the skeleton writes the loader blob as one long chain of `\"...\" + \"...\" + ...` "+
+				"literals (`skeleton.stringLiteral`), and `go/format` walks that left-deep expression once per operand. "+
+				"**What would close it:** emit the blob as a single string literal (or a separate file read with `//go:embed`) so that `go/format` sees one operand; "+
+				"that makes skeleton generation about as fast as loader generation.\n\n",
+				fmtMS(ls), ns, fmtMS(lb), nb, fmtMS(ts), fmtMS(tb), tb/ts, nb/ns)
+		} else {
+			p("\n\n")
+		}
+	}
+
+	// 6. Size and memory.
+	var hello, skel, cil, clskel int64
+	for _, bs := range rep.bins {
+		switch bs.key {
+		case "hello":
+			hello = bs.bytes
+		case "skel":
+			skel = bs.bytes
+		case "cilium":
+			cil = bs.bytes
+		case "c-lskel":
+			clskel = bs.bytes
+		}
+	}
+	if hello > 0 && skel > 0 {
+		p("**Size.** The Go light skeleton adds %s to a `fmt` hello world (the runtime `lskel`, `kernel` and the parts of `x/sys/unix` it uses; DESIGN's budget is 100 KB); "+
+			"cilium/ebpf adds %s. The C light skeleton is %s in all because it has no language runtime: "+
+			"the gap to C is the Go runtime itself (%s for hello world), not the skeleton.\n\n",
+			fmtBytes(skel-hello), fmtBytes(cil-hello), fmtBytes(clskel), fmtBytes(hello))
+	}
+	var memHello, memSkel, memC int64
+	for _, m := range rep.mem {
+		switch m.key {
+		case "hello":
+			memHello = m.kb
+		case "skel":
+			memSkel = m.kb
+		case "libbpf-lskel":
+			memC = m.kb
+		}
+	}
+	if memHello > 0 && memSkel > 0 && memC > 0 {
+		p("**Memory.** Loading `core` with the Go light skeleton peaks %.1f MiB above a Go hello world (%.1f MiB); the C light skeleton's whole process peaks at %.1f MiB. "+
+			"The difference is again the Go runtime's baseline (heap arenas, goroutine stacks), which bpfgen cannot remove.\n\n",
+			float64(memSkel-memHello)/1024, float64(memHello)/1024, float64(memC)/1024)
+	}
+	return b.String()
+}
+
+func maxf(a, b float64) float64 {
+	if a > b {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+)
+
+// Results is the machine-readable form of the report, written to
+// <out>/results.json (bench's TestQuickRound reads it).
+type Results struct {
+	Quick bool `json:"quick"`
+	// Load maps object → contender → figures.
+	Load map[string]map[string]LoadFigure `json:"load"`
+	// Generate maps object → generator → figures.
+	Generate map[string]map[string]GenFigure `json:"generate"`
+	// BinaryBytes maps program → stripped size.
+	BinaryBytes map[string]int64 `json:"binary_bytes"`
+	// PeakRSSKB maps contender → peak RSS loading core.
+	PeakRSSKB map[string]int64 `json:"peak_rss_kb"`
+}
+
+// LoadFigure is one contender's load time on one object.
+type LoadFigure struct {
+	MedianMS      float64 `json:"median_ms,omitempty"`
+	FirstMedianMS float64 `json:"first_median_ms,omitempty"`
+	Loads         int     `json:"loads,omitempty"`
+	Error         string  `json:"error,omitempty"`
+}
+
+// GenFigure is one generator on one object.
+type GenFigure struct {
+	MedianMS float64 `json:"median_ms,omitempty"`
+	Error    string  `json:"error,omitempty"`
+}
+
+func (rep *report) writeResults() error {
+	res := Results{
+		Quick:       rep.cfg.quick,
+		Load:        map[string]map[string]LoadFigure{},
+		Generate:    map[string]map[string]GenFigure{},
+		BinaryBytes: map[string]int64{},
+		PeakRSSKB:   map[string]int64{},
+	}
+	for obj, m := range rep.loads {
+		res.Load[obj] = map[string]LoadFigure{}
+		for k, r := range m {
+			f := LoadFigure{Error: r.err, Loads: len(r.samples)}
+			if r.ok() {
+				f.MedianMS, f.FirstMedianMS = r.median(), r.firstMedian()
+			}
+			res.Load[obj][k] = f
+		}
+	}
+	for obj, m := range rep.gen {
+		res.Generate[obj] = map[string]GenFigure{}
+		for k, r := range m {
+			res.Generate[obj][k] = GenFigure{MedianMS: r.median, Error: r.err}
+		}
+	}
+	for _, b := range rep.bins {
+		if b.err == "" {
+			res.BinaryBytes[b.key] = b.bytes
+		}
+	}
+	for _, m := range rep.mem {
+		if m.err == "" {
+			res.PeakRSSKB[m.key] = m.kb
+		}
+	}
+	raw, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(rep.cfg.out, "results.json"), append(raw, '\n'), 0o644)
+}
