@@ -691,53 +691,53 @@ func (g *Generator) lookupSymbol(fx load.Fixup, l *symLookup, nameOff int, prog 
 func (g *Generator) patchSymbol(fx load.Fixup, l *symLookup, insnOff int, ins asm.Insn) {
 	at := insnOff + fx.Insn*asm.InsnSize
 	g.b.Comment(fmt.Sprintf("patch instruction %d (%s)", fx.Insn, fx.Name))
-	switch fx.Kind {
-	case load.FixupKsymAddr:
-		// imm = low 32 bits, next imm = high 32 bits of the address.
-		g.loadReg(asm.SizeDW, asm.R0, l.result)
-		g.storeReg(asm.SizeW, at+4, asm.R0)
-		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
-		g.storeReg(asm.SizeW, at+12, asm.R0)
-	case load.FixupKsymBTF:
-		// Found: src = BPF_PSEUDO_BTF_ID, imm = id, next imm = BTF obj fd.
-		// Missing (weak): a plain ld_imm64 of 0.
-		missing := g.b.NewLabel("missing")
-		out := g.b.NewLabel("patched")
-		g.loadReg(asm.SizeDW, asm.R0, l.result)
-		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, missing)
-		g.storeReg(asm.SizeW, at+4, asm.R0)
-		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
-		g.storeReg(asm.SizeW, at+12, asm.R0)
-		g.b.Goto(out)
-		g.label(missing)
-		plain := ins
-		plain.Src = 0
-		var enc [8]byte
-		plain.Encode(enc[:], g.bo)
-		g.storeImm(asm.SizeB, at+1, int32(enc[1]))
-		g.label(out)
-	case load.FixupKfunc:
-		// imm = BTF id; off = fd table slot of the module BTF, 0 for
-		// vmlinux. Missing (weak): a call of the poison helper id, like
-		// the direct load.
-		missing := g.b.NewLabel("missing")
-		out := g.b.NewLabel("patched")
-		g.loadReg(asm.SizeDW, asm.R0, l.result)
-		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, missing)
+	g.loadReg(asm.SizeDW, asm.R0, l.result)
+	if fx.Kind == load.FixupKsymAddr {
+		// A missing weak symbol's address is 0, like the direct load's.
+		g.storeImm64(at)
+		return
+	}
+	missing := g.b.NewLabel("missing")
+	out := g.b.NewLabel("patched")
+	g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, missing)
+	if fx.Kind == load.FixupKsymBTF {
+		// src = BPF_PSEUDO_BTF_ID (set at generation), imm = BTF id,
+		// next imm = BTF object fd.
+		g.storeImm64(at)
+	} else {
+		// A kfunc call: imm = BTF id, off = the fd table slot of its
+		// module's BTF, or 0 for vmlinux.
 		g.storeReg(asm.SizeW, at+4, asm.R0)
 		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
 		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, out)
 		g.storeImm(asm.SizeH, at+2, int32(l.slot))
-		g.b.Goto(out)
-		g.label(missing)
-		plain := ins
-		plain.Src = 0
-		var enc [8]byte
-		plain.Encode(enc[:], g.bo)
-		g.storeImm(asm.SizeB, at+1, int32(enc[1]))
-		g.storeImm(asm.SizeW, at+4, load.KfuncPoison)
-		g.label(out)
 	}
+	g.b.Goto(out)
+	// Missing and weak: a ksym becomes a plain ld_imm64 of 0, a kfunc call
+	// a call of the poison helper id, as in the direct load.
+	g.label(missing)
+	g.clearSrc(ins, at)
+	if fx.Kind == load.FixupKfunc {
+		g.storeImm(asm.SizeW, at+4, load.KfuncPoison)
+	}
+	g.label(out)
+}
+
+// storeImm64 writes r0 into the immediates of the ld_imm64 at blob[at]:
+// the low half in the first slot, the high half in the second.
+func (g *Generator) storeImm64(at int) {
+	g.storeReg(asm.SizeW, at+4, asm.R0)
+	g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
+	g.storeReg(asm.SizeW, at+12, asm.R0)
+}
+
+// clearSrc rewrites the register byte of the instruction ins at blob[at]
+// with its source register cleared.
+func (g *Generator) clearSrc(ins asm.Insn, at int) {
+	ins.Src = 0
+	var enc [asm.InsnSize]byte
+	ins.Encode(enc[:], g.bo)
+	g.storeImm(asm.SizeB, at+1, int32(enc[1]))
 }
 
 // Finish closes the BTF fd, copies every fd into the context and returns
