@@ -43,7 +43,6 @@ const (
 	errnoENOENT           = 2
 	errnoECANCELED        = 125
 	maxDirectOffset       = 1<<15 - 1
-	trampolineDistance    = 20000
 	mapTypePerfEventArray = 4
 )
 
@@ -89,7 +88,11 @@ type Generator struct {
 	// stepsWithLog are the steps that pass the context's log to the kernel.
 	stepsWithLog []int
 	cleanup      string // label the failure checks jump to (nearest trampoline)
-	lastTramp    int
+	// trampolineEvery is how many instructions may separate a check from
+	// the trampoline it jumps to: far inside the 16-bit jump range, so that
+	// one step's own instructions always fit.
+	trampolineEvery int
+	lastTramp       int
 
 	// failStep, when >= 0, makes that step fail with ECANCELED: tests use
 	// it to run the cleanup from every point of the loader.
@@ -122,7 +125,7 @@ var _ load.Backend = (*Generator)(nil)
 
 // New starts a loader for obj.
 func New(obj *object.Object) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1}
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000}
 	if g.bo == nil {
 		g.bo = binary.LittleEndian
 	}
@@ -218,7 +221,7 @@ func (g *Generator) FailAtStep(n int) { g.failStep = n }
 // check jumps to the cleanup when r7 is negative. When the cleanup block
 // is getting out of jump range, a trampoline is laid down first.
 func (g *Generator) check() {
-	if g.b.Len()-g.lastTramp > trampolineDistance {
+	if g.b.Len()-g.lastTramp > g.trampolineEvery {
 		over := g.b.NewLabel("over")
 		tramp := g.b.NewLabel("to_cleanup")
 		g.b.Goto(over)

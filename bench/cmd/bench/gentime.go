@@ -60,7 +60,7 @@ func measureGeneration(c *config, rep *report) error {
 			r := &genResult{}
 			rep.gen[o.Name][t.key] = r
 			if _, err := runCmd(c.root, args[0], args[1:]...); err != nil {
-				r.err = reason(err)
+				r.err = annotateBpftool(o.Name, reason(err))
 				continue
 			}
 			var err error

@@ -87,10 +87,19 @@ func (rep *report) unsupported(obj, key string, err error) {
 	r := rep.result(obj, key)
 	if r.err == "" {
 		r.err = reason(err)
-		if obj == "mapinmap" && strings.HasPrefix(key, "libbpf-lskel") {
-			r.err += " (libbpf's loader generator does not support initialised map-in-map and program-array slots; see testdata/README.md)"
+		if strings.HasPrefix(key, "libbpf-lskel") {
+			r.err = annotateBpftool(obj, r.err)
 		}
 	}
+}
+
+// annotateBpftool adds the known cause where bpftool gen skeleton -L
+// gives no reason of its own.
+func annotateBpftool(obj, why string) string {
+	if obj == "mapinmap" {
+		return why + " (libbpf's loader generator does not support initialised map-in-map and program-array slots; see testdata/README.md)"
+	}
+	return why
 }
 
 // command is the process that measures contender key on o.

@@ -1,0 +1,189 @@
+package gen_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/leakcheck"
+	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func open(t *testing.T, name string) *object.Object {
+	t.Helper()
+	obj, err := object.Open(testutil.Object(name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj
+}
+
+func generate(t *testing.T, name string) *gen.Loader {
+	t.Helper()
+	l, err := gen.Generate(open(t, name), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestDeterministic: the same object gives the same loader, byte for byte.
+func TestDeterministic(t *testing.T) {
+	for _, name := range loadable {
+		a, b := generate(t, name), generate(t, name)
+		if !bytes.Equal(a.Data, b.Data) || !bytes.Equal(a.Insns, b.Insns) {
+			t.Errorf("%s: two generations differ", name)
+		}
+		var fa, fb bytes.Buffer
+		if err := a.WriteFile(&fa, binary.LittleEndian); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.WriteFile(&fb, binary.LittleEndian); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(fa.Bytes(), fb.Bytes()) {
+			t.Errorf("%s: two loader files differ", name)
+		}
+	}
+}
+
+// TestFileRoundTrip writes and reads back every loader.
+func TestFileRoundTrip(t *testing.T) {
+	for _, name := range loadable {
+		l := generate(t, name)
+		var buf bytes.Buffer
+		if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {
+			t.Fatal(err)
+		}
+		back, bo, err := gen.ReadFile(buf.Bytes())
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if bo != binary.ByteOrder(binary.LittleEndian) || !bytes.Equal(back.Data, l.Data) || !bytes.Equal(back.Insns, l.Insns) ||
+			strings.Join(back.Steps, "\n") != strings.Join(l.Steps, "\n") || len(back.Maps) != len(l.Maps) || len(back.Progs) != len(l.Progs) {
+			t.Errorf("%s: loader file does not round-trip", name)
+		}
+	}
+}
+
+// TestReadFileErrors feeds malformed loader files.
+func TestReadFileErrors(t *testing.T) {
+	var good bytes.Buffer
+	if err := generate(t, "minimal").WriteFile(&good, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	raw := good.Bytes()
+	patch := func(off int, b ...byte) []byte {
+		c := append([]byte(nil), raw...)
+		copy(c[off:], b)
+		return c
+	}
+	tests := []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"empty", nil, "bad magic"},
+		{"bad magic", patch(0, 'X'), "bad magic"},
+		{"version", patch(8, 9), "version 9"},
+		{"header too long", patch(12, 0xff, 0xff, 0xff, 0x7f), "exceeds"},
+		{"truncated", raw[:len(raw)-3], "exceeds"},
+		{"bad json", patch(16, '!'), "header"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := gen.ReadFile(tt.in)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestDumpGolden keeps the disassembly of the demo's loader stable and
+// readable; -update rewrites it.
+func TestDumpGolden(t *testing.T) {
+	var out bytes.Buffer
+	if err := generate(t, "minimal").Dump(&out, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "minimal.dump.golden")
+	if *update {
+		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Errorf("dump differs from %s (go test ./gen -run TestDumpGolden -update)", golden)
+	}
+	for _, s := range []string{"step 0: load BTF", "call bpf_sys_bpf#166", "fd table", "PROG_LOAD attr handle_getpid"} {
+		if !strings.Contains(out.String(), s) {
+			t.Errorf("dump lacks %q", s)
+		}
+	}
+}
+
+// TestTrampolines forces the failure checks to reach the cleanup block
+// through chains of trampolines, then loads the loader and makes its last
+// step fail: both the normal and the failure path must work.
+func TestTrampolines(t *testing.T) {
+	testutil.RequireKernel(t)
+	obj := open(t, "many")
+	newGen := func() *gen.Generator {
+		g, err := gen.New(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.SetTrampolineEvery(300)
+		return g
+	}
+	l, err := newGen().Generate(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Each trampoline is two instructions: a jump over it and the jump
+	// onwards to the previous one.
+	plain := len(generate(t, "many").Insns) / 8
+	with := len(l.Insns) / 8
+	if min := 2 * (plain/300 - 2); with-plain < min {
+		t.Fatalf("%d instructions with trampolines, %d without: expected at least %d more", with, plain, min)
+	}
+	res, err := lskel.Run(&l.Loader, nil)
+	if err != nil {
+		t.Fatalf("loader with trampolines: %v", err)
+	}
+	res.Close()
+
+	before := leakcheck.Take(true)
+	g := newGen()
+	last := len(l.Steps) - 1
+	g.FailAtStep(last)
+	lf, err := g.Generate(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = lskel.Run(&lf.Loader, nil)
+	var le *lskel.LoadError
+	if !errors.As(err, &le) || le.Errno != unix.ECANCELED || le.Step != l.Steps[last] {
+		t.Fatalf("failure at the last step: got %v", err)
+	}
+	if err := before.Wait(leakcheck.Timeout); err != nil {
+		t.Fatal(err)
+	}
+}
