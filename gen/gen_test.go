@@ -161,7 +161,7 @@ func TestTrampolines(t *testing.T) {
 	// onwards to the previous one.
 	plain := len(generate(t, "many").Insns) / 8
 	with := len(l.Insns) / 8
-	if min := 2 * (plain/300 - 2); with-plain < min {
+	if min := 2 * (plain / 600); with-plain < min {
 		t.Fatalf("%d instructions with trampolines, %d without: expected at least %d more", with, plain, min)
 	}
 	res, err := lskel.Run(&l.Loader, nil)
