@@ -18,9 +18,11 @@ demo: deps
 	$(GO) run ./examples/minimal
 
 # Every test: formatting, vet, the BPF objects being current, unit and
-# kernel tests.
+# kernel tests. Packages run one at a time (-p 1): each one checks that the
+# kernel holds no map or program it did not have before, which another
+# package's tests running at the same time would upset.
 test: deps fmtcheck vet testdata-check
-	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -count=1 ./...
+	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -p 1 -count=1 ./...
 
 vet:
 	$(GO) vet ./...

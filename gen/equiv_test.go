@@ -27,7 +27,7 @@ func resolveKconfig(image []byte, vars []lskel.KconfigVar) error {
 // loadable lists the test objects that load on this kernel.
 var loadable = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
-	"mapinmap", "iter", "progtypes", "many",
+	"mapinmap", "iter", "progtypes", "many", "flavour",
 }
 
 // TestEquivalence loads every object directly and through its loader and

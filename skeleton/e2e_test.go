@@ -261,6 +261,14 @@ var e2eCases = []e2eCase{
 	fmt.Println(b.LookedUp == int32(pid), b.FoundPid == int32(pid), b.FoundTgid == int32(pid), b.TaskFound, b.KfuncExists, objs.Data.MissingKfuncExists, b.ProgPutAddr != 0, objs.Data.MissingAddr, b.Runs)
 `, "true true true 1 1 0 true 0 1\n"},
 
+	{"flavour", `
+	objs, err := LoadFlavour(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Run(objs.CallFlavoured.FD, nil)
+	fmt.Println(objs.BSS.FlavourExists, objs.BSS.FlavourPid == int32(os.Getpid()), objs.Data.PlainMissing)
+`, "1 true 0\n"},
+
 	{"mapinmap", `
 	objs, err := LoadMapinmap(nil)
 	h.Must(err)

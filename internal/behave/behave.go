@@ -35,7 +35,7 @@ import (
 // with a check.
 var Objects = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
-	"mapinmap", "iter", "progtypes", "many",
+	"mapinmap", "iter", "progtypes", "many", "flavour",
 }
 
 var checks = map[string]func(*env){
@@ -50,6 +50,7 @@ var checks = map[string]func(*env){
 	"iter":      checkIter,
 	"progtypes": checkProgtypes,
 	"many":      checkMany,
+	"flavour":   checkFlavour,
 }
 
 // patch sets a u32 at offset off of a global variable before load.

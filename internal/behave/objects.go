@@ -348,6 +348,12 @@ func checkKsyms(e *env) {
 	})
 }
 
+func checkFlavour(e *env) {
+	e.wantRun("call_flavoured", nil, 0)
+	e.wantInt(map[string]int64{"flavour_pid": int64(unix.Getpid())})
+	e.wantUint(map[string]uint64{"flavour_exists": 1, "plain_missing": 0})
+}
+
 func checkMapInMap(e *env) {
 	// The initial slots, as user space sees them: ids of the inner maps
 	// and of the tail-called program.

@@ -186,4 +186,3 @@ func explanations(rep *report) string {
 	}
 	return b.String()
 }
-
