@@ -3,8 +3,10 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -106,19 +108,21 @@ type inspectExtern struct {
 }
 
 func runInspect(args []string, stdout io.Writer) error {
-	flags, pos, err := splitFlags(args, "json")
-	if err != nil {
+	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := fs.Parse(interleave(fs, args)); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
+	if fs.NArg() != 1 {
 		return errors.New("usage: bpfgen inspect OBJ [--json]")
 	}
-	obj, err := object.Open(pos[0])
+	obj, err := object.Open(fs.Arg(0))
 	if err != nil {
 		return err
 	}
 	rep := describe(obj)
-	if flags["json"] {
+	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)

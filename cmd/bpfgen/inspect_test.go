@@ -94,7 +94,7 @@ func TestInspectErrors(t *testing.T) {
 	}{
 		{[]string{"inspect"}, 1, "usage: bpfgen inspect OBJ"},
 		{[]string{"inspect", "does-not-exist.o"}, 1, "open does-not-exist.o"},
-		{[]string{"inspect", "--yaml", "x.o"}, 1, "unknown flag --yaml"},
+		{[]string{"inspect", "--yaml", "x.o"}, 1, "flag provided but not defined: -yaml"},
 		{[]string{"inspect", "inspect_test.go"}, 1, "open inspect_test.go"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{nil, 2, "usage: bpfgen <command>"},

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"golang.org/x/sys/unix"
@@ -63,7 +64,7 @@ func report(w io.Writer, asJSON bool, pinDir string, maps []namedFD, progs []nam
 			c.ID, c.Type = info.ID, info.Type
 		}
 		if pinDir != "" {
-			c.Pin = filepath.Join(pinDir, n.name)
+			c.Pin = filepath.Join(pinDir, pinName(n.pin))
 			if err := kernel.ObjPin(n.fd, c.Pin); err != nil {
 				return fmt.Errorf("pin %s %s at %s: %w", kind, n.name, c.Pin, err)
 			}
@@ -100,6 +101,21 @@ func report(w io.Writer, asJSON bool, pinDir string, maps []namedFD, progs []nam
 type namedFD struct {
 	name string
 	fd   int
+	pin  string // the name to pin under, before sanitising
+}
+
+// pinName makes a bpffs file name: bpffs refuses names with '.', which
+// libbpf and bpftool replace with '_' ("minimal.rodata" → "minimal_rodata").
+func pinName(name string) string { return strings.ReplaceAll(name, ".", "_") }
+
+// mapPinName is the name a map is pinned under: global-data maps go by
+// their kernel name ("minimal.rodata"), as with bpftool, since their
+// section names (".rodata") would clash between objects.
+func mapPinName(name, kernelName string, internal bool) string {
+	if internal {
+		return kernelName
+	}
+	return name
 }
 
 func preparePinDir(dir string) error {
@@ -150,11 +166,11 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	}()
 	var maps, progs []namedFD
 	for i, m := range obj.Maps {
-		maps = append(maps, namedFD{m.Name, int(res.Maps[i])})
+		maps = append(maps, namedFD{m.Name, int(res.Maps[i]), mapPinName(m.Name, m.KernelName, m.Internal != object.NotInternal)})
 	}
 	for j, p := range obj.Programs() {
 		if res.Programs[j] != load.NoHandle {
-			progs = append(progs, namedFD{p.Name, int(res.Programs[j])})
+			progs = append(progs, namedFD{p.Name, int(res.Programs[j]), p.Name})
 		}
 	}
 	return report(stdout, *asJSON, *pin, maps, progs)
@@ -256,11 +272,11 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	defer res.Close()
 	var maps, progs []namedFD
 	for i, m := range l.Maps {
-		maps = append(maps, namedFD{m.Name, res.MapFDs[i]})
+		maps = append(maps, namedFD{m.Name, res.MapFDs[i], mapPinName(m.Name, m.KernelName, m.Section != "")})
 	}
 	for j, p := range l.Progs {
 		if p.Loaded {
-			progs = append(progs, namedFD{p.Name, res.ProgFDs[j]})
+			progs = append(progs, namedFD{p.Name, res.ProgFDs[j], p.Name})
 		}
 	}
 	return report(stdout, *asJSON, *pin, maps, progs)
@@ -308,7 +324,7 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 			for len(name) > 0 && name[0] == '-' {
 				name = name[1:]
 			}
-			if f := fs.Lookup(name); f != nil && !isBool(f) && i+1 < len(args) && !containsEq(a) {
+			if f := fs.Lookup(name); f != nil && !isBool(f) && i+1 < len(args) && !strings.Contains(a, "=") {
 				flags = append(flags, args[i+1])
 				i++
 			}
@@ -323,5 +339,3 @@ func isBool(f *flag.Flag) bool {
 	b, ok := f.Value.(interface{ IsBoolFlag() bool })
 	return ok && b.IsBoolFlag()
 }
-
-func containsEq(s string) bool { return bytes.IndexByte([]byte(s), '=') >= 0 }

@@ -85,30 +85,3 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  bpfgen %s%s  %s\n", c.usage, strings.Repeat(" ", width-len(c.usage)), c.summary)
 	}
 }
-
-// splitFlags separates boolean flags (given with one or two dashes, before
-// or after positional arguments) from positional arguments. Flags not in
-// known are an error.
-func splitFlags(args []string, known ...string) (flags map[string]bool, pos []string, err error) {
-	flags = map[string]bool{}
-	isKnown := map[string]bool{}
-	for _, k := range known {
-		isKnown[k] = true
-	}
-	for i, a := range args {
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if strings.HasPrefix(a, "-") && len(a) > 1 {
-			name := strings.TrimLeft(a, "-")
-			if !isKnown[name] {
-				return nil, nil, fmt.Errorf("unknown flag %s", a)
-			}
-			flags[name] = true
-			continue
-		}
-		pos = append(pos, a)
-	}
-	return flags, pos, nil
-}
