@@ -82,7 +82,23 @@ func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("skeleton of %s: generated code does not parse (a bpfgen bug): %w\n%s", obj.Name, err, src)
 	}
+	// The embedded loader goes in after formatting: go/printer takes time
+	// quadratic in the length of a long "a" + "b" + ... chain, and the
+	// literal is already laid out as gofmt would.
+	for i, lit := range g.literals {
+		out = bytes.Replace(out, []byte(literalPlaceholder(i)), []byte(lit), 1)
+	}
 	return out, nil
+}
+
+// literalPlaceholder stands for the i-th long string literal until the
+// source is formatted.
+func literalPlaceholder(i int) string { return fmt.Sprintf("bpfgenLiteral%d", i) }
+
+// literal registers a long string literal and returns its placeholder.
+func (g *generator) literal(b []byte) string {
+	g.literals = append(g.literals, stringLiteral(b))
+	return literalPlaceholder(len(g.literals) - 1)
 }
 
 // generator holds the state of one Generate call.
@@ -92,8 +108,10 @@ type generator struct {
 	opts Options
 	bo   binary.ByteOrder
 
-	exp   string // exported prefix, "Minimal"
-	unexp string // unexported prefix, "minimal"
+	exp string // exported prefix, "Minimal"
+	// literals are the long string literals, put in after formatting.
+	literals []string
+	unexp    string // unexported prefix, "minimal"
 
 	names   nameSet // package-level names
 	members nameSet // fields and methods of the objects struct
@@ -729,9 +747,9 @@ func (g *generator) writeLoader(w writer) {
 	}
 	w("\t\tKconfigMap: %d,\n\t}\n}\n\n", l.KconfigMap)
 	w("// %sLoaderData is the loader's data blob.\n", u)
-	w("const %sLoaderData = %s\n\n", u, stringLiteral(l.Data))
+	w("const %sLoaderData = %s\n\n", u, g.literal(l.Data))
 	w("// %sLoaderInsns are the loader's instructions, in the target's byte order.\n", u)
-	w("const %sLoaderInsns = %s\n", u, stringLiteral(l.Insns))
+	w("const %sLoaderInsns = %s\n", u, g.literal(l.Insns))
 }
 
 // literalWidth is the number of source bytes per line of an embedded
