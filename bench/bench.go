@@ -233,7 +233,9 @@ func Loader(l *lskel.Loader, kconfig func([]byte, []lskel.KconfigVar) error) err
 
 // Cilium loads an object from its bytes with cilium/ebpf, as bpf2go's
 // generated code does (LoadCollectionSpecFromReader, NewCollection), then
-// closes it.
+// closes it. cilium/ebpf memory-maps global-data maps and unmaps them when
+// the mapping is garbage collected, so those maps outlive Close until the
+// next GC.
 func Cilium(data []byte) error {
 	spec, err := ebpf.LoadCollectionSpecFromReader(bytes.NewReader(data))
 	if err != nil {

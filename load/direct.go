@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -244,6 +245,9 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 		}
 	}()
 	kfuncSlot := make(map[int]int16) // module BTF fd → fd_array index
+	if err := d.resolveKsyms(p); err != nil {
+		return NoHandle, err
+	}
 	for _, fx := range p.Fixups {
 		ins := &insns[fx.Insn]
 		switch fx.Kind {
@@ -476,21 +480,34 @@ func moduleBTFFD(module string) (int, error) {
 	}
 }
 
-func (d *Direct) ksymAddr(name string) (uint64, error) {
+// resolveKsyms looks up, in one go, the addresses of the typeless ksyms
+// of p that are not known yet.
+func (d *Direct) resolveKsyms(p *ProgSpec) error {
 	if d.kallsyms == nil {
 		d.kallsyms = make(map[string]uint64)
 	}
-	if addr, ok := d.kallsyms[name]; ok {
+	var names []string
+	for _, fx := range p.Fixups {
+		if _, known := d.kallsyms[fx.Name]; fx.Kind == FixupKsymAddr && !known && !slices.Contains(names, fx.Name) {
+			names = append(names, fx.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	found, err := lookupKallsyms(names)
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		d.kallsyms[n] = found[n] // 0: not in the kernel
+	}
+	return nil
+}
+
+func (d *Direct) ksymAddr(name string) (uint64, error) {
+	if addr := d.kallsyms[name]; addr != 0 {
 		return addr, nil
 	}
-	syms, err := kernel.ReadKallsyms(name)
-	if err != nil {
-		return 0, err
-	}
-	addr, ok := syms[name]
-	if !ok {
-		return 0, fmt.Errorf("%w (/proc/kallsyms)", ErrNotInKernel)
-	}
-	d.kallsyms[name] = addr
-	return addr, nil
+	return 0, ErrNotInKernel
 }
