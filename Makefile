@@ -39,8 +39,10 @@ testdata: deps
 testdata-check: deps
 	$(MAKE) -C testdata check
 
+# Load time, size and memory against libbpf and cilium/ebpf; writes
+# bench/REPORT.md. `./bench/run.sh --quick` is the smoke run make test does.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	./bench/run.sh
 
 FUZZTIME ?= 30s
 fuzz:

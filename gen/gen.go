@@ -55,12 +55,11 @@ const (
 
 // Attr sizes: each covers the last field the loader sets.
 const (
-	btfLoadAttrSize   = 28  // up to btf_log_level
+	btfLoadAttrSize   = 32  // up to btf_log_true_size
 	mapCreateAttrSize = 72  // up to map_extra
 	mapElemAttrSize   = 32  // map_fd, key, value, flags
 	mapFreezeAttrSize = 4   // map_fd
-	progLoadAttrSize  = 128 // up to fd_array
-	progLoadCOREAttr  = 140 // up to core_relo_rec_size
+	progLoadAttrSize  = 144 // up to log_true_size
 )
 
 // Generator records a load as a loader program. It implements
@@ -85,8 +84,8 @@ type Generator struct {
 
 	nProgs int
 	steps  []string
-	// stepsWithLog are the steps that pass the context's log to the kernel.
-	stepsWithLog []int
+	// stepLogs are the steps that pass the context's log to the kernel.
+	stepLogs []lskel.StepLog
 	cleanup      string // label the failure checks jump to (nearest trampoline)
 	// trampolineEvery is how many instructions may separate a check from
 	// the trampoline it jumps to: far inside the 16-bit jump range, so that
@@ -309,31 +308,21 @@ func (g *Generator) closeSlot(s int) {
 	g.label(skip)
 }
 
-// logFields are the offsets of an attr's log level, size and buffer.
-type logFields struct{ level, size, buf int }
+// logFields are the offsets of an attr's log level, size and buffer, and
+// of the field the kernel sets to the size of the log it wrote.
+type logFields struct{ level, size, buf, trueSize int }
 
-// loadWithLog emits a BTF or program load that runs without a log and,
-// when it fails and the context asks for a log, once more with the
-// context's log settings; the result is in r7, unchecked. Loading without
-// a log first keeps the buffer holding only the log of a failed load (a
-// successful BTF load at level 1 would fill it with a type dump).
+// loadWithLog emits a BTF or program load given the context's log
+// settings; the result is in r7, unchecked. The step is recorded as one
+// with a log, with where to read how much log the kernel wrote.
 func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) {
-	done := g.b.NewLabel("loaded")
-	call := func() {
-		g.emit(asm.Mov64Imm(asm.R1, cmd))
-		g.addr(asm.R2, attr)
-		g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
-	}
-	call()
-	g.b.Jump(asm.ClassJMP|asm.JumpJSGE|asm.SrcK, rResult, 0, 0, done)
-	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, lskel.CtxLogLevelOff))
-	g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, done)
-	g.b.Comment("failed: load again with the context's log")
+	g.stepLogs = append(g.stepLogs, lskel.StepLog{Step: len(g.steps) - 1, TrueSize: attr + log.trueSize})
 	g.copyCtx(asm.SizeW, attr+log.level, lskel.CtxLogLevelOff)
 	g.copyCtx(asm.SizeW, attr+log.size, lskel.CtxLogSizeOff)
 	g.copyCtx(asm.SizeDW, attr+log.buf, lskel.CtxLogBufOff)
-	call()
-	g.label(done)
+	g.emit(asm.Mov64Imm(asm.R1, cmd))
+	g.addr(asm.R2, attr)
+	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
 }
 
 func (g *Generator) attr(size int, what string) ([]byte, func() int) {
@@ -351,9 +340,8 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 	g.bo.PutUint32(buf[16:], uint32(len(raw)))
 	attr := place()
 	g.step("load BTF")
-	g.stepsWithLog = append(g.stepsWithLog, len(g.steps)-1)
 	g.storePtr(attr, data)
-	g.loadWithLog(cmdBTFLoad, attr, btfLoadAttrSize, logFields{level: 24, size: 20, buf: 8})
+	g.loadWithLog(cmdBTFLoad, attr, btfLoadAttrSize, logFields{level: 24, size: 20, buf: 8, trueSize: 28})
 	g.check()
 	g.storeReg(asm.SizeW, slotOff(g.btfSlot), rResult)
 	return load.Handle(g.btfSlot), nil
@@ -517,9 +505,6 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		core = g.add(btf.MarshalCORERelos(p.CORERelos, g.bo), "CO-RE records of "+name)
 	}
 	size := progLoadAttrSize
-	if len(p.CORERelos) > 0 {
-		size = progLoadCOREAttr
-	}
 	buf, place := g.attr(size, "PROG_LOAD attr "+name)
 	bo := g.bo
 	bo.PutUint32(buf[0:], p.Type)
@@ -610,7 +595,6 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	}
 
 	g.step("load program " + name)
-	g.stepsWithLog = append(g.stepsWithLog, len(g.steps)-1)
 	g.storePtr(attr+8, insnOff)
 	g.storePtr(attr+16, license)
 	if p.BTF != load.NoHandle {
@@ -626,7 +610,7 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		}
 	}
 	g.storePtr(attr+120, 0) // fd_array: the fd table
-	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: 24, size: 28, buf: 32})
+	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: 24, size: 28, buf: 32, trueSize: 140})
 	// The module BTF fds are only needed by the load itself.
 	for s := g.symBase; s < nextSym; s++ {
 		g.closeSlot(s)
@@ -775,7 +759,7 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.Data = g.blob
 	l.Insns = asm.Encode(insns, g.bo)
 	l.Steps = g.steps
-	l.StepsWithLog = g.stepsWithLog
+	l.StepLogs = g.stepLogs
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
 	for _, m := range g.obj.Maps {

@@ -158,13 +158,13 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 	}
 	defer closeFD(prog)
 
-	res, err := runOnce(l, prog, ctx, opts.LogLevel, opts.LogSize)
+	res, err := runOnce(l, blob, prog, ctx, opts.LogLevel, opts.LogSize)
 	le, _ := err.(*LoadError)
 	if le != nil && opts.LogLevel == 0 && le.logged {
 		// Rerun with a log: the failed run left nothing behind. The first
 		// run's step and errno stand (a log can change the errno, e.g.
 		// ENOSPC when it does not fit); the log is the second run's.
-		res2, err2 := runOnce(l, prog, ctx, 1, opts.LogSize)
+		res2, err2 := runOnce(l, blob, prog, ctx, 1, opts.LogSize)
 		if err2 == nil {
 			return res2, nil
 		}
@@ -326,7 +326,7 @@ func logSize(n int) int {
 
 // runOnce runs the loader with the given log settings and reads back the
 // fds it created.
-func runOnce(l *Loader, prog int, c *runCtx, logLevel uint32, logSz int) (*Result, error) {
+func runOnce(l *Loader, blob, prog int, c *runCtx, logLevel uint32, logSz int) (*Result, error) {
 	ne := binary.NativeEndian
 	ctx := c.buf
 	// Reset the outputs of a previous run.
@@ -377,11 +377,16 @@ func runOnce(l *Loader, prog int, c *runCtx, logLevel uint32, logSz int) (*Resul
 		if int(step) < len(l.Steps) {
 			name = l.Steps[step]
 		}
-		le := &LoadError{Object: l.Name, Step: name, Errno: errno, logged: l.stepHasLog(step)}
-		if le.logged {
-			// Other steps leave in the buffer whatever an earlier load
-			// wrote there, which is not theirs to show.
-			le.Log = cString(logBuf)
+		le := &LoadError{Object: l.Name, Step: name, Errno: errno}
+		if sl, ok := l.stepLog(step); ok {
+			le.logged = true
+			// The buffer holds what the last load to write a log wrote:
+			// it is this step's only if the kernel says this load wrote
+			// one (log_true_size, which it stores into the step's attr in
+			// the blob; 1 is the bare NUL of an empty log).
+			if logBuf != nil && blobU32(l, blob, sl.TrueSize) > 1 {
+				le.Log = cString(logBuf)
+			}
 		}
 		return nil, le
 	}
@@ -389,6 +394,19 @@ func runOnce(l *Loader, prog int, c *runCtx, logLevel uint32, logSz int) (*Resul
 }
 
 // fdOut turns a descriptor's fd into an int; 0 means "none".
+// blobU32 reads the u32 at off of the loader's blob as the loader left
+// it, or 0 when it cannot.
+func blobU32(l *Loader, blob, off int) uint32 {
+	if off < 0 || off+4 > len(l.Data) {
+		return 0
+	}
+	v := make([]byte, len(l.Data))
+	if err := kernel.MapLookupElem(blob, make([]byte, 4), v); err != nil {
+		return 0
+	}
+	return binary.NativeEndian.Uint32(v[off:])
+}
+
 func fdOut(v uint32) int {
 	if v == 0 || v > 1<<31-1 {
 		return -1

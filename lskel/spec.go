@@ -21,24 +21,34 @@ type Loader struct {
 	// number of the step it is in into the context, so a failure can be
 	// named.
 	Steps []string `json:"steps"`
-	// StepsWithLog lists the steps whose kernel call is given the
-	// context's log buffer (BTF and program loads): only a failure of one
-	// of them has a log to show.
-	StepsWithLog []int `json:"steps_with_log,omitempty"`
+	// StepLogs lists the steps whose kernel call is given the context's
+	// log buffer (BTF and program loads): only a failure of one of them
+	// has a log to show.
+	StepLogs []StepLog `json:"step_logs,omitempty"`
 	// Kconfig lists the .kconfig externs to resolve on the target kernel
 	// and the index of the .kconfig map in Maps (-1 if none).
 	Kconfig    []KconfigVar `json:"kconfig,omitempty"`
 	KconfigMap int          `json:"kconfig_map"`
 }
 
-// stepHasLog reports whether step n writes the context's log.
-func (l *Loader) stepHasLog(n uint32) bool {
-	for _, s := range l.StepsWithLog {
-		if uint32(s) == n {
-			return true
+// StepLog says where the kernel reports how much log a step wrote.
+type StepLog struct {
+	Step int `json:"step"`
+	// TrueSize is the blob offset of the step's attr field in which the
+	// kernel stores the size of the log it produced (log_true_size): the
+	// buffer is shared by every load, so a step whose load wrote no log
+	// (it failed before the verifier ran) must not show an earlier one's.
+	TrueSize int `json:"true_size"`
+}
+
+// stepLog returns the log entry of step n, if it takes a log.
+func (l *Loader) stepLog(n uint32) (StepLog, bool) {
+	for _, s := range l.StepLogs {
+		if uint32(s.Step) == n {
+			return s, true
 		}
 	}
-	return false
+	return StepLog{}, false
 }
 
 // MapDesc is one map the loader creates.

@@ -17,7 +17,6 @@ import (
 	"go/format"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/bpfgen/bpfgen/btf"
@@ -724,12 +723,12 @@ func (g *generator) writeLoader(w writer) {
 		w("\t\t\t%q,\n", s)
 	}
 	w("\t\t},\n")
-	if len(l.StepsWithLog) > 0 {
-		nums := make([]string, len(l.StepsWithLog))
-		for i, n := range l.StepsWithLog {
-			nums[i] = strconv.Itoa(n)
+	if len(l.StepLogs) > 0 {
+		w("\t\tStepLogs: []lskel.StepLog{\n")
+		for _, sl := range l.StepLogs {
+			w("\t\t\t{Step: %d, TrueSize: %d},\n", sl.Step, sl.TrueSize)
 		}
-		w("\t\tStepsWithLog: []int{%s},\n", strings.Join(nums, ", "))
+		w("\t\t},\n")
 	}
 	if len(l.Kconfig) > 0 {
 		w("\t\tKconfig: []lskel.KconfigVar{\n")
