@@ -35,7 +35,13 @@ type Direct struct {
 	PinRoot string
 
 	kallsyms map[string]uint64
-	pinned   map[Handle]string // pins this load made, undone on failure
+	// vmlinuxTypes caches helper lookups answered by vmlinux (no fd to
+	// own); types found in modules come with a fresh fd and are looked up
+	// for each program.
+	vmlinuxTypes map[typeKey]typeResult
+	// progTypes holds the lookups of the program being loaded.
+	progTypes map[typeKey]typeResult
+	pinned    map[Handle]string // pins this load made, undone on failure
 }
 
 // DefaultPinRoot is where pinned-by-name maps live unless told otherwise.
@@ -248,6 +254,7 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 	if err := d.resolveKsyms(p); err != nil {
 		return NoHandle, err
 	}
+	modFDs = d.resolveKernelTypes(p)
 	for _, fx := range p.Fixups {
 		ins := &insns[fx.Insn]
 		switch fx.Kind {
@@ -264,7 +271,7 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 			ins.Imm, insns[fx.Insn+1].Imm = int32(uint32(addr)), int32(uint32(addr>>32))
 		case FixupKsymBTF, FixupKfunc:
 			id, modFD, err := d.findKernelType(fx.Name, fx.BTFKind)
-			if modFD > 0 {
+			if modFD > 0 && !slices.Contains(modFDs, modFD) {
 				modFDs = append(modFDs, modFD)
 			}
 			if err != nil {
@@ -332,7 +339,7 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 	}
 	if p.Target.Name != "" {
 		id, modFD, err := d.findKernelType(p.Target.Name, p.Target.Kind)
-		if modFD > 0 {
+		if modFD > 0 && !slices.Contains(modFDs, modFD) {
 			modFDs = append(modFDs, modFD)
 		}
 		if err != nil {
@@ -384,9 +391,64 @@ func cString(b []byte) string {
 // the kernel's BTF or symbols.
 var ErrNotInKernel = errors.New("not found in the running kernel")
 
+// resolveKernelTypes looks up, in one go through the kernel's
+// bpf_btf_find_by_name_kind, the ksyms, kfuncs and attach target of p that
+// are not known yet, and returns the module BTF fds it obtained (the
+// caller closes them after the load). Without syscall programs, or with
+// KernelBTF set, findKernelType falls back to searching parsed BTF.
+func (d *Direct) resolveKernelTypes(p *ProgSpec) []int {
+	d.progTypes = nil
+	if d.KernelBTF != nil {
+		return nil
+	}
+	if d.vmlinuxTypes == nil {
+		d.vmlinuxTypes = make(map[typeKey]typeResult)
+	}
+	var keys []typeKey
+	want := func(k typeKey) {
+		if _, ok := d.vmlinuxTypes[k]; !ok && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	for _, fx := range p.Fixups {
+		if fx.Kind == FixupKsymBTF || fx.Kind == FixupKfunc {
+			want(typeKey{fx.Name, fx.BTFKind})
+		}
+	}
+	if p.Target.Name != "" {
+		want(typeKey{p.Target.Name, p.Target.Kind})
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	found, err := btfIDsViaHelper(keys)
+	if err != nil {
+		return nil
+	}
+	var fds []int
+	d.progTypes = make(map[typeKey]typeResult)
+	for k, r := range found {
+		if r.objFD > 0 {
+			d.progTypes[k] = r
+			fds = append(fds, r.objFD)
+		} else {
+			d.vmlinuxTypes[k] = r
+		}
+	}
+	return fds
+}
+
 // findKernelType looks name up in vmlinux BTF, then in module BTF. For a
-// module it returns a new BTF object fd the caller must close.
+// module it returns a BTF object fd that is closed after the program's
+// load.
 func (d *Direct) findKernelType(name string, kind btf.Kind) (uint32, int, error) {
+	k := typeKey{name, kind}
+	if r, ok := d.progTypes[k]; ok {
+		return r.id, r.objFD, r.err
+	}
+	if r, ok := d.vmlinuxTypes[k]; ok {
+		return r.id, 0, r.err
+	}
 	spec, err := d.vmlinux()
 	if err != nil {
 		return 0, 0, err

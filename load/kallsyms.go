@@ -8,10 +8,12 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/kernel"
 )
 
 const (
+	helperBTFFindByNameKind  = 167
 	helperKallsymsLookupName = 179
 	progTypeSyscall          = 31
 	flagSleepable            = 1 << 4
@@ -62,23 +64,12 @@ func kallsymsViaHelper(names []string) (map[string]uint64, error) {
 	if len(names) == 0 {
 		return found, nil
 	}
-	insns, err := kallsymsProgram(names)
-	if err != nil {
-		return nil, err
+	lookups := make([]symbolLookup, len(names))
+	for i, n := range names {
+		lookups[i] = symbolLookup{name: n}
 	}
-	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
-		Type:    progTypeSyscall,
-		Flags:   flagSleepable,
-		Insns:   asm.Encode(insns, binary.NativeEndian),
-		License: "GPL",
-		Name:    "bpfgen_kallsyms",
-	})
+	ctx, err := runLookups(lookups)
 	if err != nil {
-		return nil, err
-	}
-	defer unix.Close(fd)
-	ctx := make([]byte, 16*len(names))
-	if _, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: fd, CtxIn: ctx}); err != nil {
 		return nil, err
 	}
 	for i, n := range names {
@@ -97,36 +88,129 @@ func kallsymsViaHelper(names []string) (map[string]uint64, error) {
 	return found, nil
 }
 
-// kallsymsProgram builds the lookup program: for each name, copy it onto
-// the stack, call bpf_kallsyms_lookup_name, and store the helper's status
-// and the address at ctx[16*i] and ctx[16*i+8].
-func kallsymsProgram(names []string) ([]asm.Insn, error) {
+// typeResult is what bpf_btf_find_by_name_kind says of one name: a BTF
+// id, the fd of the module BTF that has it (0 for vmlinux, a new fd the
+// caller owns otherwise), or that it is missing.
+type typeResult struct {
+	id    uint32
+	objFD int
+	err   error
+}
+
+// btfIDsViaHelper looks kernel types up by name and kind in vmlinux and
+// module BTF with bpf_btf_find_by_name_kind, the helper loader programs
+// use: the kernel searches its own BTF, so nothing is parsed here.
+func btfIDsViaHelper(keys []typeKey) (map[typeKey]typeResult, error) {
+	lookups := make([]symbolLookup, len(keys))
+	for i, k := range keys {
+		if len(k.name)+1 > maxHelperName {
+			return nil, fmt.Errorf("%s: name too long for a helper lookup", k.name)
+		}
+		lookups[i] = symbolLookup{name: k.name, kind: k.kind}
+	}
+	ctx, err := runLookups(lookups)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[typeKey]typeResult, len(keys))
+	for i, k := range keys {
+		r := int64(binary.NativeEndian.Uint64(ctx[16*i:]))
+		switch {
+		case r >= 0:
+			out[k] = typeResult{id: uint32(r), objFD: int(r >> 32)}
+		case r == -int64(unix.ENOENT):
+			out[k] = typeResult{err: ErrNotInKernel}
+		default:
+			out[k] = typeResult{err: fmt.Errorf("bpf_btf_find_by_name_kind: %w", unix.Errno(-r))}
+		}
+	}
+	return out, nil
+}
+
+// typeKey names a kernel type to look up.
+type typeKey struct {
+	name string
+	kind btf.Kind
+}
+
+// symbolLookup is one lookup of the helper program: an address with
+// bpf_kallsyms_lookup_name when kind is 0, else a BTF id with
+// bpf_btf_find_by_name_kind.
+type symbolLookup struct {
+	name string
+	kind btf.Kind
+}
+
+// runLookups loads and runs the lookup program and returns its context:
+// 16 bytes per lookup, the helper's return value and, for addresses, the
+// address.
+func runLookups(lookups []symbolLookup) ([]byte, error) {
+	insns, err := lookupProgram(lookups)
+	if err != nil {
+		return nil, err
+	}
+	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
+		Type:    progTypeSyscall,
+		Flags:   flagSleepable,
+		Insns:   asm.Encode(insns, binary.NativeEndian),
+		License: "GPL",
+		Name:    "bpfgen_lookup",
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(fd)
+	ctx := make([]byte, 16*len(lookups))
+	if _, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: fd, CtxIn: ctx}); err != nil {
+		return nil, err
+	}
+	return ctx, nil
+}
+
+// lookupProgram builds the lookup program: for each name, copy it onto the
+// stack, call the helper, and store its return value at ctx[16*i] and, for
+// addresses, the address at ctx[16*i+8].
+func lookupProgram(lookups []symbolLookup) ([]asm.Insn, error) {
 	const (
 		nameOff   = -maxHelperName
 		resultOff = nameOff - 8
 	)
-	if 16*len(names) > 1<<15 {
+	if 16*len(lookups) > 1<<15 {
 		return nil, errors.New("too many kernel symbols for one lookup program")
 	}
 	var b asm.Builder
 	b.Emit(asm.Mov64Reg(asm.R6, asm.R1))
-	for i, name := range names {
-		buf := make([]byte, (len(name)+1+7)&^7)
-		copy(buf, name)
+	for i, l := range lookups {
+		if len(l.name)+1 > maxHelperName {
+			return nil, fmt.Errorf("%s: name too long for a helper lookup", l.name)
+		}
+		buf := make([]byte, (len(l.name)+1+7)&^7)
+		copy(buf, l.name)
 		for j := 0; j < len(buf); j += 8 {
 			b.Emit(asm.LdImm64(asm.R1, 0, binary.NativeEndian.Uint64(buf[j:]))...)
 			b.Emit(asm.StoreMem(asm.SizeDW, asm.R10, int16(nameOff+j), asm.R1))
 		}
 		b.Emit(
 			asm.Mov64Reg(asm.R1, asm.R10), asm.ALU64Imm(asm.ALUAdd, asm.R1, nameOff),
-			asm.Mov64Imm(asm.R2, int32(len(name)+1)),
-			asm.Mov64Imm(asm.R3, 0),
-			asm.Mov64Reg(asm.R4, asm.R10), asm.ALU64Imm(asm.ALUAdd, asm.R4, resultOff),
-			asm.Call(helperKallsymsLookupName),
-			asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i), asm.R0),
-			asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, resultOff),
-			asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i+8), asm.R1),
+			asm.Mov64Imm(asm.R2, int32(len(l.name)+1)),
 		)
+		if l.kind == 0 {
+			b.Emit(
+				asm.Mov64Imm(asm.R3, 0),
+				asm.Mov64Reg(asm.R4, asm.R10), asm.ALU64Imm(asm.ALUAdd, asm.R4, resultOff),
+				asm.Call(helperKallsymsLookupName),
+				asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i), asm.R0),
+				asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, resultOff),
+				asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i+8), asm.R1),
+			)
+		} else {
+			b.Emit(
+				asm.Mov64Imm(asm.R3, int32(l.kind)),
+				asm.Mov64Imm(asm.R4, 0),
+				asm.Call(helperBTFFindByNameKind),
+				asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i), asm.R0),
+			)
+		}
 	}
 	b.Emit(asm.Mov64Imm(asm.R0, 0), asm.Exit())
 	insns, _, err := b.Assemble()
