@@ -13,7 +13,6 @@ package gen
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"sort"
 
@@ -35,15 +34,16 @@ const (
 
 // Helpers the loader calls.
 const (
-	helperCopyFromUser    = 148
-	helperSysBPF          = 166
-	helperBTFFindByName   = 167
-	helperSysClose        = 168
-	helperKallsymsLookup  = 179
-	errnoENOENT           = 2
-	errnoECANCELED        = 125
-	maxDirectOffset       = 1<<15 - 1
-	mapTypePerfEventArray = 4
+	helperCopyFromUser   = 148
+	helperSysBPF         = 166
+	helperBTFFindByName  = 167
+	helperSysClose       = 168
+	helperKallsymsLookup = 179
+	errnoENOENT          = 2
+	errnoECANCELED       = 125
+	maxDirectOffset      = 1<<15 - 1
+	maxLoaderInsns       = 1000000
+	maxBlobSize          = 1 << 29
 )
 
 // Registers with a fixed role in the loader.
@@ -86,7 +86,7 @@ type Generator struct {
 	steps  []string
 	// stepLogs are the steps that pass the context's log to the kernel.
 	stepLogs []lskel.StepLog
-	cleanup      string // label the failure checks jump to (nearest trampoline)
+	cleanup  string // label the failure checks jump to (nearest trampoline)
 	// trampolineEvery is how many instructions may separate a check from
 	// the trampoline it jumps to: far inside the 16-bit jump range, so that
 	// one step's own instructions always fit.
@@ -751,8 +751,13 @@ func (g *Generator) Finish() (*Loader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("assembling the loader of %s: %w", g.obj.Name, err)
 	}
-	if len(g.blob) > 1<<29 {
-		return nil, errors.New("loader blob larger than 512 MiB")
+	// The kernel's limits: a program of at most 1M instructions (for a
+	// privileged loader), map values whose offsets the verifier accepts.
+	if len(insns) > maxLoaderInsns {
+		return nil, fmt.Errorf("loader of %s: %d instructions, more than the kernel's %d", g.obj.Name, len(insns), maxLoaderInsns)
+	}
+	if len(g.blob) > maxBlobSize {
+		return nil, fmt.Errorf("loader of %s: blob of %d bytes, more than the %d a map value offset may reach", g.obj.Name, len(g.blob), maxBlobSize)
 	}
 	l := &Loader{Comments: comments, TOC: g.toc}
 	l.Name = g.obj.Name
