@@ -57,6 +57,19 @@ func TestEquivalence(t *testing.T) {
 			}
 			defer res.Close()
 
+			// The runtime's view of each map, which it builds without
+			// asking the kernel, must be the kernel's.
+			for i, m := range obj.Maps {
+				got := res.Map(i)
+				info, err := kstate.DescribeMap(res.MapFDs[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.FD != res.MapFDs[i] || got.Type != info.Type || got.KeySize != info.KeySize || got.ValueSize != info.ValueSize || got.MaxEntries != info.MaxEntries {
+					t.Errorf("map %s: runtime says %+v, kernel %+v", m.Name, *got, info)
+				}
+			}
+
 			directMaps := make([]int, len(direct.Maps))
 			for i, h := range direct.Maps {
 				directMaps[i] = int(h)

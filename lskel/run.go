@@ -57,6 +57,15 @@ type RunOptions struct {
 type Result struct {
 	MapFDs  []int
 	ProgFDs []int
+
+	maps []Map // as created: the descriptors with the max_entries used
+}
+
+// Map returns map i as the loader created it. Unlike NewMap it asks the
+// kernel nothing: the loader knows every map's shape.
+func (r *Result) Map(i int) *Map {
+	m := r.maps[i]
+	return &m
 }
 
 // Close closes every fd of the result. It is safe to call twice.
@@ -358,8 +367,14 @@ func runOnce(l *Loader, blob, prog int, c *runCtx, logLevel uint32, logSz int) (
 		return nil, &LoadError{Object: l.Name, Step: StepRunLoader, Errno: errnoOf(err)}
 	}
 	res := &Result{MapFDs: make([]int, len(l.Maps)), ProgFDs: make([]int, len(l.Progs))}
-	for i := range l.Maps {
+	res.maps = make([]Map, len(l.Maps))
+	for i, d := range l.Maps {
 		res.MapFDs[i] = fdOut(ne.Uint32(ctx[MapDescOff(i)+MapDescFDOff:]))
+		entries := ne.Uint32(ctx[MapDescOff(i)+MapDescMaxEntriesOff:])
+		if entries == 0 {
+			entries = d.MaxEntries
+		}
+		res.maps[i] = Map{FD: res.MapFDs[i], KeySize: d.KeySize, ValueSize: d.ValueSize, MaxEntries: entries, Type: d.Type}
 	}
 	for j := range l.Progs {
 		res.ProgFDs[j] = fdOut(ne.Uint32(ctx[ProgDescOff(len(l.Maps), j):]))

@@ -505,7 +505,7 @@ func (g *generator) writeLoad(w writer, hasKconfig bool) {
 		if m.typed {
 			target += ".Map"
 		}
-		w("\tif %s, err = lskel.NewMap(r.MapFDs[%d]); err != nil {\n\t\treturn err\n\t}\n", target, m.index)
+		w("\t%s = r.Map(%d)\n", target, m.index)
 	}
 	for _, p := range g.progs {
 		d := g.l.Progs[p.index]

@@ -112,9 +112,7 @@ func LoadMinimal(opts *MinimalOptions) (*MinimalObjects, error) {
 func (o *MinimalObjects) init() error {
 	r := o.result
 	var err error
-	if o.Counts.Map, err = lskel.NewMap(r.MapFDs[0]); err != nil {
-		return err
-	}
+	o.Counts.Map = r.Map(0)
 	o.HandleGetpid = &MinimalProgram{FD: r.ProgFDs[0], Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", progType: 5, attachType: 0, attachTo: "syscalls/sys_enter_getpid"}
 	if o.Rodata, err = minimalMmap[MinimalRodata](o, 1, false); err != nil {
 		return err

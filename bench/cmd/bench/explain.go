@@ -94,11 +94,11 @@ func explanations(rep *report) string {
 			"(`object.OpenBytes`, `load.Load`). ", strings.Join(direct, ", "))
 		if d, ok := med("ksyms", "direct"); ok {
 			l, _ := med("ksyms", "skel")
-			p("On `ksyms` it is %s against the light skeleton's %s: every `load.Direct{}` parses the kernel's BTF again to find the kfuncs, reads `/proc/kallsyms` "+
-				"for the typeless ksym, and reads it once more for the weak *missing* symbol, whose absence is not cached (`Direct.ksymAddr`). "+
-				"**What would close it:** a process-wide cache of the parsed kernel BTF (cilium/ebpf keeps one) and of kallsyms lookups including misses, "+
-				"or one pass over `/proc/kallsyms` for all of an object's symbols. The light skeleton does these look-ups inside the kernel "+
-				"(`bpf_btf_find_by_name_kind`, `bpf_kallsyms_lookup_name`), which is why it is the fastest loader of this object.\n\n", fmtMS(d), fmtMS(l))
+			p("On `ksyms` it is %s against the light skeleton's %s: like the light skeleton, the direct load asks the kernel itself, "+
+				"through one short syscall program calling `bpf_kallsyms_lookup_name` and `bpf_btf_find_by_name_kind` (`load/kallsyms.go`), "+
+				"instead of parsing the kernel's BTF and reading `/proc/kallsyms` (what costs libbpf's regular skeleton its tens of milliseconds here). "+
+				"What remains above the floor is that look-up program and the kernel's linear scan of its BTF for the weak kfunc that does not exist. "+
+				"**What would close it:** keeping look-up results across loads in one process (they are per `load.Direct` today).\n\n", fmtMS(d), fmtMS(l))
 		} else {
 			p("\n\n")
 		}

@@ -29,7 +29,7 @@ type genResult struct {
 }
 
 func (rep *report) genArgs(o objSpec, tool string) []string {
-	dir := filepath.Join(rep.cfg.out, "gen")
+	dir := filepath.Join(rep.cfg.out, "_gen")
 	switch tool {
 	case "bpfgen-loader":
 		return []string{rep.cfg.bin("bpfgen"), "loader", o.Path, "-o", filepath.Join(dir, o.Name+".loader")}
@@ -47,7 +47,7 @@ func (rep *report) genArgs(o objSpec, tool string) []string {
 // measureGeneration times each generator on each object with hyperfine
 // (or, without it, a loop of whole-process runs).
 func measureGeneration(c *config, rep *report) error {
-	if err := os.MkdirAll(filepath.Join(c.out, "gen"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(c.out, "_gen"), 0o755); err != nil {
 		return err
 	}
 	rep.gen = map[string]map[string]*genResult{}
@@ -90,7 +90,7 @@ func genCell(r *genResult) string {
 }
 
 func hyperfine(c *config, args []string, r *genResult) error {
-	out := filepath.Join(c.out, "gen", "hyperfine.json")
+	out := filepath.Join(c.out, "_gen", "hyperfine.json")
 	cmdline := ""
 	for i, a := range args {
 		if i > 0 {
