@@ -6,6 +6,7 @@ import (
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -27,7 +28,7 @@ func TestBehaviour(t *testing.T) {
 				t.Fatalf("generate %s: %v", name, err)
 			}
 			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{
-				Kconfig:       resolveKconfig,
+				Kconfig:       kconfig.Resolve,
 				InitialValues: behave.InitialValues(t, name, obj),
 			})
 			if err != nil {

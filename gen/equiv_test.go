@@ -15,15 +15,6 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// resolveKconfig is what a runtime passes to fill .kconfig on the target.
-func resolveKconfig(image []byte, vars []lskel.KconfigVar) error {
-	kv := make([]kconfig.Var, len(vars))
-	for i, v := range vars {
-		kv[i] = kconfig.Var{Name: v.Name, Offset: v.Offset, Size: v.Size, Type: kconfig.Type(v.Type), Signed: v.Signed, Weak: v.Weak}
-	}
-	return kconfig.FillRunning(image, kv)
-}
-
 // loadable lists the test objects that load on this kernel.
 var loadable = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
@@ -51,7 +42,7 @@ func TestEquivalence(t *testing.T) {
 			if err != nil {
 				t.Fatalf("generate: %v", err)
 			}
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: resolveKconfig})
+			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
 			if err != nil {
 				t.Fatalf("run loader: %v", err)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -71,7 +72,7 @@ func TestFaultInjection(t *testing.T) {
 						len(l.Steps), n, l.Steps[n], len(full.Steps), full.Steps[n])
 				}
 				before := leakcheck.Take(true)
-				res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: resolveKconfig})
+				res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
 				if err == nil {
 					res.Close()
 					t.Fatalf("loader failing at step %d (%s) succeeded", n, l.Steps[n])

@@ -15,6 +15,7 @@ import (
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/internal/kstate"
 	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -82,7 +83,7 @@ func TestLibbpfParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: resolveKconfig})
+			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
 			if err != nil {
 				t.Fatal(err)
 			}

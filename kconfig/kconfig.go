@@ -3,8 +3,9 @@
 // release, and writes each extern's value into the .kconfig map image.
 //
 // It is used at load time by the direct loader and, on the target machine,
-// by the runtime of generated loaders, so it imports only the standard
-// library. Only objects with kconfig externs pull it (and compress/gzip) in.
+// by the runtime of generated loaders; besides the standard library it
+// imports only the runtime, lskel. Only objects with kconfig externs pull
+// it (and compress/gzip) in.
 package kconfig
 
 import (
@@ -18,6 +19,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/bpfgen/bpfgen/lskel"
 )
 
 // Type says how an extern's value is stored.
@@ -307,4 +310,15 @@ func FillRunning(image []byte, vars []Var) error {
 		return err
 	}
 	return Fill(image, vars, cfg, binary.NativeEndian)
+}
+
+// Resolve fills a loader's .kconfig image for the running kernel: it is
+// the lskel.RunOptions.Kconfig of `bpfgen run` and of generated skeletons
+// whose objects have kconfig externs (only those link this package).
+func Resolve(image []byte, vars []lskel.KconfigVar) error {
+	kv := make([]Var, len(vars))
+	for i, v := range vars {
+		kv[i] = Var{Name: v.Name, Offset: v.Offset, Size: v.Size, Type: Type(v.Type), Signed: v.Signed, Weak: v.Weak}
+	}
+	return FillRunning(image, kv)
 }

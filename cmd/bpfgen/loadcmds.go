@@ -265,7 +265,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: ResolveKconfig})
+	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve})
 	if err != nil {
 		return err
 	}
@@ -280,15 +280,6 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return report(stdout, *asJSON, *pin, maps, progs)
-}
-
-// ResolveKconfig fills a .kconfig image from the running kernel's config.
-func ResolveKconfig(image []byte, vars []lskel.KconfigVar) error {
-	kv := make([]kconfig.Var, len(vars))
-	for i, v := range vars {
-		kv[i] = kconfig.Var{Name: v.Name, Offset: v.Offset, Size: v.Size, Type: kconfig.Type(v.Type), Signed: v.Signed, Weak: v.Weak}
-	}
-	return kconfig.FillRunning(image, kv)
 }
 
 // cmdDump is `bpfgen dump FILE|OBJ`.

@@ -31,7 +31,7 @@ type MinimalObjects struct {
 
 // MinimalMaps holds the maps of minimal.bpf.o, by their names in the object.
 type MinimalMaps struct {
-	Counts MinimalMap[uint32, uint64] `bpf:"counts"`
+	Counts lskel.TypedMap[uint32, uint64] `bpf:"counts"`
 }
 
 // MinimalPrograms holds the programs of minimal.bpf.o, by their names in the object.
@@ -87,13 +87,13 @@ func LoadMinimal(opts *MinimalOptions) (*MinimalObjects, error) {
 		if ro.InitialValues == nil {
 			ro.InitialValues = make(map[string][]byte)
 		}
-		ro.InitialValues[".rodata"] = minimalBytes(opts.Rodata)
+		ro.InitialValues[".rodata"] = lskel.Bytes(opts.Rodata)
 	}
 	if opts.BSS != nil {
 		if ro.InitialValues == nil {
 			ro.InitialValues = make(map[string][]byte)
 		}
-		ro.InitialValues[".bss"] = minimalBytes(opts.BSS)
+		ro.InitialValues[".bss"] = lskel.Bytes(opts.BSS)
 	}
 	res, err := lskel.Run(newMinimalLoader(), ro)
 	if err != nil {
@@ -114,24 +114,13 @@ func (o *MinimalObjects) init() error {
 	var err error
 	o.Counts.Map = r.Map(0)
 	o.HandleGetpid = &MinimalProgram{FD: r.ProgFDs[0], Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", progType: 5, attachType: 0, attachTo: "syscalls/sys_enter_getpid"}
-	if o.Rodata, err = minimalMmap[MinimalRodata](o, 1, false); err != nil {
+	if o.Rodata, err = lskel.MmapAs[MinimalRodata](&o.mmaps, r.MapFDs[1], false); err != nil {
 		return err
 	}
-	if o.BSS, err = minimalMmap[MinimalBSS](o, 2, true); err != nil {
+	if o.BSS, err = lskel.MmapAs[MinimalBSS](&o.mmaps, r.MapFDs[2], true); err != nil {
 		return err
 	}
 	return err
-}
-
-// minimalMmap maps the value of map i, a global-data section laid out as T.
-func minimalMmap[T any](o *MinimalObjects, i int, writable bool) (*T, error) {
-	var v T
-	b, err := lskel.MmapMap(o.result.MapFDs[i], uint32(unsafe.Sizeof(v)), writable)
-	if err != nil {
-		return nil, &lskel.SyscallError{Op: "load minimal: map " + newMinimalLoader().Maps[i].Name, Err: err}
-	}
-	o.mmaps = append(o.mmaps, b)
-	return (*T)(unsafe.Pointer(&b[0])), nil
 }
 
 // Attach attaches every program whose section names its target:
@@ -201,66 +190,6 @@ type MinimalProgram struct {
 // caller owns the link.
 func (p *MinimalProgram) Attach() (*lskel.Link, error) {
 	return lskel.Attach(p.FD, p.Section, p.progType, p.attachType, p.attachTo)
-}
-
-// MinimalMap is a map whose keys are K and values V, types generated from
-// the object's BTF.
-type MinimalMap[K, V any] struct{ *lskel.Map }
-
-// Lookup returns the value of key; a missing key gives an error that is
-// lskel.ErrKeyNotExist.
-func (m MinimalMap[K, V]) Lookup(key K) (V, error) {
-	var v V
-	err := m.Map.Lookup(minimalBytes(&key), minimalBytes(&v))
-	return v, err
-}
-
-// Update sets the value of key; flags is lskel.UpdateAny, UpdateNoExist
-// or UpdateExist.
-func (m MinimalMap[K, V]) Update(key K, value V, flags uint64) error {
-	return m.Map.Update(minimalBytes(&key), minimalBytes(&value), flags)
-}
-
-// Delete removes key.
-func (m MinimalMap[K, V]) Delete(key K) error {
-	return m.Map.Delete(minimalBytes(&key))
-}
-
-// Keys iterates over the map's keys; an error ends the iteration.
-func (m MinimalMap[K, V]) Keys() func(yield func(K, error) bool) {
-	return minimalKeys[K](m.Map)
-}
-
-// Iterate calls fn with every key and value until fn returns false.
-func (m MinimalMap[K, V]) Iterate(fn func(key K, value V) bool) error {
-	return m.Map.Iterate(func(kb, vb []byte) bool {
-		var k K
-		var v V
-		copy(minimalBytes(&k), kb)
-		copy(minimalBytes(&v), vb)
-		return fn(k, v)
-	})
-}
-
-func minimalKeys[K any](m *lskel.Map) func(yield func(K, error) bool) {
-	return func(yield func(K, error) bool) {
-		for kb, err := range m.Keys() {
-			var k K
-			if err != nil {
-				yield(k, err)
-				return
-			}
-			copy(minimalBytes(&k), kb)
-			if !yield(k, nil) {
-				return
-			}
-		}
-	}
-}
-
-// minimalBytes returns the memory of *v as bytes.
-func minimalBytes[T any](v *T) []byte {
-	return unsafe.Slice((*byte)(unsafe.Pointer(v)), unsafe.Sizeof(*v))
 }
 
 // MinimalRodata is the .rodata section: the object's read-only global

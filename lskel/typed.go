@@ -1,0 +1,136 @@
+package lskel
+
+import (
+	"iter"
+	"unsafe"
+)
+
+// Bytes returns the memory of *v as bytes: how typed keys, values and
+// global-data images are handed to the kernel. T must hold no Go pointers
+// (generated skeleton types never do).
+func Bytes[T any](v *T) []byte {
+	return unsafe.Slice((*byte)(unsafe.Pointer(v)), unsafe.Sizeof(*v))
+}
+
+// MmapAs maps the value of a global-data map as a T, appending the mapping
+// to *mappings so that the caller can unmap it (Munmap) when done.
+func MmapAs[T any](mappings *[][]byte, fd int, writable bool) (*T, error) {
+	var zero T
+	b, err := MmapMap(fd, uint32(unsafe.Sizeof(zero)), writable)
+	if err != nil {
+		return nil, err
+	}
+	*mappings = append(*mappings, b)
+	return (*T)(unsafe.Pointer(&b[0])), nil
+}
+
+// TypedMap is a map whose keys are K and values V, as generated skeletons
+// declare them from the object's BTF.
+type TypedMap[K, V any] struct{ *Map }
+
+// Lookup returns the value of key; a missing key gives an error that is
+// ErrKeyNotExist.
+func (m TypedMap[K, V]) Lookup(key K) (V, error) {
+	var v V
+	err := m.Map.Lookup(Bytes(&key), Bytes(&v))
+	return v, err
+}
+
+// Update sets the value of key; flags is UpdateAny, UpdateNoExist or
+// UpdateExist.
+func (m TypedMap[K, V]) Update(key K, value V, flags uint64) error {
+	return m.Map.Update(Bytes(&key), Bytes(&value), flags)
+}
+
+// Delete removes key.
+func (m TypedMap[K, V]) Delete(key K) error { return m.Map.Delete(Bytes(&key)) }
+
+// Keys iterates over the map's keys; an error ends the iteration.
+func (m TypedMap[K, V]) Keys() iter.Seq2[K, error] { return typedKeys[K](m.Map) }
+
+// Iterate calls fn with every key and value until fn returns false.
+func (m TypedMap[K, V]) Iterate(fn func(key K, value V) bool) error {
+	return m.Map.Iterate(func(kb, vb []byte) bool {
+		var k K
+		var v V
+		copy(Bytes(&k), kb)
+		copy(Bytes(&v), vb)
+		return fn(k, v)
+	})
+}
+
+// PerCPUMap is a per-CPU map whose keys are K and values V: each key has
+// one value per possible CPU.
+type PerCPUMap[K, V any] struct{ *Map }
+
+// Lookup returns the values of key, one per possible CPU.
+func (m PerCPUMap[K, V]) Lookup(key K) ([]V, error) {
+	n, err := m.PerCPUValueSize()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, n)
+	if err := m.Map.Lookup(Bytes(&key), buf); err != nil {
+		return nil, err
+	}
+	return splitPerCPU[V](buf), nil
+}
+
+// Update sets the values of key, one per possible CPU.
+func (m PerCPUMap[K, V]) Update(key K, values []V, flags uint64) error {
+	stride := perCPUStride[V]()
+	buf := make([]byte, stride*len(values))
+	for i := range values {
+		copy(buf[i*stride:], Bytes(&values[i]))
+	}
+	return m.Map.Update(Bytes(&key), buf, flags)
+}
+
+// Delete removes key.
+func (m PerCPUMap[K, V]) Delete(key K) error { return m.Map.Delete(Bytes(&key)) }
+
+// Keys iterates over the map's keys; an error ends the iteration.
+func (m PerCPUMap[K, V]) Keys() iter.Seq2[K, error] { return typedKeys[K](m.Map) }
+
+// Iterate calls fn with every key and its per-CPU values until fn returns
+// false.
+func (m PerCPUMap[K, V]) Iterate(fn func(key K, values []V) bool) error {
+	return m.Map.Iterate(func(kb, vb []byte) bool {
+		var k K
+		copy(Bytes(&k), kb)
+		return fn(k, splitPerCPU[V](vb))
+	})
+}
+
+func typedKeys[K any](m *Map) iter.Seq2[K, error] {
+	return func(yield func(K, error) bool) {
+		for kb, err := range m.Keys() {
+			var k K
+			if err != nil {
+				yield(k, err)
+				return
+			}
+			copy(Bytes(&k), kb)
+			if !yield(k, nil) {
+				return
+			}
+		}
+	}
+}
+
+// perCPUStride is the kernel's slot size for one CPU's value: the value
+// rounded up to 8 bytes.
+func perCPUStride[V any]() int {
+	var zero V
+	return (int(unsafe.Sizeof(zero)) + 7) &^ 7
+}
+
+// splitPerCPU splits a per-CPU value buffer into its values.
+func splitPerCPU[V any](buf []byte) []V {
+	stride := perCPUStride[V]()
+	out := make([]V, len(buf)/stride)
+	for i := range out {
+		copy(Bytes(&out[i]), buf[i*stride:])
+	}
+	return out
+}
