@@ -34,16 +34,17 @@ const (
 
 // Helpers the loader calls.
 const (
-	helperCopyFromUser   = 148
-	helperSysBPF         = 166
-	helperBTFFindByName  = 167
-	helperSysClose       = 168
-	helperKallsymsLookup = 179
-	errnoENOENT          = 2
-	errnoECANCELED       = 125
-	maxDirectOffset      = 1<<15 - 1
-	maxLoaderInsns       = 1000000
-	maxBlobSize          = 1 << 29
+	helperProbeReadKernel = 113
+	helperCopyFromUser    = 148
+	helperSysBPF          = 166
+	helperBTFFindByName   = 167
+	helperSysClose        = 168
+	helperKallsymsLookup  = 179
+	errnoENOENT           = 2
+	errnoECANCELED        = 125
+	maxDirectOffset       = 1<<15 - 1
+	maxLoaderInsns        = 1000000
+	maxBlobSize           = 1 << 29
 )
 
 // Registers with a fixed role in the loader.
@@ -195,6 +196,12 @@ func (g *Generator) prologue() {
 	}
 	g.emit(asm.Mov64Reg(asm.R0, rResult), asm.Exit())
 	g.label(start)
+	// A run starts from an empty fd table, so that the cleanup of a rerun
+	// of the same blob (the runtime reruns a failed loader to get its
+	// log) never closes numbers left from the earlier run:
+	// bpf_probe_read_kernel of NULL fails and zero-fills its destination.
+	g.b.Comment("zero the fd table")
+	g.emit(asm.Mov64Reg(asm.R1, rBlob), asm.Mov64Imm(asm.R2, int32(4*g.nSlots)), asm.Mov64Imm(asm.R3, 0), asm.Call(helperProbeReadKernel))
 	g.lastTramp = g.b.Len()
 }
 
