@@ -52,6 +52,7 @@ const (
 	rCtx    = asm.R6 // the context
 	rResult = asm.R7 // result of the last call: fd or negative errno
 	rBlob   = asm.R9 // the blob (the loader map's value)
+	rBase   = asm.R8 // within a step, a second base for a far part of the blob
 )
 
 // Attr sizes: each covers the last field the loader sets.
@@ -98,6 +99,10 @@ type Generator struct {
 	// it to run the cleanup from every point of the loader.
 	failStep int
 
+	// baseOff is the blob offset r8 points at in the current step, -1
+	// when it is not set.
+	baseOff int
+
 	loaded     []bool
 	kconfig    []lskel.KconfigVar
 	kconfigMap int
@@ -125,7 +130,7 @@ var _ load.Backend = (*Generator)(nil)
 
 // New starts a loader for obj.
 func New(obj *object.Object) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000}
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1}
 	if g.bo == nil {
 		g.bo = binary.LittleEndian
 	}
@@ -212,6 +217,7 @@ func (g *Generator) step(name string) {
 	g.steps = append(g.steps, name)
 	g.b.Comment(fmt.Sprintf("step %d: %s", n, name))
 	g.emit(asm.StoreImm(asm.SizeW, rCtx, lskel.CtxStepOff, int32(n)))
+	g.baseOff = -1
 	if n == g.failStep {
 		g.b.Comment("injected failure")
 		g.emit(asm.Mov64Imm(rResult, -errnoECANCELED))
@@ -251,8 +257,31 @@ func (g *Generator) blobRef(off int, scratch uint8) (uint8, int16) {
 	if off <= maxDirectOffset {
 		return rBlob, int16(off)
 	}
+	if d := off - g.baseOff; g.baseOff >= 0 && d >= -maxDirectOffset && d <= maxDirectOffset {
+		return rBase, int16(d)
+	}
 	g.addr(scratch, off)
 	return scratch, 0
+}
+
+// useBase makes r8 point at blob[off] for the rest of the step when off is
+// beyond r9's 16-bit reach, so that the step's accesses around off (an
+// attr's fields) take one instruction each.
+func (g *Generator) useBase(off int) {
+	if off <= maxDirectOffset {
+		return
+	}
+	g.addr(rBase, off)
+	g.baseOff = off
+}
+
+// attrAddr puts the address of the attr at blob[attr] into reg.
+func (g *Generator) attrAddr(reg uint8, attr int) {
+	if g.baseOff == attr {
+		g.emit(asm.Mov64Reg(reg, rBase))
+		return
+	}
+	g.addr(reg, attr)
 }
 
 // storeReg writes size bytes of src into blob[off].
@@ -273,11 +302,25 @@ func (g *Generator) loadReg(size uint8, dst uint8, off int) {
 	g.emit(asm.LoadMem(size, dst, base, d))
 }
 
-// storePtr writes the kernel address of blob[target] into the pointer at
-// blob[field].
-func (g *Generator) storePtr(field, target int) {
-	g.addr(asm.R0, target)
-	g.storeReg(asm.SizeDW, field, asm.R0)
+// ptrField is an attr pointer field at blob offset field that must hold
+// the kernel address of blob[target].
+type ptrField struct{ field, target int }
+
+// storePtrs fills pointer fields. r0 walks from one target to the next, so
+// each field after the first costs an add and a store.
+func (g *Generator) storePtrs(ptrs ...ptrField) {
+	for i, p := range ptrs {
+		delta := p.target
+		if i == 0 {
+			g.emit(asm.Mov64Reg(asm.R0, rBlob))
+		} else {
+			delta -= ptrs[i-1].target
+		}
+		if delta != 0 {
+			g.emit(asm.ALU64Imm(asm.ALUAdd, asm.R0, int32(delta)))
+		}
+		g.storeReg(asm.SizeDW, p.field, asm.R0)
+	}
 }
 
 // slotOff is the blob offset of fd slot s.
@@ -299,7 +342,7 @@ func (g *Generator) copyCtx(size uint8, field int, ctxOff int) {
 // and the failure check.
 func (g *Generator) sysBPF(cmd int32, attr int, size int32) {
 	g.emit(asm.Mov64Imm(asm.R1, cmd))
-	g.addr(asm.R2, attr)
+	g.attrAddr(asm.R2, attr)
 	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
 	g.check()
 }
@@ -324,11 +367,16 @@ type logFields struct{ level, size, buf, trueSize int }
 // with a log, with where to read how much log the kernel wrote.
 func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) {
 	g.stepLogs = append(g.stepLogs, lskel.StepLog{Step: len(g.steps) - 1, TrueSize: attr + log.trueSize})
-	g.copyCtx(asm.SizeW, attr+log.level, lskel.CtxLogLevelOff)
-	g.copyCtx(asm.SizeW, attr+log.size, lskel.CtxLogSizeOff)
+	if log.size == log.level+4 && (attr+log.level)%8 == 0 {
+		// Level and size sit side by side as in the context: one copy.
+		g.copyCtx(asm.SizeDW, attr+log.level, lskel.CtxLogLevelOff)
+	} else {
+		g.copyCtx(asm.SizeW, attr+log.level, lskel.CtxLogLevelOff)
+		g.copyCtx(asm.SizeW, attr+log.size, lskel.CtxLogSizeOff)
+	}
 	g.copyCtx(asm.SizeDW, attr+log.buf, lskel.CtxLogBufOff)
 	g.emit(asm.Mov64Imm(asm.R1, cmd))
-	g.addr(asm.R2, attr)
+	g.attrAddr(asm.R2, attr)
 	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
 }
 
@@ -347,7 +395,8 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 	g.bo.PutUint32(buf[16:], uint32(len(raw)))
 	attr := place()
 	g.step("load BTF")
-	g.storePtr(attr, data)
+	g.useBase(attr)
+	g.storePtrs(ptrField{attr, data})
 	g.loadWithLog(cmdBTFLoad, attr, btfLoadAttrSize, logFields{level: 24, size: 20, buf: 8, trueSize: 28})
 	g.check()
 	g.storeReg(asm.SizeW, slotOff(g.btfSlot), rResult)
@@ -380,6 +429,7 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 		name = "map " + m.Map.Name
 	}
 	g.step("create " + name)
+	g.useBase(attr)
 	if m.BTF != load.NoHandle {
 		g.copySlot(attr+48, int(m.BTF))
 	}
@@ -435,6 +485,7 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+mapName)
 	attr := place()
 	g.step(what)
+	g.useBase(attr)
 	if v.Bytes != nil && g.obj.Maps[mapIndex].Internal != object.NotInternal {
 		// A caller-supplied initial value replaces the blob's copy.
 		keep := g.b.NewLabel("keep_value")
@@ -446,8 +497,7 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 		g.label(keep)
 	}
 	g.copySlot(attr, int(m))
-	g.storePtr(attr+8, keyOff)
-	g.storePtr(attr+16, valueOff)
+	g.storePtrs(ptrField{attr + 8, keyOff}, ptrField{attr + 16, valueOff})
 	g.sysBPF(cmdMapUpdateElem, attr, mapElemAttrSize)
 	return nil
 }
@@ -460,6 +510,7 @@ func (g *Generator) Freeze(m load.Handle, mapIndex int) error {
 	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
+	g.useBase(attr)
 	g.copySlot(attr, int(m))
 	g.sysBPF(cmdMapFreeze, attr, mapFreezeAttrSize)
 	return nil
@@ -602,21 +653,24 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	}
 
 	g.step("load program " + name)
-	g.storePtr(attr+8, insnOff)
-	g.storePtr(attr+16, license)
+	g.useBase(attr)
+	// fd_array is the fd table, at blob offset 0.
+	ptrs := []ptrField{{attr + 120, 0}, {attr + 16, license}, {attr + 8, insnOff}}
 	if p.BTF != load.NoHandle {
-		g.copySlot(attr+72, int(p.BTF))
 		if len(p.FuncInfos) > 0 {
-			g.storePtr(attr+80, funcInfo)
+			ptrs = append(ptrs, ptrField{attr + 80, funcInfo})
 		}
 		if len(p.LineInfos) > 0 {
-			g.storePtr(attr+96, lineInfo)
+			ptrs = append(ptrs, ptrField{attr + 96, lineInfo})
 		}
 		if len(p.CORERelos) > 0 {
-			g.storePtr(attr+128, core)
+			ptrs = append(ptrs, ptrField{attr + 128, core})
 		}
 	}
-	g.storePtr(attr+120, 0) // fd_array: the fd table
+	g.storePtrs(ptrs...)
+	if p.BTF != load.NoHandle {
+		g.copySlot(attr+72, int(p.BTF))
+	}
 	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: 24, size: 28, buf: 32, trueSize: 140})
 	// The module BTF fds are only needed by the load itself.
 	for s := g.symBase; s < nextSym; s++ {
