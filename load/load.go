@@ -84,8 +84,9 @@ func Load(obj *object.Object, b Backend, opts *Options) (res *Result, err error)
 	res = &Result{BTF: NoHandle}
 	defer func() {
 		if err != nil {
-			for _, h := range l.created {
-				b.Close(h)
+			// Newest first: programs before the maps they use.
+			for i := len(l.created) - 1; i >= 0; i-- {
+				b.Close(l.created[i])
 			}
 			res = nil
 		}
@@ -104,7 +105,7 @@ type loader struct {
 }
 
 func (l *loader) keep(h Handle) Handle {
-	l.created = append([]Handle{h}, l.created...)
+	l.created = append(l.created, h)
 	return h
 }
 
