@@ -18,7 +18,7 @@ import (
 // loadable lists the test objects that load on this kernel.
 var loadable = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
-	"mapinmap", "iter", "progtypes", "many", "flavour",
+	"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
 }
 
 // TestEquivalence loads every object directly and through its loader and

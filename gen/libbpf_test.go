@@ -27,6 +27,7 @@ var libbpfCannot = map[string]string{
 	"many":     "more than 32 programs and 64 maps",
 	"mapinmap": "statically initialised map-in-map and program-array slots",
 	"maps":     "a LIBBPF_PIN_BY_NAME map (bpftool pins it while generating)",
+	"legacy":   "a map defined in SEC(\"maps\"), which libbpf 1.0 stopped accepting",
 }
 
 // libbpfWrong lists objects whose libbpf (1.1, Debian's) light skeleton

@@ -269,6 +269,17 @@ var e2eCases = []e2eCase{
 	fmt.Println(objs.BSS.FlavourExists, objs.BSS.FlavourPid == int32(os.Getpid()), objs.Data.PlainMissing)
 `, "1 true 0\n"},
 
+	{"legacy", `
+	objs, err := LoadLegacy(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Run(objs.BumpLegacy.FD, nil)
+	var v uint64
+	key := uint32(1)
+	h.Must(objs.LegacyCounts.Lookup(unsafe.Slice((*byte)(unsafe.Pointer(&key)), 4), unsafe.Slice((*byte)(unsafe.Pointer(&v)), 8)))
+	fmt.Println(v, objs.BSS.Runs)
+`, "5 1\n"},
+
 	{"mapinmap", `
 	objs, err := LoadMapinmap(nil)
 	h.Must(err)

@@ -35,7 +35,7 @@ import (
 // with a check.
 var Objects = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
-	"mapinmap", "iter", "progtypes", "many", "flavour",
+	"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
 }
 
 var checks = map[string]func(*env){
@@ -51,6 +51,7 @@ var checks = map[string]func(*env){
 	"progtypes": checkProgtypes,
 	"many":      checkMany,
 	"flavour":   checkFlavour,
+	"legacy":    checkLegacy,
 }
 
 // patch sets a u32 at offset off of a global variable before load.

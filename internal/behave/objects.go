@@ -354,6 +354,15 @@ func checkFlavour(e *env) {
 	e.wantUint(map[string]uint64{"flavour_exists": 1, "plain_missing": 0})
 }
 
+func checkLegacy(e *env) {
+	e.wantRun("bump_legacy", nil, 0)
+	e.wantRun("bump_legacy", nil, 0)
+	if got := e.lookupU64("legacy_counts", 1); got != 10 {
+		e.errorf("legacy_counts[1] = %d after two runs, want 10", got)
+	}
+	e.wantUint(map[string]uint64{"runs": 2})
+}
+
 func checkMapInMap(e *env) {
 	// The initial slots, as user space sees them: ids of the inner maps
 	// and of the tail-called program.
