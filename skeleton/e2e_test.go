@@ -273,7 +273,8 @@ var e2eCases = []e2eCase{
 	objs, err := LoadLegacy(nil)
 	h.Must(err)
 	defer objs.Close()
-	h.Run(objs.BumpLegacy.FD, nil)
+	_, _, err = objs.BumpLegacy.TestRun(nil, nil)
+	h.Must(err)
 	var v uint64
 	key := uint32(1)
 	h.Must(objs.LegacyCounts.Lookup(unsafe.Slice((*byte)(unsafe.Pointer(&key)), 4), unsafe.Slice((*byte)(unsafe.Pointer(&v)), 8)))

@@ -562,6 +562,11 @@ func (g *generator) writeProgram(w writer) {
 	e := g.exp
 	has := map[string]bool{}
 	for _, p := range g.progs {
+		switch p.p.Type {
+		case object.ProgTypeSyscall, object.ProgTypeXDP, object.ProgTypeSchedCLS, object.ProgTypeSchedACT,
+			object.ProgTypeSocketFilter, object.ProgTypeCgroupSKB, object.ProgTypeFlowDissector:
+			has["testrun"] = true
+		}
 		kind, _, _ := strings.Cut(strings.TrimPrefix(p.p.Section, "?"), "/")
 		switch {
 		case p.auto:
@@ -587,6 +592,10 @@ func (g *generator) writeProgram(w writer) {
 	if has["auto"] {
 		w("// Attach attaches the program to the target its section names. The\n// caller owns the link.\n")
 		w("func (p *%sProgram) Attach() (*lskel.Link, error) {\n\treturn lskel.Attach(p.FD, p.Section, p.progType, p.attachType, p.attachTo)\n}\n\n", e)
+	}
+	if has["testrun"] {
+		w("// TestRun runs the program once with BPF_PROG_TEST_RUN (syscall, XDP,\n// tc and socket programs): data is the packet, ctx the context. It returns\n// the program's return value and the packet as the program left it.\n")
+		w("func (p *%sProgram) TestRun(data, ctx []byte) (uint32, []byte, error) {\n\treturn lskel.TestRun(p.FD, data, ctx)\n}\n\n", e)
 	}
 	if has["xdp"] {
 		w("// AttachXDP attaches the program to the interface ifindex; flags are\n// lskel.XDPFlags* (0 lets the kernel choose the mode).\n")
