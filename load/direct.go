@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -406,9 +407,14 @@ func (d *Direct) resolveKernelTypes(p *ProgSpec) []int {
 	}
 	var keys []typeKey
 	want := func(k typeKey) {
-		if _, ok := d.vmlinuxTypes[k]; !ok && !slices.Contains(keys, k) {
-			keys = append(keys, k)
+		if _, ok := d.vmlinuxTypes[k]; ok || slices.Contains(keys, k) {
+			return
 		}
+		if r, ok := vmlinuxFound.Load(k); ok {
+			d.vmlinuxTypes[k] = r.(typeResult)
+			return
+		}
+		keys = append(keys, k)
 	}
 	for _, fx := range p.Fixups {
 		if fx.Kind == FixupKsymBTF || fx.Kind == FixupKfunc {
@@ -433,10 +439,19 @@ func (d *Direct) resolveKernelTypes(p *ProgSpec) []int {
 			fds = append(fds, r.objFD)
 		} else {
 			d.vmlinuxTypes[k] = r
+			if r.err == nil {
+				vmlinuxFound.Store(k, r)
+			}
 		}
 	}
 	return fds
 }
+
+// vmlinuxFound remembers, for the whole process, the types found in
+// vmlinux BTF: their ids do not change while the kernel runs, so later
+// loads skip the look-up. Misses are not remembered (a module loaded since
+// may have the name), nor module types (they come with an fd).
+var vmlinuxFound sync.Map // typeKey → typeResult
 
 // findKernelType looks name up in vmlinux BTF, then in module BTF. For a
 // module it returns a BTF object fd that is closed after the program's
