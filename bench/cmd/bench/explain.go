@@ -97,8 +97,9 @@ func explanations(rep *report) string {
 			p("On `ksyms` it is %s against the light skeleton's %s: like the light skeleton, the direct load asks the kernel itself, "+
 				"through one short syscall program calling `bpf_kallsyms_lookup_name` and `bpf_btf_find_by_name_kind` (`load/kallsyms.go`), "+
 				"instead of parsing the kernel's BTF and reading `/proc/kallsyms` (what costs libbpf's regular skeleton its tens of milliseconds here). "+
-				"What remains above the floor is that look-up program and the kernel's linear scan of its BTF for the weak kfunc that does not exist. "+
-				"**What would close it:** keeping look-up results across loads in one process (they are per `load.Direct` today).\n\n", fmtMS(d), fmtMS(l))
+				"Types found in vmlinux are remembered for the process, so what remains above the floor is the look-up program itself and the kernel's "+
+				"linear scan of its BTF for the weak kfunc that does not exist (a miss is looked up again on every load, since a module loaded meanwhile "+
+				"could provide it). **What would close it:** remembering misses too, with a way to forget them when modules come and go.\n\n", fmtMS(d), fmtMS(l))
 		} else {
 			p("\n\n")
 		}
