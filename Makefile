@@ -49,3 +49,6 @@ fuzz:
 	$(GO) test ./btf -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./btf -run '^$$' -fuzz '^FuzzParseExt$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./object -run '^$$' -fuzz FuzzOpen -fuzztime $(FUZZTIME)
+	$(GO) test ./gen -run '^$$' -fuzz FuzzReadFile -fuzztime $(FUZZTIME)
+	$(GO) test ./kconfig -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./asm -run '^$$' -fuzz FuzzDisasm -fuzztime $(FUZZTIME)

@@ -21,7 +21,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func open(t *testing.T, name string) *object.Object {
+func open(t testing.TB, name string) *object.Object {
 	t.Helper()
 	obj, err := object.Open(testutil.Object(name))
 	if err != nil {
@@ -30,7 +30,7 @@ func open(t *testing.T, name string) *object.Object {
 	return obj
 }
 
-func generate(t *testing.T, name string) *gen.Loader {
+func generate(t testing.TB, name string) *gen.Loader {
 	t.Helper()
 	l, err := gen.Generate(open(t, name), nil)
 	if err != nil {
