@@ -52,3 +52,9 @@ fuzz:
 	$(GO) test ./gen -run '^$$' -fuzz FuzzReadFile -fuzztime $(FUZZTIME)
 	$(GO) test ./kconfig -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./asm -run '^$$' -fuzz FuzzDisasm -fuzztime $(FUZZTIME)
+
+# Remove what builds and benchmarks leave behind (not the committed
+# objects: `make -C testdata clean` does that).
+clean:
+	rm -rf bench/out
+	$(GO) clean ./...
