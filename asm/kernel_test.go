@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"regexp"
 	"runtime"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -89,10 +89,7 @@ func bpfSys(cmd uintptr, attr unsafe.Pointer, size uintptr) (uintptr, error) {
 // unusable.
 func requireKernel(t *testing.T, err error) {
 	t.Helper()
-	if os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1" {
-		t.Fatalf("kernel BPF required but unavailable: %v", err)
-	}
-	t.Skipf("kernel BPF unavailable: %v", err)
+	testutil.SkipOrFail(t, "kernel BPF unavailable: %v", err)
 }
 
 func loadSyscallProg(t *testing.T, insns []Insn) (int, error) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unsafe"
 
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,10 +20,7 @@ const vmlinuxPath = "/sys/kernel/btf/vmlinux"
 // BPFGEN_REQUIRE_KERNEL=1, because of reason.
 func requireKernel(t testing.TB, reason string, args ...any) {
 	t.Helper()
-	if os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1" {
-		t.Fatalf("kernel required: "+reason, args...)
-	}
-	t.Skipf("kernel not available: "+reason, args...)
+	testutil.SkipOrFail(t, "kernel not available: "+reason, args...)
 }
 
 func readVmlinux(t testing.TB) []byte {

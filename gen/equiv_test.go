@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/kstate"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
@@ -15,18 +16,12 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// loadable lists the test objects that load on this kernel.
-var loadable = []string{
-	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
-	"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
-}
-
 // TestEquivalence loads every object directly and through its loader and
 // compares what the kernel holds: the loader must be a faithful trace of
 // the direct load.
 func TestEquivalence(t *testing.T) {
 	testutil.RequireKernel(t)
-	for _, name := range loadable {
+	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
 			obj, err := object.Open(testutil.Object(name))
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/lskel"
@@ -41,7 +42,7 @@ func generate(t testing.TB, name string) *gen.Loader {
 
 // TestDeterministic: the same object gives the same loader, byte for byte.
 func TestDeterministic(t *testing.T) {
-	for _, name := range loadable {
+	for _, name := range behave.Objects {
 		a, b := generate(t, name), generate(t, name)
 		if !bytes.Equal(a.Data, b.Data) || !bytes.Equal(a.Insns, b.Insns) {
 			t.Errorf("%s: two generations differ", name)
@@ -61,7 +62,7 @@ func TestDeterministic(t *testing.T) {
 
 // TestFileRoundTrip writes and reads back every loader.
 func TestFileRoundTrip(t *testing.T) {
-	for _, name := range loadable {
+	for _, name := range behave.Objects {
 		l := generate(t, name)
 		var buf bytes.Buffer
 		if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {

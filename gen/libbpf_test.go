@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/kstate"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
@@ -53,7 +54,7 @@ func TestLibbpfParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range loadable {
+	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			header := filepath.Join(dir, name+".lskel.h")

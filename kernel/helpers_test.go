@@ -1,30 +1,15 @@
 package kernel
 
 import (
-	"os"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
-// requireKernel skips the test when bpf(2) cannot create a map, unless CI or
-// BPFGEN_REQUIRE_KERNEL demand a kernel, in which case it fails.
-func requireKernel(t testing.TB) {
-	t.Helper()
-	fd, err := MapCreate(&MapCreateAttr{Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 1})
-	if err == nil {
-		unix.Close(fd)
-		return
-	}
-	if os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1" {
-		t.Fatalf("bpf(2) unavailable but a kernel is required: %v", err)
-	}
-	t.Skipf("bpf(2) unavailable: %v", err)
-}
+func requireKernel(t testing.TB) { t.Helper(); testutil.RequireKernel(t) }
 
-func mustRequire() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1"
-}
+func mustRequire() bool { return testutil.KernelRequired() }
 
 // closeFD closes fd at the end of the test.
 func closeFD(t testing.TB, fd int) {
@@ -51,10 +36,7 @@ func ensureFS(t *testing.T, dir, fstype string, magic int64) {
 		}
 	}
 	if err != nil {
-		if mustRequire() {
-			t.Fatalf("mount -t %s %s: %v", fstype, dir, err)
-		}
-		t.Skipf("mount -t %s %s: %v", fstype, dir, err)
+		testutil.SkipOrFail(t, "mount -t %s %s: %v", fstype, dir, err)
 	}
 }
 

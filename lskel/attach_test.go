@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel/elfsym"
 	"golang.org/x/sys/unix"
 )
@@ -206,7 +207,7 @@ func TestAttachPerfEvent(t *testing.T) {
 	requireTracefs(t)
 	counts := newMap(t, MapTypeArray, 4, 8, 1, 0)
 	prog := loadProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts, 0)})
-	id, err := tracepointID("syscalls", "sys_enter_getpid")
+	id, err := kernel.TracepointID("syscalls", "sys_enter_getpid")
 	if err != nil {
 		t.Fatal(err)
 	}

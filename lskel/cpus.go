@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"sync"
+
+	"github.com/bpfgen/bpfgen/kernel"
 )
 
 // The count is read once; a sync.Once inside the function, not a
@@ -18,7 +20,7 @@ var (
 // count the kernel uses for per-CPU map values and perf-event arrays.
 func PossibleCPUs() (int, error) {
 	cpusOnce.Do(func() {
-		b, err := readFile("/sys/devices/system/cpu/possible")
+		b, err := kernel.ReadSysFile("/sys/devices/system/cpu/possible")
 		if err != nil {
 			cpusErr = err
 			return

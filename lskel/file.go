@@ -1,45 +1,5 @@
 package lskel
 
-import (
-	"os"
-
-	"golang.org/x/sys/unix"
-)
-
-// readFile reads a small file from /sys with plain syscalls. os.ReadFile
-// would do, but it stats the file, and reaching os.Stat's FileInfo links
-// every method of time.Time (formatting, time zone loading): about 40 KB
-// that a light skeleton does not need.
-func readFile(path string) ([]byte, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	defer unix.Close(fd)
-	var out []byte
-	buf := make([]byte, 512)
-	for len(out) < 1<<20 {
-		n, err := unix.Read(fd, buf)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
-		}
-		if n == 0 {
-			break
-		}
-		out = append(out, buf[:n]...)
-	}
-	return out, nil
-}
-
-// exists reports whether path exists.
-func exists(path string) bool {
-	var st unix.Stat_t
-	return unix.Stat(path, &st) == nil
-}
-
 // The small parsers below replace strings and strconv functions that
 // would otherwise be linked only for the runtime (a few KB each with
 // their Unicode and error-formatting code).

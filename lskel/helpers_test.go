@@ -2,7 +2,6 @@ package lskel
 
 import (
 	"encoding/binary"
-	"errors"
 	"os"
 	"testing"
 
@@ -29,18 +28,7 @@ func requireKernel(t *testing.T) {
 }
 
 // requireTracefs mounts tracefs at /sys/kernel/tracing when it is missing.
-func requireTracefs(t *testing.T) {
-	t.Helper()
-	if _, err := os.Stat("/sys/kernel/tracing/events"); err == nil {
-		return
-	}
-	if err := unix.Mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, ""); err != nil && !errors.Is(err, unix.EBUSY) {
-		if testutil.KernelRequired() {
-			t.Fatalf("mount tracefs: %v", err)
-		}
-		t.Skipf("mount tracefs: %v", err)
-	}
-}
+func requireTracefs(t *testing.T) { t.Helper(); testutil.RequireTracefs(t) }
 
 // newMap creates a map closed at the end of the test.
 func newMap(t *testing.T, typ, keySize, valueSize, maxEntries, flags uint32) int {

@@ -43,59 +43,6 @@ func (l *Link) Close() error {
 	return err
 }
 
-// tracefsRoots are where tracefs may be mounted, in order of preference.
-var tracefsRoots = [...]string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
-
-// tracepointID reads the id of a tracefs tracepoint. (kernel.TracepointID
-// does the same through os.ReadFile, which costs ~40 KB in a binary; see
-// readFile.)
-func tracepointID(category, name string) (uint64, error) {
-	if !validTraceName(category) || !validTraceName(name) {
-		return 0, errors.New("tracepoint " + strconv.Quote(category+"/"+name) + ": bad name")
-	}
-	rel := "/events/" + category + "/" + name + "/id"
-	var firstErr error
-	for _, root := range tracefsRoots {
-		b, err := readFile(root + rel)
-		if err != nil {
-			if firstErr == nil {
-				firstErr = err
-			}
-			continue
-		}
-		id, ok := parseUint(trimSpace(string(b)))
-		if !ok {
-			return 0, errors.New("tracepoint " + category + "/" + name + ": bad id in " + root + rel)
-		}
-		return id, nil
-	}
-	msg := "tracepoint " + category + "/" + name + ": " + firstErr.Error()
-	if !exists(tracefsRoots[0] + "/events") {
-		msg += " (tracefs is not mounted: mount -t tracefs tracefs /sys/kernel/tracing)"
-	}
-	return 0, &tracepointError{msg: msg, err: firstErr}
-}
-
-func validTraceName(s string) bool {
-	if s == "" || s == "." || s == ".." {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] == '/' || s[i] == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-type tracepointError struct {
-	msg string
-	err error
-}
-
-func (e *tracepointError) Error() string { return e.msg }
-func (e *tracepointError) Unwrap() error { return e.err }
-
 // attachPerf attaches progFD to perfFD: a perf link when the kernel has
 // them, else PERF_EVENT_IOC_SET_BPF and enable. It does not close perfFD.
 func attachPerf(progFD, perfFD int) (*Link, error) {
@@ -134,7 +81,7 @@ func AttachPerfEvent(progFD, perfFD int) (*Link, error) {
 // category/name (for example "syscalls", "sys_enter_getpid"). tracefs must
 // be mounted at /sys/kernel/tracing (or /sys/kernel/debug/tracing).
 func AttachTracepoint(progFD int, category, name string) (*Link, error) {
-	id, err := tracepointID(category, name)
+	id, err := kernel.TracepointID(category, name)
 	if err != nil {
 		return nil, err
 	}

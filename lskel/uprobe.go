@@ -63,7 +63,7 @@ func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, p
 // retprobeBit reads which config bit asks for a return probe
 // ("config:0").
 func retprobeBit() (uint64, error) {
-	b, err := readFile(uprobePMU + "format/retprobe")
+	b, err := kernel.ReadSysFile(uprobePMU + "format/retprobe")
 	if err != nil {
 		return 0, err
 	}
@@ -79,7 +79,7 @@ func retprobeBit() (uint64, error) {
 }
 
 func readUint(path string) (uint64, error) {
-	b, err := readFile(path)
+	b, err := kernel.ReadSysFile(path)
 	if err != nil {
 		return 0, err
 	}

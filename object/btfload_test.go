@@ -6,15 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/object"
 	ciliumbtf "github.com/cilium/ebpf/btf"
 )
 
 // kernelRequired reports whether a test that cannot reach the kernel must
 // fail rather than skip.
-func kernelRequired() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1"
-}
+func kernelRequired() bool { return testutil.KernelRequired() }
 
 // TestMarshalledBTFLoads loads the patched BTF of every test object into
 // the kernel with BPF_BTF_LOAD.

@@ -10,12 +10,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/lskel"
 )
 
 // requireKernel reports whether kernel tests must fail instead of skip.
 func requireKernel() bool {
-	return os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1"
+	return testutil.KernelRequired()
 }
 
 // kernelOrSkip runs the minimal object's loader once to see whether this

@@ -16,7 +16,6 @@ package behave
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -27,6 +26,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -417,18 +417,7 @@ func threadComm(t *testing.T, tid int) string {
 
 // requireTracefs mounts tracefs when it is missing (the reference machine
 // boots without it).
-func requireTracefs(t *testing.T) {
-	t.Helper()
-	for _, root := range kernel.TracefsRoots {
-		if _, err := os.Stat(root + "/events"); err == nil {
-			return
-		}
-	}
-	err := unix.Mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, "")
-	if err != nil && !errors.Is(err, unix.EBUSY) {
-		t.Fatalf("mount tracefs at /sys/kernel/tracing: %v", err)
-	}
-}
+func requireTracefs(t *testing.T) { t.Helper(); testutil.RequireTracefs(t) }
 
 // packet is a minimal Ethernet + IPv4 + UDP frame for skb and XDP test
 // runs (they need at least an Ethernet header).

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
 	"golang.org/x/sys/unix"
 )
@@ -15,10 +16,7 @@ func TestMain(m *testing.M) { Main(m) }
 func TestDetectsLeaks(t *testing.T) {
 	s := Take(true)
 	if !s.kernel {
-		if os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1" {
-			t.Fatal("bpf(2) unavailable but a kernel is required")
-		}
-		t.Skip("bpf(2) unavailable")
+		testutil.SkipOrFail(t, "bpf(2) unavailable")
 	}
 	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 1, Name: "lc_leak"})
 	if err != nil {

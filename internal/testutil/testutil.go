@@ -7,10 +7,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/bpfgen/bpfgen/kernel"
 )
 
 // Root is the repository's root directory.
@@ -30,19 +29,30 @@ func KernelRequired() bool {
 	return os.Getenv("CI") == "true" || os.Getenv("BPFGEN_REQUIRE_KERNEL") == "1"
 }
 
+// SkipOrFail ends a test that cannot run here: it fails when the kernel
+// is required (KernelRequired), else it skips.
+func SkipOrFail(tb testing.TB, format string, args ...any) {
+	tb.Helper()
+	if KernelRequired() {
+		tb.Fatalf(format, args...)
+	}
+	tb.Skipf(format, args...)
+}
+
 // RequireKernel fails (under CI) or skips the test when the BPF syscall
-// is out of reach.
+// is out of reach. It calls bpf(2) itself, so that package kernel's own
+// tests can use it.
 func RequireKernel(tb testing.TB) {
 	tb.Helper()
-	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: 2, KeySize: 4, ValueSize: 4, MaxEntries: 1})
-	if err == nil {
-		unix.Close(fd)
+	// BPF_MAP_CREATE of a 1-element array: type, key size, value size,
+	// max entries.
+	attr := [4]uint32{unix.BPF_MAP_TYPE_ARRAY, 4, 4, 1}
+	fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_MAP_CREATE, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+	if errno == 0 {
+		unix.Close(int(fd))
 		return
 	}
-	if KernelRequired() {
-		tb.Fatalf("cannot reach the BPF subsystem: %v", err)
-	}
-	tb.Skipf("cannot reach the BPF subsystem: %v", err)
+	SkipOrFail(tb, "cannot reach the BPF subsystem: %v", errno)
 }
 
 // PinDir returns a fresh directory on bpffs (mounting bpffs at
@@ -63,4 +73,19 @@ func PinDir(tb testing.TB) string {
 	}
 	tb.Cleanup(func() { os.RemoveAll(dir) })
 	return dir
+}
+
+// RequireTracefs mounts tracefs at /sys/kernel/tracing when no tracefs is
+// mounted (machines may boot without it); a test that cannot have it fails
+// under KernelRequired and skips elsewhere.
+func RequireTracefs(tb testing.TB) {
+	tb.Helper()
+	for _, root := range []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"} {
+		if _, err := os.Stat(root + "/events"); err == nil {
+			return
+		}
+	}
+	if err := unix.Mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, ""); err != nil && err != unix.EBUSY {
+		SkipOrFail(tb, "mount tracefs at /sys/kernel/tracing: %v", err)
+	}
 }
