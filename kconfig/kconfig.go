@@ -112,7 +112,7 @@ func readConfigFile(release string) (map[string]string, error) {
 	bootConfig := "/boot/config-" + release
 	g, err2 := os.Open(bootConfig)
 	if err2 != nil {
-		return nil, fmt.Errorf("kconfig: no kernel config found (%v; %v)", err, err2)
+		return nil, fmt.Errorf("kconfig: no kernel config found (%w; %w)", err, err2)
 	}
 	defer g.Close()
 	values, err := Parse(g)

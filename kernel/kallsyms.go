@@ -70,7 +70,7 @@ func readKallsyms(r io.Reader, names []string) (map[string]uint64, error) {
 		out[name] = addr
 	}
 	if err := sc.Err(); err != nil {
-		return nil, errors.New("kernel: reading " + KallsymsPath + ": " + err.Error())
+		return nil, &os.PathError{Op: "read", Path: KallsymsPath, Err: err}
 	}
 	return out, nil
 }

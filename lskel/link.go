@@ -92,7 +92,7 @@ func AttachTracepoint(progFD int, category, name string) (*Link, error) {
 	l, err := attachPerf(progFD, pfd)
 	if err != nil {
 		closeFD(pfd)
-		return nil, errors.New("tracepoint " + category + "/" + name + ": " + err.Error())
+		return nil, wrapErr("tracepoint "+category+"/"+name, err)
 	}
 	l.PerfFD = pfd
 	return l, nil

@@ -72,6 +72,10 @@ func (e *SyscallError) Error() string { return e.Op + ": " + e.Err.Error() }
 // Unwrap returns the underlying error.
 func (e *SyscallError) Unwrap() error { return e.Err }
 
+// wrapErr prefixes err with context and keeps it for errors.Is and As
+// (fmt.Errorf's %w would link fmt into the runtime).
+func wrapErr(context string, err error) error { return &SyscallError{Op: context, Err: err} }
+
 func sysErr(op string, err error) error {
 	if err == nil {
 		return nil

@@ -224,7 +224,7 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		if !ok && m.MaxEntriesFromCPUs {
 			n, err := PossibleCPUs()
 			if err != nil {
-				return nil, l.fail("map " + m.Name + ": " + err.Error())
+				return nil, wrapErr("load "+strconv.Quote(l.Name)+": map "+m.Name, err)
 			}
 			entries = uint32(n)
 		}
@@ -246,7 +246,7 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 			}
 			img := make([]byte, m.ValueSize)
 			if err := opts.Kconfig(img, l.Kconfig); err != nil {
-				return nil, l.fail("kconfig: " + err.Error())
+				return nil, wrapErr("load "+strconv.Quote(l.Name)+": kconfig", err)
 			}
 			val = img
 		}

@@ -24,13 +24,13 @@ func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, p
 	}
 	typ, err := readUint(uprobePMU + "type")
 	if err != nil {
-		return nil, errors.New(what + ": uprobe PMU: " + err.Error())
+		return nil, wrapErr(what+": uprobe PMU", err)
 	}
 	var config uint64
 	if retprobe {
 		bit, err := retprobeBit()
 		if err != nil {
-			return nil, errors.New(what + ": " + err.Error())
+			return nil, wrapErr(what, err)
 		}
 		config = 1 << bit
 	}
@@ -54,7 +54,7 @@ func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, p
 	l, err := attachPerf(progFD, pfd)
 	if err != nil {
 		closeFD(pfd)
-		return nil, errors.New(what + ": " + err.Error())
+		return nil, wrapErr(what, err)
 	}
 	l.PerfFD = pfd
 	return l, nil
