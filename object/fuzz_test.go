@@ -3,7 +3,9 @@ package object_test
 import (
 	"testing"
 
+	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/object"
+	"github.com/bpfgen/bpfgen/skeleton"
 )
 
 // FuzzOpen feeds arbitrary bytes to the open phase: it must return an
@@ -33,6 +35,11 @@ func FuzzOpen(f *testing.F) {
 		}
 		if obj.BTF != nil {
 			_, _ = obj.BTF.Marshal()
+		}
+		// Whatever Open accepts, generating its loader and skeleton must
+		// give a result or an error, never a panic.
+		if l, err := gen.Generate(obj, nil); err == nil {
+			_, _ = skeleton.Generate(obj, l, skeleton.Options{Package: "p", Ident: "fuzz", ObjectPath: "fuzz.o"})
 		}
 	})
 }
