@@ -227,7 +227,7 @@ func runWith(t *testing.T, prog int, v uint64) {
 	t.Helper()
 	ctx := make([]byte, 8)
 	binary.NativeEndian.PutUint64(ctx, v)
-	if _, err := progTestRun(prog, ctx); err != nil {
+	if _, _, err := TestRun(prog, nil, ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -277,7 +277,7 @@ func createBlob(l *Loader) (int, error) {
 	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
 		return -1, l.fail("loader blob has bad size " + strconv.Itoa(len(l.Data)))
 	}
-	fd, err := mapCreate(MapTypeArray, 4, uint32(len(l.Data)), 1, 0, blobMapName)
+	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
 	if err != nil {
 		return -1, &LoadError{Object: l.Name, Step: StepCreateBlob, Errno: errnoOf(err)}
 	}
@@ -297,28 +297,26 @@ func loadLoader(l *Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
 		return -1, l.fail("loader program has bad size " + strconv.Itoa(len(l.Insns)))
 	}
-	p := &progLoadAttr{
-		typ:     ProgTypeSyscall,
-		flags:   progFlagSleepable,
-		insns:   l.Insns,
-		license: loaderLicense,
-		name:    loaderProgName,
-		fdArray: []int32{int32(blob)},
+	p := &kernel.ProgLoadAttr{
+		Type:    ProgTypeSyscall,
+		Flags:   progFlagSleepable,
+		Insns:   l.Insns,
+		License: loaderLicense,
+		Name:    loaderProgName,
+		FDArray: []int32{int32(blob)},
 	}
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
 	// retried with a log, to explain it.
-	fd, err := progLoad(p)
+	fd, _, err := kernel.ProgLoad(p)
 	if err != nil {
-		p.logLevel = max(opts.LogLevel, 1)
-		p.logBuf = make([]byte, logSize(opts.LogSize))
-		fd2, err2 := progLoad(p)
+		p.LogLevel = max(opts.LogLevel, 1)
+		p.LogBuf = make([]byte, logSize(opts.LogSize))
+		fd2, _, err2 := kernel.ProgLoad(p)
 		if err2 == nil {
 			return fd2, nil
 		}
-	}
-	if err != nil {
-		return -1, &LoadError{Object: l.Name, Step: StepLoadLoader, Errno: errnoOf(err), Log: cString(p.logBuf)}
+		return -1, &LoadError{Object: l.Name, Step: StepLoadLoader, Errno: errnoOf(err), Log: cString(p.LogBuf)}
 	}
 	return fd, nil
 }
@@ -358,7 +356,8 @@ func runOnce(l *Loader, blob, prog int, c *runCtx, logLevel uint32, logSz int) (
 		ne.PutUint32(ctx[CtxLogSizeOff:], 0)
 		ne.PutUint64(ctx[CtxLogBufOff:], 0)
 	}
-	retval, err := progTestRun(prog, ctx)
+	r, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: prog, CtxIn: ctx})
+	retval := r.Retval
 	runtime.KeepAlive(logBuf)
 	runtime.KeepAlive(c)
 	if err != nil {
