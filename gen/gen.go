@@ -16,8 +16,11 @@ import (
 	"fmt"
 	"sort"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
@@ -25,23 +28,23 @@ import (
 
 // bpf(2) commands the loader issues.
 const (
-	cmdMapCreate     = 0
-	cmdMapUpdateElem = 2
-	cmdProgLoad      = 5
-	cmdBTFLoad       = 18
-	cmdMapFreeze     = 22
+	cmdMapCreate     = int32(kernel.CmdMapCreate)
+	cmdMapUpdateElem = int32(kernel.CmdMapUpdateElem)
+	cmdProgLoad      = int32(kernel.CmdProgLoad)
+	cmdBTFLoad       = int32(kernel.CmdBTFLoad)
+	cmdMapFreeze     = int32(kernel.CmdMapFreeze)
 )
 
 // Helpers the loader calls.
 const (
-	helperProbeReadKernel = 113
-	helperCopyFromUser    = 148
-	helperSysBPF          = 166
-	helperBTFFindByName   = 167
-	helperSysClose        = 168
-	helperKallsymsLookup  = 179
-	errnoENOENT           = 2
-	errnoECANCELED        = 125
+	helperProbeReadKernel = kernel.BPF_FUNC_probe_read_kernel
+	helperCopyFromUser    = kernel.BPF_FUNC_copy_from_user
+	helperSysBPF          = kernel.BPF_FUNC_sys_bpf
+	helperBTFFindByName   = kernel.BPF_FUNC_btf_find_by_name_kind
+	helperSysClose        = kernel.BPF_FUNC_sys_close
+	helperKallsymsLookup  = kernel.BPF_FUNC_kallsyms_lookup_name
+	errnoENOENT           = int32(unix.ENOENT)
+	errnoECANCELED        = int32(unix.ECANCELED)
 	maxDirectOffset       = 1<<15 - 1
 	maxLoaderInsns        = 1000000
 	maxBlobSize           = 1 << 29
@@ -57,11 +60,11 @@ const (
 
 // Attr sizes: each covers the last field the loader sets.
 const (
-	btfLoadAttrSize   = 32  // up to btf_log_true_size
-	mapCreateAttrSize = 72  // up to map_extra
-	mapElemAttrSize   = 32  // map_fd, key, value, flags
-	mapFreezeAttrSize = 4   // map_fd
-	progLoadAttrSize  = 144 // up to log_true_size
+	btfLoadAttrSize   = kernel.BTFLoadLogTrueSizeEnd
+	mapCreateAttrSize = kernel.MapCreateMapExtraEnd
+	mapElemAttrSize   = kernel.MapElemSize
+	mapFreezeAttrSize = kernel.MapElemFD + 4
+	progLoadAttrSize  = kernel.ProgLoadLogTrueSizeEnd
 )
 
 // Generator records a load as a loader program. It implements
@@ -392,12 +395,12 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 	}
 	data := g.add(raw, "BTF")
 	buf, place := g.attr(btfLoadAttrSize, "BTF_LOAD attr")
-	g.bo.PutUint32(buf[16:], uint32(len(raw)))
+	g.bo.PutUint32(buf[kernel.BTFLoadSize:], uint32(len(raw)))
 	attr := place()
 	g.step("load BTF")
 	g.useBase(attr)
-	g.storePtrs(ptrField{attr, data})
-	g.loadWithLog(cmdBTFLoad, attr, btfLoadAttrSize, logFields{level: 24, size: 20, buf: 8, trueSize: 28})
+	g.storePtrs(ptrField{attr + kernel.BTFLoadBTF, data})
+	g.loadWithLog(cmdBTFLoad, attr, int32(btfLoadAttrSize), logFields{level: kernel.BTFLoadLogLevel, size: kernel.BTFLoadLogSize, buf: kernel.BTFLoadLogBuf, trueSize: kernel.BTFLoadLogTrueSize})
 	g.check()
 	g.storeReg(asm.SizeW, slotOff(g.btfSlot), rResult)
 	return load.Handle(g.btfSlot), nil
@@ -410,16 +413,16 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	}
 	buf, place := g.attr(mapCreateAttrSize, "MAP_CREATE attr "+m.Map.Name)
 	bo := g.bo
-	bo.PutUint32(buf[0:], m.Type)
-	bo.PutUint32(buf[4:], m.KeySize)
-	bo.PutUint32(buf[8:], m.ValueSize)
-	bo.PutUint32(buf[12:], m.MaxEntries)
-	bo.PutUint32(buf[16:], m.Flags)
-	bo.PutUint32(buf[24:], m.NumaNode)
-	copy(buf[28:43], m.Name)
-	bo.PutUint32(buf[52:], uint32(m.BTFKeyID))
-	bo.PutUint32(buf[56:], uint32(m.BTFValueID))
-	bo.PutUint64(buf[64:], m.MapExtra)
+	bo.PutUint32(buf[kernel.MapCreateType:], m.Type)
+	bo.PutUint32(buf[kernel.MapCreateKeySize:], m.KeySize)
+	bo.PutUint32(buf[kernel.MapCreateValueSize:], m.ValueSize)
+	bo.PutUint32(buf[kernel.MapCreateMaxEntries:], m.MaxEntries)
+	bo.PutUint32(buf[kernel.MapCreateFlags:], m.Flags)
+	bo.PutUint32(buf[kernel.MapCreateNumaNode:], m.NumaNode)
+	copy(buf[kernel.MapCreateName:kernel.MapCreateName+15], m.Name)
+	bo.PutUint32(buf[kernel.MapCreateBTFKeyID:], uint32(m.BTFKeyID))
+	bo.PutUint32(buf[kernel.MapCreateBTFValueID:], uint32(m.BTFValueID))
+	bo.PutUint64(buf[kernel.MapCreateMapExtra:], m.MapExtra)
 	attr := place()
 
 	slot := g.innerSlot
@@ -431,20 +434,20 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	g.step("create " + name)
 	g.useBase(attr)
 	if m.BTF != load.NoHandle {
-		g.copySlot(attr+48, int(m.BTF))
+		g.copySlot(attr+kernel.MapCreateBTFFD, int(m.BTF))
 	}
 	if m.Inner != load.NoHandle {
-		g.copySlot(attr+20, int(m.Inner))
+		g.copySlot(attr+kernel.MapCreateInnerMapFD, int(m.Inner))
 	}
 	if m.Index >= 0 {
 		// max_entries from the context, when the caller set one.
 		keep := g.b.NewLabel("keep_max_entries")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(lskel.MapDescOff(m.Index)+lskel.MapDescMaxEntriesOff)))
 		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, keep)
-		g.storeReg(asm.SizeW, attr+12, asm.R0)
+		g.storeReg(asm.SizeW, attr+kernel.MapCreateMaxEntries, asm.R0)
 		g.label(keep)
 	}
-	g.sysBPF(cmdMapCreate, attr, mapCreateAttrSize)
+	g.sysBPF(cmdMapCreate, attr, int32(mapCreateAttrSize))
 	g.storeReg(asm.SizeW, slotOff(slot), rResult)
 	return load.Handle(slot), nil
 }
@@ -496,9 +499,9 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 		g.check()
 		g.label(keep)
 	}
-	g.copySlot(attr, int(m))
-	g.storePtrs(ptrField{attr + 8, keyOff}, ptrField{attr + 16, valueOff})
-	g.sysBPF(cmdMapUpdateElem, attr, mapElemAttrSize)
+	g.copySlot(attr+kernel.MapElemFD, int(m))
+	g.storePtrs(ptrField{attr + kernel.MapElemKey, keyOff}, ptrField{attr + kernel.MapElemValue, valueOff})
+	g.sysBPF(cmdMapUpdateElem, attr, int32(mapElemAttrSize))
 	return nil
 }
 
@@ -511,8 +514,8 @@ func (g *Generator) Freeze(m load.Handle, mapIndex int) error {
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
 	g.useBase(attr)
-	g.copySlot(attr, int(m))
-	g.sysBPF(cmdMapFreeze, attr, mapFreezeAttrSize)
+	g.copySlot(attr+kernel.MapElemFD, int(m))
+	g.sysBPF(cmdMapFreeze, attr, int32(mapFreezeAttrSize))
 	return nil
 }
 
@@ -565,23 +568,23 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	size := progLoadAttrSize
 	buf, place := g.attr(size, "PROG_LOAD attr "+name)
 	bo := g.bo
-	bo.PutUint32(buf[0:], p.Type)
-	bo.PutUint32(buf[4:], uint32(len(insns)))
-	bo.PutUint32(buf[40:], p.KernVersion)
-	bo.PutUint32(buf[44:], p.Flags)
-	copy(buf[48:63], p.Name)
-	bo.PutUint32(buf[68:], p.AttachType)
+	bo.PutUint32(buf[kernel.ProgLoadType:], p.Type)
+	bo.PutUint32(buf[kernel.ProgLoadInsnCnt:], uint32(len(insns)))
+	bo.PutUint32(buf[kernel.ProgLoadKernVersion:], p.KernVersion)
+	bo.PutUint32(buf[kernel.ProgLoadFlags:], p.Flags)
+	copy(buf[kernel.ProgLoadName:kernel.ProgLoadName+15], p.Name)
+	bo.PutUint32(buf[kernel.ProgLoadAttachType:], p.AttachType)
 	if len(p.FuncInfos) > 0 {
-		bo.PutUint32(buf[76:], btf.FuncInfoSize)
-		bo.PutUint32(buf[88:], uint32(len(p.FuncInfos)))
+		bo.PutUint32(buf[kernel.ProgLoadFuncInfoRec:], btf.FuncInfoSize)
+		bo.PutUint32(buf[kernel.ProgLoadFuncInfoCnt:], uint32(len(p.FuncInfos)))
 	}
 	if len(p.LineInfos) > 0 {
-		bo.PutUint32(buf[92:], btf.LineInfoSize)
-		bo.PutUint32(buf[104:], uint32(len(p.LineInfos)))
+		bo.PutUint32(buf[kernel.ProgLoadLineInfoRec:], btf.LineInfoSize)
+		bo.PutUint32(buf[kernel.ProgLoadLineInfoCnt:], uint32(len(p.LineInfos)))
 	}
 	if len(p.CORERelos) > 0 {
-		bo.PutUint32(buf[116:], uint32(len(p.CORERelos)))
-		bo.PutUint32(buf[136:], btf.CORERelocSize)
+		bo.PutUint32(buf[kernel.ProgLoadCoreReloCnt:], uint32(len(p.CORERelos)))
+		bo.PutUint32(buf[kernel.ProgLoadCoreReloRec:], btf.CORERelocSize)
 	}
 	var targetName int
 	if p.Target.Name != "" {
@@ -625,9 +628,9 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		g.emit(asm.Mov64Imm(asm.R2, int32(len(p.Target.Name)+1)), asm.Mov64Imm(asm.R3, int32(p.Target.Kind)),
 			asm.Mov64Imm(asm.R4, 0), asm.Call(helperBTFFindByName), asm.Mov64Reg(rResult, asm.R0))
 		g.check()
-		g.storeReg(asm.SizeW, attr+108, rResult)
+		g.storeReg(asm.SizeW, attr+kernel.ProgLoadAttachBTFID, rResult)
 		g.emit(asm.ALU64Imm(asm.ALURsh, rResult, 32))
-		g.storeReg(asm.SizeW, attr+112, rResult)
+		g.storeReg(asm.SizeW, attr+kernel.ProgLoadAttachBTFObj, rResult)
 		g.storeReg(asm.SizeW, slotOff(g.targetSlot), rResult)
 	}
 
@@ -655,23 +658,23 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	g.step("load program " + name)
 	g.useBase(attr)
 	// fd_array is the fd table, at blob offset 0.
-	ptrs := []ptrField{{attr + 120, 0}, {attr + 16, license}, {attr + 8, insnOff}}
+	ptrs := []ptrField{{attr + kernel.ProgLoadFDArray, 0}, {attr + kernel.ProgLoadLicense, license}, {attr + kernel.ProgLoadInsns, insnOff}}
 	if p.BTF != load.NoHandle {
 		if len(p.FuncInfos) > 0 {
-			ptrs = append(ptrs, ptrField{attr + 80, funcInfo})
+			ptrs = append(ptrs, ptrField{attr + kernel.ProgLoadFuncInfo, funcInfo})
 		}
 		if len(p.LineInfos) > 0 {
-			ptrs = append(ptrs, ptrField{attr + 96, lineInfo})
+			ptrs = append(ptrs, ptrField{attr + kernel.ProgLoadLineInfo, lineInfo})
 		}
 		if len(p.CORERelos) > 0 {
-			ptrs = append(ptrs, ptrField{attr + 128, core})
+			ptrs = append(ptrs, ptrField{attr + kernel.ProgLoadCoreRelos, core})
 		}
 	}
 	g.storePtrs(ptrs...)
 	if p.BTF != load.NoHandle {
-		g.copySlot(attr+72, int(p.BTF))
+		g.copySlot(attr+kernel.ProgLoadBTFFD, int(p.BTF))
 	}
-	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: 24, size: 28, buf: 32, trueSize: 140})
+	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf, trueSize: kernel.ProgLoadLogTrueSize})
 	// The module BTF fds are only needed by the load itself.
 	for s := g.symBase; s < nextSym; s++ {
 		g.closeSlot(s)

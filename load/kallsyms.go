@@ -13,10 +13,10 @@ import (
 )
 
 const (
-	helperBTFFindByNameKind  = 167
-	helperKallsymsLookupName = 179
-	progTypeSyscall          = 31
-	flagSleepable            = 1 << 4
+	helperBTFFindByNameKind  = kernel.BPF_FUNC_btf_find_by_name_kind
+	helperKallsymsLookupName = kernel.BPF_FUNC_kallsyms_lookup_name
+	progTypeSyscall          = unix.BPF_PROG_TYPE_SYSCALL
+	flagSleepable            = unix.BPF_F_SLEEPABLE
 	// maxHelperName is the longest name (with its NUL) the lookup program
 	// copies onto its stack; longer names go through /proc/kallsyms.
 	maxHelperName = 256
