@@ -46,8 +46,19 @@ type created struct {
 // report pins (when asked) and prints what was created, then closes the
 // fds: pinned objects stay in the kernel, the rest go away with the
 // process, as with `bpftool prog loadall`.
-func report(w io.Writer, asJSON bool, pinDir string, maps []namedFD, progs []namedFD) error {
+func report(w io.Writer, asJSON bool, pinDir string, maps []namedFD, progs []namedFD) (err error) {
 	var out []created
+	defer func() {
+		// All or nothing: a failure unpins what this run pinned, so that no
+		// kernel object outlives a failed command.
+		if err != nil {
+			for _, c := range out {
+				if c.Pin != "" {
+					os.Remove(c.Pin)
+				}
+			}
+		}
+	}()
 	add := func(kind string, n namedFD) error {
 		c := created{Kind: kind, Name: n.name}
 		if kind == "map" {

@@ -128,3 +128,31 @@ func TestSkeletonCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestPinFailureUnpins makes the last pin fail (a file is in its way) and
+// checks that the pins made before it are removed and nothing is left in
+// the kernel.
+func TestPinFailureUnpins(t *testing.T) {
+	testutil.RequireKernel(t)
+	before := leakcheck.Take(true)
+	dir := testutil.PinDir(t)
+	// handle_getpid is pinned last, after the three maps; a directory in
+	// its place makes that pin fail.
+	if err := os.Mkdir(filepath.Join(dir, "handle_getpid"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, code := runCmd(t, "load", "../../testdata/minimal.bpf.o", "--pin", dir)
+	if code != 1 || !strings.Contains(errs, "pin program handle_getpid") {
+		t.Fatalf("exit %d, stderr %q; want the program's pin to fail", code, errs)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 {
+		t.Errorf("pins left after the failure: %v", entries)
+	}
+	if err := before.Wait(leakcheck.Timeout); err != nil {
+		t.Fatal(err)
+	}
+}
