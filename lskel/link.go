@@ -239,6 +239,39 @@ func AttachCgroup(progFD int, cgroupPath string, attachType uint32) (*Link, erro
 	return &Link{FD: fd, PerfFD: -1}, nil
 }
 
+// How Attach attaches a section kind by itself.
+const (
+	autoNone = iota // needs a target from the caller
+	autoTracepoint
+	autoRawTracepoint
+	autoTracing
+	autoIter
+)
+
+func autoKind(kind string) int {
+	switch kind {
+	case "tp", "tracepoint":
+		return autoTracepoint
+	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
+		return autoRawTracepoint
+	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s":
+		return autoTracing
+	case "iter", "iter.s":
+		return autoIter
+	}
+	return autoNone
+}
+
+// AutoAttachable reports whether Attach attaches a program of this
+// section without a target from the caller.
+func AutoAttachable(section string) bool {
+	if hasPrefix(section, "?") {
+		section = section[1:]
+	}
+	kind, _, _ := cut(section, '/')
+	return autoKind(kind) != autoNone
+}
+
 // Attach attaches a program by its section name, for the kinds whose
 // target the section names or the load fixed: tracepoint, raw
 // tracepoint, tracing (tp_btf, fentry, fexit, fmod_ret, lsm) and
@@ -254,18 +287,18 @@ func Attach(progFD int, section string, progType, attachType uint32, attachTo st
 	if attachTo != "" {
 		target = attachTo
 	}
-	switch kind {
-	case "tp", "tracepoint":
+	switch autoKind(kind) {
+	case autoTracepoint:
 		cat, name, ok := cut(target, '/')
 		if !ok {
 			return nil, errors.New("attach " + strconv.Quote(section) + ": tracepoint must be category/name")
 		}
 		return AttachTracepoint(progFD, cat, name)
-	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
+	case autoRawTracepoint:
 		return AttachRawTracepoint(progFD, target)
-	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s":
+	case autoTracing:
 		return attachTracing(progFD, attachType)
-	case "iter", "iter.s":
+	case autoIter:
 		return AttachIter(progFD)
 	}
 	var need string

@@ -21,6 +21,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -220,7 +221,7 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	}
 	for j, p := range progs {
 		g.progs = append(g.progs, progInfo{index: j, p: p, field: g.members.add(goIdent(p.Name)),
-			auto: l.Progs[j].Loaded && autoAttach(p.Section)})
+			auto: l.Progs[j].Loaded && lskel.AutoAttachable(p.Section)})
 	}
 	return g, nil
 }
@@ -238,19 +239,6 @@ func sectionField(sec string) string {
 		return "Kconfig"
 	}
 	return goIdent(sec)
-}
-
-// autoAttach reports whether lskel.Attach can attach a program of this
-// section without a target from the caller.
-func autoAttach(section string) bool {
-	kind, _, _ := strings.Cut(strings.TrimPrefix(section, "?"), "/")
-	switch kind {
-	case "tp", "tracepoint", "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w",
-		"tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s",
-		"iter", "iter.s":
-		return true
-	}
-	return false
 }
 
 // typedMapKinds are the map types whose keys and values a typed wrapper
