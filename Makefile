@@ -3,7 +3,7 @@
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all deps build demo test vet fmtcheck testdata testdata-check bench fuzz clean
+.PHONY: all deps build demo test test-kernels vet fmtcheck testdata testdata-check bench fuzz clean
 
 all: build
 
@@ -23,6 +23,13 @@ demo: deps
 # package's tests running at the same time would upset.
 test: deps fmtcheck vet testdata-check
 	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -p 1 -count=1 ./...
+
+# Every package's tests on the host and on Debian kernels 5.10, 6.1, 6.12,
+# 6.19 and 7.3 booted under qemu, one at a time; prints a kernel x package
+# table (README.md, "Testing on other kernels"). KERNELS="5.10 7.3" picks
+# some; the kernels and logs live in $HOME/.cache/bpfgen/kernels.
+test-kernels:
+	KERNELS="$(KERNELS)" ./scripts/kernels/matrix.sh
 
 vet:
 	$(GO) vet ./...
