@@ -17,7 +17,7 @@ import (
 // docs/loader-format.md.
 const (
 	FileMagic   = "BPFGENLD"
-	FileVersion = 1
+	FileVersion = 2
 	maxSection  = 1 << 30
 )
 

@@ -89,8 +89,8 @@ type Generator struct {
 
 	nProgs int
 	steps  []string
-	// stepLogs are the steps that pass the context's log to the kernel.
-	stepLogs []lskel.StepLog
+	// logSteps are the steps that can pass the context's log to the kernel.
+	logSteps []uint32
 	cleanup  string // label the failure checks jump to (nearest trampoline)
 	// trampolineEvery is how many instructions may separate a check from
 	// the trampoline it jumps to: far inside the 16-bit jump range, so that
@@ -361,15 +361,22 @@ func (g *Generator) closeSlot(s int) {
 	g.label(skip)
 }
 
-// logFields are the offsets of an attr's log level, size and buffer, and
-// of the field the kernel sets to the size of the log it wrote.
-type logFields struct{ level, size, buf, trueSize int }
+// logFields are the offsets of an attr's log level, size and buffer.
+type logFields struct{ level, size, buf int }
 
-// loadWithLog emits a BTF or program load given the context's log
-// settings; the result is in r7, unchecked. The step is recorded as one
-// with a log, with where to read how much log the kernel wrote.
+// loadWithLog emits a BTF or program load that takes the context's log
+// settings when the context names its step; the result is in r7,
+// unchecked. The step is recorded as one with a log.
 func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) {
-	g.stepLogs = append(g.stepLogs, lskel.StepLog{Step: len(g.steps) - 1, TrueSize: attr + log.trueSize})
+	n := len(g.steps) - 1
+	g.logSteps = append(g.logSteps, uint32(n))
+	// Only the step the context names gets the log: the buffer is shared,
+	// and not every kernel says whether a load wrote to it
+	// (log_true_size), so a rerun for a failed step's log must leave the
+	// buffer to that step alone.
+	nolog := g.b.NewLabel("nolog")
+	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, lskel.CtxLogStepOff))
+	g.b.Jump(asm.ClassJMP|asm.JumpJNE|asm.SrcK, asm.R0, 0, int32(n), nolog)
 	if log.size == log.level+4 && (attr+log.level)%8 == 0 {
 		// Level and size sit side by side as in the context: one copy.
 		g.copyCtx(asm.SizeDW, attr+log.level, lskel.CtxLogLevelOff)
@@ -378,6 +385,7 @@ func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) 
 		g.copyCtx(asm.SizeW, attr+log.size, lskel.CtxLogSizeOff)
 	}
 	g.copyCtx(asm.SizeDW, attr+log.buf, lskel.CtxLogBufOff)
+	g.label(nolog)
 	g.emit(asm.Mov64Imm(asm.R1, cmd))
 	g.attrAddr(asm.R2, attr)
 	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
@@ -400,7 +408,7 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 	g.step("load BTF")
 	g.useBase(attr)
 	g.storePtrs(ptrField{attr + kernel.BTFLoadBTF, data})
-	g.loadWithLog(cmdBTFLoad, attr, int32(btfLoadAttrSize), logFields{level: kernel.BTFLoadLogLevel, size: kernel.BTFLoadLogSize, buf: kernel.BTFLoadLogBuf, trueSize: kernel.BTFLoadLogTrueSize})
+	g.loadWithLog(cmdBTFLoad, attr, int32(btfLoadAttrSize), logFields{level: kernel.BTFLoadLogLevel, size: kernel.BTFLoadLogSize, buf: kernel.BTFLoadLogBuf})
 	g.check()
 	g.storeReg(asm.SizeW, slotOff(g.btfSlot), rResult)
 	return load.Handle(g.btfSlot), nil
@@ -674,7 +682,7 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	if p.BTF != load.NoHandle {
 		g.copySlot(attr+kernel.ProgLoadBTFFD, int(p.BTF))
 	}
-	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf, trueSize: kernel.ProgLoadLogTrueSize})
+	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
 	// The module BTF fds are only needed by the load itself.
 	for s := g.symBase; s < nextSym; s++ {
 		g.closeSlot(s)
@@ -828,7 +836,7 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.Data = g.blob
 	l.Insns = asm.Encode(insns, g.bo)
 	l.Steps = g.steps
-	l.StepLogs = g.stepLogs
+	l.LogSteps = g.logSteps
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
 	for _, m := range g.obj.Maps {

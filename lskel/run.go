@@ -33,9 +33,10 @@ const (
 // RunOptions tune one run of a loader. The zero value loads with the
 // defaults recorded in the loader.
 type RunOptions struct {
-	// LogLevel is the verifier log level passed to every BTF and program
-	// load. With 0, a failing run is retried once with level 1 so that the
-	// error carries the verifier's log.
+	// LogLevel is the verifier log level of the rerun that explains a
+	// failure: a run that fails in a BTF or program load is run once more
+	// with the log given to that load only, so that the error carries the
+	// verifier's log. 0 means 1.
 	LogLevel uint32
 	// LogSize is the size of the log buffer; 0 means 1 MiB.
 	LogSize int
@@ -92,7 +93,8 @@ type LoadError struct {
 	Errno  unix.Errno
 	Log    string
 
-	logged bool // the failed step writes the context's log
+	step   uint32 // the failed step's number, when the loader ran
+	logged bool   // the failed step can take the context's log
 }
 
 // logTailLines is how many lines of the log an error message carries; the
@@ -167,34 +169,45 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 	}
 	defer closeFD(prog)
 
-	res, err := runOnce(l, blob, prog, ctx, opts.LogLevel, opts.LogSize)
+	res, err := runOnce(l, blob, prog, ctx, runLog{})
 	le, _ := err.(*LoadError)
-	if le != nil && opts.LogLevel == 0 && le.logged {
-		// Rerun with a log: the failed run left nothing behind. The first
-		// run's step and errno stand (a log can change the errno, e.g.
-		// ENOSPC when it does not fit); the log is the second run's.
-		res2, err2 := runOnce(l, blob, prog, ctx, 1, opts.LogSize)
-		if err2 == nil {
-			return res2, nil
-		}
-		if le2, _ := err2.(*LoadError); le2 != nil && le2.Step == le.Step {
-			le.Log = le2.Log
-		}
-		return nil, le
+	if le == nil || !le.logged {
+		return res, err
 	}
-	return res, err
+	// Rerun with a log for the failed step only: the failed run left
+	// nothing behind, and no other load writes to the buffer, so what it
+	// holds is that step's log whether or not the kernel reports how much
+	// it wrote (log_true_size is not written back on every kernel). The
+	// first run's step and errno stand (a log can change the errno, e.g.
+	// ENOSPC when it does not fit); the log is the second run's.
+	rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: le.step}
+	res2, err2 := runOnce(l, blob, prog, ctx, rl)
+	if err2 == nil {
+		return res2, nil
+	}
+	if le2, _ := err2.(*LoadError); le2 != nil && le2.Step == le.Step {
+		le.Log = le2.Log
+	}
+	return nil, le
 }
 
-// buildCtx lays out the parts of the context that do not change between
-// runs: the map descriptors' inputs. The pointers it stores stay valid as
-// long as opts and the kconfig image are reachable; runOnce keeps them
-// alive.
+// runLog says which step of a run gets a log, of which level and size.
+type runLog struct {
+	level uint32 // 0: no log
+	size  int
+	step  uint32
+}
+
 // fail builds an error about loading l; one place for the message keeps
 // the runtime small.
 func (l *Loader) fail(msg string) error {
 	return errors.New("load " + strconv.Quote(l.Name) + ": " + msg)
 }
 
+// buildCtx lays out the parts of the context that do not change between
+// runs: the map descriptors' inputs. The pointers it stores stay valid as
+// long as opts and the kconfig image are reachable; runOnce keeps them
+// alive.
 func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 	nm, np := len(l.Maps), len(l.Progs)
 	if CtxSize(nm, np) > maxCtxSize {
@@ -333,7 +346,7 @@ func logSize(n int) int {
 
 // runOnce runs the loader with the given log settings and reads back the
 // fds it created.
-func runOnce(l *Loader, blob, prog int, c *runCtx, logLevel uint32, logSz int) (*Result, error) {
+func runOnce(l *Loader, blob, prog int, c *runCtx, rl runLog) (*Result, error) {
 	ne := binary.NativeEndian
 	ctx := c.buf
 	// Reset the outputs of a previous run.
@@ -346,15 +359,17 @@ func runOnce(l *Loader, blob, prog int, c *runCtx, logLevel uint32, logSz int) (
 		ne.PutUint32(ctx[ProgDescOff(len(l.Maps), j):], 0)
 	}
 	var logBuf []byte
-	if logLevel != 0 {
-		logBuf = make([]byte, logSize(logSz))
-		ne.PutUint32(ctx[CtxLogLevelOff:], logLevel)
+	if rl.level != 0 {
+		logBuf = make([]byte, rl.size)
+		ne.PutUint32(ctx[CtxLogLevelOff:], rl.level)
 		ne.PutUint32(ctx[CtxLogSizeOff:], uint32(len(logBuf)))
 		ne.PutUint64(ctx[CtxLogBufOff:], uint64(uintptr(unsafe.Pointer(&logBuf[0]))))
+		ne.PutUint32(ctx[CtxLogStepOff:], rl.step)
 	} else {
 		ne.PutUint32(ctx[CtxLogLevelOff:], 0)
 		ne.PutUint32(ctx[CtxLogSizeOff:], 0)
 		ne.PutUint64(ctx[CtxLogBufOff:], 0)
+		ne.PutUint32(ctx[CtxLogStepOff:], noLogStep)
 	}
 	r, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: prog, CtxIn: ctx})
 	retval := r.Retval
@@ -391,36 +406,19 @@ func runOnce(l *Loader, blob, prog int, c *runCtx, logLevel uint32, logSz int) (
 		if int(step) < len(l.Steps) {
 			name = l.Steps[step]
 		}
-		le := &LoadError{Object: l.Name, Step: name, Errno: errno}
-		if sl, ok := l.stepLog(step); ok {
-			le.logged = true
-			// The buffer holds what the last load to write a log wrote:
-			// it is this step's only if the kernel says this load wrote
-			// one (log_true_size, which it stores into the step's attr in
-			// the blob; 1 is the bare NUL of an empty log).
-			if logBuf != nil && blobU32(l, blob, sl.TrueSize) > 1 {
-				le.Log = cString(logBuf)
-			}
+		le := &LoadError{Object: l.Name, Step: name, Errno: errno, step: step, logged: l.takesLog(step)}
+		if le.logged && logBuf != nil && rl.step == step {
+			le.Log = cString(logBuf)
 		}
 		return nil, le
 	}
 	return res, nil
 }
 
-// fdOut turns a descriptor's fd into an int; 0 means "none".
-// blobU32 reads the u32 at off of the loader's blob as the loader left
-// it, or 0 when it cannot.
-func blobU32(l *Loader, blob, off int) uint32 {
-	if off < 0 || off+4 > len(l.Data) {
-		return 0
-	}
-	v := make([]byte, len(l.Data))
-	if err := kernel.MapLookupElem(blob, make([]byte, 4), v); err != nil {
-		return 0
-	}
-	return binary.NativeEndian.Uint32(v[off:])
-}
+// noLogStep is a step number no loader has: no load gets the log.
+const noLogStep = 1<<32 - 1
 
+// fdOut turns a descriptor's fd into an int; 0 means "none".
 func fdOut(v uint32) int {
 	if v == 0 || v > 1<<31-1 {
 		return -1

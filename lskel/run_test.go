@@ -161,34 +161,62 @@ func TestRunErrors(t *testing.T) {
 	}
 }
 
-// A loader that fails unless the context asks for a log: Run retries a
-// failure once with log level 1 and takes that run's result.
+// A failed run is rerun once with the log given to the failed step only,
+// at the requested level; the first run's errno stands, and a step that
+// takes no log is not rerun.
 func TestRunRetriesWithLog(t *testing.T) {
 	requireKernel(t)
-	l := &Loader{
-		Name: "obj",
-		Data: make([]byte, 8),
-		Insns: encode(ins(
-			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
-			asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
-			asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
-			asm.Mov64Imm(asm.R0, -int32(unix.ENOENT)),
-			asm.Exit(),
-		)),
-		Steps:      []string{"first"},
-		KconfigMap: -1,
+	// Step 1 fails with EINVAL, or with ENOENT when the context gives step
+	// 1 the log at level 2 (the rerun asked for).
+	insns := encode(ins(
+		asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
+		asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
+		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
+		asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
+		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogStepOff),
+		asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
+		asm.Mov64Imm(asm.R0, -int32(unix.ENOENT)),
+		asm.Exit(),
+	))
+	tests := []struct {
+		name     string
+		logSteps []uint32
+		opts     *RunOptions
+		want     unix.Errno // errno of the result
+	}{
+		{"rerun, first errno stands", []uint32{0, 1}, &RunOptions{LogLevel: 2}, unix.EINVAL},
+		{"no rerun for a step without a log", []uint32{0}, &RunOptions{LogLevel: 2}, unix.EINVAL},
 	}
-	_, err := Run(l, nil)
-	var le *LoadError
-	// The first run fails with EINVAL (level 0), the rerun with ENOENT
-	// (level 1): the first errno stands.
-	if !errors.As(err, &le) || le.Errno != unix.EINVAL || le.Step != "first" {
-		t.Fatalf("Run: %v, want EINVAL at step first", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: insns,
+				Steps: []string{"zero", "first"}, LogSteps: tt.logSteps, KconfigMap: -1}
+			_, err := Run(l, tt.opts)
+			var le *LoadError
+			if !errors.As(err, &le) || le.Errno != tt.want || le.Step != "first" {
+				t.Fatalf("Run: %v, want %v at step first", err, tt.want)
+			}
+		})
 	}
-	_, err = Run(l, &RunOptions{LogLevel: 1})
-	if !errors.As(err, &le) || le.Errno != unix.ENOENT {
-		t.Fatalf("Run with LogLevel 1: %v, want ENOENT", err)
+	// What the rerun saw: a loader that succeeds only when the context
+	// gives step 1 the log at level 2 shows that Run reran it so.
+	ok := encode(ins(
+		asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
+		asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
+		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
+		asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
+		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogStepOff),
+		asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
+		asm.Mov64Imm(asm.R0, 0),
+		asm.Exit(),
+	))
+	l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: ok,
+		Steps: []string{"zero", "first"}, LogSteps: []uint32{1}, KconfigMap: -1}
+	res, err := Run(l, &RunOptions{LogLevel: 2})
+	if err != nil {
+		t.Fatalf("Run: %v, want the rerun with the log at step 1 to succeed", err)
 	}
+	res.Close()
 }
 
 // ctxEchoLoader returns -(the u32 at ctx offset off), or, with deref, the

@@ -21,34 +21,26 @@ type Loader struct {
 	// number of the step it is in into the context, so a failure can be
 	// named.
 	Steps []string `json:"steps"`
-	// StepLogs lists the steps whose kernel call is given the context's
+	// LogSteps lists the steps whose kernel call can take the context's
 	// log buffer (BTF and program loads): only a failure of one of them
-	// has a log to show.
-	StepLogs []StepLog `json:"step_logs,omitempty"`
+	// has a log to show. A load gets the log only when the context names
+	// its step (CtxLogStepOff), so after a rerun for a failed step the
+	// buffer holds that step's log and no other's.
+	LogSteps []uint32 `json:"log_steps,omitempty"`
 	// Kconfig lists the .kconfig externs to resolve on the target kernel
 	// and the index of the .kconfig map in Maps (-1 if none).
 	Kconfig    []KconfigVar `json:"kconfig,omitempty"`
 	KconfigMap int          `json:"kconfig_map"`
 }
 
-// StepLog says where the kernel reports how much log a step wrote.
-type StepLog struct {
-	Step int `json:"step"`
-	// TrueSize is the blob offset of the step's attr field in which the
-	// kernel stores the size of the log it produced (log_true_size): the
-	// buffer is shared by every load, so a step whose load wrote no log
-	// (it failed before the verifier ran) must not show an earlier one's.
-	TrueSize int `json:"true_size"`
-}
-
-// stepLog returns the log entry of step n, if it takes a log.
-func (l *Loader) stepLog(n uint32) (StepLog, bool) {
-	for _, s := range l.StepLogs {
-		if uint32(s.Step) == n {
-			return s, true
+// takesLog reports whether step n takes a log.
+func (l *Loader) takesLog(n uint32) bool {
+	for _, s := range l.LogSteps {
+		if s == n {
+			return true
 		}
 	}
-	return StepLog{}, false
+	return false
 }
 
 // MapDesc is one map the loader creates.
@@ -105,6 +97,7 @@ const (
 	CtxLogSizeOff  = 12 // u32 in
 	CtxLogBufOff   = 16 // u64 in: user pointer
 	CtxStepOff     = 24 // u32 out: number of the step being run
+	CtxLogStepOff  = 28 // u32 in: the step whose load gets the log
 	CtxHeaderSize  = 32
 
 	MapDescSize          = 16

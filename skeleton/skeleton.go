@@ -17,6 +17,7 @@ import (
 	"go/format"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/bpfgen/bpfgen/btf"
@@ -643,12 +644,12 @@ func (g *generator) writeLoader(w writer) {
 		w("\t\t\t%q,\n", s)
 	}
 	w("\t\t},\n")
-	if len(l.StepLogs) > 0 {
-		w("\t\tStepLogs: []lskel.StepLog{\n")
-		for _, sl := range l.StepLogs {
-			w("\t\t\t{Step: %d, TrueSize: %d},\n", sl.Step, sl.TrueSize)
+	if len(l.LogSteps) > 0 {
+		steps := make([]string, len(l.LogSteps))
+		for i, n := range l.LogSteps {
+			steps[i] = strconv.FormatUint(uint64(n), 10)
 		}
-		w("\t\t},\n")
+		w("\t\tLogSteps: []uint32{%s},\n", strings.Join(steps, ", "))
 	}
 	if len(l.Kconfig) > 0 {
 		w("\t\tKconfig: []lskel.KconfigVar{\n")
