@@ -15,11 +15,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
 )
 
@@ -50,10 +52,18 @@ type Var struct {
 // Config is a parsed kernel configuration plus the kernel release.
 type Config struct {
 	// Values maps CONFIG_ names to their raw values ("y", "m", "100",
-	// "\"str\"").
+	// "\"str\""). It is nil when no config file was found.
 	Values map[string]string
 	// Release is the kernel release, as uname -r prints it.
 	Release string
+	// Source is the config file Values came from; Tried lists the files
+	// looked for when none was found.
+	Source string
+	Tried  []string
+	// Kernel answers the LINUX_HAS_* externs, which come from what the
+	// kernel can do rather than from its config file; nil answers every
+	// one with "n".
+	Kernel func(name string) bool
 }
 
 // Parse reads a kernel config in the .config format.
@@ -78,46 +88,72 @@ func Parse(r io.Reader) (map[string]string, error) {
 	return values, nil
 }
 
-// ReadRunning reads the running kernel's configuration from
-// /proc/config.gz, falling back to /boot/config-$(uname -r), and its
-// release.
+// EnvConfigFile names the environment variable that points bpfgen at a
+// kernel config file instead of the running kernel's /proc/config.gz or
+// /boot/config-$(uname -r) (a container or initramfs often has neither).
+const EnvConfigFile = "BPFGEN_KCONFIG"
+
+// ReadRunning reads the running kernel's release and configuration: the
+// file named by $BPFGEN_KCONFIG, else /proc/config.gz, else
+// /boot/config-$(uname -r). Having no config file is not an error (Debian
+// kernels have no /proc/config.gz): Values is then nil, and only externs
+// that need a value from it fail (see Fill). A file named by the
+// environment must exist.
 func ReadRunning() (*Config, error) {
 	var uts syscall.Utsname
 	if err := syscall.Uname(&uts); err != nil {
 		return nil, fmt.Errorf("uname: %w", err)
 	}
 	release := utsString(uts.Release[:])
-	values, err := readConfigFile(release)
-	if err != nil {
-		return nil, err
-	}
-	return &Config{Values: values, Release: release}, nil
+	return readConfig(release, os.Getenv(EnvConfigFile), "/proc/config.gz", "/boot/config-"+release)
 }
 
-func readConfigFile(release string) (map[string]string, error) {
-	const procConfig = "/proc/config.gz"
-	f, err := os.Open(procConfig)
-	if err == nil {
-		defer f.Close()
-		zr, err := gzip.NewReader(f)
+// readConfig reads the config file env names, or else the first of files
+// that exists.
+func readConfig(release, env string, files ...string) (*Config, error) {
+	cfg := &Config{Release: release, Kernel: runningHas}
+	if path := env; path != "" {
+		values, err := ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("kconfig %s: %w", procConfig, err)
+			return nil, fmt.Errorf("$%s: %w", EnvConfigFile, err)
 		}
-		values, err := Parse(zr)
+		cfg.Values, cfg.Source = values, path
+		return cfg, nil
+	}
+	for _, path := range files {
+		values, err := ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			cfg.Tried = append(cfg.Tried, path)
+			continue
+		}
 		if err != nil {
-			return nil, fmt.Errorf("kconfig %s: %w", procConfig, err)
+			return nil, err
 		}
-		return values, nil
+		cfg.Values, cfg.Source = values, path
+		return cfg, nil
 	}
-	bootConfig := "/boot/config-" + release
-	g, err2 := os.Open(bootConfig)
-	if err2 != nil {
-		return nil, fmt.Errorf("kconfig: no kernel config found (%w; %w)", err, err2)
-	}
-	defer g.Close()
-	values, err := Parse(g)
+	return cfg, nil
+}
+
+// ReadFile reads a kernel config file, gzip-compressed or not.
+func ReadFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("kconfig %s: %w", bootConfig, err)
+		return nil, fmt.Errorf("kconfig: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	var r io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("kconfig %s: %w", path, err)
+		}
+		r = zr
+	}
+	values, err := Parse(r)
+	if err != nil {
+		return nil, fmt.Errorf("kconfig %s: %w", path, err)
 	}
 	return values, nil
 }
@@ -164,12 +200,13 @@ func KernelVersion(release string) (uint32, error) {
 }
 
 // ErrMissing is wrapped by Fill's error for a strong extern that the kernel
-// config does not define.
+// config does not define, or that needs a config file when none was found.
 var ErrMissing = errors.New("not set in the kernel config")
 
 // Fill writes every extern's value into image (the .kconfig map value), in
-// byte order bo. A missing weak extern is left zero; a missing strong one
-// is an error naming it.
+// byte order bo. A missing weak extern is left zero, as libbpf leaves it,
+// also when there is no config file at all; a missing strong one is an
+// error naming it and the config file read, or the files tried.
 func Fill(image []byte, vars []Var, cfg *Config, bo binary.ByteOrder) error {
 	for _, v := range vars {
 		if uint64(v.Offset)+uint64(v.Size) > uint64(len(image)) {
@@ -177,10 +214,25 @@ func Fill(image []byte, vars []Var, cfg *Config, bo binary.ByteOrder) error {
 		}
 		dst := image[v.Offset : v.Offset+v.Size]
 		if err := fillOne(dst, v, cfg, bo); err != nil {
+			if errors.Is(err, ErrMissing) {
+				return fmt.Errorf("kconfig extern %s: %w (%s)", v.Name, err, cfg.where())
+			}
 			return fmt.Errorf("kconfig extern %s: %w", v.Name, err)
 		}
 	}
 	return nil
+}
+
+// where says which config file the values came from, or which files were
+// looked for.
+func (c *Config) where() string {
+	switch {
+	case c.Source != "":
+		return "read " + c.Source
+	case len(c.Tried) > 0:
+		return "no config file: tried " + strings.Join(c.Tried, ", ") + "; $" + EnvConfigFile + " names another"
+	}
+	return "no config file"
 }
 
 func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
@@ -194,8 +246,10 @@ func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
 		}
 		return putInt(dst, uint64(ver), bo)
 	case "LINUX_HAS_BPF_COOKIE", "LINUX_HAS_SYSCALL_WRAPPER":
-		// Both exist on every kernel that can run a loader program.
-		raw, ok = "y", true
+		raw, ok = "n", true
+		if cfg.Kernel != nil && cfg.Kernel(v.Name) {
+			raw = "y"
+		}
 	default:
 		raw, ok = cfg.Values[v.Name]
 	}
@@ -310,6 +364,19 @@ func FillRunning(image []byte, vars []Var) error {
 		return err
 	}
 	return Fill(image, vars, cfg, binary.NativeEndian)
+}
+
+// runningHas answers the LINUX_HAS_* externs for the running kernel, as
+// libbpf does: BPF cookies by probing bpf_get_attach_cookie (Linux 5.15),
+// the syscall wrapper by the arch-prefixed __<arch>_sys_bpf symbol.
+func runningHas(name string) bool {
+	switch name {
+	case "LINUX_HAS_BPF_COOKIE":
+		return kernel.HaveBPFCookie()
+	case "LINUX_HAS_SYSCALL_WRAPPER":
+		return kernel.HaveSyscallWrapper()
+	}
+	return false
 }
 
 // Resolve fills a loader's .kconfig image for the running kernel: it is

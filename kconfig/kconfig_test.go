@@ -1,10 +1,21 @@
 package kconfig
 
 import (
+	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/cilium/ebpf"
+	ciliumasm "github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/features"
 
 	"github.com/bpfgen/bpfgen/internal/testutil"
 )
@@ -108,12 +119,132 @@ func TestKernelVersion(t *testing.T) {
 func TestReadRunning(t *testing.T) {
 	cfg, err := ReadRunning()
 	if err != nil {
-		testutil.SkipOrFail(t, "reading the running kernel's config: %v", err)
-	}
-	if cfg.Values["CONFIG_BPF"] != "y" {
-		t.Errorf("running kernel: CONFIG_BPF = %q, want y", cfg.Values["CONFIG_BPF"])
+		t.Fatalf("ReadRunning: %v", err)
 	}
 	if _, err := KernelVersion(cfg.Release); err != nil {
 		t.Error(err)
+	}
+	if os.Getenv(EnvConfigFile) != "" {
+		t.Skipf("$%s is set: the running kernel's own config is not read", EnvConfigFile)
+	}
+	if cfg.Source == "" {
+		// No config file is not an error; then neither file exists.
+		want := []string{"/proc/config.gz", "/boot/config-" + cfg.Release}
+		if !slices.Equal(cfg.Tried, want) {
+			t.Fatalf("no config found, tried %q, want %q", cfg.Tried, want)
+		}
+		for _, f := range want {
+			if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s: %v, but ReadRunning found no config", f, err)
+			}
+		}
+		return
+	}
+	if cfg.Values["CONFIG_BPF"] != "y" {
+		t.Errorf("running kernel (%s): CONFIG_BPF = %q, want y", cfg.Source, cfg.Values["CONFIG_BPF"])
+	}
+}
+
+// Where the config comes from: the file the environment names (plain or
+// gzip), the first file that exists, or none; and what Fill makes of a
+// missing config.
+func TestConfigSources(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "config")
+	if err := os.WriteFile(plain, []byte(sample), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gz := filepath.Join(dir, "config.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte("CONFIG_HZ=1000\n"))
+	zw.Close()
+	if err := os.WriteFile(gz, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing")
+	tests := []struct {
+		name    string
+		env     string
+		files   []string
+		source  string // "" with no error: no config found
+		hz      string
+		wantErr string
+	}{
+		{"environment wins", plain, []string{gz}, plain, "250", ""},
+		{"gzip file", "", []string{missing, gz, plain}, gz, "1000", ""},
+		{"first existing file", "", []string{missing, plain}, plain, "250", ""},
+		{"none found", "", []string{missing, missing + "2"}, "", "", ""},
+		{"environment names a missing file", missing, []string{plain}, "", "", "$BPFGEN_KCONFIG: kconfig: open " + missing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := readConfig("6.1.0", tt.env, tt.files...)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("got %v, want an error containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Source != tt.source || cfg.Values["CONFIG_HZ"] != tt.hz {
+				t.Fatalf("source %q CONFIG_HZ %q, want %q %q", cfg.Source, cfg.Values["CONFIG_HZ"], tt.source, tt.hz)
+			}
+			if tt.source == "" && !slices.Equal(cfg.Tried, tt.files) {
+				t.Fatalf("tried %q, want %q", cfg.Tried, tt.files)
+			}
+		})
+	}
+}
+
+// Without a config file, values from the kernel itself still resolve, weak
+// externs read 0 and a strong one fails naming itself and the files tried.
+func TestFillWithoutConfig(t *testing.T) {
+	cfg := &Config{Release: "5.10.0-46-amd64", Tried: []string{"/proc/config.gz", "/boot/config-5.10.0-46-amd64"},
+		Kernel: func(name string) bool { return name == "LINUX_HAS_SYSCALL_WRAPPER" }}
+	vars := []Var{
+		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: Int},
+		{Name: "LINUX_HAS_BPF_COOKIE", Offset: 4, Size: 1, Type: Bool, Weak: true},
+		{Name: "LINUX_HAS_SYSCALL_WRAPPER", Offset: 5, Size: 1, Type: Bool, Weak: true},
+		{Name: "CONFIG_HZ", Offset: 8, Size: 4, Type: Int, Weak: true},
+	}
+	image := bytes.Repeat([]byte{0}, 12)
+	if err := Fill(image, vars, cfg, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	want := []byte{0x00, 0x0a, 0x05, 0x00, 0, 1, 0, 0, 0, 0, 0, 0}
+	if !bytes.Equal(image, want) {
+		t.Fatalf("image % x, want % x", image, want)
+	}
+	err := Fill(image, []Var{{Name: "CONFIG_HZ", Offset: 8, Size: 4, Type: Int}}, cfg, binary.LittleEndian)
+	if !errors.Is(err, ErrMissing) {
+		t.Fatalf("strong extern without a config: %v, want ErrMissing", err)
+	}
+	for _, s := range []string{"CONFIG_HZ", "/proc/config.gz", "/boot/config-5.10.0-46-amd64", EnvConfigFile} {
+		if !strings.Contains(err.Error(), s) {
+			t.Errorf("error %q does not name %s", err, s)
+		}
+	}
+}
+
+// The kernel-derived externs say what the running kernel can do, as an
+// independent look says: cilium/ebpf's helper probe for cookies, and a
+// plain search of /proc/kallsyms for the syscall wrapper.
+func TestRunningHas(t *testing.T) {
+	testutil.RequireKernel(t)
+	wantCookie := features.HaveProgramHelper(ebpf.TracePoint, ciliumasm.FnGetAttachCookie) == nil
+	if got := runningHas("LINUX_HAS_BPF_COOKIE"); got != wantCookie {
+		t.Errorf("LINUX_HAS_BPF_COOKIE = %v, cilium/ebpf's probe of bpf_get_attach_cookie says %v", got, wantCookie)
+	}
+	syms, err := os.ReadFile("/proc/kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrapper := "__" + kernel.SyscallPrefix() + "_sys_bpf"
+	wantWrapper := bytes.Contains(syms, []byte(" "+wrapper+"\n"))
+	if got := runningHas("LINUX_HAS_SYSCALL_WRAPPER"); got != wantWrapper {
+		t.Errorf("LINUX_HAS_SYSCALL_WRAPPER = %v, but %s in /proc/kallsyms: %v", got, wrapper, wantWrapper)
 	}
 }

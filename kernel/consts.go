@@ -73,7 +73,7 @@ const (
 	BPF_CORE_TYPE_MATCHES      = 12
 )
 
-// Helper function ids the loader program uses.
+// Helper function ids that bpfgen's own programs and probes call.
 const (
 	BPF_FUNC_trace_printk          = 6
 	BPF_FUNC_probe_read_kernel     = 113
@@ -81,5 +81,6 @@ const (
 	BPF_FUNC_sys_bpf               = 166
 	BPF_FUNC_btf_find_by_name_kind = 167
 	BPF_FUNC_sys_close             = 168
+	BPF_FUNC_get_attach_cookie     = 174
 	BPF_FUNC_kallsyms_lookup_name  = 179
 )

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"encoding/binary"
+	"errors"
+	"runtime"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -140,4 +142,69 @@ func probeBTF() []byte {
 	hdr = ne.AppendUint32(hdr, uint32(len(types))) // str_off
 	hdr = ne.AppendUint32(hdr, uint32(len(strs)))  // str_len
 	return append(append(hdr, types...), strs...)
+}
+
+// HaveBPFCookie reports whether programs can read their attach cookie
+// (bpf_get_attach_cookie, Linux 5.15): the probe libbpf makes for
+// LINUX_HAS_BPF_COOKIE.
+var haveBPFCookieOnce sync.Once
+var haveBPFCookieOK bool
+
+func HaveBPFCookie() bool {
+	haveBPFCookieOnce.Do(func() {
+		// call bpf_get_attach_cookie; r0 = 0; exit
+		insns := append([]byte{0x85, 0, 0, 0, 0, 0, 0, 0}, insnsRet0...)
+		binary.NativeEndian.PutUint32(insns[4:], BPF_FUNC_get_attach_cookie)
+		fd, _, err := ProgLoad(&ProgLoadAttr{Type: unix.BPF_PROG_TYPE_TRACEPOINT, Insns: insns, License: "GPL"})
+		if err == nil {
+			unix.Close(fd)
+			haveBPFCookieOK = true
+		}
+	})
+	return haveBPFCookieOK
+}
+
+// HaveSyscallWrapper reports whether the kernel's syscall entry points are
+// the arch-prefixed wrappers (__x64_sys_bpf and so on) that BPF_KSYSCALL
+// attaches to: what libbpf answers LINUX_HAS_SYSCALL_WRAPPER with. It
+// looks for __<prefix>_sys_bpf in /proc/kallsyms.
+var haveSyscallWrapperOnce sync.Once
+var haveSyscallWrapperOK bool
+
+func HaveSyscallWrapper() bool {
+	haveSyscallWrapperOnce.Do(func() {
+		pfx := SyscallPrefix()
+		if pfx == "" {
+			return
+		}
+		name := "__" + pfx + "_sys_bpf"
+		syms, err := ReadKallsyms(name)
+		// Hidden addresses still say the symbol exists.
+		haveSyscallWrapperOK = errors.Is(err, ErrKallsymsHidden) || (err == nil && syms[name] != 0)
+	})
+	return haveSyscallWrapperOK
+}
+
+// SyscallPrefix is the arch part of the running architecture's syscall
+// wrapper names (__x64_sys_openat: "x64"), "" where the kernel has none.
+func SyscallPrefix() string {
+	switch runtime.GOARCH {
+	case "amd64":
+		return "x64"
+	case "386":
+		return "ia32"
+	case "arm64":
+		return "arm64"
+	case "arm":
+		return "arm"
+	case "s390x":
+		return "s390"
+	case "riscv64":
+		return "riscv"
+	case "ppc64", "ppc64le":
+		return "powerpc64"
+	case "mips64", "mips64le", "mips", "mipsle":
+		return "mips"
+	}
+	return ""
 }
