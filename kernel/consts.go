@@ -78,6 +78,7 @@ const (
 	BPF_FUNC_trace_printk          = 6
 	BPF_FUNC_probe_read_kernel     = 113
 	BPF_FUNC_copy_from_user        = 148
+	BPF_FUNC_ktime_get_coarse_ns   = 160
 	BPF_FUNC_sys_bpf               = 166
 	BPF_FUNC_btf_find_by_name_kind = 167
 	BPF_FUNC_sys_close             = 168

@@ -208,3 +208,44 @@ func SyscallPrefix() string {
 	}
 	return ""
 }
+
+// RaiseMemlock lifts RLIMIT_MEMLOCK when the kernel still charges BPF
+// memory to it (before Linux 5.11 moved it to memory cgroups): there a
+// default limit of a few MiB refuses maps with EPERM. It runs once per
+// process and leaves the limit alone on newer kernels, as libbpf does.
+func RaiseMemlock() error {
+	raiseMemlockOnce.Do(func() { raiseMemlockErr = raiseMemlock() })
+	return raiseMemlockErr
+}
+
+var raiseMemlockOnce sync.Once
+var raiseMemlockErr error
+
+func raiseMemlock() error {
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
+		return err
+	}
+	if lim.Cur == unix.RLIM_INFINITY || haveMemcgAccounting() {
+		return nil
+	}
+	lim = unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
+	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
+		return errors.New("kernel: this kernel charges BPF memory to RLIMIT_MEMLOCK (before Linux 5.11) and raising it failed: " + err.Error())
+	}
+	return nil
+}
+
+// haveMemcgAccounting reports whether BPF memory is charged to memory
+// cgroups (Linux 5.11), found the way libbpf finds it: by the helper
+// bpf_ktime_get_coarse_ns, which came in the same release.
+func haveMemcgAccounting() bool {
+	insns := append([]byte{0x85, 0, 0, 0, 0, 0, 0, 0}, insnsRet0...)
+	binary.NativeEndian.PutUint32(insns[4:], BPF_FUNC_ktime_get_coarse_ns)
+	fd, _, err := ProgLoad(&ProgLoadAttr{Type: unix.BPF_PROG_TYPE_SOCKET_FILTER, Insns: insns, License: "GPL"})
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}

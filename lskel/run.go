@@ -30,6 +30,11 @@ const (
 	maxLogSize     = 1<<30 - 1 // the kernel's limit is UINT_MAX >> 2
 )
 
+// ErrNoSyscallProgs is the error of running a loader on a kernel without
+// sleepable syscall programs: loaders and light skeletons cannot run there,
+// and the object has to be loaded directly.
+var ErrNoSyscallProgs = errors.New("this kernel has no BPF_PROG_TYPE_SYSCALL programs with bpf_sys_bpf (Linux 5.14 brought them), which loaders and light skeletons run on; load the object directly instead")
+
 // RunOptions tune one run of a loader. The zero value loads with the
 // defaults recorded in the loader.
 type RunOptions struct {
@@ -158,6 +163,9 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := kernel.RaiseMemlock(); err != nil {
+		return nil, wrapErr("load "+strconv.Quote(l.Name), err)
+	}
 	blob, err := createBlob(l)
 	if err != nil {
 		return nil, err
@@ -171,6 +179,13 @@ func Run(l *Loader, opts *RunOptions) (*Result, error) {
 
 	res, err := runOnce(l, blob, prog, ctx, runLog{})
 	le, _ := err.(*LoadError)
+	// The verifier gives up with EAGAIN when a signal is pending (Go's
+	// preemption signals; frequent under emulation): the failed run left
+	// nothing behind, so run it again.
+	for try := 0; le != nil && le.Errno == unix.EAGAIN && try < 5; try++ {
+		res, err = runOnce(l, blob, prog, ctx, runLog{})
+		le, _ = err.(*LoadError)
+	}
 	if le == nil || !le.logged {
 		return res, err
 	}
@@ -328,6 +343,9 @@ func loadLoader(l *Loader, blob int, opts *RunOptions) (int, error) {
 		fd2, _, err2 := kernel.ProgLoad(p)
 		if err2 == nil {
 			return fd2, nil
+		}
+		if !kernel.HaveSyscallProgs() {
+			return -1, wrapErr("load "+strconv.Quote(l.Name), ErrNoSyscallProgs)
 		}
 		return -1, &LoadError{Object: l.Name, Step: StepLoadLoader, Errno: errnoOf(err), Log: cString(p.LogBuf)}
 	}

@@ -380,3 +380,22 @@ func TestParseCPUList(t *testing.T) {
 		}
 	}
 }
+
+// On a kernel without syscall programs a loader fails at once with
+// ErrNoSyscallProgs, which names what is missing and the release that
+// brought it; elsewhere the same loader runs.
+func TestRunNeedsSyscallProgs(t *testing.T) {
+	requireKernel(t)
+	l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: encode(ins(asm.Mov64Imm(asm.R0, 0), asm.Exit())), KconfigMap: -1}
+	res, err := Run(l, nil)
+	if kernel.HaveSyscallProgs() {
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+		res.Close()
+		return
+	}
+	if !errors.Is(err, ErrNoSyscallProgs) || !strings.Contains(err.Error(), "5.14") || !strings.Contains(err.Error(), `"obj"`) {
+		t.Fatalf("Run without syscall programs: %v, want ErrNoSyscallProgs naming the object and Linux 5.14", err)
+	}
+}

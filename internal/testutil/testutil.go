@@ -89,3 +89,16 @@ func RequireTracefs(tb testing.TB) {
 		SkipOrFail(tb, "mount tracefs at /sys/kernel/tracing: %v", err)
 	}
 }
+
+// RequireFeature skips the test when the running kernel lacks a feature
+// it needs: have is the result of probing the feature (never of comparing
+// version numbers), and the message names the feature and the Linux
+// version that brought it, so that a matrix of kernels shows every skip
+// as a fact about a kernel. It skips under KernelRequired too: a kernel
+// without the feature cannot run the test anywhere.
+func RequireFeature(tb testing.TB, have bool, feature, version string) {
+	tb.Helper()
+	if !have {
+		tb.Skipf("kernel lacks %s (Linux %s)", feature, version)
+	}
+}
