@@ -17,7 +17,7 @@ import (
 // go in through the runtime's initial values, as a skeleton's would.
 func TestBehaviour(t *testing.T) {
 	testutil.RequireKernel(t)
-	for _, name := range behave.Objects {
+	for _, name := range behave.LoadableObjects() {
 		t.Run(name, func(t *testing.T) {
 			obj, err := object.Open(testutil.Object(name))
 			if err != nil {

@@ -18,7 +18,7 @@ import (
 // programs and checks their effects (testdata/README.md).
 func TestBehaviour(t *testing.T) {
 	testutil.RequireKernel(t)
-	for _, name := range behave.Objects {
+	for _, name := range behave.LoadableObjects() {
 		t.Run(name, func(t *testing.T) {
 			obj, err := object.Open(testutil.Object(name))
 			if err != nil {

@@ -6,7 +6,11 @@
  * when bpf_fentry_test1 runs (any BPF_PROG_TEST_RUN of a tracing/skb
  * program calls it) and bumps fentry_runs; fexit_prog records the return
  * value (a + 1) in fexit_ret; lsm_prog runs on each bpf(2) call, bumps
- * lsm_runs and allows it (returns 0).
+ * lsm_runs and allows it (returns 0) when the bpf LSM is active.
+ * fmod_ret_prog replaces the return of bpf_modify_return_test (which a
+ * BPF_PROG_TEST_RUN of an fmod_ret program calls) with FMOD_RET_VALUE, so
+ * the original does not run: the test run's retval is then
+ * 1 << 16 | FMOD_RET_VALUE (the kernel flags the skipped side effect).
  */
 #include "common.h"
 
@@ -35,4 +39,14 @@ int BPF_PROG(lsm_prog, int cmd, union bpf_attr *attr, unsigned int size)
 {
 	__sync_fetch_and_add(&lsm_runs, 1);
 	return 0;
+}
+
+#define FMOD_RET_VALUE 7
+__u64 fmod_ret_runs = 0;
+
+SEC("fmod_ret/bpf_modify_return_test")
+int BPF_PROG(fmod_ret_prog, int a, int *b, int ret)
+{
+	__sync_fetch_and_add(&fmod_ret_runs, 1);
+	return FMOD_RET_VALUE;
 }

@@ -31,8 +31,9 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// Objects lists the test objects that load on the reference kernel, each
-// with a check.
+// Objects lists the test objects that load on every kernel the tests
+// run on (with syscall programs), each with a check; LoadableObjects adds
+// those that need more.
 var Objects = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
 	"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
@@ -52,6 +53,10 @@ var checks = map[string]func(*env){
 	"many":      checkMany,
 	"flavour":   checkFlavour,
 	"legacy":    checkLegacy,
+	// Only on kernels that can (see LoadableObjects).
+	"trampoline": checkTrampoline,
+	"ksym_data":  checkKsymData,
+	"conntrack":  checkConntrack,
 }
 
 // patch sets a u32 at offset off of a global variable before load.

@@ -615,3 +615,54 @@ func checkMany(e *env) {
 		}
 	}
 }
+
+// checkTrampoline attaches the fentry, fexit, fmod_ret and lsm programs
+// and fires them: a test run of fentry_prog calls bpf_fentry_test1(1),
+// which returns 2; a test run of fmod_ret_prog calls
+// bpf_modify_return_test, whose return fmod_ret_prog replaces (7 for 1 + 2
+// = 3) so that the original's side effect is missing; every bpf(2) call
+// passes the lsm hook when the bpf LSM is active.
+func checkTrampoline(e *env) {
+	// fmod_ret before attaching: what the kernel's test functions return
+	// on their own (kernels differ in how many of them they call).
+	base := e.run("fmod_ret_prog", nil)
+	for _, p := range []string{"fentry_prog", "fexit_prog", "fmod_ret_prog", "lsm_prog"} {
+		e.attach(p)
+	}
+	e.run("fentry_prog", nil)
+	e.wantUint(map[string]uint64{"fentry_runs": 1, "fexit_ret": 2})
+	got := e.run("fmod_ret_prog", nil)
+	if e.uint("fmod_ret_runs") != 1 {
+		e.errorf("fmod_ret_runs = %d after one test run, want 1", e.uint("fmod_ret_runs"))
+	}
+	// Upper half: side effects missing; lower half: the returns' sum.
+	if got>>16 != base>>16+1 || got&0xffff != base&0xffff-3+7 {
+		e.errorf("fmod_ret test run returned %#x, want %#x (unattached: %#x; bpf_modify_return_test's 3 replaced by 7, its side effect gone)",
+			got, (base>>16+1)<<16|(base&0xffff-3+7), base)
+	}
+	before := e.uint("lsm_runs")
+	kernel.GetProgInfo(e.prog("lsm_prog")) // a bpf(2) call
+	after := e.uint("lsm_runs")
+	switch {
+	case BPFLSMActive() && after <= before:
+		e.errorf("lsm_runs = %d before and %d after a bpf(2) call, with the bpf LSM active", before, after)
+	case !BPFLSMActive() && after != 0:
+		e.errorf("lsm_runs = %d, but the bpf LSM is not active", after)
+	}
+}
+
+// checkKsymData runs read_data_ksym, which reads this CPU's
+// bpf_prog_active (0: no kprobe-like program is running on it).
+func checkKsymData(e *env) {
+	e.run("read_data_ksym", nil)
+	e.wantUint(map[string]uint64{"seen": 1})
+	e.wantInt(map[string]int64{"active": 0})
+}
+
+// checkConntrack runs ct_lookup on a packet: the kfunc finds no such
+// connection and says so with -ENOENT.
+func checkConntrack(e *env) {
+	e.wantRun("ct_lookup", packet(), 2) // XDP_PASS
+	e.wantUint(map[string]uint64{"runs": 1, "found": 0})
+	e.wantInt(map[string]int64{"lookup_error": -int64(unix.ENOENT)})
+}
