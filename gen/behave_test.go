@@ -17,8 +17,9 @@ import (
 // go in through the runtime's initial values, as a skeleton's would.
 func TestBehaviour(t *testing.T) {
 	testutil.RequireKernel(t)
-	for _, name := range behave.LoadableObjects() {
+	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
+			behave.Require(t, name)
 			obj, err := object.Open(testutil.Object(name))
 			if err != nil {
 				t.Fatal(err)

@@ -98,9 +98,9 @@ func TestLoaderFailures(t *testing.T) {
 		step   string
 		errno  unix.Errno
 		log    string // in LoadError.Log and the message
-		// unless names what the running kernel would need for the load
-		// to work: there the object loads, and TestBehaviour runs it.
-		unless func() bool
+		// unless is what the running kernel would need for the load to
+		// work: there the object loads, and TestBehaviour runs it.
+		unless *behave.Feature
 	}{
 		{object: "verifier_reject", step: "load program out_of_bounds", errno: unix.EACCES,
 			log: "invalid access to map value, value_size=8 off=16 size=8"},
@@ -113,14 +113,14 @@ func TestLoaderFailures(t *testing.T) {
 		{object: "missing_kfunc", step: "find BTF id of kfunc bpfgen_missing_kfunc for call_missing", errno: unix.ENOENT},
 		// this_kernel.md: ENOENT for typed ksyms of data variables; the
 		// BTF id is found, BPF_PROG_LOAD refuses it.
-		{object: "ksym_data", step: "load program read_data_ksym", errno: unix.ENOENT, unless: behave.HaveDataKsyms,
+		{object: "ksym_data", step: "load program read_data_ksym", errno: unix.ENOENT, unless: &behave.DataKsyms,
 			log: "ldimm64 failed to find the address for kernel symbol 'bpf_prog_active'"},
 		// this_kernel.md: no trampolines, EPERM. The attach target is
 		// found first.
-		{object: "trampoline", step: "load program fentry_prog", errno: unix.EPERM, unless: behave.HaveTrampolines},
+		{object: "trampoline", step: "load program fentry_prog", errno: unix.EPERM, unless: &behave.Trampolines},
 	}
 	for _, tt := range tests {
-		if tt.unless != nil && tt.unless() {
+		if tt.unless != nil && tt.unless.Have() {
 			continue
 		}
 		t.Run(tt.object, func(t *testing.T) {
@@ -159,7 +159,7 @@ func TestLoaderFailures(t *testing.T) {
 func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
 	testutil.RequireKernel(t)
 	names := []string{"bad_map", "missing_ksym", "missing_kfunc"}
-	if !behave.HaveTrampolines() {
+	if !behave.Trampolines.Have() {
 		names = append(names, "trampoline")
 	}
 	for _, name := range names {

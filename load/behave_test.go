@@ -18,8 +18,9 @@ import (
 // programs and checks their effects (testdata/README.md).
 func TestBehaviour(t *testing.T) {
 	testutil.RequireKernel(t)
-	for _, name := range behave.LoadableObjects() {
+	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
+			behave.Require(t, name)
 			obj, err := object.Open(testutil.Object(name))
 			if err != nil {
 				t.Fatal(err)

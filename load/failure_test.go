@@ -73,9 +73,11 @@ func TestLoadFailures(t *testing.T) {
 		contains []string // in the error message
 		log      string   // in VerifierError.Log
 		emptyLog bool     // VerifierError.Log must be empty
-		// unless names what the running kernel would need for the load
-		// to work: there the object loads, and TestBehaviour runs it.
-		unless func() bool
+		// unless is what the running kernel would need for the load to
+		// work: there the object loads, and TestBehaviour runs it. needs
+		// is what the failure needs to be this one.
+		unless *behave.Feature
+		needs  []behave.Feature
 	}{
 		{
 			object: "verifier_reject", step: "load program", name: "out_of_bounds",
@@ -101,7 +103,7 @@ func TestLoadFailures(t *testing.T) {
 			// is empty; on 6.18.44 the kernel does explain itself in one
 			// line, which is better, and asserted here.
 			object: "ksym_data", step: "load program", name: "read_data_ksym",
-			errno: unix.ENOENT, verifier: true, unless: behave.HaveDataKsyms,
+			errno: unix.ENOENT, verifier: true, unless: &behave.DataKsyms, needs: []behave.Feature{behave.SyscallProgs},
 			contains: []string{"read_data_ksym", "bpf_prog_active"},
 			log:      "ldimm64 failed to find the address for kernel symbol 'bpf_prog_active'",
 		},
@@ -109,15 +111,18 @@ func TestLoadFailures(t *testing.T) {
 			// this_kernel.md: no trampolines here, BPF_PROG_LOAD gives EPERM
 			// with an empty log. The first program of the object fails.
 			object: "trampoline", step: "load program", name: "fentry_prog",
-			errno: unix.EPERM, verifier: true, emptyLog: true, unless: behave.HaveTrampolines,
+			errno: unix.EPERM, verifier: true, emptyLog: true, unless: &behave.Trampolines,
 			contains: []string{"fentry_prog", "the kernel wrote no log"},
 		},
 	}
 	for _, tt := range tests {
-		if tt.unless != nil && tt.unless() {
+		if tt.unless != nil && tt.unless.Have() {
 			continue
 		}
 		t.Run(tt.object, func(t *testing.T) {
+			for _, f := range tt.needs {
+				f.Require(t)
+			}
 			obj := openTestdata(t, tt.object)
 			pins := testutil.PinDir(t)
 			before := leakcheck.Take(true)

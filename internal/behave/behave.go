@@ -31,29 +31,28 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// Objects lists the test objects that load on every kernel the tests
-// run on (with syscall programs), each with a check; LoadableObjects adds
-// those that need more.
+// Objects lists the test objects that load on a kernel with what they
+// need (Require), each with a check.
 var Objects = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
 	"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
+	"conntrack", "trampoline", "ksym_data",
 }
 
 var checks = map[string]func(*env){
-	"minimal":   checkMinimal,
-	"maps":      checkMaps,
-	"globals":   checkGlobals,
-	"subprogs":  checkSubprogs,
-	"core":      checkCore,
-	"kconfig":   checkKconfig,
-	"ksyms":     checkKsyms,
-	"mapinmap":  checkMapInMap,
-	"iter":      checkIter,
-	"progtypes": checkProgtypes,
-	"many":      checkMany,
-	"flavour":   checkFlavour,
-	"legacy":    checkLegacy,
-	// Only on kernels that can (see LoadableObjects).
+	"minimal":    checkMinimal,
+	"maps":       checkMaps,
+	"globals":    checkGlobals,
+	"subprogs":   checkSubprogs,
+	"core":       checkCore,
+	"kconfig":    checkKconfig,
+	"ksyms":      checkKsyms,
+	"mapinmap":   checkMapInMap,
+	"iter":       checkIter,
+	"progtypes":  checkProgtypes,
+	"many":       checkMany,
+	"flavour":    checkFlavour,
+	"legacy":     checkLegacy,
 	"trampoline": checkTrampoline,
 	"ksym_data":  checkKsymData,
 	"conntrack":  checkConntrack,

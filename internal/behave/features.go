@@ -5,9 +5,13 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"testing"
+
+	"github.com/bpfgen/bpfgen/internal/testutil"
 
 	"github.com/cilium/ebpf"
 	ciliumasm "github.com/cilium/ebpf/asm"
+	"github.com/cilium/ebpf/features"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,10 +45,7 @@ var (
 
 // HaveDataKsyms reports whether kernel data symbols are in kallsyms
 // (CONFIG_KALLSYMS_ALL), which typed ksyms of variables need.
-func HaveDataKsyms() bool {
-	syms, err := os.ReadFile("/proc/kallsyms")
-	return err == nil && bytes.Contains(syms, []byte(" bpf_prog_active\n"))
-}
+func HaveDataKsyms() bool { return kallsymsHas("bpf_prog_active") }
 
 // BPFLSMActive reports whether the bpf LSM is in the kernel's list of
 // active LSMs (it must be named on the lsm= boot parameter or in
@@ -68,23 +69,101 @@ func BPFLSMActive() bool {
 
 // HaveConntrackKfuncs reports whether netfilter's conntrack kfuncs are in
 // the kernel (Linux 5.18), in vmlinux or in the nf_conntrack module.
-func HaveConntrackKfuncs() bool {
-	syms, err := os.ReadFile("/proc/kallsyms")
-	return err == nil && bytes.Contains(syms, []byte(" bpf_xdp_ct_lookup"))
+func HaveConntrackKfuncs() bool { return kallsymsHas("bpf_xdp_ct_lookup") }
+
+// Feature is something a test object needs from the kernel: what it is,
+// which Linux release brought it, and how to find out (probed, never
+// read off the version number).
+type Feature struct {
+	Name, Since string
+	Have        func() bool
 }
 
-// LoadableObjects lists the test objects that load on the running kernel:
-// Objects, plus those that need what only some kernels have.
-func LoadableObjects() []string {
-	objs := append([]string(nil), Objects...)
-	if HaveTrampolines() {
-		objs = append(objs, "trampoline")
+// Require skips the test when the running kernel lacks f, naming it and
+// the release that brought it.
+func (f Feature) Require(t testing.TB) {
+	t.Helper()
+	testutil.RequireFeature(t, f.Have(), f.Name, f.Since)
+}
+
+// What test objects need.
+var (
+	SyscallProgs = Feature{"BPF_PROG_TYPE_SYSCALL programs", "5.14", func() bool {
+		return features.HaveProgramType(ebpf.Syscall) == nil
+	}}
+	BPFLoop = Feature{"the bpf_loop helper", "5.17", func() bool {
+		return features.HaveProgramHelper(ebpf.SocketFilter, ciliumasm.FnLoop) == nil
+	}}
+	SleepableUprobes = Feature{"sleepable uprobe programs", "6.0", haveSleepableUprobes}
+	TaskKfuncs       = Feature{"the kfuncs bpf_task_from_pid and bpf_rcu_read_lock", "6.2", func() bool {
+		return kallsymsHas("bpf_task_from_pid") && kallsymsHas("bpf_rcu_read_lock")
+	}}
+	ConntrackKfuncs = Feature{"netfilter conntrack kfuncs (bpf_xdp_ct_lookup)", "5.18", HaveConntrackKfuncs}
+	Trampolines     = Feature{"BPF trampolines (fentry, fexit, fmod_ret, lsm)", "5.5, when the kernel is built with them", HaveTrampolines}
+	DataKsyms       = Feature{"data symbols in kallsyms (CONFIG_KALLSYMS_ALL) for typed ksyms", "5.11", HaveDataKsyms}
+)
+
+// needs lists what each test object needs beyond what every kernel
+// with BTF has.
+var needs = map[string][]Feature{
+	"globals":    {SyscallProgs},
+	"subprogs":   {SyscallProgs, BPFLoop},
+	"core":       {SyscallProgs},
+	"kconfig":    {SyscallProgs},
+	"ksyms":      {SyscallProgs, TaskKfuncs},
+	"progtypes":  {SyscallProgs, SleepableUprobes},
+	"many":       {SyscallProgs},
+	"flavour":    {SyscallProgs, TaskKfuncs},
+	"legacy":     {SyscallProgs},
+	"conntrack":  {ConntrackKfuncs},
+	"trampoline": {Trampolines},
+	"ksym_data":  {SyscallProgs, DataKsyms},
+}
+
+// Require skips the test when the running kernel lacks something test
+// object name needs, naming it and the release that brought it.
+func Require(t testing.TB, name string) {
+	t.Helper()
+	for _, f := range needs[name] {
+		f.Require(t)
 	}
-	if HaveDataKsyms() {
-		objs = append(objs, "ksym_data")
+}
+
+// CanLoad reports whether the running kernel has everything test object
+// name needs; tests that expect its load to fail ask this first.
+func CanLoad(name string) bool {
+	for _, f := range needs[name] {
+		if !f.Have() {
+			return false
+		}
 	}
-	if HaveConntrackKfuncs() {
-		objs = append(objs, "conntrack")
+	return true
+}
+
+// kallsymsHas reports whether /proc/kallsyms lists name.
+func kallsymsHas(name string) bool {
+	syms := kallsyms()
+	return bytes.Contains(syms, []byte(" "+name+"\n")) || bytes.Contains(syms, []byte(" "+name+"\t"))
+}
+
+// kallsyms is /proc/kallsyms, read once (it does not change during a
+// test run but for modules, which the tests do not load).
+var kallsyms = sync.OnceValue(func() []byte {
+	b, _ := os.ReadFile("/proc/kallsyms")
+	return b
+})
+
+// haveSleepableUprobes loads a sleepable uprobe program with cilium/ebpf.
+func haveSleepableUprobes() bool {
+	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.Kprobe,
+		Flags:        unix.BPF_F_SLEEPABLE,
+		Instructions: ciliumasm.Instructions{ciliumasm.Mov.Imm(ciliumasm.R0, 0), ciliumasm.Return()},
+		License:      "GPL",
+	})
+	if err != nil {
+		return false
 	}
-	return objs
+	p.Close()
+	return true
 }
