@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
@@ -95,9 +96,9 @@ func TestFaultInjection(t *testing.T) {
 		}
 	}
 	for _, name := range faultObjects {
-		t.Run(name, func(t *testing.T) { run(t, name, true) })
+		t.Run(name, func(t *testing.T) { behave.Require(t, name); run(t, name, true) })
 	}
 	for _, name := range faultSampled {
-		t.Run(name, func(t *testing.T) { run(t, name, false) })
+		t.Run(name, func(t *testing.T) { behave.Require(t, name); run(t, name, false) })
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kconfig"
 
 	"github.com/cilium/ebpf"
 	ciliumasm "github.com/cilium/ebpf/asm"
@@ -100,7 +101,11 @@ var (
 	}}
 	ConntrackKfuncs = Feature{"netfilter conntrack kfuncs (bpf_xdp_ct_lookup)", "5.18", HaveConntrackKfuncs}
 	Trampolines     = Feature{"BPF trampolines (fentry, fexit, fmod_ret, lsm)", "5.5, when the kernel is built with them", HaveTrampolines}
-	DataKsyms       = Feature{"data symbols in kallsyms (CONFIG_KALLSYMS_ALL) for typed ksyms", "5.11", HaveDataKsyms}
+	KernelConfig    = Feature{"a config file (/proc/config.gz, /boot/config-$(uname -r) or $BPFGEN_KCONFIG) for strong kconfig externs", "", func() bool {
+		cfg, err := kconfig.ReadRunning()
+		return err == nil && cfg.Source != ""
+	}}
+	DataKsyms = Feature{"data symbols in kallsyms (CONFIG_KALLSYMS_ALL) for typed ksyms", "5.11", HaveDataKsyms}
 )
 
 // needs lists what each test object needs beyond what every kernel
@@ -109,7 +114,7 @@ var needs = map[string][]Feature{
 	"globals":    {SyscallProgs},
 	"subprogs":   {SyscallProgs, BPFLoop},
 	"core":       {SyscallProgs},
-	"kconfig":    {SyscallProgs},
+	"kconfig":    {SyscallProgs, KernelConfig},
 	"ksyms":      {SyscallProgs, TaskKfuncs},
 	"progtypes":  {SyscallProgs, SleepableUprobes},
 	"many":       {SyscallProgs},

@@ -93,12 +93,16 @@ func RequireTracefs(tb testing.TB) {
 // RequireFeature skips the test when the running kernel lacks a feature
 // it needs: have is the result of probing the feature (never of comparing
 // version numbers), and the message names the feature and the Linux
-// version that brought it, so that a matrix of kernels shows every skip
+// version that brought it ("" for what is not a matter of version), so that a matrix of kernels shows every skip
 // as a fact about a kernel. It skips under KernelRequired too: a kernel
 // without the feature cannot run the test anywhere.
 func RequireFeature(tb testing.TB, have bool, feature, version string) {
 	tb.Helper()
-	if !have {
+	switch {
+	case have:
+	case version == "":
+		tb.Skipf("kernel lacks %s", feature)
+	default:
 		tb.Skipf("kernel lacks %s (Linux %s)", feature, version)
 	}
 }
