@@ -14,6 +14,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/core"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
@@ -34,6 +35,15 @@ type Direct struct {
 	// PinRoot is where maps declared with LIBBPF_PIN_BY_NAME are pinned
 	// and looked for (default /sys/fs/bpf, as with libbpf).
 	PinRoot string
+	// CORE says who applies CO-RE relocations (default COREAuto).
+	CORE COREMode
+
+	// btfRaw is the object's BTF as loaded, for user-space CO-RE, and
+	// relocator resolves its records (made on first use, per load).
+	btfRaw    []byte
+	relocator *core.Relocator
+	// ownVmlinux: KernelBTF was parsed here, not set by the caller.
+	ownVmlinux bool
 
 	kallsyms map[string]uint64
 	// vmlinuxTypes caches helper lookups answered by vmlinux (no fd to
@@ -44,6 +54,24 @@ type Direct struct {
 	progTypes map[typeKey]typeResult
 	pinned    map[Handle]string // pins this load made, undone on failure
 }
+
+// COREMode says who applies an object's CO-RE relocations.
+type COREMode int
+
+const (
+	// COREAuto leaves CO-RE to the kernel where BPF_PROG_LOAD takes
+	// core_relos (Linux 5.17+, probed once per process) and relocates in
+	// user space elsewhere.
+	COREAuto COREMode = iota
+	// COREKernel always hands the records to the kernel.
+	COREKernel
+	// COREUser relocates in user space (package core) against KernelBTF
+	// if set (and no module BTF), else the running kernel's BTF (vmlinux,
+	// parsed once per process, and its modules), and loads programs
+	// without core_relos. Loaders (package gen) always leave CO-RE to
+	// the kernel.
+	COREUser
+)
 
 // DefaultPinRoot is where pinned-by-name maps live unless told otherwise.
 const DefaultPinRoot = "/sys/fs/bpf"
@@ -81,6 +109,10 @@ func (e *VerifierError) Unwrap() error { return e.Err }
 
 // LoadBTF implements Backend.
 func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
+	d.btfRaw, d.relocator = raw, nil
+	if err := kernel.RaiseMemlock(); err != nil {
+		return NoHandle, err
+	}
 	fd, err := kernel.BTFLoad(raw, nil, 0)
 	if err == nil {
 		return Handle(fd), nil
@@ -96,6 +128,9 @@ func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
 
 // CreateMap implements Backend.
 func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
+	if err := kernel.RaiseMemlock(); err != nil {
+		return NoHandle, err
+	}
 	attr := &kernel.MapCreateAttr{
 		Type:           m.Type,
 		KeySize:        m.KeySize,
@@ -244,6 +279,13 @@ func (d *Direct) Close(h Handle) error {
 // kernel, loads, and on failure retries with a growing verifier log.
 func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 	insns := append([]asm.Insn(nil), p.Insns...)
+	coreRelos := p.CORERelos
+	if len(coreRelos) > 0 && p.BTF != NoHandle && d.userCORE() {
+		if err := d.relocateCORE(p, insns); err != nil {
+			return NoHandle, err
+		}
+		coreRelos = nil
+	}
 	var fdArray []int32
 	var modFDs []int
 	defer func() {
@@ -333,8 +375,8 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 			attr.LineInfo = btf.MarshalLineInfos(p.LineInfos, bo)
 			attr.LineInfoRecSize = btf.LineInfoSize
 		}
-		if len(p.CORERelos) > 0 {
-			attr.CoreRelos = btf.MarshalCORERelos(p.CORERelos, bo)
+		if len(coreRelos) > 0 {
+			attr.CoreRelos = btf.MarshalCORERelos(coreRelos, bo)
 			attr.CoreReloRecSize = btf.CORERelocSize
 		}
 	}
@@ -358,6 +400,36 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 		return Handle(fd), nil
 	}
 	return d.loadWithLog(p, attr, 1)
+}
+
+// userCORE reports whether CO-RE relocations are applied here rather
+// than by the kernel.
+func (d *Direct) userCORE() bool {
+	switch d.CORE {
+	case COREUser:
+		return true
+	case COREKernel:
+		return false
+	}
+	return !kernel.HaveKernelCORE()
+}
+
+// relocateCORE applies p's CO-RE records to insns in user space.
+func (d *Direct) relocateCORE(p *ProgSpec, insns []asm.Insn) error {
+	if d.relocator == nil {
+		local, err := btf.Parse(d.btfRaw)
+		if err != nil {
+			return fmt.Errorf("CO-RE: object BTF: %w", err)
+		}
+		var target *core.Target
+		if d.KernelBTF != nil && !d.ownVmlinux {
+			target = core.NewTarget(d.KernelBTF, nil)
+		} else if target, err = core.RunningKernel(); err != nil {
+			return fmt.Errorf("CO-RE: %w", err)
+		}
+		d.relocator = core.NewRelocator(local, target)
+	}
+	return d.relocator.Relocate(p.Func.Name, insns, p.CORERelos)
 }
 
 // loadWithLog loads with a verifier log, growing the buffer while the
@@ -486,7 +558,7 @@ func (d *Direct) vmlinux() (*btf.Spec, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.KernelBTF = spec
+	d.KernelBTF, d.ownVmlinux = spec, true
 	return spec, nil
 }
 
