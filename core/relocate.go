@@ -312,8 +312,8 @@ func matchSpec(local *spec, tb *btf.Spec, targID btf.TypeID) (*spec, bool, error
 // union targID, through anonymous members, extending ts as it goes
 // (libbpf's bpf_core_match_member). It returns the type of the field found.
 // Like libbpf, a field found by name but of an incompatible type ends the
-// search, and what an anonymous member's search added to ts is then not
-// taken back: the candidate fails anyway.
+// search of its own struct or union without taking back what that search
+// added to ts (member names are unique in C, so nothing else matches).
 func matchMember(b *budget, lb *btf.Spec, la accessor, tb *btf.Spec, targID btf.TypeID, ts *spec) (bool, btf.TypeID, error) {
 	targID, tt, err := skipMods(tb, targID)
 	if err != nil {
