@@ -41,10 +41,12 @@ fmtcheck:
 # Rebuild the committed BPF test objects.
 testdata: deps
 	$(MAKE) -C testdata
+	$(MAKE) -C core/testdata
 
 # Fail if the committed objects differ from a fresh build.
 testdata-check: deps
 	$(MAKE) -C testdata check
+	$(MAKE) -C core/testdata check
 
 # Load time, size and memory against libbpf and cilium/ebpf; writes
 # bench/REPORT.md. `./bench/run.sh --quick` is the smoke run make test does.
@@ -59,6 +61,10 @@ fuzz:
 	$(GO) test ./gen -run '^$$' -fuzz FuzzReadFile -fuzztime $(FUZZTIME)
 	$(GO) test ./kconfig -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./asm -run '^$$' -fuzz FuzzDisasm -fuzztime $(FUZZTIME)
+	$(GO) test ./core -run '^$$' -fuzz FuzzParseAccess -fuzztime $(FUZZTIME)
+	$(GO) test ./core -run '^$$' -fuzz FuzzResolve -fuzztime $(FUZZTIME)
+	$(GO) test ./core -run '^$$' -fuzz FuzzTarget -fuzztime $(FUZZTIME)
+	$(GO) test ./kernel -run '^$$' -fuzz FuzzFindFunc -fuzztime $(FUZZTIME)
 
 # Remove what builds and benchmarks leave behind (not the committed
 # objects: `make -C testdata clean` does that).

@@ -74,11 +74,10 @@ func loadCORE(t *testing.T, name string, mode load.COREMode) (*object.Object, *l
 // normalised) must be identical.
 func TestUserCOREMatchesKernel(t *testing.T) {
 	testutil.RequireKernel(t)
-	if !kernel.HaveKernelCORE() {
-		testutil.SkipOrFail(t, "the kernel takes no core_relos: nothing to compare user-space CO-RE with")
-	}
+	testutil.RequireFeature(t, kernel.HaveKernelCORE(), "CO-RE relocations done by BPF_PROG_LOAD (core_relos), to compare user-space CO-RE with", "5.17")
 	for _, o := range coreObjects(t) {
 		t.Run(o.name, func(t *testing.T) {
+			behave.Require(t, o.name)
 			obj, kres := loadCORE(t, o.name, load.COREKernel)
 			_, ures := loadCORE(t, o.name, load.COREUser)
 			kmaps, umaps := handleFDs(kres.Maps), handleFDs(ures.Maps)
@@ -137,6 +136,7 @@ func TestBehaviourUserCORE(t *testing.T) {
 	testutil.RequireKernel(t)
 	for _, o := range coreObjects(t) {
 		t.Run(o.name, func(t *testing.T) {
+			behave.Require(t, o.name)
 			obj, res := loadCORE(t, o.name, load.COREUser)
 			behave.Check(t, o.name, obj, handleFDs(res.Maps), handleFDs(res.Programs))
 		})
