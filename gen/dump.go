@@ -7,7 +7,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/bpfgen/bpfgen/asm"
-	"github.com/bpfgen/bpfgen/lskel"
 )
 
 // Dump prints a loader for a reader: its maps and programs, the blob's
@@ -19,7 +18,7 @@ func (l *Loader) Dump(w io.Writer, bo binary.ByteOrder) error {
 		return err
 	}
 	fmt.Fprintf(w, "loader of %s: %d instructions, blob %d bytes, context %d bytes\n\n",
-		l.Name, len(insns), len(l.Data), lskel.CtxSize(len(l.Maps), len(l.Progs)))
+		l.Name, len(insns), len(l.Data), l.CtxSize())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MAP\tKERNEL NAME\tTYPE\tKEY\tVALUE\tMAX ENTRIES\tFLAGS")

@@ -106,10 +106,14 @@ type Generator struct {
 	// when it is not set.
 	baseOff int
 
-	loaded     []bool
-	kconfig    []lskel.KconfigVar
-	kconfigMap int
-	err        error
+	loaded []bool
+	// targets maps freplace programs (by index) to their target
+	// descriptor in the context; targetFuncs holds what each replaces.
+	targets     map[int]int
+	targetFuncs map[int]string
+	kconfig     []lskel.KconfigVar
+	kconfigMap  int
+	err         error
 }
 
 // BlobItem is one entry of the blob's table of contents.
@@ -140,6 +144,13 @@ func New(obj *object.Object) (*Generator, error) {
 	progs := obj.Programs()
 	g.nProgs = len(progs)
 	g.loaded = make([]bool, len(progs))
+	g.targets, g.targetFuncs = make(map[int]int), make(map[int]string)
+	for j, p := range progs {
+		if p.Type == object.ProgTypeExt {
+			g.targets[j] = len(g.targets)
+			g.targetFuncs[j] = p.AttachTo
+		}
+	}
 	g.nMaps = len(obj.Maps)
 	g.progBase = g.nMaps
 	g.btfSlot = g.progBase + g.nProgs
@@ -157,7 +168,7 @@ func New(obj *object.Object) (*Generator, error) {
 	if g.nSlots*4 > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: %d maps and programs need more fd slots than a loader can address", obj.Name, g.nSlots)
 	}
-	if lskel.CtxSize(g.nMaps, g.nProgs) > maxDirectOffset {
+	if lskel.CtxSize(g.nMaps, g.nProgs, len(g.targets)) > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: context of %d maps and %d programs is larger than %d bytes", obj.Name, g.nMaps, g.nProgs, maxDirectOffset)
 	}
 	g.add(make([]byte, g.nSlots*4), "fd table")
@@ -682,6 +693,14 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	if p.BTF != load.NoHandle {
 		g.copySlot(attr+kernel.ProgLoadBTFFD, int(p.BTF))
 	}
+	if p.TargetProg != nil {
+		// The target program is the runner's: its fd and the function's
+		// BTF id come in through the context.
+		g.targetFuncs[p.Index] = p.TargetProg.Func
+		off := lskel.TargetDescOff(g.nMaps, g.nProgs, g.targets[p.Index])
+		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFObj, off+lskel.TargetDescFDOff)
+		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFID, off+lskel.TargetDescBTFIDOff)
+	}
 	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
 	// The module BTF fds are only needed by the load itself.
 	for s := g.symBase; s < nextSym; s++ {
@@ -861,6 +880,7 @@ func (g *Generator) Finish() (*Loader, error) {
 			AttachType: uint32(p.AttachType),
 			AttachTo:   p.AttachTo,
 			Loaded:     g.loaded[j],
+			TargetFunc: g.targetFuncs[j],
 		})
 	}
 	return l, nil

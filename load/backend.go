@@ -101,6 +101,9 @@ type ProgSpec struct {
 	// Target is the kernel BTF object the program attaches to (fentry,
 	// fexit, fmod_ret, tp_btf, lsm, iter), empty otherwise.
 	Target AttachTarget
+	// TargetProg is the function of another BPF program an freplace
+	// program replaces; nil for other programs.
+	TargetProg *ProgTarget
 }
 
 // AttachTarget names the kernel type a BTF-attached program hooks.

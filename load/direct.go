@@ -391,6 +391,17 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 		attr.AttachBTFID = id
 		attr.AttachBTFObjFD = uint32(modFD)
 	}
+	if t := p.TargetProg; t != nil {
+		if t.FD < 0 {
+			return NoHandle, fmt.Errorf("freplace: no program to replace %s in: set Options.AttachTargets[%q]", t.Func, p.Func.Name)
+		}
+		id, err := kernel.ProgFuncBTFID(t.FD, t.Func)
+		if err != nil {
+			return NoHandle, fmt.Errorf("freplace target %s: %w", t.Func, err)
+		}
+		attr.AttachBTFID = id
+		attr.AttachBTFObjFD = uint32(t.FD) // attach_prog_fd shares the field
+	}
 
 	if d.LogLevel != 0 {
 		return d.loadWithLog(p, attr, d.LogLevel)

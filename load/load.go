@@ -13,6 +13,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
@@ -27,6 +28,20 @@ type Options struct {
 	// Skip lists programs (by name) not to load, on top of those marked
 	// "?" in their section.
 	Skip map[string]bool
+	// AttachTargets gives freplace programs (by name) the program whose
+	// function they replace, as libbpf's bpf_program__set_attach_target
+	// does. A loader takes the target when it runs instead
+	// (lskel.RunOptions.AttachTargets).
+	AttachTargets map[string]ProgTarget
+}
+
+// ProgTarget is a function of a loaded BPF program: what an freplace
+// program replaces.
+type ProgTarget struct {
+	FD int // the target program; -1 when it is only known at run time
+	// Func is the function to replace; empty means the one the
+	// program's section names.
+	Func string
 }
 
 // Result holds the handles the load created, by index.
@@ -146,6 +161,11 @@ func (l *loader) run(res *Result) error {
 	}
 
 	progs := obj.Programs()
+	for name := range l.opts.AttachTargets {
+		if i := slices.IndexFunc(progs, func(p *object.Function) bool { return p.Name == name }); i < 0 || progs[i].Type != object.ProgTypeExt {
+			return &StepError{Step: "load program", Name: name, Err: errors.New("AttachTargets names no freplace program of the object")}
+		}
+	}
 	res.Programs = make([]Handle, len(progs))
 	for i, p := range progs {
 		res.Programs[i] = NoHandle
@@ -368,6 +388,18 @@ func (l *loader) progSpec(index int, p *object.Function, res *Result) (*ProgSpec
 	}
 	if p.Def != nil && p.Def.TargetKind != 0 && p.AttachTo != "" {
 		spec.Target = AttachTarget{Name: p.Def.TargetPrefix + p.AttachTo, Kind: p.Def.TargetKind}
+	}
+	if p.Type == object.ProgTypeExt {
+		spec.TargetProg = &ProgTarget{FD: -1, Func: p.AttachTo}
+		if t, ok := l.opts.AttachTargets[p.Name]; ok {
+			spec.TargetProg.FD = t.FD
+			if t.Func != "" {
+				spec.TargetProg.Func = t.Func
+			}
+		}
+		if spec.TargetProg.Func == "" {
+			return nil, fmt.Errorf("freplace program %s: no function to replace (SEC(\"freplace/FUNC\") or AttachTargets)", p.Name)
+		}
 	}
 	for _, r := range ln.relocs {
 		fx, err := l.fixup(spec.Insns, r, res)

@@ -254,7 +254,7 @@ func autoKind(kind string) int {
 		return autoTracepoint
 	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
 		return autoRawTracepoint
-	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s":
+	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s", "freplace":
 		return autoTracing
 	case "iter", "iter.s":
 		return autoIter

@@ -50,6 +50,10 @@ type RunOptions struct {
 	// InitialValues replaces the initial value of global-data maps by name
 	// (MapDesc.Name); each value must be exactly ValueSize bytes.
 	InitialValues map[string][]byte
+	// AttachTargets gives each freplace program (by name, ProgDesc.Name)
+	// the loaded program whose function it replaces; every loaded
+	// freplace program needs one.
+	AttachTargets map[string]ProgTarget
 	// Kconfig fills the image of the .kconfig map (zeroed, ValueSize bytes)
 	// from the running kernel's configuration. It is required when the
 	// loader has kconfig externs; generated code passes the resolver so
@@ -224,8 +228,8 @@ func (l *Loader) fail(msg string) error {
 // long as opts and the kconfig image are reachable; runOnce keeps them
 // alive.
 func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
-	nm, np := len(l.Maps), len(l.Progs)
-	if CtxSize(nm, np) > maxCtxSize {
+	nm, np, nt := len(l.Maps), len(l.Progs), l.numTargets()
+	if CtxSize(nm, np, nt) > maxCtxSize {
 		return nil, l.fail(strconv.Itoa(nm) + " maps and " +
 			strconv.Itoa(np) + " programs make a context larger than the kernel's 64 KiB")
 	}
@@ -233,7 +237,7 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		return nil, l.fail("kconfig externs but no .kconfig map (index " +
 			strconv.Itoa(l.KconfigMap) + ")")
 	}
-	c := &runCtx{buf: make([]byte, CtxSize(nm, np))}
+	c := &runCtx{buf: make([]byte, l.CtxSize())}
 	ne := binary.NativeEndian
 	for name := range opts.MaxEntries {
 		if l.mapIndex(name) < 0 {
@@ -244,6 +248,9 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		if l.mapIndex(name) < 0 {
 			return nil, l.fail("InitialValues: no map " + strconv.Quote(name))
 		}
+	}
+	if err := l.fillTargets(c.buf, opts.AttachTargets); err != nil {
+		return nil, err
 	}
 	for i := range l.Maps {
 		m := &l.Maps[i]
@@ -284,6 +291,52 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		}
 	}
 	return c, nil
+}
+
+// fillTargets writes the target descriptor of each freplace program: the
+// target's fd and the BTF id of the replaced function in it, found in the
+// target's BTF here, on the machine that runs the loader.
+func (l *Loader) fillTargets(ctx []byte, targets map[string]ProgTarget) error {
+	for name := range targets {
+		if j := l.progIndex(name); j < 0 || l.Progs[j].TargetFunc == "" {
+			return l.fail("AttachTargets: no freplace program " + strconv.Quote(name))
+		}
+	}
+	k := 0
+	for _, p := range l.Progs {
+		if p.TargetFunc == "" {
+			continue
+		}
+		off := TargetDescOff(len(l.Maps), len(l.Progs), k)
+		k++
+		if !p.Loaded {
+			continue
+		}
+		t, ok := targets[p.Name]
+		if !ok {
+			return l.fail("freplace program " + p.Name + ": no program to replace " + p.TargetFunc + " in: pass RunOptions.AttachTargets[" + strconv.Quote(p.Name) + "]")
+		}
+		fn := t.Func
+		if fn == "" {
+			fn = p.TargetFunc
+		}
+		id, err := kernel.ProgFuncBTFID(t.FD, fn)
+		if err != nil {
+			return wrapErr("load "+strconv.Quote(l.Name)+": target of freplace program "+p.Name, err)
+		}
+		binary.NativeEndian.PutUint32(ctx[off+TargetDescFDOff:], uint32(t.FD))
+		binary.NativeEndian.PutUint32(ctx[off+TargetDescBTFIDOff:], id)
+	}
+	return nil
+}
+
+func (l *Loader) progIndex(name string) int {
+	for j := range l.Progs {
+		if l.Progs[j].Name == name {
+			return j
+		}
+	}
+	return -1
 }
 
 // runCtx is the context buffer plus the memory its pointers refer to.

@@ -283,7 +283,7 @@ func TestRunContext(t *testing.T) {
 		{"kconfig image", ctxEchoLoader(int16(MapDescOff(3)+MapDescInitValueOff), true),
 			&RunOptions{Kconfig: fillKconfig}, 33},
 		{"context size", ctxEchoLoader(CtxSizeOff, false),
-			&RunOptions{Kconfig: fillKconfig}, unix.Errno(CtxSize(len(maps), 2))},
+			&RunOptions{Kconfig: fillKconfig}, unix.Errno(CtxSize(len(maps), 2, 0))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

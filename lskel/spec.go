@@ -74,6 +74,11 @@ type ProgDesc struct {
 	// Loaded is false for programs that are not loaded by default
 	// (SEC("?...")); their descriptor stays empty.
 	Loaded bool `json:"loaded"`
+	// TargetFunc is set for freplace programs: the function of another
+	// program (RunOptions.AttachTargets) that the program replaces, unless
+	// the target names another. Each freplace program has a target
+	// descriptor in the context, in program order.
+	TargetFunc string `json:"target_func,omitempty"`
 }
 
 // KconfigVar is one kconfig extern to fill in at run time (mirrors
@@ -106,11 +111,39 @@ const (
 	MapDescInitValueOff  = 8 // u64 in: user pointer to ValueSize bytes, 0 keeps the blob's
 
 	ProgDescSize = 4 // u32 out: fd
+
+	TargetDescSize     = 8
+	TargetDescFDOff    = 0 // u32 in: the target program's fd
+	TargetDescBTFIDOff = 4 // u32 in: BTF id of the replaced function in it
 )
 
-// CtxSize is the size of the context for nMaps maps and nProgs programs.
-func CtxSize(nMaps, nProgs int) int {
-	return CtxHeaderSize + nMaps*MapDescSize + nProgs*ProgDescSize
+// CtxSize is the size of the context for nMaps maps, nProgs programs and
+// nTargets freplace targets.
+func CtxSize(nMaps, nProgs, nTargets int) int {
+	return CtxHeaderSize + nMaps*MapDescSize + nProgs*ProgDescSize + nTargets*TargetDescSize
+}
+
+// TargetDescOff is the offset of the k-th freplace program's target
+// descriptor.
+func TargetDescOff(nMaps, nProgs, k int) int { return CtxSize(nMaps, nProgs, k) }
+
+// ProgTarget is the function of a loaded program that an freplace program
+// replaces.
+type ProgTarget struct {
+	FD int // the target program
+	// Func is the function to replace; empty means ProgDesc.TargetFunc.
+	Func string
+}
+
+// numTargets is how many programs of l take a target descriptor.
+func (l *Loader) numTargets() int {
+	n := 0
+	for _, p := range l.Progs {
+		if p.TargetFunc != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // MapDescOff is the offset of map i's descriptor.
@@ -118,3 +151,6 @@ func MapDescOff(i int) int { return CtxHeaderSize + i*MapDescSize }
 
 // ProgDescOff is the offset of program j's descriptor.
 func ProgDescOff(nMaps, j int) int { return CtxHeaderSize + nMaps*MapDescSize + j*ProgDescSize }
+
+// CtxSize is the size of l's context.
+func (l *Loader) CtxSize() int { return CtxSize(len(l.Maps), len(l.Progs), l.numTargets()) }

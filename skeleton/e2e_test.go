@@ -44,6 +44,10 @@ type e2eCase struct {
 	want   string
 }
 
+// e2eAlso lists, for a case, other objects whose skeletons its driver
+// uses too.
+var e2eAlso = map[string][]string{"freplace": {"freplace_target"}}
+
 // e2eHelpers is a package every driver imports: a BPF_PROG_TEST_RUN
 // wrapper and error helpers.
 const e2eHelpers = `package h
@@ -393,6 +397,33 @@ var e2eCases = []e2eCase{
 	defer objs.Close()
 	fmt.Println("ret", h.Run(objs.CtLookup.FD, h.Packet()), "runs", objs.BSS.Runs, "found", objs.Data.Found, "error", objs.Data.LookupError)
 `, "ENOENT\n"},
+	{"freplace_target", `
+	objs, err := LoadFreplaceTarget(nil)
+	h.Must(err)
+	defer objs.Close()
+	fmt.Println("ret", h.Run(objs.CallReplaceable.FD, h.Packet()), "result", objs.BSS.Result)
+`, "ret 2 result 42\n"},
+	{"freplace", `
+	target, err := LoadFreplaceTarget(nil)
+	h.Must(err)
+	defer target.Close()
+	_, err = LoadFreplace(nil)
+	fmt.Println(strings.Contains(fmt.Sprint(err), "AttachTargets"))
+	opts := &FreplaceOptions{AttachTargets: map[string]lskel.ProgTarget{"new_replaceable": {FD: target.CallReplaceable.FD}}}
+	objs, err := LoadFreplace(opts)
+	if h.Errno(err) == unix.EPERM {
+		fmt.Println("EPERM")
+		return
+	}
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	h.Run(target.CallReplaceable.FD, h.Packet())
+	fmt.Println("result", target.BSS.Result, "replaced", objs.BSS.ReplacedRuns)
+	h.Must(objs.Close())
+	h.Run(target.CallReplaceable.FD, h.Packet())
+	fmt.Println("result", target.BSS.Result)
+`, "true\nEPERM\n"},
 	{"missing_ksym", `
 	_, err := LoadMissingKsym(nil)
 	fmt.Println(err != nil)
@@ -410,6 +441,7 @@ var kernelDependentOutput = map[string]string{
 	"trampoline": "fentry 1 fexit 2 fmod_ret 1\n",
 	"ksym_data":  "seen 1 active 0\n",
 	"conntrack":  "ret 2 runs 1 found 0 error -2\n",
+	"freplace":   "true\nresult 4100 replaced 1\nresult 42\n",
 }
 
 // driverImports are offered to every driver; goimports-style pruning is
@@ -459,6 +491,14 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		writeFile(t, filepath.Join(mod, c.name, c.name+"_lskel.go"), string(src))
+		for _, other := range e2eAlso[c.name] {
+			obj, l := openObject(t, other)
+			src, err := Generate(obj, l, testOptions(other, "main"))
+			if err != nil {
+				t.Fatalf("%s: %v", other, err)
+			}
+			writeFile(t, filepath.Join(mod, c.name, other+"_lskel.go"), string(src))
+		}
 		writeFile(t, filepath.Join(mod, c.name, "main.go"), driverSource(c.driver))
 	}
 	for _, o := range objects {

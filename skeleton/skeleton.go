@@ -419,7 +419,10 @@ func (g *generator) writeOptions(w writer) {
 		}
 		w("\t// %s, if not nil, is the initial value of %s instead of the\n\t// object's.\n\t%s *%s\n", s.field, s.m.Section, s.field, s.typ)
 	}
-	w("\t// LogLevel is the verifier log level; with 0 a failed load is retried\n\t// with level 1 so that the error carries the verifier's log.\n\tLogLevel uint32\n")
+	if g.hasFreplace() {
+		w("\t// AttachTargets gives each freplace program, by its name in the\n\t// object, the loaded program whose function it replaces.\n\tAttachTargets map[string]lskel.ProgTarget\n")
+	}
+	w("\t// LogLevel is the verifier log level of the rerun that explains a\n\t// failed load (0 means 1): the error then carries the verifier's log.\n\tLogLevel uint32\n")
 	w("\t// LogSize is the size of the verifier log buffer; 0 means 1 MiB.\n\tLogSize int\n}\n\n")
 
 	w("// New%sOptions returns options holding the object's initial values of\n", e)
@@ -454,6 +457,9 @@ func (g *generator) writeLoad(w writer, hasKconfig bool) {
 	w("\tro := &lskel.RunOptions{\n\t\tLogLevel:   opts.LogLevel,\n\t\tLogSize:    opts.LogSize,\n\t\tMaxEntries: opts.MaxEntries,\n")
 	if hasKconfig {
 		w("\t\tKconfig:    kconfig.Resolve,\n")
+	}
+	if g.hasFreplace() {
+		w("\t\tAttachTargets: opts.AttachTargets,\n")
 	}
 	w("\t}\n")
 	for _, s := range g.secs {
@@ -637,7 +643,11 @@ func (g *generator) writeLoader(w writer) {
 		if p.AttachTo != "" {
 			w(", AttachTo: %q", p.AttachTo)
 		}
-		w(", Loaded: %t},\n", p.Loaded)
+		w(", Loaded: %t", p.Loaded)
+		if p.TargetFunc != "" {
+			w(", TargetFunc: %q", p.TargetFunc)
+		}
+		w("},\n")
 	}
 	w("\t\t},\n\t\tSteps: []string{\n")
 	for _, s := range l.Steps {
@@ -763,4 +773,15 @@ func typeSource(obj *object.Object, l *gen.Loader, opts Options) (string, map[bt
 		}
 	}
 	return b.String(), g.types.named, secs, nil
+}
+
+// hasFreplace reports whether the object has freplace programs, which
+// take their target program as an option.
+func (g *generator) hasFreplace() bool {
+	for _, p := range g.obj.Programs() {
+		if p.Type == object.ProgTypeExt {
+			return true
+		}
+	}
+	return false
 }

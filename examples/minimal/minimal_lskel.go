@@ -50,8 +50,8 @@ type MinimalOptions struct {
 	// BSS, if not nil, is the initial value of .bss instead of the
 	// object's.
 	BSS *MinimalBSS
-	// LogLevel is the verifier log level; with 0 a failed load is retried
-	// with level 1 so that the error carries the verifier's log.
+	// LogLevel is the verifier log level of the rerun that explains a
+	// failed load (0 means 1): the error then carries the verifier's log.
 	LogLevel uint32
 	// LogSize is the size of the verifier log buffer; 0 means 1 MiB.
 	LogSize int

@@ -122,6 +122,7 @@ var needs = map[string][]Feature{
 	"legacy":     {SyscallProgs},
 	"conntrack":  {ConntrackKfuncs},
 	"trampoline": {Trampolines},
+	"freplace":   {Trampolines},
 	"ksym_data":  {SyscallProgs, DataKsyms},
 }
 

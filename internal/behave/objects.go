@@ -666,3 +666,9 @@ func checkConntrack(e *env) {
 	e.wantUint(map[string]uint64{"runs": 1, "found": 0})
 	e.wantInt(map[string]int64{"lookup_error": -int64(unix.ENOENT)})
 }
+
+// checkFreplaceTarget runs call_replaceable with its own replaceable.
+func checkFreplaceTarget(e *env) {
+	e.wantRun("call_replaceable", packet(), 2) // XDP_PASS
+	e.wantUint(map[string]uint64{"result": 42})
+}
