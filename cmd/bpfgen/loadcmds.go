@@ -153,11 +153,17 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level of the first attempt")
+	coreMode := fs.String("core", "auto", "who applies CO-RE relocations: `auto` (the kernel where it can, else bpfgen), kernel or user")
 	if err := fs.Parse(interleave(fs, args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen load OBJ [--pin DIR] [--json]")
+		return errors.New("usage: bpfgen load OBJ [--pin DIR] [--core auto|kernel|user] [--json]")
+	}
+	modes := map[string]load.COREMode{"auto": load.COREAuto, "kernel": load.COREKernel, "user": load.COREUser}
+	mode, ok := modes[*coreMode]
+	if !ok {
+		return fmt.Errorf("--core %q: want auto, kernel or user", *coreMode)
 	}
 	if err := preparePinDir(*pin); err != nil {
 		return err
@@ -166,7 +172,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := load.Load(obj, &load.Direct{LogLevel: uint32(*logLevel)}, nil)
+	res, err := load.Load(obj, &load.Direct{LogLevel: uint32(*logLevel), CORE: mode}, nil)
 	if err != nil {
 		return fmt.Errorf("load %s: %w", fs.Arg(0), err)
 	}

@@ -33,6 +33,7 @@ func TestLoadAndRunPin(t *testing.T) {
 	}
 	for _, args := range [][]string{
 		{"load", "../../testdata/minimal.bpf.o"},
+		{"load", "--core", "user", "../../testdata/core.bpf.o"}, // 2 maps, 2 programs too
 		{"run", loaderFile},
 		{"run", "../../testdata/minimal.bpf.o"},
 	} {
@@ -47,7 +48,7 @@ func TestLoadAndRunPin(t *testing.T) {
 				t.Fatalf("output is not JSON: %v\n%s", err, out)
 			}
 			if got.Version != 1 || len(got.Objects) != 4 {
-				t.Fatalf("want version 1 and 4 objects (3 maps, 1 program), got %+v", got)
+				t.Fatalf("want version 1 and 4 objects (minimal: 3 maps and a program; core: 2 and 2), got %+v", got)
 			}
 			for _, c := range got.Objects {
 				fd, err := kernel.ObjGet(c.Pin, 0)
@@ -90,6 +91,7 @@ func TestLoadErrors(t *testing.T) {
 		{[]string{"run", "../../testdata/bad_map.bpf.o"}, "create map no_entries"},
 		{[]string{"load", "../../testdata/minimal.bpf.o", "--pin", "/proc"}, "not on a bpf filesystem"},
 		{[]string{"load", "does-not-exist.o"}, "does-not-exist.o"},
+		{[]string{"load", "--core", "maybe", "../../testdata/core.bpf.o"}, `--core "maybe": want auto, kernel or user`},
 		{[]string{"run", "../../go.mod"}, "go.mod"},
 	} {
 		_, errs, code := runCmd(t, tt.args...)
