@@ -261,7 +261,7 @@ func summarize(pkg string, evs []event, pk *Pkg, tail int) (skipped, failed []Te
 				pk.Fail++
 			}
 			if !failedChild[r.test] {
-				failed = append(failed, Test{pkg, r.test, lastLines(testText(out[r.test]), tail)})
+				failed = append(failed, Test{pkg, r.test, lastLines(dropResult(testText(out[r.test])), tail)})
 			}
 		case "skip":
 			if top {
@@ -286,6 +286,17 @@ func testText(b *strings.Builder) string {
 			continue
 		}
 		keep = append(keep, strings.TrimRight(l, " \t"))
+	}
+	return strings.Join(keep, "\n")
+}
+
+// dropResult removes the "--- FAIL: T (…)" lines.
+func dropResult(text string) string {
+	var keep []string
+	for _, l := range strings.Split(text, "\n") {
+		if !strings.HasPrefix(strings.TrimSpace(l), "--- FAIL") {
+			keep = append(keep, l)
+		}
 	}
 	return strings.Join(keep, "\n")
 }
@@ -352,7 +363,8 @@ func short(pkg string) string {
 
 // Write prints the table, the timings, the skipped and the failed tests.
 func (r *Report) Write(w io.Writer, pkgs []pkgInfo) {
-	fmt.Fprintf(w, "bpfgen test matrix (%s): pass/fail/skip per package\n\n", r.Revision)
+	fmt.Fprintf(w, "bpfgen test matrix (%s)\n", r.Revision)
+	fmt.Fprintf(w, "top-level tests passed/failed/skipped per package; the lists below name subtests\n\n")
 	rows := [][]string{{"package"}}
 	for _, c := range r.Columns {
 		rows[0] = append(rows[0], c.Name)

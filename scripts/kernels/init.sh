@@ -40,6 +40,10 @@ mount -t bpf bpf $R/sys/fs/bpf || echo "kernels-guest: no bpffs"
 mount -t tracefs tracefs $R/sys/kernel/tracing || echo "kernels-guest: no tracefs"
 mount -t debugfs debugfs $R/sys/kernel/debug || echo "kernels-guest: no debugfs"
 mount -t cgroup2 cgroup2 $R/sys/fs/cgroup || echo "kernels-guest: no cgroup2"
+if [ -f /config ]; then
+	mount -t tmpfs tmpfs $R/boot
+	cp /config $R/boot/config-$(uname -r)
+fi
 ip link set lo up
 ulimit -l unlimited
 echo "kernels-guest: btf: $(ls /sys/kernel/btf | tr '\n' ' ')"
@@ -47,7 +51,8 @@ echo "kernels-guest: modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
 echo "kernels-guest: starting tests at $(cut -d' ' -f1 /proc/uptime)s"
 ls /sys/kernel/btf >$R@OUT@/btf 2>/dev/null
 cut -d' ' -f1 /proc/modules >$R@OUT@/modules 2>/dev/null
-chroot $R /bin/sh @WORK@/src/scripts/kernels/run-tests.sh @WORK@ @OUT@
+export HOME=@HOME@
+chroot $R /bin/sh @WORK@/run-tests.sh @WORK@ @OUT@
 echo "kernels-guest: tests ended (exit $?) at $(cut -d' ' -f1 /proc/uptime)s"
 sync
 umount $R@CACHE@ 2>/dev/null

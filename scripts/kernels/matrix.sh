@@ -31,22 +31,19 @@ log() { echo "kernels: $*" >&2; }
 # --- host tools, only when missing ---
 "$ROOT/scripts/deps.sh"
 pkgs=()
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
 command -v qemu-system-x86_64 >/dev/null || pkgs+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list 2>/dev/null | grep -qx insmod &&
-	file -L /bin/busybox 2>/dev/null | grep -q 'statically linked' || pkgs+=(busybox-static)
+installed busybox-static || pkgs+=(busybox-static) # a static /bin/busybox for the initramfs
 command -v cpio >/dev/null || pkgs+=(cpio)
 command -v modprobe >/dev/null && command -v depmod >/dev/null || pkgs+=(kmod)
 command -v xz >/dev/null || pkgs+=(xz-utils)
 command -v zstd >/dev/null || pkgs+=(zstd)
-command -v file >/dev/null || pkgs+=(file)
 if [ ${#pkgs[@]} -gt 0 ]; then
 	log "installing ${pkgs[*]}"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
 	apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
-command -v file >/dev/null && file -L /bin/busybox | grep -q 'statically linked' ||
-	{ log "/bin/busybox is not static (busybox-static)"; exit 1; }
 
 # --- kernels ---
 # shellcheck disable=SC2086
@@ -69,6 +66,7 @@ else
 	echo "$(git -C "$ROOT" rev-parse HEAD) + work tree" >"$WORK/revision"
 fi
 cp -a "$WORK/pristine" "$WORK/src"
+cp "$ROOT/scripts/kernels/run-tests.sh" "$WORK/run-tests.sh"
 export GOCACHE=$WORK/gocache GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
 : >"$WORK/packages"
 # shellcheck disable=SC2086
@@ -100,7 +98,7 @@ run_host() {
 	log "host $(uname -r): running the tests"
 	local t0 t1
 	t0=$(date +%s)
-	sh "$WORK/src/scripts/kernels/run-tests.sh" "$WORK" "$out" 2>"$out/console.log" || true
+	sh "$WORK/run-tests.sh" "$WORK" "$out" 2>"$out/console.log" || true
 	t1=$(date +%s)
 	meta host boot_s 0
 	meta host run_s $((t1 - t0))
@@ -170,7 +168,16 @@ build_initramfs() {
 		esac
 		basename "$dst" >>"$ird/mods/list"
 	done
-	sed -e "s|@TRANSPORT@|$transport|g" -e "s|@CACHE@|$CACHE|g" -e "s|@WORK@|$WORK|g" \
+	# The kernel's config, which an installed Debian kernel has in
+	# /boot/config-KVER: /init puts it there (a tmpfs over the host's /boot).
+	local f
+	for f in "$kdir/root/boot/config-$(cat "$kdir/kver")" "$kdir/root/lib/modules/$(cat "$kdir/kver")/config"; do
+		if [ -f "$f" ]; then
+			cp "$f" "$ird/config"
+			break
+		fi
+	done
+	sed -e "s|@TRANSPORT@|$transport|g" -e "s|@HOME@|$HOME|g" -e "s|@CACHE@|$CACHE|g" -e "s|@WORK@|$WORK|g" \
 		-e "s|@OUT@|$RESULTS/$label|g" "$ROOT/scripts/kernels/init.sh" >"$ird/init"
 	chmod +x "$ird/init"
 	(cd "$ird" && find . | cpio -o -H newc --quiet | gzip -1) >"$kdir/initramfs.cpio.gz"
@@ -210,6 +217,7 @@ run_guest() {
 		fi
 	done
 	meta "$label" transport "$transport"
+	meta "$label" kconfig "$(f=$(ls "$kdir"/root/boot/config-* "$kdir"/root/lib/modules/*/config 2>/dev/null | head -1); [ -n "$f" ] && echo "/boot/config-$kver" || echo "none: the packages ship no config")"
 	# shellcheck disable=SC2086
 	build_initramfs "$label" "$transport" $mods
 	reset_src
