@@ -91,7 +91,7 @@ type Column struct {
 	Console   string            `json:"console_tail,omitempty"` // when the guest did not complete
 }
 
-// Pkg counts one package's top-level tests in one column.
+// Pkg counts one package's tests in one column (tests without subtests).
 type Pkg struct {
 	Pass    int    `json:"pass"`
 	Fail    int    `json:"fail"`
@@ -220,8 +220,9 @@ func readColumn(dir, name string, pkgs []pkgInfo, tail int, conv func(string, []
 	return c, nil
 }
 
-// summarize counts top-level tests into pk and returns every skipped test
-// (any depth) and every failed test that has no failed subtest.
+// summarize counts tests into pk — those without subtests, and a test that
+// failed with no failed subtest — and returns every skipped test (any depth)
+// and every failed test that has no failed subtest.
 func summarize(pkg string, evs []event, pk *Pkg, tail int) (skipped, failed []Test) {
 	out := map[string]*strings.Builder{}
 	failedChild := map[string]bool{}
@@ -249,22 +250,25 @@ func summarize(pkg string, evs []event, pk *Pkg, tail int) (skipped, failed []Te
 			}
 		}
 	}
+	hasChild := map[string]bool{}
 	for _, r := range order {
-		top := !strings.Contains(r.test, "/")
+		if i := strings.LastIndex(r.test, "/"); i >= 0 {
+			hasChild[r.test[:i]] = true
+		}
+	}
+	for _, r := range order {
 		switch r.action {
 		case "pass":
-			if top {
+			if !hasChild[r.test] {
 				pk.Pass++
 			}
 		case "fail":
-			if top {
-				pk.Fail++
-			}
 			if !failedChild[r.test] {
+				pk.Fail++
 				failed = append(failed, Test{pkg, r.test, lastLines(dropResult(testText(out[r.test])), tail)})
 			}
 		case "skip":
-			if top {
+			if !hasChild[r.test] {
 				pk.Skip++
 			}
 			skipped = append(skipped, Test{pkg, r.test, skipMessage(testText(out[r.test]))})
@@ -364,7 +368,7 @@ func short(pkg string) string {
 // Write prints the table, the timings, the skipped and the failed tests.
 func (r *Report) Write(w io.Writer, pkgs []pkgInfo) {
 	fmt.Fprintf(w, "bpfgen test matrix (%s)\n", r.Revision)
-	fmt.Fprintf(w, "top-level tests passed/failed/skipped per package; the lists below name subtests\n\n")
+	fmt.Fprintf(w, "tests passed/failed/skipped per package (counting subtests, not their parents)\n\n")
 	rows := [][]string{{"package"}}
 	for _, c := range r.Columns {
 		rows[0] = append(rows[0], c.Name)
