@@ -25,8 +25,9 @@ const (
 	cmdProgTestRun    = 10
 	cmdObjGetInfoByFD = 15
 
-	progTypeSyscall = 31
-	progFSleepable  = 1 << 4
+	// A socket filter runs under BPF_PROG_TEST_RUN on every kernel the
+	// tests run on (syscall programs came only in 5.14).
+	progTypeSocketFilter = 1
 )
 
 type progLoadAttr struct {
@@ -92,20 +93,19 @@ func requireKernel(t *testing.T, err error) {
 	testutil.SkipOrFail(t, "kernel BPF unavailable: %v", err)
 }
 
-func loadSyscallProg(t *testing.T, insns []Insn) (int, error) {
+func loadProg(t *testing.T, insns []Insn) (int, error) {
 	t.Helper()
 	raw := Encode(insns, binary.NativeEndian)
 	license := []byte("GPL\x00")
 	logBuf := make([]byte, 1<<16)
 	attr := progLoadAttr{
-		ProgType:  progTypeSyscall,
-		InsnCnt:   uint32(len(insns)),
-		Insns:     uint64(uintptr(unsafe.Pointer(&raw[0]))),
-		License:   uint64(uintptr(unsafe.Pointer(&license[0]))),
-		LogLevel:  1,
-		LogSize:   uint32(len(logBuf)),
-		LogBuf:    uint64(uintptr(unsafe.Pointer(&logBuf[0]))),
-		ProgFlags: progFSleepable,
+		ProgType: progTypeSocketFilter,
+		InsnCnt:  uint32(len(insns)),
+		Insns:    uint64(uintptr(unsafe.Pointer(&raw[0]))),
+		License:  uint64(uintptr(unsafe.Pointer(&license[0]))),
+		LogLevel: 1,
+		LogSize:  uint32(len(logBuf)),
+		LogBuf:   uint64(uintptr(unsafe.Pointer(&logBuf[0]))),
 	}
 	copy(attr.ProgName[:], "asm_test")
 	fd, err := bpfSys(cmdProgLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr))
@@ -120,7 +120,12 @@ func loadSyscallProg(t *testing.T, insns []Insn) (int, error) {
 }
 
 func testRun(fd int) (uint32, error) {
-	attr := testRunAttr{ProgFD: uint32(fd)}
+	pkt := make([]byte, 64) // an Ethernet-sized packet for the socket filter
+	out := make([]byte, 64+512)
+	attr := testRunAttr{ProgFD: uint32(fd), DataSizeIn: uint32(len(pkt)), DataIn: uint64(uintptr(unsafe.Pointer(&pkt[0]))),
+		DataSizeOut: uint32(len(out)), DataOut: uint64(uintptr(unsafe.Pointer(&out[0]))), Repeat: 1}
+	defer runtime.KeepAlive(out)
+	defer runtime.KeepAlive(pkt)
 	if _, err := bpfSys(cmdProgTestRun, unsafe.Pointer(&attr), unsafe.Sizeof(attr)); err != nil {
 		return 0, fmt.Errorf("BPF_PROG_TEST_RUN: %w", err)
 	}
@@ -193,7 +198,7 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 
 func TestKernelLoadAndRun(t *testing.T) {
 	insns, comments := loopProgram(t)
-	fd, err := loadSyscallProg(t, insns)
+	fd, err := loadProg(t, insns)
 	if err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSYS) {
 			requireKernel(t, err)
