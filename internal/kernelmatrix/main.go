@@ -210,7 +210,7 @@ func readColumn(dir, name string, pkgs []pkgInfo, tail int, conv func(string, []
 				why = "did not finish (the guest stopped while it ran)"
 				pk.Note = "unfinished"
 			}
-			c.Failed = append(c.Failed, Test{p.path, "(package)", why + "\n" + lastLines(string(raw), tail)})
+			c.Failed = append(c.Failed, Test{p.path, "(package)", why + "\n" + lastLines(cleanConsole(string(raw)), tail)})
 			pk.Fail++
 		}
 	}
@@ -265,7 +265,7 @@ func summarize(pkg string, evs []event, pk *Pkg, tail int) (skipped, failed []Te
 		case "fail":
 			if !failedChild[r.test] {
 				pk.Fail++
-				failed = append(failed, Test{pkg, r.test, lastLines(dropResult(testText(out[r.test])), tail)})
+				failed = append(failed, Test{pkg, r.test, headTail(dropResult(testText(out[r.test])), tail)})
 			}
 		case "skip":
 			if !hasChild[r.test] {
@@ -317,12 +317,25 @@ func skipMessage(text string) string {
 	return strings.Join(msg, " | ")
 }
 
+// lastLines keeps the last n lines of s; for a failed test's output,
+// headTail keeps the first lines too (the error before a long log).
 func lastLines(s string, n int) string {
 	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
 	if len(lines) > n {
 		lines = append([]string{fmt.Sprintf("[… %d lines before]", len(lines)-n)}, lines[len(lines)-n:]...)
 	}
 	return strings.Join(lines, "\n")
+}
+
+func headTail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	head := n / 4
+	if len(lines) <= n || head == 0 {
+		return strings.Join(lines, "\n")
+	}
+	out := append([]string(nil), lines[:head]...)
+	out = append(out, fmt.Sprintf("[… %d lines …]", len(lines)-n))
+	return strings.Join(append(out, lines[len(lines)-(n-head):]...), "\n")
 }
 
 // cleanConsole drops carriage returns and terminal escape sequences that a
