@@ -46,7 +46,7 @@ func readObject(t testing.TB, name string) []byte {
 // TestContenders runs each in-process contender once on each object and
 // checks what it reports: the harness's figures are only as good as these.
 func TestContenders(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	floor, err := bench.NewFloor()
 	if err != nil {
 		t.Fatal(err)
@@ -136,7 +136,7 @@ func TestMeasure(t *testing.T) {
 // and that one round produces figures for every contender that supports
 // the quick objects.
 func TestQuickRound(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	for _, tool := range []string{"bpftool", "gcc", "clang-19", "llvm-strip-19"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed (make deps installs it): %v", tool, err)
@@ -216,7 +216,7 @@ func TestQuickRound(t *testing.T) {
 // the ELF bytes) and Floor (a direct load whose system-call time is
 // reported as kernel-ns/op).
 func BenchmarkLoad(b *testing.B) {
-	testutil.RequireKernel(b)
+	testutil.RequireLoaders(b)
 	for _, o := range objects {
 		raw := readObject(b, o.name)
 		obj, err := object.OpenBytes(o.name, raw)

@@ -16,7 +16,7 @@ import (
 // same checks as the direct load (testdata/README.md). Read-only settings
 // go in through the runtime's initial values, as a skeleton's would.
 func TestBehaviour(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
 			behave.Require(t, name)

@@ -20,7 +20,7 @@ import (
 // compares what the kernel holds: the loader must be a faithful trace of
 // the direct load.
 func TestEquivalence(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
 			behave.Require(t, name)

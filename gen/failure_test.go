@@ -92,7 +92,7 @@ func runExpectingFailure(t *testing.T, l *gen.Loader, opts *lskel.RunOptions) *l
 // (testdata/README.md): the error names the failing step and carries the
 // errno and, for a verifier rejection, the log; nothing is left behind.
 func TestLoaderFailures(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	tests := []struct {
 		object string
 		step   string
@@ -157,7 +157,7 @@ func TestLoaderFailures(t *testing.T) {
 // dump as its "verifier log" (this_kernel.md: the trampoline EPERM comes
 // with an empty log).
 func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	names := []string{"bad_map", "missing_ksym", "missing_kfunc"}
 	if !behave.Trampolines.Have() {
 		names = append(names, "trampoline")
@@ -178,7 +178,7 @@ func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
 // errno and nothing is left behind, including the maps and BTF created
 // before it.
 func TestLoaderImpossibleMaxEntries(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	tests := []struct {
 		object, mapName string
 		maxEntries      uint32

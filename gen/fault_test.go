@@ -41,7 +41,7 @@ func sampleSteps(n int, every bool) []int {
 // reports that step and leaves no fd, map, program or BTF object behind:
 // the cleanup path works from every point of the loader.
 func TestFaultInjection(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	run := func(t *testing.T, name string, every bool) {
 		obj, err := object.Open(testutil.Object(name))
 		if err != nil {

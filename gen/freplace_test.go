@@ -58,7 +58,7 @@ var freplaceBackends = []struct {
 // EPERM. On every kernel a missing or wrong target is a clear error that
 // leaves nothing behind.
 func TestFreplace(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	behave.SyscallProgs.Require(t)
 	target, err := object.Open(testutil.Object("freplace_target"))
 	if err != nil {

@@ -144,7 +144,7 @@ func TestDumpGolden(t *testing.T) {
 // through chains of trampolines, then loads the loader and makes its last
 // step fail: both the normal and the failure path must work.
 func TestTrampolines(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	obj := open(t, "many")
 	newGen := func() *gen.Generator {
 		g, err := gen.New(obj)

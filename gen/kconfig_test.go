@@ -22,7 +22,7 @@ import (
 // loader: both .kconfig maps hold the file's values, and a file that lacks
 // a strong extern fails both loads naming the extern and the file.
 func TestKconfigFile(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	obj, err := object.Open(testutil.Object("kconfig"))
 	if err != nil {
 		t.Fatal(err)

@@ -44,7 +44,7 @@ var libbpfWrong = map[string]string{
 // with `bpftool gen skeleton -L`, loads it with a small C harness and
 // compares the kernel objects with those our loader creates.
 func TestLibbpfParity(t *testing.T) {
-	testutil.RequireKernel(t)
+	testutil.RequireLoaders(t)
 	for _, tool := range []string{"bpftool", "gcc"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed (make deps installs it): %v", tool, err)

@@ -51,3 +51,11 @@ func TestRaiseMemlock(t *testing.T) {
 		t.Errorf("kernel charging RLIMIT_MEMLOCK: limit is %+v after RaiseMemlock, want unlimited", after)
 	}
 }
+
+// The tests' own syscall-program probe agrees with the product's.
+func TestSyscallProgsProbesAgree(t *testing.T) {
+	testutil.RequireKernel(t)
+	if HaveSyscallProgs() != testutil.HaveSyscallProgs() {
+		t.Fatalf("kernel.HaveSyscallProgs() = %v, testutil.HaveSyscallProgs() = %v", HaveSyscallProgs(), testutil.HaveSyscallProgs())
+	}
+}

@@ -27,6 +27,13 @@ func requireKernel(t *testing.T) {
 	testutil.RequireKernel(t)
 }
 
+// requireSyscallProgs skips a test that runs a syscall program on a
+// kernel without them.
+func requireSyscallProgs(t *testing.T) {
+	t.Helper()
+	testutil.RequireFeature(t, testutil.HaveSyscallProgs(), "BPF_PROG_TYPE_SYSCALL programs", "5.14")
+}
+
 // requireTracefs mounts tracefs at /sys/kernel/tracing when it is missing.
 func requireTracefs(t *testing.T) { t.Helper(); testutil.RequireTracefs(t) }
 

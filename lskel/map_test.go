@@ -220,6 +220,7 @@ func ringbufProg(t *testing.T, rb int) int {
 		asm.Mov64Imm(asm.R0, 0),
 		asm.Exit(),
 	)
+	requireSyscallProgs(t)
 	return loadProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns})
 }
 
@@ -338,6 +339,7 @@ func TestRingBufDiscard(t *testing.T) {
 		asm.Mov64Imm(asm.R0, 1),
 		asm.Exit(),
 	)
+	requireSyscallProgs(t)
 	prog := loadProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns})
 	rb, err := NewRingBuf(rbFD)
 	if err != nil {

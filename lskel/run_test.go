@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
 	"golang.org/x/sys/unix"
 )
@@ -25,7 +26,7 @@ func ins(i ...asm.Insn) []asm.Insn { return i }
 // its blob, and reports the fd in map descriptor 0: the success path,
 // fd_array and the blob.
 func TestRunCreatesMap(t *testing.T) {
-	requireKernel(t)
+	testutil.RequireLoaders(t)
 	attr := make([]byte, 72)
 	ne := binary.NativeEndian
 	ne.PutUint32(attr[0:], MapTypeArray)
@@ -82,7 +83,7 @@ func TestRunCreatesMap(t *testing.T) {
 }
 
 func TestRunErrors(t *testing.T) {
-	requireKernel(t)
+	testutil.RequireLoaders(t)
 	fail := func(errno int32) []byte {
 		return encode(ins(asm.Mov64Imm(asm.R0, -errno), asm.Exit()))
 	}
@@ -165,7 +166,7 @@ func TestRunErrors(t *testing.T) {
 // at the requested level; the first run's errno stands, and a step that
 // takes no log is not rerun.
 func TestRunRetriesWithLog(t *testing.T) {
-	requireKernel(t)
+	testutil.RequireLoaders(t)
 	// Step 1 fails with EINVAL, or with ENOENT when the context gives step
 	// 1 the log at level 2 (the rerun asked for).
 	insns := encode(ins(
@@ -247,7 +248,7 @@ func ctxEchoLoader(off int16, deref bool) []byte {
 }
 
 func TestRunContext(t *testing.T) {
-	requireKernel(t)
+	testutil.RequireLoaders(t)
 	ncpu, err := PossibleCPUs()
 	if err != nil {
 		t.Fatal(err)

@@ -12,28 +12,13 @@ import (
 
 	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/testutil"
-	"github.com/bpfgen/bpfgen/lskel"
 )
 
-// requireKernel reports whether kernel tests must fail instead of skip.
-func requireKernel() bool {
-	return testutil.KernelRequired()
-}
-
-// kernelOrSkip runs the minimal object's loader once to see whether this
-// process can load BPF; without it the test skips, or fails under CI.
+// kernelOrSkip skips (or fails under CI) where this process cannot reach
+// BPF, and skips on kernels that cannot run loaders.
 func kernelOrSkip(t *testing.T) {
 	t.Helper()
-	_, l := openObject(t, "minimal")
-	res, err := lskel.Run(&l.Loader, nil)
-	if err == nil {
-		res.Close()
-		return
-	}
-	if requireKernel() {
-		t.Fatalf("the kernel cannot load BPF here: %v", err)
-	}
-	t.Skipf("the kernel cannot load BPF here: %v", err)
+	testutil.RequireLoaders(t)
 }
 
 // e2eCase is one testdata object: a driver (package main, beside the

@@ -89,10 +89,8 @@ func (f Feature) Require(t testing.TB) {
 
 // What test objects need.
 var (
-	SyscallProgs = Feature{"BPF_PROG_TYPE_SYSCALL programs", "5.14", func() bool {
-		return features.HaveProgramType(ebpf.Syscall) == nil
-	}}
-	BPFLoop = Feature{"the bpf_loop helper", "5.17", func() bool {
+	SyscallProgs = Feature{"BPF_PROG_TYPE_SYSCALL programs", "5.14", testutil.HaveSyscallProgs}
+	BPFLoop      = Feature{"the bpf_loop helper", "5.17", func() bool {
 		return features.HaveProgramHelper(ebpf.SocketFilter, ciliumasm.FnLoop) == nil
 	}}
 	SleepableUprobes = Feature{"sleepable uprobe programs", "6.0", haveSleepableUprobes}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 	"unsafe"
 
@@ -105,4 +106,46 @@ func RequireFeature(tb testing.TB, have bool, feature, version string) {
 	default:
 		tb.Skipf("kernel lacks %s (Linux %s)", feature, version)
 	}
+}
+
+// HaveSyscallProgs reports whether the kernel loads sleepable
+// BPF_PROG_TYPE_SYSCALL programs (Linux 5.14), which every loader and
+// light skeleton runs on. It probes with a raw bpf(2) call so that any
+// package's tests, package kernel's included, can ask.
+func HaveSyscallProgs() bool {
+	syscallProgsOnce.Do(func() {
+		insns := [16]byte{0: 0xb7, 8: 0x95} // r0 = 0; exit
+		license := []byte("GPL\x00")
+		// union bpf_attr for BPF_PROG_LOAD up to prog_flags.
+		attr := struct {
+			progType, insnCnt uint32
+			insns, license    uint64
+			logLevel, logSize uint32
+			logBuf            uint64
+			kernVersion       uint32
+			progFlags         uint32
+		}{progType: unix.BPF_PROG_TYPE_SYSCALL, insnCnt: 2, insns: uint64(uintptr(unsafe.Pointer(&insns))),
+			license: uint64(uintptr(unsafe.Pointer(&license[0]))), progFlags: unix.BPF_F_SLEEPABLE}
+		fd, _, errno := unix.Syscall(unix.SYS_BPF, unix.BPF_PROG_LOAD, uintptr(unsafe.Pointer(&attr)), unsafe.Sizeof(attr))
+		runtime.KeepAlive(&insns)
+		runtime.KeepAlive(license)
+		if errno == 0 {
+			unix.Close(int(fd))
+			haveSyscallProgs = true
+		}
+	})
+	return haveSyscallProgs
+}
+
+var (
+	syscallProgsOnce sync.Once
+	haveSyscallProgs bool
+)
+
+// RequireLoaders skips the test on kernels that cannot run loaders (no
+// syscall programs), after RequireKernel.
+func RequireLoaders(tb testing.TB) {
+	tb.Helper()
+	RequireKernel(tb)
+	RequireFeature(tb, HaveSyscallProgs(), "BPF_PROG_TYPE_SYSCALL programs, which loaders run on", "5.14")
 }
