@@ -167,18 +167,21 @@ func TestRunErrors(t *testing.T) {
 // takes no log is not rerun.
 func TestRunRetriesWithLog(t *testing.T) {
 	testutil.RequireLoaders(t)
-	// Step 1 fails with EINVAL, or with ENOENT when the context gives step
-	// 1 the log at level 2 (the rerun asked for).
-	insns := encode(ins(
-		asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
-		asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
-		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
-		asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
-		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogStepOff),
-		asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
-		asm.Mov64Imm(asm.R0, -int32(unix.ENOENT)),
-		asm.Exit(),
-	))
+	// Step 1 fails with EINVAL, or returns withLog when the context gives
+	// step 1 the log at level 2 (the rerun asked for).
+	loader := func(withLog int32) []byte {
+		return encode(ins(
+			asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
+			asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
+			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
+			asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
+			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogStepOff),
+			asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
+			asm.Mov64Imm(asm.R0, withLog),
+			asm.Exit(),
+		))
+	}
+	insns := loader(-int32(unix.ENOENT))
 	tests := []struct {
 		name     string
 		logSteps []uint32
@@ -201,17 +204,7 @@ func TestRunRetriesWithLog(t *testing.T) {
 	}
 	// What the rerun saw: a loader that succeeds only when the context
 	// gives step 1 the log at level 2 shows that Run reran it so.
-	ok := encode(ins(
-		asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
-		asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
-		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
-		asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
-		asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogStepOff),
-		asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
-		asm.Mov64Imm(asm.R0, 0),
-		asm.Exit(),
-	))
-	l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: ok,
+	l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: loader(0),
 		Steps: []string{"zero", "first"}, LogSteps: []uint32{1}, KconfigMap: -1}
 	res, err := Run(l, &RunOptions{LogLevel: 2})
 	if err != nil {
