@@ -19,10 +19,10 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
+	"golang.org/x/sys/unix"
 )
 
 // Type says how an extern's value is stored.
@@ -100,11 +100,11 @@ const EnvConfigFile = "BPFGEN_KCONFIG"
 // that need a value from it fail (see Fill). A file named by the
 // environment must exist.
 func ReadRunning() (*Config, error) {
-	var uts syscall.Utsname
-	if err := syscall.Uname(&uts); err != nil {
+	var uts unix.Utsname
+	if err := unix.Uname(&uts); err != nil {
 		return nil, fmt.Errorf("uname: %w", err)
 	}
-	release := utsString(uts.Release[:])
+	release := unix.ByteSliceToString(uts.Release[:])
 	return readConfig(release, os.Getenv(EnvConfigFile), "/proc/config.gz", "/boot/config-"+release)
 }
 
@@ -156,17 +156,6 @@ func ReadFile(path string) (map[string]string, error) {
 		return nil, fmt.Errorf("kconfig %s: %w", path, err)
 	}
 	return values, nil
-}
-
-func utsString(b []int8) string {
-	var buf []byte
-	for _, c := range b {
-		if c == 0 {
-			break
-		}
-		buf = append(buf, byte(c))
-	}
-	return string(buf)
 }
 
 // KernelVersion encodes a release such as "6.18.44-foo" the way
