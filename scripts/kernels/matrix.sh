@@ -9,6 +9,8 @@
 #   BPFGEN_KERNELS_HOST=0   skip the host column
 #   BPFGEN_KERNELS_REV=REV  test a commit (git archive) instead of the work tree
 #   BPFGEN_KERNELS_PKGS     package patterns to test (default ./...)
+#   BPFGEN_KERNELS_REUSE=1  keep the last run's snapshot and test binaries
+#                           (re-run one kernel against the same code)
 #   BPFGEN_KERNEL_VM_TIMEOUT   hard limit per guest, seconds (default 5400)
 #   BPFGEN_KERNEL_TEST_TIMEOUT -test.timeout per package (default 40m)
 #   BPFGEN_KERNEL_MEM       guest memory (default 3G)
@@ -53,29 +55,35 @@ fi
 # The tests run from $WORK/src, a copy of the tree, so that the work tree can
 # change while the matrix runs and every column tests the same code; the
 # binaries are built there (testutil.Root is the source path compiled in).
-log "snapshot of the tree and test binaries in $WORK"
-rm -rf "$WORK/pristine" "$WORK/src" "$WORK/bin"
-mkdir -p "$WORK/pristine" "$WORK/bin" "$WORK/gocache" "$RESULTS"
-if [ -n "${BPFGEN_KERNELS_REV:-}" ]; then
-	git -C "$ROOT" archive "$BPFGEN_KERNELS_REV" | tar -x -C "$WORK/pristine"
-	git -C "$ROOT" rev-parse "$BPFGEN_KERNELS_REV" >"$WORK/revision"
+if [ "${BPFGEN_KERNELS_REUSE:-0}" = 1 ] && [ -s "$WORK/packages" ]; then
+	log "reusing the snapshot and test binaries in $WORK ($(cat "$WORK/revision"))"
+	export GOCACHE=$WORK/gocache GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+	cp "$ROOT/scripts/kernels/run-tests.sh" "$WORK/run-tests.sh"
 else
-	(cd "$ROOT" && git ls-files -z -co --exclude-standard |
-		while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
-		tar --null -T - -cf -) | tar -x -C "$WORK/pristine"
-	echo "$(git -C "$ROOT" rev-parse HEAD) + work tree" >"$WORK/revision"
+	log "snapshot of the tree and test binaries in $WORK"
+	rm -rf "$WORK/pristine" "$WORK/src" "$WORK/bin"
+	mkdir -p "$WORK/pristine" "$WORK/bin" "$WORK/gocache" "$RESULTS"
+	if [ -n "${BPFGEN_KERNELS_REV:-}" ]; then
+		git -C "$ROOT" archive "$BPFGEN_KERNELS_REV" | tar -x -C "$WORK/pristine"
+		git -C "$ROOT" rev-parse "$BPFGEN_KERNELS_REV" >"$WORK/revision"
+	else
+		(cd "$ROOT" && git ls-files -z -co --exclude-standard |
+			while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done |
+			tar --null -T - -cf -) | tar -x -C "$WORK/pristine"
+		echo "$(git -C "$ROOT" rev-parse HEAD) + work tree" >"$WORK/revision"
+	fi
+	cp -a "$WORK/pristine" "$WORK/src"
+	cp "$ROOT/scripts/kernels/run-tests.sh" "$WORK/run-tests.sh"
+	export GOCACHE=$WORK/gocache GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
+	: >"$WORK/packages"
+	# shellcheck disable=SC2086
+	(cd "$WORK/src" && go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}} {{.Dir}}{{end}}' ${BPFGEN_KERNELS_PKGS:-./...}) |
+		while read -r pkg dir; do
+			bin=$WORK/bin/$(echo "$pkg" | tr / _).test
+			(cd "$WORK/src" && CGO_ENABLED=0 go test -c -o "$bin" "$pkg")
+			echo "$pkg $dir $bin" >>"$WORK/packages"
+		done
 fi
-cp -a "$WORK/pristine" "$WORK/src"
-cp "$ROOT/scripts/kernels/run-tests.sh" "$WORK/run-tests.sh"
-export GOCACHE=$WORK/gocache GOFLAGS=-buildvcs=false GOTOOLCHAIN=local
-: >"$WORK/packages"
-# shellcheck disable=SC2086
-(cd "$WORK/src" && go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}} {{.Dir}}{{end}}' ${BPFGEN_KERNELS_PKGS:-./...}) |
-	while read -r pkg dir; do
-		bin=$WORK/bin/$(echo "$pkg" | tr / _).test
-		(cd "$WORK/src" && CGO_ENABLED=0 go test -c -o "$bin" "$pkg")
-		echo "$pkg $dir $bin" >>"$WORK/packages"
-	done
 log "$(wc -l <"$WORK/packages") packages with tests"
 
 # reset_src: every column starts from the same tree (tests may write in it,
@@ -235,7 +243,7 @@ run_guest() {
 		/usr/lib/qemu/virtiofsd --socket-path="$s1" -o source=/ -o cache=auto -o sandbox=chroot \
 			>"$out/virtiofsd-root.log" 2>&1 &
 		fsd+=($!)
-		/usr/lib/qemu/virtiofsd --socket-path="$s2" -o source="$CACHE" -o cache=none -o sandbox=chroot \
+		/usr/lib/qemu/virtiofsd --socket-path="$s2" -o source="$CACHE" -o cache=auto -o sandbox=chroot \
 			>"$out/virtiofsd-cache.log" 2>&1 &
 		fsd+=($!)
 		local i
@@ -279,7 +287,7 @@ for k in $KERNELS; do
 	columns+=("$k")
 done
 
-cd "$ROOT"
-go run ./internal/kernelmatrix -results "$RESULTS" -work "$WORK" -json "$CACHE/report.json" "${columns[@]}" |
+(cd "$ROOT" && go build -o "$WORK/kernelmatrix" ./internal/kernelmatrix)
+"$WORK/kernelmatrix" -results "$RESULTS" -work "$WORK" -json "$CACHE/report.json" "${columns[@]}" |
 	tee "$CACHE/report.txt"
 exit "${PIPESTATUS[0]}"
