@@ -105,6 +105,8 @@ type Generator struct {
 	// baseOff is the blob offset r8 points at in the current step, -1
 	// when it is not set.
 	baseOff int
+	// stepOff is the blob offset of the current step's number.
+	stepOff int
 
 	loaded []bool
 	// targets maps freplace programs (by index) to their target
@@ -165,13 +167,14 @@ func New(obj *object.Object) (*Generator, error) {
 	}
 	g.nSymSlots = len(names)
 	g.nSlots = g.symBase + g.nSymSlots
-	if g.nSlots*4 > maxDirectOffset {
+	if g.nSlots*4+8 > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: %d maps and programs need more fd slots than a loader can address", obj.Name, g.nSlots)
 	}
 	if lskel.CtxSize(g.nMaps, g.nProgs, len(g.targets)) > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: context of %d maps and %d programs is larger than %d bytes", obj.Name, g.nMaps, g.nProgs, maxDirectOffset)
 	}
 	g.add(make([]byte, g.nSlots*4), "fd table")
+	g.stepOff = g.add(make([]byte, 8), "number of the current step")
 	g.prologue()
 	return g, nil
 }
@@ -205,7 +208,12 @@ func (g *Generator) prologue() {
 	g.b.Goto(start)
 	g.cleanup = g.b.NewLabel("cleanup")
 	g.label(g.cleanup)
-	g.b.Comment(fmt.Sprintf("cleanup: close every fd in the fd table (%d slots) and return the error in r7", g.nSlots))
+	g.b.Comment(fmt.Sprintf("cleanup: report the failed step, close every fd in the fd table (%d slots) and return the error in r7", g.nSlots))
+	// Steps number themselves in the blob: kernels before 6.3 refuse an
+	// immediate store (BPF_ST) into the context, so one register store
+	// here reports the step instead of one per step.
+	g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(g.stepOff)),
+		asm.StoreMem(asm.SizeW, rCtx, lskel.CtxStepOff, asm.R1))
 	for s := 0; s < g.nSlots; s++ {
 		skip := g.b.NewLabel("closed")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(4*s)))
@@ -224,13 +232,14 @@ func (g *Generator) prologue() {
 	g.lastTramp = g.b.Len()
 }
 
-// step starts a numbered step: the number goes into the context so that a
-// failure can be attributed.
+// step starts a numbered step: the number goes into the blob, and the
+// cleanup copies it into the context, so that a failure can be
+// attributed.
 func (g *Generator) step(name string) {
 	n := len(g.steps)
 	g.steps = append(g.steps, name)
 	g.b.Comment(fmt.Sprintf("step %d: %s", n, name))
-	g.emit(asm.StoreImm(asm.SizeW, rCtx, lskel.CtxStepOff, int32(n)))
+	g.emit(asm.StoreImm(asm.SizeW, rBlob, int16(g.stepOff), int32(n)))
 	g.baseOff = -1
 	if n == g.failStep {
 		g.b.Comment("injected failure")

@@ -113,7 +113,7 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "step 1 fails with a log level",
 			insns: encode(ins(
-				asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
+				asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
 				asm.Mov64Imm(asm.R0, -int32(unix.EACCES)),
 				asm.Exit(),
 			)),
@@ -125,7 +125,7 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "step out of the table",
 			insns: encode(ins(
-				asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 7),
+				asm.Mov64Imm(asm.R3, 7), asm.StoreMem(asm.SizeW, asm.R1, CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
 				asm.Mov64Imm(asm.R0, -int32(unix.E2BIG)),
 				asm.Exit(),
 			)),
@@ -171,7 +171,7 @@ func TestRunRetriesWithLog(t *testing.T) {
 	// step 1 the log at level 2 (the rerun asked for).
 	loader := func(withLog int32) []byte {
 		return encode(ins(
-			asm.StoreImm(asm.SizeW, asm.R1, CtxStepOff, 1),
+			asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
 			asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
 			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
 			asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
