@@ -14,6 +14,7 @@ import (
 	"github.com/bpfgen/bpfgen/bench"
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/internal/leakcheck"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/object"
@@ -53,6 +54,7 @@ func TestContenders(t *testing.T) {
 	}
 	for _, o := range objects {
 		t.Run(o.name, func(t *testing.T) {
+			behave.Require(t, o.name)
 			raw := readObject(t, o.name)
 			if err := bench.Direct(o.name, raw); err != nil {
 				t.Fatalf("direct: %v", err)
