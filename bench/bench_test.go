@@ -13,8 +13,8 @@ import (
 
 	"github.com/bpfgen/bpfgen/bench"
 	"github.com/bpfgen/bpfgen/gen"
-	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/behave"
+	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/object"

@@ -88,6 +88,7 @@ func TestFreplace(t *testing.T) {
 	}
 	good := map[string]load.ProgTarget{"new_replaceable": {FD: targetProg}}
 	var progs, bssFDs []int
+	top := t // the good loads stay open for the comparison after the subtests
 	for _, b := range freplaceBackends {
 		t.Run(b.name, func(t *testing.T) {
 			for _, bad := range []struct {
@@ -104,7 +105,7 @@ func TestFreplace(t *testing.T) {
 				}
 				noLeaksSince(t, before, "bad target")
 			}
-			maps, prog, err := b.load(t, obj, good)
+			maps, prog, err := b.load(top, obj, good)
 			if !behave.Trampolines.Have() {
 				if !errors.Is(err, unix.EPERM) {
 					t.Fatalf("load without trampolines: %v, want EPERM", err)

@@ -9,6 +9,13 @@ import (
 
 func requireKernel(t testing.TB) { t.Helper(); testutil.RequireKernel(t) }
 
+// requireSyscallProgs skips a test of syscall programs on kernels
+// without them.
+func requireSyscallProgs(t testing.TB) {
+	t.Helper()
+	testutil.RequireFeature(t, testutil.HaveSyscallProgs(), "BPF_PROG_TYPE_SYSCALL programs", "5.14")
+}
+
 func mustRequire() bool { return testutil.KernelRequired() }
 
 // closeFD closes fd at the end of the test.

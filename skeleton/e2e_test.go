@@ -227,10 +227,13 @@ var e2eCases = []e2eCase{
 	b := objs.BSS
 	fmt.Println(b.FieldPidExists, b.FieldMissingExists, b.TypeTaskExists, b.TypeMissingExists, b.CommSize, b.EnumRingbuf, b.EnumRingbufExists, b.EnumMissingExists, b.ConstRuns)
 	h.Must(objs.Attach())
-	runtime.LockOSThread()
 	syscall.Getpid()
-	fmt.Println(b.OutPid == int32(unix.Gettid()), b.OutTgid == int32(pid), b.OutParentTgid == int32(os.Getppid()), b.OutComm[0] != 0, b.TpRuns)
-`, "1 0 1 0 16 27 1 0 1\ntrue true true true 1\n"},
+	// The Go runtime's own threads call getpid too (to signal each other),
+	// so the last caller is one of this process's threads, not always
+	// this one.
+	_, err = os.Stat(fmt.Sprintf("/proc/self/task/%d", b.OutPid))
+	fmt.Println(err == nil, b.OutTgid == int32(pid), b.OutParentTgid == int32(os.Getppid()), b.OutComm[0] != 0, b.TpRuns >= 1)
+`, "1 0 1 0 16 27 1 0 1\ntrue true true true true\n"},
 
 	{"kconfig", `
 	objs, err := LoadKconfig(nil)
@@ -351,7 +354,7 @@ var e2eCases = []e2eCase{
 	h.Must(objs.Attach())
 	h.Run(objs.FentryProg.FD, nil)
 	h.Run(objs.FmodRetProg.FD, nil)
-	fmt.Println("fentry", objs.BSS.FentryRuns, "fexit", objs.BSS.FexitRet, "fmod_ret", objs.BSS.FmodRetRuns)
+	fmt.Println("fentry", objs.BSS.FentryRuns, "fexit", objs.BSS.FexitRet, "fmod_ret", objs.BSS.FmodRetRuns, "modify_ret", objs.Data.ModifyRet)
 `, "EPERM\n"},
 	{"verifier_reject", `
 	_, err := LoadVerifierReject(nil)
@@ -423,7 +426,7 @@ var e2eCases = []e2eCase{
 // kernels with what they need (their e2eCase.want is the refusal the
 // others give).
 var kernelDependentOutput = map[string]string{
-	"trampoline": "fentry 1 fexit 2 fmod_ret 1\n",
+	"trampoline": "fentry 1 fexit 2 fmod_ret 1 modify_ret 7\n",
 	"ksym_data":  "seen 1 active 0\n",
 	"conntrack":  "ret 2 runs 1 found 0 error -2\n",
 	"freplace":   "true\nresult 4100 replaced 1\nresult 42\n",

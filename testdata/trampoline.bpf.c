@@ -9,8 +9,10 @@
  * lsm_runs and allows it (returns 0) when the bpf LSM is active.
  * fmod_ret_prog replaces the return of bpf_modify_return_test (which a
  * BPF_PROG_TEST_RUN of an fmod_ret program calls) with FMOD_RET_VALUE, so
- * the original does not run: the test run's retval is then
- * 1 << 16 | FMOD_RET_VALUE (the kernel flags the skipped side effect).
+ * the original does not run; fexit_modify sees that value as the
+ * function's return and stores it in modify_ret. (The test run's retval
+ * counts the original's side effects, differently in each kernel version:
+ * attached, it differs from the unattached run's.)
  */
 #include "common.h"
 
@@ -49,4 +51,13 @@ int BPF_PROG(fmod_ret_prog, int a, int *b, int ret)
 {
 	__sync_fetch_and_add(&fmod_ret_runs, 1);
 	return FMOD_RET_VALUE;
+}
+
+__s64 modify_ret = -1;
+
+SEC("fexit/bpf_modify_return_test")
+int BPF_PROG(fexit_modify, int a, int *b, int ret)
+{
+	modify_ret = ret;
+	return 0;
 }

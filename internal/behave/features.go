@@ -103,7 +103,11 @@ var (
 		cfg, err := kconfig.ReadRunning()
 		return err == nil && cfg.Source != ""
 	}}
-	DataKsyms = Feature{"data symbols in kallsyms (CONFIG_KALLSYMS_ALL) for typed ksyms", "5.11", HaveDataKsyms}
+	FmodRet = Feature{"fmod_ret on bpf_modify_return_test (CONFIG_FUNCTION_ERROR_INJECTION)", "5.7", func() bool {
+		return tracingLoads(ebpf.AttachModifyReturn, "bpf_modify_return_test")
+	}}
+	AtomicFetch = Feature{"atomic fetch instructions (BPF_ATOMIC with BPF_FETCH)", "5.12", haveAtomicFetch}
+	DataKsyms   = Feature{"data symbols in kallsyms (CONFIG_KALLSYMS_ALL) for typed ksyms", "5.11", HaveDataKsyms}
 )
 
 // needs lists what each test object needs beyond what every kernel
@@ -119,7 +123,8 @@ var needs = map[string][]Feature{
 	"flavour":    {SyscallProgs, TaskKfuncs},
 	"legacy":     {SyscallProgs},
 	"conntrack":  {ConntrackKfuncs},
-	"trampoline": {Trampolines},
+	"trampoline": {Trampolines, FmodRet},
+	"maps":       {AtomicFetch},
 	"freplace":   {Trampolines},
 	"ksym_data":  {SyscallProgs, DataKsyms},
 }
@@ -156,6 +161,43 @@ var kallsyms = sync.OnceValue(func() []byte {
 	b, _ := os.ReadFile("/proc/kallsyms")
 	return b
 })
+
+// tracingLoads reports whether cilium/ebpf loads a tracing program of
+// the attach type on the kernel function fn.
+func tracingLoads(at ebpf.AttachType, fn string) bool {
+	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type:         ebpf.Tracing,
+		AttachType:   at,
+		AttachTo:     fn,
+		Instructions: ciliumasm.Instructions{ciliumasm.Mov.Imm(ciliumasm.R0, 0), ciliumasm.Return()},
+		License:      "GPL",
+	})
+	if err != nil {
+		return false
+	}
+	p.Close()
+	return true
+}
+
+// haveAtomicFetch loads a socket filter that fetch-adds to its stack.
+func haveAtomicFetch() bool {
+	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
+		Type: ebpf.SocketFilter,
+		Instructions: ciliumasm.Instructions{
+			ciliumasm.Mov.Imm(ciliumasm.R1, 1),
+			ciliumasm.StoreMem(ciliumasm.R10, -8, ciliumasm.R1, ciliumasm.DWord),
+			ciliumasm.FetchAdd.Mem(ciliumasm.R10, ciliumasm.R1, ciliumasm.DWord, -8),
+			ciliumasm.Mov.Imm(ciliumasm.R0, 0),
+			ciliumasm.Return(),
+		},
+		License: "GPL",
+	})
+	if err != nil {
+		return false
+	}
+	p.Close()
+	return true
+}
 
 // haveSleepableUprobes loads a sleepable uprobe program with cilium/ebpf.
 func haveSleepableUprobes() bool {

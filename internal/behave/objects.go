@@ -619,26 +619,24 @@ func checkMany(e *env) {
 // checkTrampoline attaches the fentry, fexit, fmod_ret and lsm programs
 // and fires them: a test run of fentry_prog calls bpf_fentry_test1(1),
 // which returns 2; a test run of fmod_ret_prog calls
-// bpf_modify_return_test, whose return fmod_ret_prog replaces (7 for 1 + 2
-// = 3) so that the original's side effect is missing; every bpf(2) call
-// passes the lsm hook when the bpf LSM is active.
+// bpf_modify_return_test, whose return fmod_ret_prog replaces with 7
+// (fexit_modify sees it) so that the original and its side effect are
+// skipped; every bpf(2) call passes the lsm hook when the bpf LSM is
+// active.
 func checkTrampoline(e *env) {
 	// fmod_ret before attaching: what the kernel's test functions return
-	// on their own (kernels differ in how many of them they call).
+	// on their own (kernels differ in what they count).
 	base := e.run("fmod_ret_prog", nil)
-	for _, p := range []string{"fentry_prog", "fexit_prog", "fmod_ret_prog", "lsm_prog"} {
+	for _, p := range []string{"fentry_prog", "fexit_prog", "fmod_ret_prog", "fexit_modify", "lsm_prog"} {
 		e.attach(p)
 	}
 	e.run("fentry_prog", nil)
 	e.wantUint(map[string]uint64{"fentry_runs": 1, "fexit_ret": 2})
 	got := e.run("fmod_ret_prog", nil)
-	if e.uint("fmod_ret_runs") != 1 {
-		e.errorf("fmod_ret_runs = %d after one test run, want 1", e.uint("fmod_ret_runs"))
-	}
-	// Upper half: side effects missing; lower half: the returns' sum.
-	if got>>16 != base>>16+1 || got&0xffff != base&0xffff-3+7 {
-		e.errorf("fmod_ret test run returned %#x, want %#x (unattached: %#x; bpf_modify_return_test's 3 replaced by 7, its side effect gone)",
-			got, (base>>16+1)<<16|(base&0xffff-3+7), base)
+	e.wantUint(map[string]uint64{"fmod_ret_runs": 1})
+	e.wantInt(map[string]int64{"modify_ret": 7})
+	if got>>16 == base>>16 {
+		e.errorf("fmod_ret test run returned %#x, unattached %#x: the upper half (side effects of the original) should differ", got, base)
 	}
 	before := e.uint("lsm_runs")
 	kernel.GetProgInfo(e.prog("lsm_prog")) // a bpf(2) call
