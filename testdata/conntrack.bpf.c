@@ -46,9 +46,12 @@ int ct_lookup(struct xdp_md *ctx)
 	tuple.ipv4.sport = bpf_htons(1);
 	tuple.ipv4.dport = bpf_htons(2);
 	ct = bpf_xdp_ct_lookup(ctx, &tuple, sizeof(tuple.ipv4), &opts, sizeof(opts));
-	found = ct != 0;
-	if (ct)
+	if (ct) {
+		found = 1;
 		bpf_ct_release(ct);
+	} else {
+		found = 0;
+	}
 	lookup_error = opts.error;
 	__sync_fetch_and_add(&runs, 1);
 	return XDP_PASS;
