@@ -113,6 +113,22 @@ func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
 	if err := kernel.RaiseMemlock(); err != nil {
 		return NoHandle, err
 	}
+	// A kernel older than a BTF kind the object uses refuses the whole
+	// blob: rewrite those types the way libbpf does, keeping every type id
+	// (d.btfRaw stays the object's own BTF, for user-space CO-RE). The
+	// probes run once per process; a kernel with every feature loads raw
+	// as it is.
+	if kf := kernel.BTFFeatures(); kf.BTF && !kf.Complete() {
+		san, err := btf.SanitizeRaw(raw, btf.Features{
+			Func: kf.Func, GlobalFunc: kf.GlobalFunc,
+			Datasec: kf.Datasec, QmarkDatasec: kf.QmarkDatasec,
+			Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
+		})
+		if err != nil {
+			return NoHandle, fmt.Errorf("rewriting BTF for this kernel's BTF features: %w", err)
+		}
+		raw = san
+	}
 	fd, err := kernel.BTFLoad(raw, nil, 0)
 	if err == nil {
 		return Handle(fd), nil
