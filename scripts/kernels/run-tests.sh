@@ -13,6 +13,10 @@ export CI=true BPFGEN_REQUIRE_KERNEL=1
 export HOME=${HOME:-/root}
 export PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export GOCACHE=$WORK/gocache GOTOOLCHAIN=local GOFLAGS=-buildvcs=false
+# Under emulation the Go runtime preempts goroutines far more often, and
+# each preemption signal is sent with tgkill(getpid(), ...): behaviour
+# checks that count getpid calls would see them.
+export GODEBUG=asyncpreemptoff=1
 ulimit -l unlimited 2>/dev/null || echo "run-tests: cannot raise RLIMIT_MEMLOCK" >&2
 
 mkdir -p "$OUT/pkgs"
