@@ -65,6 +65,7 @@ fuzz:
 	$(GO) test ./core -run '^$$' -fuzz FuzzResolve -fuzztime $(FUZZTIME)
 	$(GO) test ./core -run '^$$' -fuzz FuzzTarget -fuzztime $(FUZZTIME)
 	$(GO) test ./kernel -run '^$$' -fuzz FuzzFindFunc -fuzztime $(FUZZTIME)
+	$(GO) test ./btf -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME)
 
 # Remove what builds and benchmarks leave behind (not the committed
 # objects: `make -C testdata clean` does that).
