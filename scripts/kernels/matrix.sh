@@ -30,6 +30,14 @@ RESULTS=$CACHE/results
 
 log() { echo "kernels: $*" >&2; }
 
+# One run at a time per cache: runs share the snapshot, the binaries and the
+# results, and two VMs at once would starve each other on a small machine.
+exec 9>"$CACHE/.lock"
+if ! flock -n 9; then
+	log "another test-kernels run holds $CACHE/.lock; waiting for it"
+	flock 9
+fi
+
 # --- host tools, only when missing ---
 "$ROOT/scripts/deps.sh"
 pkgs=()
