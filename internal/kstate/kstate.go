@@ -87,6 +87,11 @@ func DescribeProg(fd int, mapIndex map[uint32]int) (Prog, error) {
 			}
 			ins.Imm = int32(idx)
 		}
+		if ins.IsCall() && ins.Src == asm.PseudoKfuncCall && ins.Off != 0 {
+			// A kfunc of a module: the fd_array slot holding the module's
+			// BTF is each loader's own choice; the BTF id is what counts.
+			ins.Off = 1
+		}
 		p.Insns = append(p.Insns, ins.String())
 	}
 	return p, nil
