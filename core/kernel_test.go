@@ -23,9 +23,7 @@ import (
 // be identical.
 func TestKernelAgrees(t *testing.T) {
 	testutil.RequireKernel(t)
-	if !kernel.HaveKernelCORE() {
-		testutil.SkipOrFail(t, "the kernel takes no core_relos: nothing to compare with")
-	}
+	testutil.RequireFeature(t, kernel.HaveKernelCORE(), "CO-RE relocations done by BPF_PROG_LOAD (core_relos), to compare with", "5.17")
 	path := filepath.Join("testdata", "kern.bpf.o")
 	loadWith := func(mode load.COREMode) (*object.Object, *load.Result) {
 		t.Helper()

@@ -1,7 +1,10 @@
 package kernel
 
 import (
+	"errors"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // infoAttr is union bpf_attr for BPF_OBJ_GET_INFO_BY_FD.
@@ -259,7 +262,13 @@ type BTFInfo struct {
 func GetBTFInfo(fd int) (*BTFInfo, error) {
 	name := make([]byte, 64)
 	info := btfInfo{name: bytesPtr(name), nameLen: uint32(len(name))}
-	if err := objInfo(fd, unsafe.Pointer(&info), unsafe.Sizeof(info)); err != nil {
+	err := objInfo(fd, unsafe.Pointer(&info), unsafe.Sizeof(info))
+	if errors.Is(err, unix.E2BIG) {
+		// Before 5.11 bpf_btf_info ends after id: no name to ask for.
+		info = btfInfo{}
+		err = objInfo(fd, unsafe.Pointer(&info), unsafe.Sizeof(info))
+	}
+	if err != nil {
 		return nil, err
 	}
 	return &BTFInfo{ID: info.id, Name: cname(name), KernelBTF: info.kernelBTF != 0, Size: info.btfSize}, nil

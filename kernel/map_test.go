@@ -6,6 +6,8 @@ import (
 	"sort"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/internal/kbtf"
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"golang.org/x/sys/unix"
 )
 
@@ -212,6 +214,7 @@ func TestBTFLoad(t *testing.T) {
 // vmlinux BTF is id-addressable and marked as kernel BTF.
 func TestKernelBTF(t *testing.T) {
 	requireKernel(t)
+	testutil.RequireFeature(t, kbtf.HasMember("bpf_btf_info", "name"), "names of BTF objects in BPF_OBJ_GET_INFO_BY_FD", "5.11")
 	var id uint32
 	for {
 		next, err := NextBTFID(id)

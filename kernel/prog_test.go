@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/internal/kbtf"
+	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/cilium/ebpf"
 	"golang.org/x/sys/unix"
 )
@@ -228,12 +229,16 @@ func TestVerifierError(t *testing.T) {
 
 func TestProbes(t *testing.T) {
 	requireKernel(t)
-	for name, probe := range map[string]func() bool{
-		"syscall progs": HaveSyscallProgs, "BTF": HaveBTF, "kernel CO-RE": HaveKernelCORE,
-	} {
-		if !probe() {
-			t.Errorf("%s not detected on this kernel", name)
-		}
+	if !HaveBTF() {
+		t.Error("BTF not detected on this kernel")
+	}
+	// Syscall programs are checked against other probes elsewhere; CO-RE
+	// in BPF_PROG_LOAD (5.17) is there when bpf_attr has core_relos.
+	if want := kbtf.HasMember("bpf_attr", "core_relos"); HaveKernelCORE() != want {
+		t.Errorf("HaveKernelCORE() = %v, but bpf_attr has core_relos: %v", HaveKernelCORE(), want)
+	}
+	if !HaveKernelCORE() {
+		return
 	}
 	// The CO-RE probe program really was relocated: TYPE_ID_LOCAL of int.
 	fd, err := probeCORELoad()
@@ -381,6 +386,7 @@ const tracefsMagic = 0x74726163
 
 func TestPerfEventLink(t *testing.T) {
 	requireKernel(t)
+	testutil.RequireFeature(t, kbtf.HasEnumValue("bpf_attach_type", "BPF_PERF_EVENT"), "BPF links for perf events (BPF_PERF_EVENT)", "5.15")
 	if os.Getuid() != 0 && !mustRequire() {
 		t.Skip("not root")
 	}

@@ -24,10 +24,7 @@ func TestDirectLoadBTFSanitizes(t *testing.T) {
 	if !kf.BTF {
 		testutil.SkipOrFail(t, "BPF_BTF_LOAD refuses even a single INT")
 	}
-	f := btf.Features{
-		Func: kf.Func, GlobalFunc: kf.GlobalFunc, Datasec: kf.Datasec, QmarkDatasec: kf.QmarkDatasec,
-		Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
-	}
+	f, _ := load.KernelBTFFeatures()
 	t.Logf("this kernel's BTF features: %+v", kf)
 	paths, err := filepath.Glob(filepath.Join(testutil.Root(), "testdata", "*.bpf.o"))
 	if err != nil || len(paths) == 0 {

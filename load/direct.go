@@ -118,12 +118,8 @@ func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
 	// (d.btfRaw stays the object's own BTF, for user-space CO-RE). The
 	// probes run once per process; a kernel with every feature loads raw
 	// as it is.
-	if kf := kernel.BTFFeatures(); kf.BTF && !kf.Complete() {
-		san, err := btf.SanitizeRaw(raw, btf.Features{
-			Func: kf.Func, GlobalFunc: kf.GlobalFunc,
-			Datasec: kf.Datasec, QmarkDatasec: kf.QmarkDatasec,
-			Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
-		})
+	if f, partial := KernelBTFFeatures(); partial {
+		san, err := btf.SanitizeRaw(raw, f)
 		if err != nil {
 			return NoHandle, fmt.Errorf("rewriting BTF for this kernel's BTF features: %w", err)
 		}
@@ -686,4 +682,17 @@ func (d *Direct) ksymAddr(name string) (uint64, error) {
 		return addr, nil
 	}
 	return 0, ErrNotInKernel
+}
+
+// KernelBTFFeatures returns the BTF kinds the running kernel accepts, and
+// whether it has BTF but lacks some kinds (so that BTF must be sanitized
+// before it loads).
+func KernelBTFFeatures() (f btf.Features, partial bool) {
+	kf := kernel.BTFFeatures()
+	f = btf.Features{
+		Func: kf.Func, GlobalFunc: kf.GlobalFunc,
+		Datasec: kf.Datasec, QmarkDatasec: kf.QmarkDatasec,
+		Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
+	}
+	return f, kf.BTF && !kf.Complete()
 }

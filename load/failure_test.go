@@ -81,7 +81,7 @@ func TestLoadFailures(t *testing.T) {
 	}{
 		{
 			object: "verifier_reject", step: "load program", name: "out_of_bounds",
-			errno: unix.EACCES, verifier: true,
+			errno: unix.EACCES, verifier: true, needs: []behave.Feature{behave.SyscallProgs},
 			contains: []string{"out_of_bounds", "invalid access to map value, value_size=8 off=16 size=8"},
 			log:      "invalid access to map value, value_size=8 off=16 size=8",
 		},

@@ -6,7 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/object"
 	ciliumbtf "github.com/cilium/ebpf/btf"
 )
@@ -30,6 +32,14 @@ func TestMarshalledBTFLoads(t *testing.T) {
 			raw, err := obj.BTF.Marshal()
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A kernel without some BTF kinds gets them rewritten first, as
+			// the direct load does.
+			if f, partial := load.KernelBTFFeatures(); partial {
+				raw, err = btf.SanitizeRaw(raw, f)
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			h, err := ciliumbtf.NewHandleFromRawBTF(raw)
 			if err != nil {
