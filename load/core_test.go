@@ -151,6 +151,7 @@ func TestBehaviourUserCORE(t *testing.T) {
 // reachable poisoned instruction (the existence checks before it give 0).
 func TestUserCOREAgainstKernelBTF(t *testing.T) {
 	testutil.RequireKernel(t)
+	behave.Require(t, "core")
 	other, err := object.Open(testutil.Object("minimal"))
 	if err != nil {
 		t.Fatal(err)

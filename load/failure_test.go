@@ -297,6 +297,7 @@ func TestLoadBadPinRoot(t *testing.T) {
 // naming the path and stays pinned; a compatible one is reused.
 func TestLoadPinnedMapReuse(t *testing.T) {
 	testutil.RequireKernel(t)
+	behave.Require(t, "maps")
 
 	t.Run("incompatible", func(t *testing.T) {
 		obj := openTestdata(t, "maps")

@@ -41,7 +41,6 @@ func TestRunCreatesMap(t *testing.T) {
 			ins(asm.Mov64Reg(asm.R6, asm.R1)),
 			asm.LdImm64(asm.R2, asm.PseudoMapIdxValue, 0), // blob + 0
 			ins(
-				asm.StoreImm(asm.SizeW, asm.R6, CtxStepOff, 0),
 				asm.Mov64Imm(asm.R1, 0), // BPF_MAP_CREATE
 				asm.Mov64Imm(asm.R3, 72),
 				asm.Call(166), // bpf_sys_bpf

@@ -38,8 +38,8 @@ func TestLoadAndRunPin(t *testing.T) {
 		{"run", "../../testdata/minimal.bpf.o"},
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
-			if args[0] == "run" {
-				testutil.RequireLoaders(t)
+			if args[0] == "run" || strings.HasSuffix(args[len(args)-1], "core.bpf.o") {
+				testutil.RequireLoaders(t) // core.bpf.o has a syscall program
 			}
 			dir := testutil.PinDir(t)
 			out, errs, code := runCmd(t, append(args, "--json", "--pin", dir)...)
@@ -98,8 +98,8 @@ func TestLoadErrors(t *testing.T) {
 		{[]string{"run", "../../go.mod"}, "go.mod"},
 	} {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			if tt.args[0] == "run" && strings.HasSuffix(tt.args[1], ".bpf.o") {
-				testutil.RequireLoaders(t)
+			if tt.args[0] == "run" && strings.HasSuffix(tt.args[1], ".bpf.o") || strings.HasSuffix(tt.args[1], "verifier_reject.bpf.o") {
+				testutil.RequireLoaders(t) // a loader, or a syscall program
 			}
 			_, errs, code := runCmd(t, tt.args...)
 			if code != 1 || !strings.Contains(errs, tt.want) {

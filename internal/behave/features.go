@@ -9,6 +9,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/kernel"
 
 	"github.com/cilium/ebpf"
 	ciliumasm "github.com/cilium/ebpf/asm"
@@ -179,23 +180,21 @@ func tracingLoads(at ebpf.AttachType, fn string) bool {
 	return true
 }
 
-// haveAtomicFetch loads a socket filter that fetch-adds to its stack.
+// haveAtomicFetch loads a socket filter that fetch-adds to its stack,
+// encoded as clang encodes __sync_fetch_and_add whose result is used.
 func haveAtomicFetch() bool {
-	p, err := ebpf.NewProgram(&ebpf.ProgramSpec{
-		Type: ebpf.SocketFilter,
-		Instructions: ciliumasm.Instructions{
-			ciliumasm.Mov.Imm(ciliumasm.R1, 1),
-			ciliumasm.StoreMem(ciliumasm.R10, -8, ciliumasm.R1, ciliumasm.DWord),
-			ciliumasm.FetchAdd.Mem(ciliumasm.R10, ciliumasm.R1, ciliumasm.DWord, -8),
-			ciliumasm.Mov.Imm(ciliumasm.R0, 0),
-			ciliumasm.Return(),
-		},
-		License: "GPL",
-	})
+	insns := []byte{
+		0xb7, 0x01, 0, 0, 1, 0, 0, 0, // r1 = 1
+		0x7b, 0x1a, 0xf8, 0xff, 0, 0, 0, 0, // *(u64 *)(r10 - 8) = r1
+		0xdb, 0x1a, 0xf8, 0xff, 1, 0, 0, 0, // r1 = atomic_fetch_add((u64 *)(r10 - 8), r1)
+		0xb7, 0x00, 0, 0, 0, 0, 0, 0, // r0 = 0
+		0x95, 0, 0, 0, 0, 0, 0, 0, // exit
+	}
+	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{Type: unix.BPF_PROG_TYPE_SOCKET_FILTER, Insns: insns, License: "GPL"})
 	if err != nil {
 		return false
 	}
-	p.Close()
+	unix.Close(fd)
 	return true
 }
 
