@@ -23,6 +23,7 @@ import (
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -223,7 +224,7 @@ func closeHandles(hs []load.Handle) error {
 
 // Loader runs a loader program (what a light skeleton's Load does, without
 // the typed wrappers) and closes what it created.
-func Loader(l *lskel.Loader, kconfig func([]byte, []lskel.KconfigVar) error) error {
+func Loader(l *abi.Loader, kconfig func([]byte, []abi.KconfigVar) error) error {
 	res, err := lskel.Run(l, &lskel.RunOptions{Kconfig: kconfig})
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // Sample is what one harness process reports, in the JSON form the C
@@ -84,7 +85,7 @@ const progFlagSleepable = 1 << 4
 // check the loader program, and close both. It returns that time; what
 // remains of a skeleton load is the loader's run (the object's own
 // syscalls, issued from inside the kernel) and the Go side around it.
-func LoaderOverhead(l *lskel.Loader) (time.Duration, error) {
+func LoaderOverhead(l *abi.Loader) (time.Duration, error) {
 	start := time.Now()
 	blob, err := kernel.MapCreate(&kernel.MapCreateAttr{
 		Type: lskel.MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,

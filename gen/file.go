@@ -9,7 +9,7 @@ import (
 	"io"
 
 	"github.com/bpfgen/bpfgen/asm"
-	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // FileMagic starts every loader file; FileVersion is the format version
@@ -23,7 +23,7 @@ const (
 
 // fileHeader is the JSON part of a loader file.
 type fileHeader struct {
-	lskel.Loader
+	abi.Loader
 	ByteOrder string     `json:"byte_order"`
 	Comments  []string   `json:"comments,omitempty"`
 	TOC       []BlobItem `json:"toc"`

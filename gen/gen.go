@@ -22,7 +22,7 @@ import (
 	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
-	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -113,7 +113,7 @@ type Generator struct {
 	// descriptor in the context; targetFuncs holds what each replaces.
 	targets     map[int]int
 	targetFuncs map[int]string
-	kconfig     []lskel.KconfigVar
+	kconfig     []abi.KconfigVar
 	kconfigMap  int
 	err         error
 }
@@ -128,7 +128,7 @@ type BlobItem struct {
 // Loader is a generated loader program with what the runtime needs and
 // what a reader needs to follow it.
 type Loader struct {
-	lskel.Loader
+	abi.Loader
 	// Comments annotate instructions by index, for the disassembly.
 	Comments []string
 	// TOC lists what the blob holds.
@@ -170,7 +170,7 @@ func New(obj *object.Object) (*Generator, error) {
 	if g.nSlots*4+8 > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: %d maps and programs need more fd slots than a loader can address", obj.Name, g.nSlots)
 	}
-	if lskel.CtxSize(g.nMaps, g.nProgs, len(g.targets)) > maxDirectOffset {
+	if abi.CtxSize(g.nMaps, g.nProgs, len(g.targets)) > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: context of %d maps and %d programs is larger than %d bytes", obj.Name, g.nMaps, g.nProgs, maxDirectOffset)
 	}
 	g.add(make([]byte, g.nSlots*4), "fd table")
@@ -213,7 +213,7 @@ func (g *Generator) prologue() {
 	// immediate store (BPF_ST) into the context, so one register store
 	// here reports the step instead of one per step.
 	g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(g.stepOff)),
-		asm.StoreMem(asm.SizeW, rCtx, lskel.CtxStepOff, asm.R1))
+		asm.StoreMem(asm.SizeW, rCtx, abi.CtxStepOff, asm.R1))
 	for s := 0; s < g.nSlots; s++ {
 		skip := g.b.NewLabel("closed")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(4*s)))
@@ -395,16 +395,16 @@ func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) 
 	// (log_true_size), so a rerun for a failed step's log must leave the
 	// buffer to that step alone.
 	nolog := g.b.NewLabel("nolog")
-	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, lskel.CtxLogStepOff))
+	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, abi.CtxLogStepOff))
 	g.b.Jump(asm.ClassJMP|asm.JumpJNE|asm.SrcK, asm.R0, 0, int32(n), nolog)
 	if log.size == log.level+4 && (attr+log.level)%8 == 0 {
 		// Level and size sit side by side as in the context: one copy.
-		g.copyCtx(asm.SizeDW, attr+log.level, lskel.CtxLogLevelOff)
+		g.copyCtx(asm.SizeDW, attr+log.level, abi.CtxLogLevelOff)
 	} else {
-		g.copyCtx(asm.SizeW, attr+log.level, lskel.CtxLogLevelOff)
-		g.copyCtx(asm.SizeW, attr+log.size, lskel.CtxLogSizeOff)
+		g.copyCtx(asm.SizeW, attr+log.level, abi.CtxLogLevelOff)
+		g.copyCtx(asm.SizeW, attr+log.size, abi.CtxLogSizeOff)
 	}
-	g.copyCtx(asm.SizeDW, attr+log.buf, lskel.CtxLogBufOff)
+	g.copyCtx(asm.SizeDW, attr+log.buf, abi.CtxLogBufOff)
 	g.label(nolog)
 	g.emit(asm.Mov64Imm(asm.R1, cmd))
 	g.attrAddr(asm.R2, attr)
@@ -470,7 +470,7 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	if m.Index >= 0 {
 		// max_entries from the context, when the caller set one.
 		keep := g.b.NewLabel("keep_max_entries")
-		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(lskel.MapDescOff(m.Index)+lskel.MapDescMaxEntriesOff)))
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff)))
 		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, keep)
 		g.storeReg(asm.SizeW, attr+kernel.MapCreateMaxEntries, asm.R0)
 		g.label(keep)
@@ -489,11 +489,7 @@ func (g *Generator) ResolveKconfig(m *object.Map, externs []*object.Extern, imag
 			g.kconfigMap = i
 		}
 	}
-	for _, v := range load.KconfigVars(externs) {
-		g.kconfig = append(g.kconfig, lskel.KconfigVar{
-			Name: v.Name, Offset: v.Offset, Size: v.Size, Type: uint8(v.Type), Signed: v.Signed, Weak: v.Weak,
-		})
-	}
+	g.kconfig = append(g.kconfig, load.KconfigVars(externs)...)
 	return image, nil
 }
 
@@ -520,7 +516,7 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 	if v.Bytes != nil && g.obj.Maps[mapIndex].Internal != object.NotInternal {
 		// A caller-supplied initial value replaces the blob's copy.
 		keep := g.b.NewLabel("keep_value")
-		g.emit(asm.LoadMem(asm.SizeDW, asm.R3, rCtx, int16(lskel.MapDescOff(mapIndex)+lskel.MapDescInitValueOff)))
+		g.emit(asm.LoadMem(asm.SizeDW, asm.R3, rCtx, int16(abi.MapDescOff(mapIndex)+abi.MapDescInitValueOff)))
 		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R3, 0, 0, keep)
 		g.addr(asm.R1, valueOff)
 		g.emit(asm.Mov64Imm(asm.R2, int32(len(v.Bytes))), asm.Call(helperCopyFromUser), asm.Mov64Reg(rResult, asm.R0))
@@ -706,9 +702,9 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		// The target program is the runner's: its fd and the function's
 		// BTF id come in through the context.
 		g.targetFuncs[p.Index] = p.TargetProg.Func
-		off := lskel.TargetDescOff(g.nMaps, g.nProgs, g.targets[p.Index])
-		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFObj, off+lskel.TargetDescFDOff)
-		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFID, off+lskel.TargetDescBTFIDOff)
+		off := abi.TargetDescOff(g.nMaps, g.nProgs, g.targets[p.Index])
+		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFObj, off+abi.TargetDescFDOff)
+		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFID, off+abi.TargetDescBTFIDOff)
 	}
 	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
 	// The module BTF fds are only needed by the load itself.
@@ -837,14 +833,14 @@ func (g *Generator) Finish() (*Loader, error) {
 	g.closeSlot(g.btfSlot)
 	for i := 0; i < g.nMaps; i++ {
 		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(i))),
-			asm.StoreMem(asm.SizeW, rCtx, int16(lskel.MapDescOff(i)+lskel.MapDescFDOff), asm.R0))
+			asm.StoreMem(asm.SizeW, rCtx, int16(abi.MapDescOff(i)+abi.MapDescFDOff), asm.R0))
 	}
 	for j := 0; j < g.nProgs; j++ {
 		if !g.loaded[j] {
 			continue
 		}
 		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(g.progBase+j))),
-			asm.StoreMem(asm.SizeW, rCtx, int16(lskel.ProgDescOff(g.nMaps, j)), asm.R0))
+			asm.StoreMem(asm.SizeW, rCtx, int16(abi.ProgDescOff(g.nMaps, j)), asm.R0))
 	}
 	g.emit(asm.Mov64Imm(asm.R0, 0), asm.Exit())
 	insns, comments, err := g.b.Assemble()
@@ -868,7 +864,7 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
 	for _, m := range g.obj.Maps {
-		l.Maps = append(l.Maps, lskel.MapDesc{
+		l.Maps = append(l.Maps, abi.MapDesc{
 			Name:               m.Name,
 			KernelName:         m.KernelName,
 			Type:               uint32(m.Type),
@@ -882,7 +878,7 @@ func (g *Generator) Finish() (*Loader, error) {
 		})
 	}
 	for j, p := range g.obj.Programs() {
-		l.Progs = append(l.Progs, lskel.ProgDesc{
+		l.Progs = append(l.Progs, abi.ProgDesc{
 			Name:       p.Name,
 			Section:    p.Section,
 			Type:       uint32(p.Type),

@@ -14,6 +14,7 @@ import (
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -87,7 +88,7 @@ func TestKconfigFile(t *testing.T) {
 				}
 				raw := image[v.Offset : v.Offset+v.Size]
 				got := strings.TrimRight(string(raw), "\x00")
-				if v.Type != kconfig.CharArray {
+				if v.Type != abi.KconfigCharArray {
 					got = strconv.FormatUint(nativeUint(raw), 10)
 				}
 				if got != w {

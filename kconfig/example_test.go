@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // Fill writes each extern's value into a .kconfig image; a missing weak
@@ -16,11 +17,11 @@ func ExampleFill() {
 		panic(err)
 	}
 	cfg := &kconfig.Config{Values: values, Release: "6.18.44"}
-	vars := []kconfig.Var{
-		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: kconfig.Int},
-		{Name: "CONFIG_HZ", Offset: 4, Size: 4, Type: kconfig.Int},
-		{Name: "CONFIG_BPF", Offset: 8, Size: 1, Type: kconfig.Bool},
-		{Name: "CONFIG_MISSING", Offset: 9, Size: 1, Type: kconfig.Bool, Weak: true},
+	vars := []abi.KconfigVar{
+		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: abi.KconfigInt},
+		{Name: "CONFIG_HZ", Offset: 4, Size: 4, Type: abi.KconfigInt},
+		{Name: "CONFIG_BPF", Offset: 8, Size: 1, Type: abi.KconfigBool},
+		{Name: "CONFIG_MISSING", Offset: 9, Size: 1, Type: abi.KconfigBool, Weak: true},
 	}
 	image := make([]byte, 12)
 	if err := kconfig.Fill(image, vars, cfg, binary.LittleEndian); err != nil {

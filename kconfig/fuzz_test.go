@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"testing"
+
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // FuzzParse feeds the config parser and fills an image from what it
@@ -17,14 +19,14 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		vars := []Var{
-			{Name: "CONFIG_A", Size: 1, Type: Bool, Weak: true},
-			{Name: "CONFIG_B", Offset: 4, Size: 4, Type: Tristate, Weak: true},
-			{Name: "CONFIG_C", Offset: 8, Size: 8, Type: Int, Signed: true, Weak: true},
-			{Name: "CONFIG_D", Offset: 16, Size: 8, Type: CharArray, Weak: true},
+		vars := []abi.KconfigVar{
+			{Name: "CONFIG_A", Size: 1, Type: abi.KconfigBool, Weak: true},
+			{Name: "CONFIG_B", Offset: 4, Size: 4, Type: abi.KconfigTristate, Weak: true},
+			{Name: "CONFIG_C", Offset: 8, Size: 8, Type: abi.KconfigInt, Signed: true, Weak: true},
+			{Name: "CONFIG_D", Offset: 16, Size: 8, Type: abi.KconfigCharArray, Weak: true},
 		}
 		for name := range values {
-			vars = append(vars, Var{Name: name, Offset: 24, Size: 8, Type: CharArray, Weak: true})
+			vars = append(vars, abi.KconfigVar{Name: name, Offset: 24, Size: 8, Type: abi.KconfigCharArray, Weak: true})
 			break
 		}
 		_ = Fill(make([]byte, 32), vars, &Config{Values: values, Release: "6.1.0"}, binary.LittleEndian)

@@ -4,7 +4,7 @@
 //
 // It is used at load time by the direct loader and, on the target machine,
 // by the runtime of generated loaders; besides the standard library it
-// imports only the runtime, lskel. Only objects with kconfig externs pull
+// imports only package kernel and the loader ABI, lskel/abi. Only objects with kconfig externs pull
 // it (and compress/gzip) in.
 package kconfig
 
@@ -21,33 +21,9 @@ import (
 	"strings"
 
 	"github.com/bpfgen/bpfgen/kernel"
-	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"golang.org/x/sys/unix"
 )
-
-// Type says how an extern's value is stored.
-type Type uint8
-
-// Value types, as libbpf distinguishes them.
-const (
-	Unknown   Type = iota
-	Bool           // bool: y → 1, otherwise 0
-	Tristate       // enum libbpf_tristate: y → 1, m → 2, n → 0
-	Char           // char: 'y', 'm' or 'n'
-	Int            // integer of Size bytes
-	CharArray      // char[Size]: a quoted string value
-)
-
-// Var is one kconfig extern: where its value goes in the .kconfig image and
-// how to encode it.
-type Var struct {
-	Name   string `json:"name"`
-	Offset uint32 `json:"offset"`
-	Size   uint32 `json:"size"`
-	Type   Type   `json:"type"`
-	Signed bool   `json:"signed,omitempty"`
-	Weak   bool   `json:"weak,omitempty"`
-}
 
 // Config is a parsed kernel configuration plus the kernel release.
 type Config struct {
@@ -196,7 +172,7 @@ var ErrMissing = errors.New("not set in the kernel config")
 // byte order bo. A missing weak extern is left zero, as libbpf leaves it,
 // also when there is no config file at all; a missing strong one is an
 // error naming it and the config file read, or the files tried.
-func Fill(image []byte, vars []Var, cfg *Config, bo binary.ByteOrder) error {
+func Fill(image []byte, vars []abi.KconfigVar, cfg *Config, bo binary.ByteOrder) error {
 	for _, v := range vars {
 		if uint64(v.Offset)+uint64(v.Size) > uint64(len(image)) {
 			return fmt.Errorf("kconfig extern %s: offset %d size %d outside .kconfig (%d bytes)", v.Name, v.Offset, v.Size, len(image))
@@ -224,7 +200,7 @@ func (c *Config) where() string {
 	return "no config file"
 }
 
-func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
+func fillOne(dst []byte, v abi.KconfigVar, cfg *Config, bo binary.ByteOrder) error {
 	var raw string
 	var ok bool
 	switch v.Name {
@@ -249,7 +225,7 @@ func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
 		return ErrMissing
 	}
 	switch v.Type {
-	case Bool:
+	case abi.KconfigBool:
 		switch raw {
 		case "y":
 			dst[0] = 1
@@ -260,7 +236,7 @@ func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
 		default:
 			return fmt.Errorf("value %q is not a bool", raw)
 		}
-	case Tristate:
+	case abi.KconfigTristate:
 		var t uint64
 		switch raw {
 		case "y":
@@ -273,12 +249,12 @@ func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
 			return fmt.Errorf("value %q is not a tristate", raw)
 		}
 		return putInt(dst, t, bo)
-	case Char:
+	case abi.KconfigChar:
 		if raw != "y" && raw != "m" && raw != "n" {
 			return fmt.Errorf("value %q is not y, m or n", raw)
 		}
 		dst[0] = raw[0]
-	case Int:
+	case abi.KconfigInt:
 		n, err := parseInt(raw, v.Signed)
 		if err != nil {
 			return err
@@ -287,7 +263,7 @@ func fillOne(dst []byte, v Var, cfg *Config, bo binary.ByteOrder) error {
 			return fmt.Errorf("value %s does not fit %d bytes", raw, v.Size)
 		}
 		return putInt(dst, n, bo)
-	case CharArray:
+	case abi.KconfigCharArray:
 		s, err := strconv.Unquote(raw)
 		if err != nil {
 			return fmt.Errorf("value %s is not a quoted string: %w", raw, err)
@@ -347,7 +323,7 @@ func putInt(dst []byte, n uint64, bo binary.ByteOrder) error {
 
 // FillRunning fills image for the running kernel, in native byte order:
 // what a loader's runtime does on the target machine.
-func FillRunning(image []byte, vars []Var) error {
+func FillRunning(image []byte, vars []abi.KconfigVar) error {
 	cfg, err := ReadRunning()
 	if err != nil {
 		return err
@@ -371,10 +347,6 @@ func runningHas(name string) bool {
 // Resolve fills a loader's .kconfig image for the running kernel: it is
 // the lskel.RunOptions.Kconfig of `bpfgen run` and of generated skeletons
 // whose objects have kconfig externs (only those link this package).
-func Resolve(image []byte, vars []lskel.KconfigVar) error {
-	kv := make([]Var, len(vars))
-	for i, v := range vars {
-		kv[i] = Var{Name: v.Name, Offset: v.Offset, Size: v.Size, Type: Type(v.Type), Signed: v.Signed, Weak: v.Weak}
-	}
-	return FillRunning(image, kv)
+func Resolve(image []byte, vars []abi.KconfigVar) error {
+	return FillRunning(image, vars)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/cilium/ebpf"
 	ciliumasm "github.com/cilium/ebpf/asm"
 	"github.com/cilium/ebpf/features"
@@ -36,15 +37,15 @@ func TestFill(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &Config{Values: values, Release: "6.18.300-custom"}
-	vars := []Var{
-		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: Int},
-		{Name: "CONFIG_BPF", Offset: 4, Size: 1, Type: Bool},
-		{Name: "CONFIG_MOD", Offset: 8, Size: 4, Type: Tristate},
-		{Name: "CONFIG_HZ", Offset: 12, Size: 4, Type: Int},
-		{Name: "CONFIG_NEG", Offset: 16, Size: 8, Type: Int, Signed: true},
-		{Name: "CONFIG_HOSTNAME", Offset: 24, Size: 6, Type: CharArray},
-		{Name: "CONFIG_MOD", Offset: 30, Size: 1, Type: Char},
-		{Name: "CONFIG_OFF", Offset: 31, Size: 1, Type: Bool, Weak: true},
+	vars := []abi.KconfigVar{
+		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: abi.KconfigInt},
+		{Name: "CONFIG_BPF", Offset: 4, Size: 1, Type: abi.KconfigBool},
+		{Name: "CONFIG_MOD", Offset: 8, Size: 4, Type: abi.KconfigTristate},
+		{Name: "CONFIG_HZ", Offset: 12, Size: 4, Type: abi.KconfigInt},
+		{Name: "CONFIG_NEG", Offset: 16, Size: 8, Type: abi.KconfigInt, Signed: true},
+		{Name: "CONFIG_HOSTNAME", Offset: 24, Size: 6, Type: abi.KconfigCharArray},
+		{Name: "CONFIG_MOD", Offset: 30, Size: 1, Type: abi.KconfigChar},
+		{Name: "CONFIG_OFF", Offset: 31, Size: 1, Type: abi.KconfigBool, Weak: true},
 	}
 	image := make([]byte, 32)
 	if err := Fill(image, vars, cfg, binary.LittleEndian); err != nil {
@@ -77,23 +78,23 @@ func TestFillErrors(t *testing.T) {
 	cfg := &Config{Values: map[string]string{"CONFIG_M": "m", "CONFIG_BIG": "300"}, Release: "6.1.0"}
 	tests := []struct {
 		name string
-		v    Var
+		v    abi.KconfigVar
 		want string
 	}{
-		{"strong missing", Var{Name: "CONFIG_NOPE", Size: 1, Type: Bool}, "CONFIG_NOPE: not set"},
-		{"m as bool", Var{Name: "CONFIG_M", Size: 1, Type: Bool}, "does not fit a bool"},
-		{"overflow", Var{Name: "CONFIG_BIG", Size: 1, Type: Int}, "does not fit 1 bytes"},
-		{"outside image", Var{Name: "CONFIG_M", Offset: 7, Size: 4, Type: Tristate}, "outside .kconfig"},
+		{"strong missing", abi.KconfigVar{Name: "CONFIG_NOPE", Size: 1, Type: abi.KconfigBool}, "CONFIG_NOPE: not set"},
+		{"m as bool", abi.KconfigVar{Name: "CONFIG_M", Size: 1, Type: abi.KconfigBool}, "does not fit a bool"},
+		{"overflow", abi.KconfigVar{Name: "CONFIG_BIG", Size: 1, Type: abi.KconfigInt}, "does not fit 1 bytes"},
+		{"outside image", abi.KconfigVar{Name: "CONFIG_M", Offset: 7, Size: 4, Type: abi.KconfigTristate}, "outside .kconfig"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Fill(make([]byte, 8), []Var{tt.v}, cfg, binary.LittleEndian)
+			err := Fill(make([]byte, 8), []abi.KconfigVar{tt.v}, cfg, binary.LittleEndian)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want error containing %q", err, tt.want)
 			}
 		})
 	}
-	err := Fill(make([]byte, 1), []Var{{Name: "CONFIG_NOPE", Size: 1, Type: Bool}}, cfg, binary.LittleEndian)
+	err := Fill(make([]byte, 1), []abi.KconfigVar{{Name: "CONFIG_NOPE", Size: 1, Type: abi.KconfigBool}}, cfg, binary.LittleEndian)
 	if !errors.Is(err, ErrMissing) {
 		t.Fatalf("missing strong extern: %v does not wrap ErrMissing", err)
 	}
@@ -204,11 +205,11 @@ func TestConfigSources(t *testing.T) {
 func TestFillWithoutConfig(t *testing.T) {
 	cfg := &Config{Release: "5.10.0-46-amd64", Tried: []string{"/proc/config.gz", "/boot/config-5.10.0-46-amd64"},
 		Kernel: func(name string) bool { return name == "LINUX_HAS_SYSCALL_WRAPPER" }}
-	vars := []Var{
-		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: Int},
-		{Name: "LINUX_HAS_BPF_COOKIE", Offset: 4, Size: 1, Type: Bool, Weak: true},
-		{Name: "LINUX_HAS_SYSCALL_WRAPPER", Offset: 5, Size: 1, Type: Bool, Weak: true},
-		{Name: "CONFIG_HZ", Offset: 8, Size: 4, Type: Int, Weak: true},
+	vars := []abi.KconfigVar{
+		{Name: "LINUX_KERNEL_VERSION", Offset: 0, Size: 4, Type: abi.KconfigInt},
+		{Name: "LINUX_HAS_BPF_COOKIE", Offset: 4, Size: 1, Type: abi.KconfigBool, Weak: true},
+		{Name: "LINUX_HAS_SYSCALL_WRAPPER", Offset: 5, Size: 1, Type: abi.KconfigBool, Weak: true},
+		{Name: "CONFIG_HZ", Offset: 8, Size: 4, Type: abi.KconfigInt, Weak: true},
 	}
 	image := bytes.Repeat([]byte{0}, 12)
 	if err := Fill(image, vars, cfg, binary.LittleEndian); err != nil {
@@ -218,7 +219,7 @@ func TestFillWithoutConfig(t *testing.T) {
 	if !bytes.Equal(image, want) {
 		t.Fatalf("image % x, want % x", image, want)
 	}
-	err := Fill(image, []Var{{Name: "CONFIG_HZ", Offset: 8, Size: 4, Type: Int}}, cfg, binary.LittleEndian)
+	err := Fill(image, []abi.KconfigVar{{Name: "CONFIG_HZ", Offset: 8, Size: 4, Type: abi.KconfigInt}}, cfg, binary.LittleEndian)
 	if !errors.Is(err, ErrMissing) {
 		t.Fatalf("strong extern without a config: %v, want ErrMissing", err)
 	}

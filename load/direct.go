@@ -17,7 +17,6 @@ import (
 	"github.com/bpfgen/bpfgen/core"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
-	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -163,7 +162,7 @@ func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
 	}
 	if object.MapType(m.Type) == object.MapTypePerfEventArray && attr.MaxEntries == 0 {
 		// One slot per possible CPU, counted on this machine.
-		n, err := lskel.PossibleCPUs()
+		n, err := kernel.PossibleCPUs()
 		if err != nil {
 			return NoHandle, err
 		}

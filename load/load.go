@@ -17,7 +17,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
-	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -313,40 +313,24 @@ func (l *loader) programIndex(f *object.Function) int {
 	return -1
 }
 
-// KconfigVars turns the object's kconfig externs into what package kconfig
-// fills in.
-func KconfigVars(externs []*object.Extern) []kconfig.Var {
-	var vars []kconfig.Var
+// KconfigVars lists the object's kconfig externs as package kconfig fills
+// them in and as a loader records them.
+func KconfigVars(externs []*object.Extern) []abi.KconfigVar {
+	var vars []abi.KconfigVar
 	for _, e := range externs {
 		if e.Kind != object.ExternKconfig {
 			continue
 		}
-		vars = append(vars, kconfig.Var{
+		vars = append(vars, abi.KconfigVar{
 			Name:   e.Name,
 			Offset: e.Offset,
 			Size:   e.Size,
-			Type:   kconfigType(e.KconfigType),
+			Type:   e.KconfigType,
 			Signed: e.Signed,
 			Weak:   e.Weak,
 		})
 	}
 	return vars
-}
-
-func kconfigType(t object.KconfigType) kconfig.Type {
-	switch t {
-	case object.KconfigBool:
-		return kconfig.Bool
-	case object.KconfigTristate:
-		return kconfig.Tristate
-	case object.KconfigChar:
-		return kconfig.Char
-	case object.KconfigInt:
-		return kconfig.Int
-	case object.KconfigCharArray:
-		return kconfig.CharArray
-	}
-	return kconfig.Unknown
 }
 
 func (l *loader) loadProgram(index int, p *object.Function, res *Result) (Handle, error) {

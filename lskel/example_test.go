@@ -6,6 +6,7 @@ import (
 	"log"
 
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // Walk a hash map of u32 keys and u64 values by its fd.
@@ -26,7 +27,7 @@ func ExampleMap_Iterate() {
 
 // Run a loader, attach every program by its section and close it all.
 func ExampleRun() {
-	var loader *lskel.Loader // embedded by a generated skeleton
+	var loader *abi.Loader // embedded by a generated skeleton
 	res, err := lskel.Run(loader, &lskel.RunOptions{
 		MaxEntries: map[string]uint32{"counts": 4096},
 	})
@@ -61,11 +62,4 @@ func ExampleRingBuf() {
 		}
 		fmt.Printf("%d bytes\n", len(rec))
 	}
-}
-
-// The CPU list parser behind per-CPU value sizes: runs everywhere.
-func ExamplePossibleCPUs() {
-	n, err := lskel.PossibleCPUs()
-	fmt.Println(n > 0, err)
-	// Output: true <nil>
 }

@@ -276,7 +276,7 @@ func AutoAttachable(section string) bool {
 // target the section names or the load fixed: tracepoint, raw
 // tracepoint, tracing (tp_btf, fentry, fexit, fmod_ret, lsm) and
 // iterators. attachTo, when set, overrides the target the section names
-// (ProgDesc.AttachTo). Other kinds need a target only the caller knows and
+// (abi.ProgDesc.AttachTo). Other kinds need a target only the caller knows and
 // return an error naming the helper to use.
 func Attach(progFD int, section string, progType, attachType uint32, attachTo string) (*Link, error) {
 	sec := section

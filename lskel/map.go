@@ -58,7 +58,7 @@ func (m *Map) PerCPUValueSize() (int, error) {
 	if !m.IsPerCPU() {
 		return int(m.ValueSize), nil
 	}
-	n, err := PossibleCPUs()
+	n, err := kernel.PossibleCPUs()
 	if err != nil {
 		return 0, err
 	}

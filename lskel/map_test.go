@@ -153,7 +153,7 @@ func TestMapHashIterate(t *testing.T) {
 
 func TestMapPerCPU(t *testing.T) {
 	requireKernel(t)
-	ncpu, err := PossibleCPUs()
+	ncpu, err := kernel.PossibleCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"golang.org/x/sys/unix"
 )
 
@@ -45,12 +46,12 @@ type RunOptions struct {
 	LogLevel uint32
 	// LogSize is the size of the log buffer; 0 means 1 MiB.
 	LogSize int
-	// MaxEntries overrides max_entries of maps by name (MapDesc.Name).
+	// MaxEntries overrides max_entries of maps by name (abi.MapDesc.Name).
 	MaxEntries map[string]uint32
 	// InitialValues replaces the initial value of global-data maps by name
-	// (MapDesc.Name); each value must be exactly ValueSize bytes.
+	// (abi.MapDesc.Name); each value must be exactly ValueSize bytes.
 	InitialValues map[string][]byte
-	// AttachTargets gives each freplace program (by name, ProgDesc.Name)
+	// AttachTargets gives each freplace program (by name, abi.ProgDesc.Name)
 	// the loaded program whose function it replaces; every loaded
 	// freplace program needs one.
 	AttachTargets map[string]ProgTarget
@@ -58,11 +59,19 @@ type RunOptions struct {
 	// from the running kernel's configuration. It is required when the
 	// loader has kconfig externs; generated code passes the resolver so
 	// that only objects with kconfig externs link it.
-	Kconfig func(image []byte, vars []KconfigVar) error
+	Kconfig func(image []byte, vars []abi.KconfigVar) error
+}
+
+// ProgTarget is the function of a loaded program that an freplace program
+// replaces.
+type ProgTarget struct {
+	FD int // the target program
+	// Func is the function to replace; empty means ProgDesc.TargetFunc.
+	Func string
 }
 
 // Result holds the fds a loader run created. MapFDs and ProgFDs are in the
-// order of Loader.Maps and Loader.Progs; a program that was not loaded has
+// order of abi.Loader.Maps and abi.Loader.Progs; a program that was not loaded has
 // fd -1.
 type Result struct {
 	MapFDs  []int
@@ -156,7 +165,7 @@ func (e *LoadError) Unwrap() error { return e.Errno }
 // program, runs it once and returns the fds it created. The blob map and
 // the loader program are always closed before Run returns; on failure no
 // fd is left open.
-func Run(l *Loader, opts *RunOptions) (*Result, error) {
+func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if l == nil {
 		return nil, errors.New("lskel.Run: nil loader")
 	}
@@ -219,7 +228,7 @@ type runLog struct {
 
 // fail builds an error about loading l; one place for the message keeps
 // the runtime small.
-func (l *Loader) fail(msg string) error {
+func fail(l *abi.Loader, msg string) error {
 	return errors.New("load " + strconv.Quote(l.Name) + ": " + msg)
 }
 
@@ -227,57 +236,57 @@ func (l *Loader) fail(msg string) error {
 // runs: the map descriptors' inputs. The pointers it stores stay valid as
 // long as opts and the kconfig image are reachable; runOnce keeps them
 // alive.
-func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
-	nm, np, nt := len(l.Maps), len(l.Progs), l.numTargets()
-	if CtxSize(nm, np, nt) > maxCtxSize {
-		return nil, l.fail(strconv.Itoa(nm) + " maps and " +
-			strconv.Itoa(np) + " programs make a context larger than the kernel's 64 KiB")
+func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
+	nm, np, nt := len(l.Maps), len(l.Progs), l.NumTargets()
+	if abi.CtxSize(nm, np, nt) > maxCtxSize {
+		return nil, fail(l, strconv.Itoa(nm)+" maps and "+
+			strconv.Itoa(np)+" programs make a context larger than the kernel's 64 KiB")
 	}
 	if len(l.Kconfig) > 0 && (l.KconfigMap < 0 || l.KconfigMap >= nm) {
-		return nil, l.fail("kconfig externs but no .kconfig map (index " +
-			strconv.Itoa(l.KconfigMap) + ")")
+		return nil, fail(l, "kconfig externs but no .kconfig map (index "+
+			strconv.Itoa(l.KconfigMap)+")")
 	}
 	c := &runCtx{buf: make([]byte, l.CtxSize())}
 	ne := binary.NativeEndian
 	for name := range opts.MaxEntries {
-		if l.mapIndex(name) < 0 {
-			return nil, l.fail("MaxEntries: no map " + strconv.Quote(name))
+		if mapIndex(l, name) < 0 {
+			return nil, fail(l, "MaxEntries: no map "+strconv.Quote(name))
 		}
 	}
 	for name := range opts.InitialValues {
-		if l.mapIndex(name) < 0 {
-			return nil, l.fail("InitialValues: no map " + strconv.Quote(name))
+		if mapIndex(l, name) < 0 {
+			return nil, fail(l, "InitialValues: no map "+strconv.Quote(name))
 		}
 	}
-	if err := l.fillTargets(c.buf, opts.AttachTargets); err != nil {
+	if err := fillTargets(l, c.buf, opts.AttachTargets); err != nil {
 		return nil, err
 	}
 	for i := range l.Maps {
 		m := &l.Maps[i]
-		off := MapDescOff(i)
+		off := abi.MapDescOff(i)
 		entries, ok := opts.MaxEntries[m.Name]
 		if !ok && m.MaxEntriesFromCPUs {
-			n, err := PossibleCPUs()
+			n, err := kernel.PossibleCPUs()
 			if err != nil {
 				return nil, wrapErr("load "+strconv.Quote(l.Name)+": map "+m.Name, err)
 			}
 			entries = uint32(n)
 		}
-		ne.PutUint32(c.buf[off+MapDescMaxEntriesOff:], entries)
+		ne.PutUint32(c.buf[off+abi.MapDescMaxEntriesOff:], entries)
 		var val []byte
 		if v, ok := opts.InitialValues[m.Name]; ok {
 			if !m.HasInitialValue {
-				return nil, l.fail("map " + m.Name + " takes no initial value")
+				return nil, fail(l, "map "+m.Name+" takes no initial value")
 			}
 			if len(v) != int(m.ValueSize) {
-				return nil, l.fail("initial value of map " + m.Name + ": " +
-					strconv.Itoa(len(v)) + " bytes, want " + strconv.FormatUint(uint64(m.ValueSize), 10))
+				return nil, fail(l, "initial value of map "+m.Name+": "+
+					strconv.Itoa(len(v))+" bytes, want "+strconv.FormatUint(uint64(m.ValueSize), 10))
 			}
 			val = v
 		}
 		if i == l.KconfigMap && len(l.Kconfig) > 0 && val == nil {
 			if opts.Kconfig == nil {
-				return nil, l.fail("object has kconfig externs: pass RunOptions.Kconfig")
+				return nil, fail(l, "object has kconfig externs: pass RunOptions.Kconfig")
 			}
 			img := make([]byte, m.ValueSize)
 			if err := opts.Kconfig(img, l.Kconfig); err != nil {
@@ -287,7 +296,7 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 		}
 		if len(val) > 0 {
 			c.keep = append(c.keep, val)
-			ne.PutUint64(c.buf[off+MapDescInitValueOff:], uint64(uintptr(unsafe.Pointer(&val[0]))))
+			ne.PutUint64(c.buf[off+abi.MapDescInitValueOff:], uint64(uintptr(unsafe.Pointer(&val[0]))))
 		}
 	}
 	return c, nil
@@ -296,10 +305,10 @@ func buildCtx(l *Loader, opts *RunOptions) (*runCtx, error) {
 // fillTargets writes the target descriptor of each freplace program: the
 // target's fd and the BTF id of the replaced function in it, found in the
 // target's BTF here, on the machine that runs the loader.
-func (l *Loader) fillTargets(ctx []byte, targets map[string]ProgTarget) error {
+func fillTargets(l *abi.Loader, ctx []byte, targets map[string]ProgTarget) error {
 	for name := range targets {
-		if j := l.progIndex(name); j < 0 || l.Progs[j].TargetFunc == "" {
-			return l.fail("AttachTargets: no freplace program " + strconv.Quote(name))
+		if j := progIndex(l, name); j < 0 || l.Progs[j].TargetFunc == "" {
+			return fail(l, "AttachTargets: no freplace program "+strconv.Quote(name))
 		}
 	}
 	k := 0
@@ -307,14 +316,14 @@ func (l *Loader) fillTargets(ctx []byte, targets map[string]ProgTarget) error {
 		if p.TargetFunc == "" {
 			continue
 		}
-		off := TargetDescOff(len(l.Maps), len(l.Progs), k)
+		off := abi.TargetDescOff(len(l.Maps), len(l.Progs), k)
 		k++
 		if !p.Loaded {
 			continue
 		}
 		t, ok := targets[p.Name]
 		if !ok {
-			return l.fail("freplace program " + p.Name + ": no program to replace " + p.TargetFunc + " in: pass RunOptions.AttachTargets[" + strconv.Quote(p.Name) + "]")
+			return fail(l, "freplace program "+p.Name+": no program to replace "+p.TargetFunc+" in: pass RunOptions.AttachTargets["+strconv.Quote(p.Name)+"]")
 		}
 		fn := t.Func
 		if fn == "" {
@@ -324,13 +333,13 @@ func (l *Loader) fillTargets(ctx []byte, targets map[string]ProgTarget) error {
 		if err != nil {
 			return wrapErr("load "+strconv.Quote(l.Name)+": target of freplace program "+p.Name, err)
 		}
-		binary.NativeEndian.PutUint32(ctx[off+TargetDescFDOff:], uint32(t.FD))
-		binary.NativeEndian.PutUint32(ctx[off+TargetDescBTFIDOff:], id)
+		binary.NativeEndian.PutUint32(ctx[off+abi.TargetDescFDOff:], uint32(t.FD))
+		binary.NativeEndian.PutUint32(ctx[off+abi.TargetDescBTFIDOff:], id)
 	}
 	return nil
 }
 
-func (l *Loader) progIndex(name string) int {
+func progIndex(l *abi.Loader, name string) int {
 	for j := range l.Progs {
 		if l.Progs[j].Name == name {
 			return j
@@ -345,7 +354,7 @@ type runCtx struct {
 	keep [][]byte
 }
 
-func (l *Loader) mapIndex(name string) int {
+func mapIndex(l *abi.Loader, name string) int {
 	for i := range l.Maps {
 		if l.Maps[i].Name == name {
 			return i
@@ -354,9 +363,9 @@ func (l *Loader) mapIndex(name string) int {
 	return -1
 }
 
-func createBlob(l *Loader) (int, error) {
+func createBlob(l *abi.Loader) (int, error) {
 	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
-		return -1, l.fail("loader blob has bad size " + strconv.Itoa(len(l.Data)))
+		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
 	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
 	if err != nil {
@@ -374,9 +383,9 @@ func createBlob(l *Loader) (int, error) {
 	return fd, nil
 }
 
-func loadLoader(l *Loader, blob int, opts *RunOptions) (int, error) {
+func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
-		return -1, l.fail("loader program has bad size " + strconv.Itoa(len(l.Insns)))
+		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
 	p := &kernel.ProgLoadAttr{
 		Type:    ProgTypeSyscall,
@@ -417,30 +426,30 @@ func logSize(n int) int {
 
 // runOnce runs the loader with the given log settings and reads back the
 // fds it created.
-func runOnce(l *Loader, blob, prog int, c *runCtx, rl runLog) (*Result, error) {
+func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, error) {
 	ne := binary.NativeEndian
 	ctx := c.buf
 	// Reset the outputs of a previous run.
-	ne.PutUint32(ctx[CtxSizeOff:], uint32(len(ctx)))
-	ne.PutUint32(ctx[CtxStepOff:], 0)
+	ne.PutUint32(ctx[abi.CtxSizeOff:], uint32(len(ctx)))
+	ne.PutUint32(ctx[abi.CtxStepOff:], 0)
 	for i := range l.Maps {
-		ne.PutUint32(ctx[MapDescOff(i)+MapDescFDOff:], 0)
+		ne.PutUint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:], 0)
 	}
 	for j := range l.Progs {
-		ne.PutUint32(ctx[ProgDescOff(len(l.Maps), j):], 0)
+		ne.PutUint32(ctx[abi.ProgDescOff(len(l.Maps), j):], 0)
 	}
 	var logBuf []byte
 	if rl.level != 0 {
 		logBuf = make([]byte, rl.size)
-		ne.PutUint32(ctx[CtxLogLevelOff:], rl.level)
-		ne.PutUint32(ctx[CtxLogSizeOff:], uint32(len(logBuf)))
-		ne.PutUint64(ctx[CtxLogBufOff:], uint64(uintptr(unsafe.Pointer(&logBuf[0]))))
-		ne.PutUint32(ctx[CtxLogStepOff:], rl.step)
+		ne.PutUint32(ctx[abi.CtxLogLevelOff:], rl.level)
+		ne.PutUint32(ctx[abi.CtxLogSizeOff:], uint32(len(logBuf)))
+		ne.PutUint64(ctx[abi.CtxLogBufOff:], uint64(uintptr(unsafe.Pointer(&logBuf[0]))))
+		ne.PutUint32(ctx[abi.CtxLogStepOff:], rl.step)
 	} else {
-		ne.PutUint32(ctx[CtxLogLevelOff:], 0)
-		ne.PutUint32(ctx[CtxLogSizeOff:], 0)
-		ne.PutUint64(ctx[CtxLogBufOff:], 0)
-		ne.PutUint32(ctx[CtxLogStepOff:], noLogStep)
+		ne.PutUint32(ctx[abi.CtxLogLevelOff:], 0)
+		ne.PutUint32(ctx[abi.CtxLogSizeOff:], 0)
+		ne.PutUint64(ctx[abi.CtxLogBufOff:], 0)
+		ne.PutUint32(ctx[abi.CtxLogStepOff:], noLogStep)
 	}
 	r, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: prog, CtxIn: ctx})
 	retval := r.Retval
@@ -454,15 +463,15 @@ func runOnce(l *Loader, blob, prog int, c *runCtx, rl runLog) (*Result, error) {
 	res := &Result{MapFDs: make([]int, len(l.Maps)), ProgFDs: make([]int, len(l.Progs))}
 	res.maps = make([]Map, len(l.Maps))
 	for i, d := range l.Maps {
-		res.MapFDs[i] = fdOut(ne.Uint32(ctx[MapDescOff(i)+MapDescFDOff:]))
-		entries := ne.Uint32(ctx[MapDescOff(i)+MapDescMaxEntriesOff:])
+		res.MapFDs[i] = fdOut(ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:]))
+		entries := ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescMaxEntriesOff:])
 		if entries == 0 {
 			entries = d.MaxEntries
 		}
 		res.maps[i] = Map{FD: res.MapFDs[i], KeySize: d.KeySize, ValueSize: d.ValueSize, MaxEntries: entries, Type: d.Type}
 	}
 	for j := range l.Progs {
-		res.ProgFDs[j] = fdOut(ne.Uint32(ctx[ProgDescOff(len(l.Maps), j):]))
+		res.ProgFDs[j] = fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):]))
 	}
 	if rv := int32(retval); rv != 0 {
 		// The loader has closed what it created: the fd numbers in the
@@ -472,12 +481,12 @@ func runOnce(l *Loader, blob, prog int, c *runCtx, rl runLog) (*Result, error) {
 		if rv > 0 {
 			errno = unix.EINVAL
 		}
-		step := ne.Uint32(ctx[CtxStepOff:])
+		step := ne.Uint32(ctx[abi.CtxStepOff:])
 		name := "step " + strconv.FormatUint(uint64(step), 10)
 		if int(step) < len(l.Steps) {
 			name = l.Steps[step]
 		}
-		le := &LoadError{Object: l.Name, Step: name, Errno: errno, step: step, logged: l.takesLog(step)}
+		le := &LoadError{Object: l.Name, Step: name, Errno: errno, step: step, logged: l.TakesLog(step)}
 		if le.logged && logBuf != nil && rl.step == step {
 			le.Log = cString(logBuf)
 		}

@@ -9,6 +9,7 @@ import (
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,7 +35,7 @@ func TestRunCreatesMap(t *testing.T) {
 	ne.PutUint32(attr[8:], 8)
 	ne.PutUint32(attr[12:], 3)
 	copy(attr[28:], "lskel_run")
-	l := &Loader{
+	l := &abi.Loader{
 		Name: "run_test",
 		Data: attr,
 		Insns: encode(
@@ -45,13 +46,13 @@ func TestRunCreatesMap(t *testing.T) {
 				asm.Mov64Imm(asm.R3, 72),
 				asm.Call(166), // bpf_sys_bpf
 				asm.JumpImm(asm.JumpJSLT, asm.R0, 0, 2),
-				asm.StoreMem(asm.SizeW, asm.R6, int16(MapDescOff(0)+MapDescFDOff), asm.R0),
+				asm.StoreMem(asm.SizeW, asm.R6, int16(abi.MapDescOff(0)+abi.MapDescFDOff), asm.R0),
 				asm.Mov64Imm(asm.R0, 0),
 				asm.Exit(),
 			),
 		),
-		Maps:       []MapDesc{{Name: "m", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 3}},
-		Progs:      []ProgDesc{{Name: "p", Loaded: false}},
+		Maps:       []abi.MapDesc{{Name: "m", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 3}},
+		Progs:      []abi.ProgDesc{{Name: "p", Loaded: false}},
 		Steps:      []string{"create map m"},
 		KconfigMap: -1,
 	}
@@ -112,7 +113,7 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "step 1 fails with a log level",
 			insns: encode(ins(
-				asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
+				asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
 				asm.Mov64Imm(asm.R0, -int32(unix.EACCES)),
 				asm.Exit(),
 			)),
@@ -124,7 +125,7 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "step out of the table",
 			insns: encode(ins(
-				asm.Mov64Imm(asm.R3, 7), asm.StoreMem(asm.SizeW, asm.R1, CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
+				asm.Mov64Imm(asm.R3, 7), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
 				asm.Mov64Imm(asm.R0, -int32(unix.E2BIG)),
 				asm.Exit(),
 			)),
@@ -135,7 +136,7 @@ func TestRunErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Steps: tt.steps, KconfigMap: -1}
+			l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Steps: tt.steps, KconfigMap: -1}
 			res, err := Run(l, tt.opts)
 			if err == nil {
 				res.Close()
@@ -170,11 +171,11 @@ func TestRunRetriesWithLog(t *testing.T) {
 	// step 1 the log at level 2 (the rerun asked for).
 	loader := func(withLog int32) []byte {
 		return encode(ins(
-			asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
+			asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
 			asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
-			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogLevelOff),
+			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, abi.CtxLogLevelOff),
 			asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
-			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, CtxLogStepOff),
+			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, abi.CtxLogStepOff),
 			asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
 			asm.Mov64Imm(asm.R0, withLog),
 			asm.Exit(),
@@ -192,7 +193,7 @@ func TestRunRetriesWithLog(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: insns,
+			l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: insns,
 				Steps: []string{"zero", "first"}, LogSteps: tt.logSteps, KconfigMap: -1}
 			_, err := Run(l, tt.opts)
 			var le *LoadError
@@ -203,7 +204,7 @@ func TestRunRetriesWithLog(t *testing.T) {
 	}
 	// What the rerun saw: a loader that succeeds only when the context
 	// gives step 1 the log at level 2 shows that Run reran it so.
-	l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: loader(0),
+	l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: loader(0),
 		Steps: []string{"zero", "first"}, LogSteps: []uint32{1}, KconfigMap: -1}
 	res, err := Run(l, &RunOptions{LogLevel: 2})
 	if err != nil {
@@ -241,18 +242,18 @@ func ctxEchoLoader(off int16, deref bool) []byte {
 
 func TestRunContext(t *testing.T) {
 	testutil.RequireLoaders(t)
-	ncpu, err := PossibleCPUs()
+	ncpu, err := kernel.PossibleCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	maps := []MapDesc{
+	maps := []abi.MapDesc{
 		{Name: "counts", Type: MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 10},
 		{Name: "events", Type: MapTypePerfEventArr, KeySize: 4, ValueSize: 4, MaxEntriesFromCPUs: true},
 		{Name: ".rodata", Type: MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1, HasInitialValue: true, Section: ".rodata"},
 		{Name: ".kconfig", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, HasInitialValue: true, Section: ".kconfig"},
 	}
-	kconfig := []KconfigVar{{Name: "CONFIG_HZ", Offset: 0, Size: 4}}
-	fillKconfig := func(img []byte, vars []KconfigVar) error {
+	kconfig := []abi.KconfigVar{{Name: "CONFIG_HZ", Offset: 0, Size: 4}}
+	fillKconfig := func(img []byte, vars []abi.KconfigVar) error {
 		if len(vars) != 1 || len(img) != 8 {
 			return errors.New("unexpected kconfig call")
 		}
@@ -265,23 +266,23 @@ func TestRunContext(t *testing.T) {
 		opts      *RunOptions
 		wantErrno unix.Errno
 	}{
-		{"max_entries override", ctxEchoLoader(int16(MapDescOff(0)+MapDescMaxEntriesOff), false),
+		{"max_entries override", ctxEchoLoader(int16(abi.MapDescOff(0)+abi.MapDescMaxEntriesOff), false),
 			&RunOptions{MaxEntries: map[string]uint32{"counts": 17}, Kconfig: fillKconfig}, 17},
-		{"max_entries default", ctxEchoLoader(int16(MapDescOff(0)+MapDescMaxEntriesOff), false),
+		{"max_entries default", ctxEchoLoader(int16(abi.MapDescOff(0)+abi.MapDescMaxEntriesOff), false),
 			&RunOptions{Kconfig: fillKconfig}, 0 /* the loader returns -0: success */},
-		{"max_entries from CPUs", ctxEchoLoader(int16(MapDescOff(1)+MapDescMaxEntriesOff), false),
+		{"max_entries from CPUs", ctxEchoLoader(int16(abi.MapDescOff(1)+abi.MapDescMaxEntriesOff), false),
 			&RunOptions{Kconfig: fillKconfig}, unix.Errno(ncpu)},
-		{"initial value", ctxEchoLoader(int16(MapDescOff(2)+MapDescInitValueOff), true),
+		{"initial value", ctxEchoLoader(int16(abi.MapDescOff(2)+abi.MapDescInitValueOff), true),
 			&RunOptions{InitialValues: map[string][]byte{".rodata": {42, 0, 0, 0}}, Kconfig: fillKconfig}, 42},
-		{"kconfig image", ctxEchoLoader(int16(MapDescOff(3)+MapDescInitValueOff), true),
+		{"kconfig image", ctxEchoLoader(int16(abi.MapDescOff(3)+abi.MapDescInitValueOff), true),
 			&RunOptions{Kconfig: fillKconfig}, 33},
-		{"context size", ctxEchoLoader(CtxSizeOff, false),
-			&RunOptions{Kconfig: fillKconfig}, unix.Errno(CtxSize(len(maps), 2, 0))},
+		{"context size", ctxEchoLoader(abi.CtxSizeOff, false),
+			&RunOptions{Kconfig: fillKconfig}, unix.Errno(abi.CtxSize(len(maps), 2, 0))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Maps: maps,
-				Progs: make([]ProgDesc, 2), Kconfig: kconfig, KconfigMap: 3}
+			l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Maps: maps,
+				Progs: make([]abi.ProgDesc, 2), Kconfig: kconfig, KconfigMap: 3}
 			res, err := Run(l, tt.opts)
 			if tt.wantErrno == 0 {
 				if err != nil {
@@ -299,27 +300,27 @@ func TestRunContext(t *testing.T) {
 }
 
 func TestRunBadOptions(t *testing.T) {
-	maps := []MapDesc{
+	maps := []abi.MapDesc{
 		{Name: ".rodata", ValueSize: 4, HasInitialValue: true},
 		{Name: "counts", ValueSize: 8},
 		{Name: ".kconfig", ValueSize: 8, HasInitialValue: true},
 	}
 	tests := []struct {
 		name string
-		l    *Loader
+		l    *abi.Loader
 		opts *RunOptions
 		want string
 	}{
-		{"unknown max_entries map", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{MaxEntries: map[string]uint32{"nope": 1}}, `no map "nope"`},
-		{"unknown initial value map", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{"nope": nil}}, `no map "nope"`},
-		{"initial value size", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{".rodata": {1}}}, "1 bytes, want 4"},
-		{"initial value of a plain map", &Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{"counts": make([]byte, 8)}}, "takes no initial value"},
-		{"kconfig without resolver", &Loader{Maps: maps, KconfigMap: 2, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}}, nil, "pass RunOptions.Kconfig"},
-		{"kconfig resolver fails", &Loader{Maps: maps, KconfigMap: 2, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}},
-			&RunOptions{Kconfig: func([]byte, []KconfigVar) error { return errors.New("no config") }}, "kconfig: no config"},
-		{"empty blob", &Loader{Insns: make([]byte, 8), KconfigMap: -1}, nil, "bad size 0"},
-		{"kconfig without a map", &Loader{Maps: maps, KconfigMap: -1, Kconfig: []KconfigVar{{Name: "CONFIG_X"}}}, nil, "no .kconfig map"},
-		{"context too large", &Loader{Maps: make([]MapDesc, 5000), KconfigMap: -1}, nil, "larger than the kernel's 64 KiB"},
+		{"unknown max_entries map", &abi.Loader{Maps: maps, KconfigMap: -1}, &RunOptions{MaxEntries: map[string]uint32{"nope": 1}}, `no map "nope"`},
+		{"unknown initial value map", &abi.Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{"nope": nil}}, `no map "nope"`},
+		{"initial value size", &abi.Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{".rodata": {1}}}, "1 bytes, want 4"},
+		{"initial value of a plain map", &abi.Loader{Maps: maps, KconfigMap: -1}, &RunOptions{InitialValues: map[string][]byte{"counts": make([]byte, 8)}}, "takes no initial value"},
+		{"kconfig without resolver", &abi.Loader{Maps: maps, KconfigMap: 2, Kconfig: []abi.KconfigVar{{Name: "CONFIG_X"}}}, nil, "pass RunOptions.Kconfig"},
+		{"kconfig resolver fails", &abi.Loader{Maps: maps, KconfigMap: 2, Kconfig: []abi.KconfigVar{{Name: "CONFIG_X"}}},
+			&RunOptions{Kconfig: func([]byte, []abi.KconfigVar) error { return errors.New("no config") }}, "kconfig: no config"},
+		{"empty blob", &abi.Loader{Insns: make([]byte, 8), KconfigMap: -1}, nil, "bad size 0"},
+		{"kconfig without a map", &abi.Loader{Maps: maps, KconfigMap: -1, Kconfig: []abi.KconfigVar{{Name: "CONFIG_X"}}}, nil, "no .kconfig map"},
+		{"context too large", &abi.Loader{Maps: make([]abi.MapDesc, 5000), KconfigMap: -1}, nil, "larger than the kernel's 64 KiB"},
 		{"nil loader", nil, nil, "nil loader"},
 	}
 	for _, tt := range tests {
@@ -353,33 +354,12 @@ func TestLoadErrorLogTail(t *testing.T) {
 	}
 }
 
-func TestParseCPUList(t *testing.T) {
-	tests := []struct {
-		in   string
-		want int
-		bad  bool
-	}{
-		{"0\n", 1, false},
-		{"0-1\n", 2, false},
-		{"0-3,5,7-8", 7, false},
-		{"", 0, true},
-		{"3-1", 0, true},
-		{"x", 0, true},
-	}
-	for _, tt := range tests {
-		got, err := parseCPUList(tt.in)
-		if (err != nil) != tt.bad || got != tt.want {
-			t.Errorf("parseCPUList(%q) = %d, %v; want %d, bad %v", tt.in, got, err, tt.want, tt.bad)
-		}
-	}
-}
-
 // On a kernel without syscall programs a loader fails at once with
 // ErrNoSyscallProgs, which names what is missing and the release that
 // brought it; elsewhere the same loader runs.
 func TestRunNeedsSyscallProgs(t *testing.T) {
 	requireKernel(t)
-	l := &Loader{Name: "obj", Data: make([]byte, 8), Insns: encode(ins(asm.Mov64Imm(asm.R0, 0), asm.Exit())), KconfigMap: -1}
+	l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: encode(ins(asm.Mov64Imm(asm.R0, 0), asm.Exit())), KconfigMap: -1}
 	res, err := Run(l, nil)
 	if kernel.HaveSyscallProgs() {
 		if err != nil {

@@ -28,9 +28,10 @@ import (
 	"fmt"
 
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
-var loader = &lskel.Loader{Name: "hello", KconfigMap: -1}
+var loader = &abi.Loader{Name: "hello", KconfigMap: -1}
 
 func main() {
 	fmt.Println("hello, world")

@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/kernel"
 )
 
 type point struct {
@@ -61,7 +62,7 @@ func TestPerCPUMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n, err := PossibleCPUs()
+	n, err := kernel.PossibleCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

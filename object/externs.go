@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // collectExterns finds kconfig and ksym externs (undefined NOTYPE symbols
@@ -61,7 +62,7 @@ func (o *opener) collectExterns() error {
 			}
 			e.Size, f.align = size, align
 			e.KconfigType, e.Signed = kconfigType(spec, t.Type, 0)
-			if e.KconfigType == KconfigUnknown {
+			if e.KconfigType == abi.KconfigUnknown {
 				return o.errorf("extern (kconfig) %s: type is not supported (want bool, char, an integer of 1, 2, 4 or 8 bytes, enum libbpf_tristate or a char array)", t.Name)
 			}
 		case secKsyms:
@@ -261,42 +262,42 @@ func findExternSec(spec *btf.Spec, id btf.TypeID) (btf.TypeID, *btf.Type, error)
 }
 
 // kconfigType is libbpf's find_kcfg_type.
-func kconfigType(spec *btf.Spec, id btf.TypeID, depth int) (KconfigType, bool) {
+func kconfigType(spec *btf.Spec, id btf.TypeID, depth int) (abi.KconfigType, bool) {
 	_, t, err := spec.Resolve(id)
 	if err != nil || depth > 1 {
-		return KconfigUnknown, false
+		return abi.KconfigUnknown, false
 	}
 	switch t.Kind {
 	case btf.KindInt:
 		if t.IntEncoding&btf.IntBool != 0 {
 			if t.Size == 1 {
-				return KconfigBool, false
+				return abi.KconfigBool, false
 			}
-			return KconfigUnknown, false
+			return abi.KconfigUnknown, false
 		}
 		signed := t.IntEncoding&btf.IntSigned != 0
 		if t.Size == 1 {
-			return KconfigChar, signed
+			return abi.KconfigChar, signed
 		}
 		if t.Size < 1 || t.Size > 8 || t.Size&(t.Size-1) != 0 {
-			return KconfigUnknown, false
+			return abi.KconfigUnknown, false
 		}
-		return KconfigInt, signed
+		return abi.KconfigInt, signed
 	case btf.KindEnum, btf.KindEnum64:
 		if t.Name != "libbpf_tristate" || (t.Kind == btf.KindEnum && t.Size != 4) {
-			return KconfigUnknown, false
+			return abi.KconfigUnknown, false
 		}
-		return KconfigTristate, false
+		return abi.KconfigTristate, false
 	case btf.KindArray:
 		if t.Array.Nelems == 0 {
-			return KconfigUnknown, false
+			return abi.KconfigUnknown, false
 		}
-		if et, _ := kconfigType(spec, t.Array.Type, depth+1); et != KconfigChar {
-			return KconfigUnknown, false
+		if et, _ := kconfigType(spec, t.Array.Type, depth+1); et != abi.KconfigChar {
+			return abi.KconfigUnknown, false
 		}
-		return KconfigCharArray, false
+		return abi.KconfigCharArray, false
 	}
-	return KconfigUnknown, false
+	return abi.KconfigUnknown, false
 }
 
 // alignOf is libbpf's btf__align_of for the types kconfig externs can have.

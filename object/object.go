@@ -12,6 +12,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // Object is everything the open phase found in one ELF file.
@@ -219,19 +220,6 @@ const (
 	ExternKsym
 )
 
-// KconfigType is how a kconfig extern's value is to be read.
-type KconfigType int
-
-// Kconfig value types, as libbpf distinguishes them.
-const (
-	KconfigUnknown   KconfigType = iota
-	KconfigBool                  // bool: y → 1, n/absent → 0
-	KconfigTristate              // enum libbpf_tristate: y 1, m 2, n 0
-	KconfigChar                  // char: 'y' 'm' 'n'
-	KconfigInt                   // integer of Size bytes, Signed
-	KconfigCharArray             // char[N]: a string value
-)
-
 // Extern is a kconfig or ksym extern.
 type Extern struct {
 	Name string
@@ -244,7 +232,7 @@ type Extern struct {
 	// Kconfig externs: place in the .kconfig map and how to read it.
 	Offset      uint32
 	Size        uint32
-	KconfigType KconfigType
+	KconfigType abi.KconfigType
 	Signed      bool
 
 	// Ksyms.

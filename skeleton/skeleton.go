@@ -3,7 +3,7 @@
 // gives typed access to its maps, programs and global data through the
 // runtime package lskel.
 //
-// The generated file imports only lskel and unsafe (plus kconfig and
+// The generated file imports only lskel, lskel/abi and unsafe (plus kconfig and
 // encoding/binary when the object has kconfig externs), parses nothing at
 // run time and is deterministic: the same object and options give the same
 // bytes.
@@ -316,7 +316,8 @@ func (g *generator) generate() ([]byte, error) {
 	if hasKconfig {
 		w("\t\"github.com/bpfgen/bpfgen/kconfig\"\n")
 	}
-	w("\t\"github.com/bpfgen/bpfgen/lskel\"\n)\n\n")
+	w("\t\"github.com/bpfgen/bpfgen/lskel\"\n")
+	w("\t\"github.com/bpfgen/bpfgen/lskel/abi\"\n)\n\n")
 
 	g.writeObjects(w)
 	g.writeOptions(w)
@@ -620,9 +621,9 @@ func (g *generator) writeProgram(w writer) {
 func (g *generator) writeLoader(w writer) {
 	e, u, l := g.exp, g.unexp, g.l
 	w("// new%sLoader returns the loader program of %s: %d bytes of data and\n// %d instructions.\n", e, filepath.Base(g.opts.ObjectPath), len(l.Data), len(l.Insns)/8)
-	w("func new%sLoader() *lskel.Loader {\n\treturn &lskel.Loader{\n", e)
+	w("func new%sLoader() *abi.Loader {\n\treturn &abi.Loader{\n", e)
 	w("\t\tName:  %q,\n\t\tData:  []byte(%sLoaderData),\n\t\tInsns: []byte(%sLoaderInsns),\n", l.Name, u, u)
-	w("\t\tMaps: []lskel.MapDesc{\n")
+	w("\t\tMaps: []abi.MapDesc{\n")
 	for _, m := range l.Maps {
 		w("\t\t\t{Name: %q, KernelName: %q, Type: %d, KeySize: %d, ValueSize: %d, MaxEntries: %d, Flags: %#x",
 			m.Name, m.KernelName, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
@@ -637,7 +638,7 @@ func (g *generator) writeLoader(w writer) {
 		}
 		w("},\n")
 	}
-	w("\t\t},\n\t\tProgs: []lskel.ProgDesc{\n")
+	w("\t\t},\n\t\tProgs: []abi.ProgDesc{\n")
 	for _, p := range l.Progs {
 		w("\t\t\t{Name: %q, Section: %q, Type: %d, AttachType: %d", p.Name, p.Section, p.Type, p.AttachType)
 		if p.AttachTo != "" {
@@ -662,7 +663,7 @@ func (g *generator) writeLoader(w writer) {
 		w("\t\tLogSteps: []uint32{%s},\n", strings.Join(steps, ", "))
 	}
 	if len(l.Kconfig) > 0 {
-		w("\t\tKconfig: []lskel.KconfigVar{\n")
+		w("\t\tKconfig: []abi.KconfigVar{\n")
 		for _, k := range l.Kconfig {
 			w("\t\t\t{Name: %q, Offset: %d, Size: %d, Type: %d", k.Name, k.Offset, k.Size, k.Type)
 			if k.Signed {

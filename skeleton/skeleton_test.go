@@ -131,7 +131,7 @@ func TestGenerateAllObjects(t *testing.T) {
 			}
 			for _, imp := range f.Imports {
 				switch imp.Path.Value {
-				case `"unsafe"`, `"github.com/bpfgen/bpfgen/lskel"`:
+				case `"unsafe"`, `"github.com/bpfgen/bpfgen/lskel"`, `"github.com/bpfgen/bpfgen/lskel/abi"`:
 				case `"github.com/bpfgen/bpfgen/kconfig"`, `"encoding/binary"`:
 					if len(l.Kconfig) == 0 {
 						t.Errorf("imports %s without kconfig externs", imp.Path.Value)

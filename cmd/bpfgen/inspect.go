@@ -175,7 +175,7 @@ func describe(obj *object.Object) *inspectJSON {
 		switch {
 		case e.Kind == object.ExternKconfig:
 			x.Kind = "kconfig"
-			x.Type = kconfigTypeName(e.KconfigType)
+			x.Type = e.KconfigType.String()
 			x.Offset, x.Size, x.Signed = e.Offset, e.Size, e.Signed
 		case e.Func:
 			x.Kind, x.Type = "kfunc", "func"
@@ -264,22 +264,6 @@ func reachable(f *object.Function) []string {
 	}
 	walk(f)
 	return names
-}
-
-func kconfigTypeName(t object.KconfigType) string {
-	switch t {
-	case object.KconfigBool:
-		return "bool"
-	case object.KconfigTristate:
-		return "tristate"
-	case object.KconfigChar:
-		return "char"
-	case object.KconfigInt:
-		return "int"
-	case object.KconfigCharArray:
-		return "char_array"
-	}
-	return "unknown"
 }
 
 // typeName spells a BTF type roughly as C does, for display.

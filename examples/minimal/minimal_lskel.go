@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // MinimalObjects is everything LoadMinimal loads from minimal.bpf.o: its maps, its programs
@@ -212,17 +213,17 @@ var (
 
 // newMinimalLoader returns the loader program of minimal.bpf.o: 2088 bytes of data and
 // 192 instructions.
-func newMinimalLoader() *lskel.Loader {
-	return &lskel.Loader{
+func newMinimalLoader() *abi.Loader {
+	return &abi.Loader{
 		Name:  "minimal",
 		Data:  []byte(minimalLoaderData),
 		Insns: []byte(minimalLoaderInsns),
-		Maps: []lskel.MapDesc{
+		Maps: []abi.MapDesc{
 			{Name: "counts", KernelName: "counts", Type: 1, KeySize: 4, ValueSize: 8, MaxEntries: 1024, Flags: 0x0},
 			{Name: ".rodata", KernelName: "minimal.rodata", Type: 2, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: 0x480, Section: ".rodata", HasInitialValue: true},
 			{Name: ".bss", KernelName: "minimal.bss", Type: 2, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: 0x400, Section: ".bss", HasInitialValue: true},
 		},
-		Progs: []lskel.ProgDesc{
+		Progs: []abi.ProgDesc{
 			{Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", Type: 5, AttachType: 0, AttachTo: "syscalls/sys_enter_getpid", Loaded: true},
 		},
 		Steps: []string{

@@ -164,7 +164,7 @@ func checkMaps(e *env) {
 // perCPUSum sums a u64 per-CPU value over every possible CPU.
 func (e *env) perCPUSum(mapName string, key uint32) uint64 {
 	e.t.Helper()
-	n, err := lskel.PossibleCPUs()
+	n, err := kernel.PossibleCPUs()
 	if err != nil {
 		e.fatalf("possible CPUs: %v", err)
 	}

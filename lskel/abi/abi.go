@@ -1,9 +1,12 @@
-// Package lskel is the runtime of bpfgen's loaders and Go light skeletons:
-// it runs a loader program, maps global data, attaches programs and reads
-// maps. It parses no ELF and no BTF and imports only the standard library,
-// golang.org/x/sys/unix and bpfgen's kernel package, so that a program
-// built on a generated skeleton stays small.
-package lskel
+// Package abi is the contract between bpfgen's loader generator and the
+// runtime that runs loaders: the loader's description (Loader, MapDesc,
+// ProgDesc, KconfigVar) and the layout of the context the loader program
+// reads its inputs from and writes its fds to. It is for generated code,
+// the generator and the runtime; a skeleton's user needs none of it.
+//
+// Defined once here, the layout cannot drift between the side that emits
+// instructions reading it and the side that fills it in.
+package abi
 
 // Loader describes a loader program: what the generator produced and what
 // the runtime needs to run it and hand out the results.
@@ -33,8 +36,8 @@ type Loader struct {
 	KconfigMap int          `json:"kconfig_map"`
 }
 
-// takesLog reports whether step n takes a log.
-func (l *Loader) takesLog(n uint32) bool {
+// TakesLog reports whether step n takes the context's log (LogSteps).
+func (l *Loader) TakesLog(n uint32) bool {
 	for _, s := range l.LogSteps {
 		if s == n {
 			return true
@@ -81,15 +84,46 @@ type ProgDesc struct {
 	TargetFunc string `json:"target_func,omitempty"`
 }
 
-// KconfigVar is one kconfig extern to fill in at run time (mirrors
-// kconfig.Var without importing it).
+// KconfigVar is one kconfig extern (`extern ... __kconfig`): where its
+// value goes in the .kconfig map's image and how it is encoded. The
+// generator records them; package kconfig fills them in on the target.
 type KconfigVar struct {
-	Name   string `json:"name"`
-	Offset uint32 `json:"offset"`
-	Size   uint32 `json:"size"`
-	Type   uint8  `json:"type"` // kconfig.Type
-	Signed bool   `json:"signed,omitempty"`
-	Weak   bool   `json:"weak,omitempty"`
+	Name   string      `json:"name"`
+	Offset uint32      `json:"offset"`
+	Size   uint32      `json:"size"`
+	Type   KconfigType `json:"type"`
+	Signed bool        `json:"signed,omitempty"`
+	Weak   bool        `json:"weak,omitempty"` // unresolved reads 0
+}
+
+// KconfigType says how a kconfig extern's value is stored.
+type KconfigType uint8
+
+// Kconfig value types, as libbpf distinguishes them.
+const (
+	KconfigUnknown   KconfigType = iota
+	KconfigBool                  // bool: y → 1, otherwise 0
+	KconfigTristate              // enum libbpf_tristate: y → 1, m → 2, n → 0
+	KconfigChar                  // char: 'y', 'm' or 'n'
+	KconfigInt                   // integer of Size bytes
+	KconfigCharArray             // char[Size]: a quoted string value
+)
+
+// String names t as `bpfgen inspect` shows it.
+func (t KconfigType) String() string {
+	switch t {
+	case KconfigBool:
+		return "bool"
+	case KconfigTristate:
+		return "tristate"
+	case KconfigChar:
+		return "char"
+	case KconfigInt:
+		return "int"
+	case KconfigCharArray:
+		return "char_array"
+	}
+	return "unknown"
 }
 
 // Context layout shared by the generator and the runtime. The header is
@@ -127,16 +161,8 @@ func CtxSize(nMaps, nProgs, nTargets int) int {
 // descriptor.
 func TargetDescOff(nMaps, nProgs, k int) int { return CtxSize(nMaps, nProgs, k) }
 
-// ProgTarget is the function of a loaded program that an freplace program
-// replaces.
-type ProgTarget struct {
-	FD int // the target program
-	// Func is the function to replace; empty means ProgDesc.TargetFunc.
-	Func string
-}
-
-// numTargets is how many programs of l take a target descriptor.
-func (l *Loader) numTargets() int {
+// NumTargets is how many programs of l take a target descriptor.
+func (l *Loader) NumTargets() int {
 	n := 0
 	for _, p := range l.Progs {
 		if p.TargetFunc != "" {
@@ -153,4 +179,4 @@ func MapDescOff(i int) int { return CtxHeaderSize + i*MapDescSize }
 func ProgDescOff(nMaps, j int) int { return CtxHeaderSize + nMaps*MapDescSize + j*ProgDescSize }
 
 // CtxSize is the size of l's context.
-func (l *Loader) CtxSize() int { return CtxSize(len(l.Maps), len(l.Progs), l.numTargets()) }
+func (l *Loader) CtxSize() int { return CtxSize(len(l.Maps), len(l.Progs), l.NumTargets()) }
