@@ -92,9 +92,9 @@ func TestDirectLoadError(t *testing.T) {
 		skip[p.Name] = p.Name != "off_amb"
 	}
 	_, err = load.Load(obj, &load.Direct{CORE: load.COREUser, KernelBTF: target}, &load.Options{Skip: skip})
-	var step *load.StepError
+	var step *kernel.LoadError
 	var cerr *core.Error
-	if !errors.As(err, &step) || step.Step != "load program" || !errors.As(err, &cerr) || !errors.Is(err, core.ErrAmbiguous) {
+	if !errors.As(err, &step) || step.Step != "load program off_amb" || !errors.As(err, &cerr) || !errors.Is(err, core.ErrAmbiguous) {
 		t.Fatalf("load: %v, want a load program step failing with an ambiguous *core.Error", err)
 	}
 	for _, part := range []string{"off_amb", "instruction 0", "STRUCT amb___l", `"0:0"`} {

@@ -13,6 +13,7 @@ import (
 	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -97,7 +98,7 @@ func TestLoaderFailures(t *testing.T) {
 		object string
 		step   string
 		errno  unix.Errno
-		log    string // in LoadError.Log and the message
+		log    string // in the verifier log and the message
 		// unless is what the running kernel would need for the load to
 		// work: there the object loads, and TestBehaviour runs it.
 		unless *behave.Feature
@@ -130,15 +131,15 @@ func TestLoaderFailures(t *testing.T) {
 			if le.Step != tt.step {
 				t.Errorf("failed at step %q, want %q", le.Step, tt.step)
 			}
-			if le.Errno != tt.errno || !errors.Is(le, tt.errno) {
-				t.Errorf("errno %s, want %s", unix.ErrnoName(le.Errno), unix.ErrnoName(tt.errno))
+			if !errors.Is(le, tt.errno) {
+				t.Errorf("error %v, want %s", le.Err, unix.ErrnoName(tt.errno))
 			}
 			if !strings.Contains(le.Error(), tt.step) {
 				t.Errorf("message does not name the step: %v", le)
 			}
 			if tt.log != "" {
-				if !strings.Contains(le.Log, tt.log) {
-					t.Errorf("log does not contain %q:\n%s", tt.log, le.Log)
+				if log := verifierLog(le); !strings.Contains(log, tt.log) {
+					t.Errorf("log does not contain %q:\n%s", tt.log, log)
 				}
 				if !strings.Contains(le.Error(), tt.log) {
 					t.Errorf("message does not contain %q:\n%v", tt.log, le)
@@ -148,7 +149,7 @@ func TestLoaderFailures(t *testing.T) {
 	}
 }
 
-// TestLoaderErrorLogBelongsToTheStep checks that LoadError.Log is the log of
+// TestLoaderErrorLogBelongsToTheStep checks that the verifier log of a LoadError is the log of
 // the failing step, not what an earlier step left in the shared buffer.
 // The loader passes the same log buffer to BPF_BTF_LOAD and to every
 // BPF_PROG_LOAD; with log level 1 a successful BTF load writes its whole
@@ -165,9 +166,8 @@ func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			le := runExpectingFailure(t, generateLoader(t, name), nil)
-			if strings.Contains(le.Log, "magic: 0xeb9f") {
-				t.Errorf("step %q failed with %s but its log is the BTF load's dump:\n%.300s...",
-					le.Step, unix.ErrnoName(le.Errno), le.Log)
+			if log := verifierLog(le); strings.Contains(log, "magic: 0xeb9f") {
+				t.Errorf("step %q failed but its log is the BTF load's dump:\n%.300s...", le.Step, log)
 			}
 		})
 	}
@@ -200,9 +200,18 @@ func TestLoaderImpossibleMaxEntries(t *testing.T) {
 			if want := "create map " + tt.mapName; le.Step != want {
 				t.Errorf("failed at step %q, want %q", le.Step, want)
 			}
-			if le.Errno != tt.errno {
-				t.Errorf("errno %s, want %s", unix.ErrnoName(le.Errno), unix.ErrnoName(tt.errno))
+			if !errors.Is(le, tt.errno) {
+				t.Errorf("error %v, want %s", le.Err, unix.ErrnoName(tt.errno))
 			}
 		})
 	}
+}
+
+// verifierLog is the kernel's log carried by err, empty when it has none.
+func verifierLog(err error) string {
+	var ve *kernel.VerifierError
+	if errors.As(err, &ve) {
+		return ve.Log
+	}
+	return ""
 }

@@ -181,7 +181,7 @@ func TestTrampolines(t *testing.T) {
 	}
 	_, err = lskel.Run(&lf.Loader, nil)
 	var le *lskel.LoadError
-	if !errors.As(err, &le) || le.Errno != unix.ECANCELED || le.Step != l.Steps[last] {
+	if !errors.As(err, &le) || !errors.Is(le, unix.ECANCELED) || le.Step != l.Steps[last] {
 		t.Fatalf("failure at the last step: got %v", err)
 	}
 	if err := before.Wait(leakcheck.Timeout); err != nil {

@@ -75,7 +75,7 @@ func loadRet42(t testing.TB, typ, flags uint32, name string) int {
 		LogBuf:   log,
 	})
 	if err != nil {
-		t.Fatalf("load %s: %v\n%s", name, err, cname(log))
+		t.Fatalf("load %s: %v\n%s", name, err, CString(log))
 	}
 	closeFD(t, fd)
 	return fd

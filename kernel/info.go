@@ -138,7 +138,7 @@ func GetProgInfo(fd int) (*ProgInfo, error) {
 		Type:            info.typ,
 		ID:              info.id,
 		Tag:             info.tag,
-		Name:            cname(info.name[:]),
+		Name:            CString(info.name[:]),
 		JitedLen:        info.jitedProgLen,
 		XlatedInsns:     insns,
 		MapIDs:          ids,
@@ -217,7 +217,7 @@ func GetMapInfo(fd int) (*MapInfo, error) {
 		ValueSize:             info.valueSize,
 		MaxEntries:            info.maxEntries,
 		Flags:                 info.mapFlags,
-		Name:                  cname(info.name[:]),
+		Name:                  CString(info.name[:]),
 		Ifindex:               info.ifindex,
 		BTFVmlinuxValueTypeID: info.btfVmlinuxValueTypeID,
 		NetnsDev:              info.netnsDev,
@@ -271,7 +271,7 @@ func GetBTFInfo(fd int) (*BTFInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BTFInfo{ID: info.id, Name: cname(name), KernelBTF: info.kernelBTF != 0, Size: info.btfSize}, nil
+	return &BTFInfo{ID: info.id, Name: CString(name), KernelBTF: info.kernelBTF != 0, Size: info.btfSize}, nil
 }
 
 // GetBTFData returns the raw BTF bytes of a BTF object.
@@ -344,7 +344,7 @@ func GetLinkInfo(fd int) (*LinkInfo, error) {
 		if err := objInfo(fd, unsafe.Pointer(&info), unsafe.Sizeof(info)); err != nil {
 			return nil, err
 		}
-		li.Name = cname(name)
+		li.Name = CString(name)
 	}
 	return li, nil
 }

@@ -158,7 +158,7 @@ func TestError(t *testing.T) {
 
 func TestObjName(t *testing.T) {
 	n := objName("a_very_long_program_name")
-	if got := cname(n[:]); got != "a_very_long_pro" {
+	if got := CString(n[:]); got != "a_very_long_pro" {
 		t.Errorf("truncated to %q", got)
 	}
 	if _, err := cstring("a\x00b"); err == nil {

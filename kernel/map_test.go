@@ -164,7 +164,7 @@ func TestBTFLoad(t *testing.T) {
 	log := make([]byte, 4096)
 	fd, err := BTFLoad(raw, log, 1)
 	if err != nil {
-		t.Fatalf("%v\n%s", err, cname(log))
+		t.Fatalf("%v\n%s", err, CString(log))
 	}
 	closeFD(t, fd)
 	info, err := GetBTFInfo(fd)
@@ -206,8 +206,8 @@ func TestBTFLoad(t *testing.T) {
 	if fd, err := BTFLoad(bad, log, 1); err == nil {
 		unix.Close(fd)
 		t.Fatal("bad BTF accepted")
-	} else if !errors.Is(err, unix.EINVAL) || cname(log) == "" {
-		t.Errorf("bad BTF: %v, log %q", err, cname(log))
+	} else if !errors.Is(err, unix.EINVAL) || CString(log) == "" {
+		t.Errorf("bad BTF: %v, log %q", err, CString(log))
 	}
 }
 

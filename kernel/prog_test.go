@@ -196,7 +196,7 @@ func TestVerifierError(t *testing.T) {
 	if !strings.HasPrefix(err.Error(), "bpf(BPF_PROG_LOAD): ") {
 		t.Errorf("message %q", err)
 	}
-	log := cname(attr.LogBuf)
+	log := CString(attr.LogBuf)
 	if !strings.Contains(log, "R0") {
 		t.Errorf("log %q does not mention R0", log)
 	}
@@ -355,7 +355,7 @@ func loadRet0(t *testing.T, a *ProgLoadAttr) int {
 	a.LogBuf = make([]byte, 64*1024)
 	fd, _, err := ProgLoad(a)
 	if err != nil {
-		t.Fatalf("load: %v\n%s", err, cname(a.LogBuf))
+		t.Fatalf("load: %v\n%s", err, CString(a.LogBuf))
 	}
 	closeFD(t, fd)
 	return fd

@@ -140,16 +140,6 @@ func objName(s string) (n [unix.BPF_OBJ_NAME_LEN]byte) {
 	return n
 }
 
-// cname returns the NUL-terminated prefix of b as a string.
-func cname(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
-}
-
 // attrSize returns the number of bytes of the attribute at p (full bytes
 // long) to pass to the kernel: up to and including the last non-zero byte,
 // rounded up to 4 (every bpf_attr field is 4-aligned), and at least min.

@@ -178,7 +178,7 @@ func TestUserCOREAgainstKernelBTF(t *testing.T) {
 				skip[p.Name] = p.Name != tt.prog
 			}
 			_, err = load.Load(obj, &load.Direct{CORE: load.COREUser, KernelBTF: other.BTF}, &load.Options{Skip: skip})
-			var verr *load.VerifierError
+			var verr *kernel.VerifierError
 			if !errors.As(err, &verr) || !strings.Contains(verr.Log, tt.want) {
 				t.Fatalf("load: %v\nwant a verifier log with %q", err, tt.want)
 			}

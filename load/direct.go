@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -83,29 +82,6 @@ func LoadDirect(obj *object.Object, opts *Options) (*Result, error) {
 	return Load(obj, &Direct{}, opts)
 }
 
-// VerifierError is a program (or BTF) the kernel refused, with its log.
-type VerifierError struct {
-	Name string
-	Err  error
-	Log  string
-}
-
-const logTailLines = 60
-
-func (e *VerifierError) Error() string {
-	log := strings.TrimRight(e.Log, "\n\x00")
-	lines := strings.Split(log, "\n")
-	if len(lines) > logTailLines {
-		lines = append([]string{fmt.Sprintf("... (%d earlier lines of the log not shown)", len(lines)-logTailLines)}, lines[len(lines)-logTailLines:]...)
-	}
-	if log == "" {
-		return fmt.Sprintf("%s: %v (the kernel wrote no log)", e.Name, e.Err)
-	}
-	return fmt.Sprintf("%s: %v; verifier log:\n%s", e.Name, e.Err, strings.Join(lines, "\n"))
-}
-
-func (e *VerifierError) Unwrap() error { return e.Err }
-
 // LoadBTF implements Backend.
 func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
 	d.btfRaw, d.relocator = raw, nil
@@ -134,7 +110,7 @@ func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
 		// Loaded the second time; keep it rather than fail.
 		return Handle(fd2), nil
 	}
-	return NoHandle, &VerifierError{Name: "BTF", Err: err, Log: cString(buf)}
+	return NoHandle, &kernel.VerifierError{Errno: errnoOf(err), Log: kernel.CString(buf)}
 }
 
 // CreateMap implements Backend.
@@ -455,7 +431,7 @@ func (d *Direct) relocateCORE(p *ProgSpec, insns []asm.Insn) error {
 }
 
 // loadWithLog loads with a verifier log, growing the buffer while the
-// kernel says it was too small, and turns a failure into a VerifierError.
+// kernel says it was too small, and turns a failure into a *kernel.VerifierError.
 func (d *Direct) loadWithLog(p *ProgSpec, attr *kernel.ProgLoadAttr, level uint32) (Handle, error) {
 	const maxLog = 64 << 20
 	size := 256 << 10
@@ -471,15 +447,8 @@ func (d *Direct) loadWithLog(p *ProgSpec, attr *kernel.ProgLoadAttr, level uint3
 			size = min(size, maxLog)
 			continue
 		}
-		return NoHandle, &VerifierError{Name: "program " + p.Func.Name, Err: err, Log: cString(attr.LogBuf)}
+		return NoHandle, &kernel.VerifierError{Errno: errnoOf(err), Log: kernel.CString(attr.LogBuf)}
 	}
-}
-
-func cString(b []byte) string {
-	if i := strings.IndexByte(string(b), 0); i >= 0 {
-		b = b[:i]
-	}
-	return string(b)
 }
 
 // ErrNotInKernel is wrapped when a ksym, kfunc or attach target is not in
@@ -694,4 +663,13 @@ func KernelBTFFeatures() (f btf.Features, partial bool) {
 		Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
 	}
 	return f, kf.BTF && !kf.Complete()
+}
+
+// errnoOf is the errno a failed call ended with (EINVAL when it has none).
+func errnoOf(err error) unix.Errno {
+	var errno unix.Errno
+	if errors.As(err, &errno) {
+		return errno
+	}
+	return unix.EINVAL
 }

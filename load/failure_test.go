@@ -65,11 +65,11 @@ func TestLoadFailures(t *testing.T) {
 	testutil.RequireKernel(t)
 	tests := []struct {
 		object   string
-		step     string // StepError.Step
-		name     string // StepError.Name
+		step     string // LoadError.Step, without the name
+		name     string // the map or program in LoadError.Step
 		errno    unix.Errno
 		notIn    bool     // wraps load.ErrNotInKernel (resolved before the kernel is asked)
-		verifier bool     // a *load.VerifierError
+		verifier bool     // a *kernel.VerifierError
 		contains []string // in the error message
 		log      string   // in VerifierError.Log
 		emptyLog bool     // VerifierError.Log must be empty
@@ -137,12 +137,12 @@ func TestLoadFailures(t *testing.T) {
 			noLeaksSince(t, before)
 			t.Logf("error: %v", err)
 
-			var se *load.StepError
+			var se *kernel.LoadError
 			if !errors.As(err, &se) {
-				t.Fatalf("error %T is not a *load.StepError: %v", err, err)
+				t.Fatalf("error %T is not a *kernel.LoadError: %v", err, err)
 			}
-			if se.Step != tt.step || se.Name != tt.name {
-				t.Errorf("failed at %q %q, want %q %q", se.Step, se.Name, tt.step, tt.name)
+			if want := tt.step + " " + tt.name; se.Step != want || se.Object != tt.object {
+				t.Errorf("failed at %q of %q, want %q of %q", se.Step, se.Object, want, tt.object)
 			}
 			if tt.errno != 0 && !errors.Is(err, tt.errno) {
 				t.Errorf("error does not wrap %v (%s): %v", tt.errno, unix.ErrnoName(tt.errno), err)
@@ -153,7 +153,7 @@ func TestLoadFailures(t *testing.T) {
 				}
 				// Resolution fails before anything is asked of the
 				// kernel's verifier.
-				var ve *load.VerifierError
+				var ve *kernel.VerifierError
 				if errors.As(err, &ve) {
 					t.Errorf("missing symbol reached the verifier: %v", err)
 				}
@@ -163,7 +163,7 @@ func TestLoadFailures(t *testing.T) {
 					t.Errorf("error message does not contain %q:\n%v", s, err)
 				}
 			}
-			var ve *load.VerifierError
+			var ve *kernel.VerifierError
 			if tt.verifier != errors.As(err, &ve) {
 				t.Fatalf("verifier error: got %v, want %v (%T)", !tt.verifier, tt.verifier, err)
 			}
@@ -277,8 +277,8 @@ func TestLoadBadPinRoot(t *testing.T) {
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("error does not name the pin path %s: %v", path, err)
 			}
-			var se *load.StepError
-			if !errors.As(err, &se) || se.Step != "create map" || se.Name != "pinned_map" {
+			var se *kernel.LoadError
+			if !errors.As(err, &se) || se.Step != "create map pinned_map" {
 				t.Errorf("error is not step \"create map\" of pinned_map: %#v", err)
 			}
 			if !errors.Is(err, tt.errno) {
@@ -319,8 +319,8 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 				t.Errorf("error does not contain %q: %v", s, err)
 			}
 		}
-		var se *load.StepError
-		if !errors.As(err, &se) || se.Step != "create map" || se.Name != "pinned_map" {
+		var se *kernel.LoadError
+		if !errors.As(err, &se) || se.Step != "create map pinned_map" {
 			t.Errorf("error is not step \"create map\" of pinned_map: %#v", err)
 		}
 		// The failed load must not unpin a map it did not pin.
@@ -346,8 +346,8 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 			t.Fatalf("load with max_entries 0 for %s succeeded", later)
 		}
 		noLeaksSince(t, before)
-		var se *load.StepError
-		if !errors.As(err, &se) || se.Step != "create map" || se.Name != later || !errors.Is(err, unix.EINVAL) {
+		var se *kernel.LoadError
+		if !errors.As(err, &se) || se.Step != "create map "+later || !errors.Is(err, unix.EINVAL) {
 			t.Errorf("error is not EINVAL at step \"create map\" of %s: %v", later, err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "pinned_map")); !errors.Is(err, os.ErrNotExist) {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -73,21 +74,11 @@ func (r *Result) Handles() []Handle {
 	return hs
 }
 
-// StepError says which step of the load failed.
-type StepError struct {
-	Step string // "load BTF", "create map", "load program" ...
-	Name string // the map or program, if any
-	Err  error
+// fail is the error of a failed step: a *kernel.LoadError naming the
+// object and the step, as a loader names its steps.
+func (l *loader) fail(step string, err error) error {
+	return &kernel.LoadError{Object: l.obj.Name, Step: step, Err: err}
 }
-
-func (e *StepError) Error() string {
-	if e.Name != "" {
-		return fmt.Sprintf("%s %s: %v", e.Step, e.Name, e.Err)
-	}
-	return fmt.Sprintf("%s: %v", e.Step, e.Err)
-}
-
-func (e *StepError) Unwrap() error { return e.Err }
 
 // Load runs the load phase of obj through b. On failure every handle it
 // created is closed through b before the error is returned.
@@ -129,11 +120,11 @@ func (l *loader) run(res *Result) error {
 	if obj.BTF != nil {
 		raw, err := obj.BTF.Marshal()
 		if err != nil {
-			return &StepError{Step: "marshal BTF", Err: err}
+			return l.fail("marshal BTF", err)
 		}
 		h, err := l.b.LoadBTF(raw)
 		if err != nil {
-			return &StepError{Step: "load BTF", Err: err}
+			return l.fail("load BTF", err)
 		}
 		res.BTF = l.keep(h)
 	}
@@ -163,7 +154,7 @@ func (l *loader) run(res *Result) error {
 	progs := obj.Programs()
 	for name := range l.opts.AttachTargets {
 		if i := slices.IndexFunc(progs, func(p *object.Function) bool { return p.Name == name }); i < 0 || progs[i].Type != object.ProgTypeExt {
-			return &StepError{Step: "load program", Name: name, Err: errors.New("AttachTargets names no freplace program of the object")}
+			return l.fail("load program "+name, errors.New("AttachTargets names no freplace program of the object"))
 		}
 	}
 	res.Programs = make([]Handle, len(progs))
@@ -236,7 +227,7 @@ func (l *loader) createMap(index int, m *object.Map, btfH Handle) (Handle, error
 		is := l.mapSpec(-1, m.Inner, btfH)
 		h, err := l.b.CreateMap(is)
 		if err != nil {
-			return NoHandle, &StepError{Step: "create inner map of", Name: m.Name, Err: err}
+			return NoHandle, l.fail("create inner map of "+m.Name, err)
 		}
 		inner = h
 		spec.Inner = h
@@ -250,7 +241,7 @@ func (l *loader) createMap(index int, m *object.Map, btfH Handle) (Handle, error
 		}
 	}
 	if err != nil {
-		return NoHandle, &StepError{Step: "create map", Name: m.Name, Err: err}
+		return NoHandle, l.fail("create map "+m.Name, err)
 	}
 	l.keep(h)
 
@@ -265,16 +256,16 @@ func (l *loader) createMap(index int, m *object.Map, btfH Handle) (Handle, error
 	if m.Internal == object.InternalKconfig {
 		image, err = l.b.ResolveKconfig(m, l.obj.Externs, image)
 		if err != nil {
-			return NoHandle, &StepError{Step: "resolve kconfig externs of", Name: m.Name, Err: err}
+			return NoHandle, l.fail("resolve kconfig externs of "+m.Name, err)
 		}
 	}
 	key := make([]byte, 4)
 	if err := l.b.UpdateElem(h, index, key, Value{Bytes: image}); err != nil {
-		return NoHandle, &StepError{Step: "write initial value of", Name: m.Name, Err: err}
+		return NoHandle, l.fail("write initial value of "+m.Name, err)
 	}
 	if m.Flags&object.MapFlagRdonlyProg != 0 {
 		if err := l.b.Freeze(h, index); err != nil {
-			return NoHandle, &StepError{Step: "freeze", Name: m.Name, Err: err}
+			return NoHandle, l.fail("freeze "+m.Name, err)
 		}
 	}
 	return h, nil
@@ -289,16 +280,16 @@ func (l *loader) fillSlots(index int, m *object.Map, res *Result) error {
 		case s.Prog != nil:
 			pi := l.programIndex(s.Prog)
 			if pi < 0 || res.Programs[pi] == NoHandle {
-				return &StepError{Step: "fill slot of", Name: m.Name, Err: fmt.Errorf("slot %d: program %s is not loaded", s.Index, s.Prog.Name)}
+				return l.fail(fmt.Sprintf("fill slot %d of %s", s.Index, m.Name), fmt.Errorf("program %s is not loaded", s.Prog.Name))
 			}
 			v = Value{FD: res.Programs[pi]}
 		case s.Map >= 0 && s.Map < len(res.Maps):
 			v = Value{FD: res.Maps[s.Map], FDIsMap: true}
 		default:
-			return &StepError{Step: "fill slot of", Name: m.Name, Err: fmt.Errorf("slot %d: no map or program", s.Index)}
+			return l.fail(fmt.Sprintf("fill slot %d of %s", s.Index, m.Name), errors.New("no map or program"))
 		}
 		if err := l.b.UpdateElem(res.Maps[index], index, key, v); err != nil {
-			return &StepError{Step: "fill slot of", Name: fmt.Sprintf("%s[%d]", m.Name, s.Index), Err: err}
+			return l.fail(fmt.Sprintf("fill slot %d of %s", s.Index, m.Name), err)
 		}
 	}
 	return nil
@@ -336,11 +327,11 @@ func KconfigVars(externs []*object.Extern) []abi.KconfigVar {
 func (l *loader) loadProgram(index int, p *object.Function, res *Result) (Handle, error) {
 	spec, err := l.progSpec(index, p, res)
 	if err != nil {
-		return NoHandle, &StepError{Step: "relocate program", Name: p.Name, Err: err}
+		return NoHandle, l.fail("relocate program "+p.Name, err)
 	}
 	h, err := l.b.LoadProgram(spec)
 	if err != nil {
-		return NoHandle, &StepError{Step: "load program", Name: p.Name, Err: err}
+		return NoHandle, l.fail("load program "+p.Name, err)
 	}
 	return l.keep(h), nil
 }

@@ -72,7 +72,7 @@ func loadProg(t *testing.T, p progSpec) int {
 		LogBuf:             log,
 	})
 	if err != nil {
-		t.Fatalf("load program type %d: %v\n%s", p.typ, err, cString(log))
+		t.Fatalf("load program type %d: %v\n%s", p.typ, err, kernel.CString(log))
 	}
 	t.Cleanup(func() { unix.Close(fd) })
 	return fd
@@ -136,7 +136,7 @@ func vmlinuxFuncID(t *testing.T, name string) uint32 {
 		case 6, 13: // ENUM, FUNC_PROTO
 			off += 8 * vlen
 		}
-		if kind == 12 && cString(strs[nameOff:]) == name {
+		if kind == 12 && kernel.CString(strs[nameOff:]) == name {
 			return id
 		}
 	}

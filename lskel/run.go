@@ -5,7 +5,6 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
-	"strings"
 	"unsafe"
 
 	"github.com/bpfgen/bpfgen/kernel"
@@ -20,11 +19,11 @@ const (
 	loaderLicense  = "Dual BSD/GPL"
 
 	// Steps the runtime performs itself, around the loader's own steps.
-	StepCreateBlob = "create blob map"
-	StepWriteBlob  = "write blob map"
-	StepFreezeBlob = "freeze blob map"
-	StepLoadLoader = "load loader program"
-	StepRunLoader  = "run loader program"
+	stepCreateBlob = "create blob map"
+	stepWriteBlob  = "write blob map"
+	stepFreezeBlob = "freeze blob map"
+	stepLoadLoader = "load loader program"
+	stepRunLoader  = "run loader program"
 
 	defaultLogSize = 1 << 20
 	maxCtxSize     = 1<<16 - 1 // BPF_PROG_TEST_RUN's limit on ctx_size_in
@@ -103,63 +102,23 @@ func (r *Result) Close() error {
 	return nil
 }
 
-// LoadError is the error of a failed loader run: which object, which step
-// and, for a verifier or BTF failure, the kernel's log.
-type LoadError struct {
-	Object string
-	Step   string
-	Errno  unix.Errno
-	Log    string
+// LoadError is the error of a failed load, by a loader or directly: the
+// object, the step that failed and why (a *VerifierError, with the
+// kernel's log, when a program or the BTF was refused).
+type LoadError = kernel.LoadError
 
+// VerifierError is a program or BTF the kernel refused, with its log.
+type VerifierError = kernel.VerifierError
+
+// failure is a failed loader run: the error, and what a rerun with a log
+// needs to know about the failed step.
+type failure struct {
+	err    *LoadError
+	errno  unix.Errno
 	step   uint32 // the failed step's number, when the loader ran
 	logged bool   // the failed step can take the context's log
+	log    string // the step's log, when this run gave it one
 }
-
-// logTailLines is how many lines of the log an error message carries; the
-// full log stays in LoadError.Log.
-const logTailLines = 60
-
-func (e *LoadError) Error() string {
-	var b strings.Builder
-	b.WriteString("load ")
-	b.WriteString(strconv.Quote(e.Object))
-	b.WriteString(": ")
-	b.WriteString(e.Step)
-	b.WriteString(": ")
-	b.WriteString(e.Errno.Error())
-	log := e.Log
-	for len(log) > 0 && (log[len(log)-1] == '\n' || log[len(log)-1] == ' ' || log[len(log)-1] == 0) {
-		log = log[:len(log)-1]
-	}
-	if log == "" {
-		return b.String()
-	}
-	// Find where the last logTailLines lines start, counting all lines.
-	lines, start := 1, 0
-	for i := len(log) - 1; i >= 0; i-- {
-		if log[i] == '\n' {
-			if lines == logTailLines {
-				start = i + 1
-			}
-			lines++
-		}
-	}
-	if lines > logTailLines {
-		b.WriteString("\nverifier log (last " + strconv.Itoa(logTailLines) + " of " + strconv.Itoa(lines) + " lines):\n\t")
-	} else {
-		b.WriteString("\nverifier log:\n\t")
-	}
-	for i := start; i < len(log); i++ {
-		b.WriteByte(log[i])
-		if log[i] == '\n' {
-			b.WriteByte('\t')
-		}
-	}
-	return b.String()
-}
-
-// Unwrap returns the errno, so errors.Is(err, unix.EPERM) works.
-func (e *LoadError) Unwrap() error { return e.Errno }
 
 // Run runs loader l: it creates and freezes the blob map, loads the loader
 // program, runs it once and returns the fds it created. The blob map and
@@ -190,17 +149,18 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	}
 	defer closeFD(prog)
 
-	res, err := runOnce(l, blob, prog, ctx, runLog{})
-	le, _ := err.(*LoadError)
+	res, f := runOnce(l, blob, prog, ctx, runLog{})
 	// The verifier gives up with EAGAIN when a signal is pending (Go's
 	// preemption signals; frequent under emulation): the failed run left
 	// nothing behind, so run it again.
-	for try := 0; le != nil && le.Errno == unix.EAGAIN && try < 5; try++ {
-		res, err = runOnce(l, blob, prog, ctx, runLog{})
-		le, _ = err.(*LoadError)
+	for try := 0; f != nil && f.errno == unix.EAGAIN && try < 5; try++ {
+		res, f = runOnce(l, blob, prog, ctx, runLog{})
 	}
-	if le == nil || !le.logged {
-		return res, err
+	if f == nil {
+		return res, nil
+	}
+	if !f.logged {
+		return nil, f.err
 	}
 	// Rerun with a log for the failed step only: the failed run left
 	// nothing behind, and no other load writes to the buffer, so what it
@@ -208,15 +168,17 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	// it wrote (log_true_size is not written back on every kernel). The
 	// first run's step and errno stand (a log can change the errno, e.g.
 	// ENOSPC when it does not fit); the log is the second run's.
-	rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: le.step}
-	res2, err2 := runOnce(l, blob, prog, ctx, rl)
-	if err2 == nil {
+	rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: f.step}
+	res2, f2 := runOnce(l, blob, prog, ctx, rl)
+	if f2 == nil {
 		return res2, nil
 	}
-	if le2, _ := err2.(*LoadError); le2 != nil && le2.Step == le.Step {
-		le.Log = le2.Log
+	log := ""
+	if f2.step == f.step {
+		log = f2.log
 	}
-	return nil, le
+	f.err.Err = &VerifierError{Errno: f.errno, Log: log}
+	return nil, f.err
 }
 
 // runLog says which step of a run gets a log, of which level and size.
@@ -369,16 +331,16 @@ func createBlob(l *abi.Loader) (int, error) {
 	}
 	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
 	if err != nil {
-		return -1, &LoadError{Object: l.Name, Step: StepCreateBlob, Errno: errnoOf(err)}
+		return -1, &LoadError{Object: l.Name, Step: stepCreateBlob, Err: err}
 	}
 	var key [4]byte
 	if err := kernel.MapUpdateElem(fd, key[:], l.Data, 0); err != nil {
 		closeFD(fd)
-		return -1, &LoadError{Object: l.Name, Step: StepWriteBlob, Errno: errnoOf(err)}
+		return -1, &LoadError{Object: l.Name, Step: stepWriteBlob, Err: err}
 	}
 	if err := kernel.MapFreeze(fd); err != nil {
 		closeFD(fd)
-		return -1, &LoadError{Object: l.Name, Step: StepFreezeBlob, Errno: errnoOf(err)}
+		return -1, &LoadError{Object: l.Name, Step: stepFreezeBlob, Err: err}
 	}
 	return fd, nil
 }
@@ -409,7 +371,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 		if !kernel.HaveSyscallProgs() {
 			return -1, wrapErr("load "+strconv.Quote(l.Name), ErrNoSyscallProgs)
 		}
-		return -1, &LoadError{Object: l.Name, Step: StepLoadLoader, Errno: errnoOf(err), Log: cString(p.LogBuf)}
+		return -1, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &VerifierError{Errno: errnoOf(err), Log: kernel.CString(p.LogBuf)}}
 	}
 	return fd, nil
 }
@@ -426,7 +388,7 @@ func logSize(n int) int {
 
 // runOnce runs the loader with the given log settings and reads back the
 // fds it created.
-func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, error) {
+func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *failure) {
 	ne := binary.NativeEndian
 	ctx := c.buf
 	// Reset the outputs of a previous run.
@@ -458,7 +420,7 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, erro
 	if err != nil {
 		// The loader did not run (or the kernel refused the context):
 		// it created nothing.
-		return nil, &LoadError{Object: l.Name, Step: StepRunLoader, Errno: errnoOf(err)}
+		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepRunLoader, Err: err}, errno: errnoOf(err)}
 	}
 	res := &Result{MapFDs: make([]int, len(l.Maps)), ProgFDs: make([]int, len(l.Progs))}
 	res.maps = make([]Map, len(l.Maps))
@@ -486,11 +448,11 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, erro
 		if int(step) < len(l.Steps) {
 			name = l.Steps[step]
 		}
-		le := &LoadError{Object: l.Name, Step: name, Errno: errno, step: step, logged: l.TakesLog(step)}
-		if le.logged && logBuf != nil && rl.step == step {
-			le.Log = cString(logBuf)
+		f := &failure{err: &LoadError{Object: l.Name, Step: name, Err: errno}, errno: errno, step: step, logged: l.TakesLog(step)}
+		if f.logged && logBuf != nil && rl.step == step {
+			f.log = kernel.CString(logBuf)
 		}
-		return nil, le
+		return nil, f
 	}
 	return res, nil
 }
@@ -523,14 +485,4 @@ func errnoOf(err error) unix.Errno {
 		err = u.Unwrap()
 	}
 	return unix.EINVAL
-}
-
-// cString returns the bytes of b up to the first NUL.
-func cString(b []byte) string {
-	for i, c := range b {
-		if c == 0 {
-			return string(b[:i])
-		}
-	}
-	return string(b)
 }

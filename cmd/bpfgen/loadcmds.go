@@ -174,7 +174,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	res, err := load.Load(obj, &load.Direct{LogLevel: uint32(*logLevel), CORE: mode}, nil)
 	if err != nil {
-		return fmt.Errorf("load %s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
 	defer func() {
 		for _, h := range res.Handles() {
