@@ -11,6 +11,11 @@
 // a new id is only blamed on this process when no other process holds an
 // fd for it, directly or through a program, link or map that it holds.
 //
+// Main also turns on kernel's fd tracing, so an FD made through
+// kernel.NewFD and still open at the end is reported with the stack that
+// made it; the fd and id comparison stays as the net for fds made any
+// other way.
+//
 // BPFGEN_LEAKCHECK=off disables the check, =fd checks fds only.
 package leakcheck
 
@@ -35,19 +40,51 @@ var Timeout = 2 * time.Second
 // Main runs the tests and exits; the exit status is non-zero when a test
 // failed or something leaked.
 func Main(m *testing.M) {
-	mode := os.Getenv("BPFGEN_LEAKCHECK")
+	os.Exit(run(m, os.Getenv("BPFGEN_LEAKCHECK"), os.Stderr))
+}
+
+// runner is the part of *testing.M that run uses.
+type runner interface{ Run() int }
+
+// run is Main without the exit: it runs the tests, reports leaks to w and
+// returns the exit status.
+func run(m runner, mode string, w io.Writer) int {
 	if mode == "off" {
-		os.Exit(m.Run())
+		return m.Run()
 	}
+	kernel.TraceFDs(true)
 	before := Take(mode != "fd")
 	code := m.Run()
-	if code == 0 {
-		if err := before.Wait(Timeout); err != nil {
-			fmt.Fprintln(os.Stderr, "leakcheck:", err)
-			code = 1
-		}
+	if code != 0 {
+		return code
 	}
-	os.Exit(code)
+	// The comparison waits for asynchronous closes; the traced FDs are
+	// read after it so they have had that time too.
+	diff := before.Wait(Timeout)
+	if err := tracedLeaks(kernel.OpenFDs()); err != nil {
+		fmt.Fprintln(w, "leakcheck:", err)
+		code = 1
+	}
+	if diff != nil {
+		fmt.Fprintln(w, "leakcheck:", diff)
+		code = 1
+	}
+	return code
+}
+
+// tracedLeaks describes the traced FDs still open, each with the stack that
+// made it, or returns nil if there are none.
+func tracedLeaks(open []kernel.FDTrace) error {
+	if len(open) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d traced fd(s) still open:", len(open))
+	for _, t := range open {
+		b.WriteString("\n")
+		b.WriteString(t.String())
+	}
+	return errors.New(b.String())
 }
 
 // Kind is a class of kernel object.
