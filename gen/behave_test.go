@@ -36,7 +36,8 @@ func TestBehaviour(t *testing.T) {
 				t.Fatalf("run loader of %s: %v", name, err)
 			}
 			defer res.Close()
-			behave.Check(t, name, obj, res.MapFDs, res.ProgFDs)
+			mapFDs, progFDs := fdsOf(res)
+			behave.Check(t, name, obj, mapFDs, progFDs)
 		})
 	}
 }

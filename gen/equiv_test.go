@@ -43,17 +43,19 @@ func TestEquivalence(t *testing.T) {
 				t.Fatalf("run loader: %v", err)
 			}
 			defer res.Close()
+			mapFDs, progFDs := fdsOf(res)
 
 			// The runtime's view of each map, which it builds without
 			// asking the kernel, must be the kernel's.
 			for i, m := range obj.Maps {
 				got := res.Map(i)
-				info, err := kstate.DescribeMap(res.MapFDs[i])
+				info, err := kstate.DescribeMap(mapFDs[i])
 				if err != nil {
 					t.Fatal(err)
 				}
-				if got.FD != res.MapFDs[i] || got.Type != info.Type || got.KeySize != info.KeySize || got.ValueSize != info.ValueSize || got.MaxEntries != info.MaxEntries {
-					t.Errorf("map %s: runtime says %+v, kernel %+v", m.Name, *got, info)
+				if got.FD() != mapFDs[i] || got.Type() != info.Type || got.KeySize() != info.KeySize || got.ValueSize() != info.ValueSize || got.MaxEntries() != info.MaxEntries {
+					t.Errorf("map %s: runtime says fd %d type %d key %d value %d max %d, kernel %+v", m.Name,
+						got.FD(), got.Type(), got.KeySize(), got.ValueSize(), got.MaxEntries(), info)
 				}
 			}
 
@@ -61,7 +63,7 @@ func TestEquivalence(t *testing.T) {
 			for i, h := range direct.Maps {
 				directMaps[i] = int(h)
 			}
-			for _, d := range diffObjects(t, obj, directMaps, res.MapFDs, handlesToFDs(direct.Programs), res.ProgFDs) {
+			for _, d := range diffObjects(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs) {
 				t.Error(d)
 			}
 		})

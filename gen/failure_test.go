@@ -215,3 +215,16 @@ func verifierLog(err error) string {
 	}
 	return ""
 }
+
+// fdsOf lists the fds of a loader run's maps and programs, in the loader's
+// order (-1 for a program not loaded), for the checks that compare by fd.
+// The result keeps owning them.
+func fdsOf(res *lskel.Result) (maps, progs []int) {
+	for i := range res.NumMaps() {
+		maps = append(maps, res.Map(i).FD())
+	}
+	for j := range res.NumPrograms() {
+		progs = append(progs, res.Program(j).FD())
+	}
+	return maps, progs
+}

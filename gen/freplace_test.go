@@ -42,12 +42,13 @@ var freplaceBackends = []struct {
 		for name, tg := range targets {
 			rt[name] = lskel.ProgTarget{FD: tg.FD, Func: tg.Func}
 		}
-		res, err := lskel.Run(&l.Loader, &lskel.RunOptions{AttachTargets: rt})
+		res, err := lskel.Run(&l.Loader, &lskel.RunOptions{AttachTargets: rt, FuncBTFID: lskel.FuncBTFID})
 		if err != nil {
 			return nil, -1, err
 		}
 		t.Cleanup(func() { res.Close() })
-		return res.MapFDs, res.ProgFDs[0], nil
+		mapFDs, progFDs := fdsOf(res)
+		return mapFDs, progFDs[0], nil
 	}},
 }
 
@@ -120,7 +121,18 @@ func TestFreplace(t *testing.T) {
 			if got := runTarget(t); got != 42 {
 				t.Fatalf("result = %d before attaching, want 42", got)
 			}
-			l, err := lskel.Attach(prog, "freplace/replaceable", 0, 0, "")
+			// The runtime owns what it attaches: give it a duplicate.
+			dup, err := unix.FcntlInt(uintptr(prog), unix.F_DUPFD_CLOEXEC, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lp, err := lskel.NewProgram(dup, "freplace/replaceable")
+			if err != nil {
+				unix.Close(dup)
+				t.Fatal(err)
+			}
+			defer lp.Close()
+			l, err := lp.Attach()
 			if err != nil {
 				t.Fatalf("attach: %v", err)
 			}

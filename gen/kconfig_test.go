@@ -63,7 +63,8 @@ func TestKconfigFile(t *testing.T) {
 			if err != nil {
 				return nil, nil, err
 			}
-			return res.MapFDs, func() { res.Close() }, nil
+			mapFDs, _ := fdsOf(res)
+			return mapFDs, func() { res.Close() }, nil
 		}},
 	}
 	vars := load.KconfigVars(obj.Externs)

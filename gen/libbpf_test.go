@@ -91,15 +91,16 @@ func TestLibbpfParity(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer res.Close()
+			mapFDs, progFDs := fdsOf(res)
 			if reason, ok := libbpfWrong[name]; ok {
-				diffs := diffObjects(t, obj, libbpfMaps, res.MapFDs, libbpfProgs, res.ProgFDs, ignoreMmapable)
+				diffs := diffObjects(t, obj, libbpfMaps, mapFDs, libbpfProgs, progFDs, ignoreMmapable)
 				if len(diffs) == 0 {
 					t.Fatalf("libbpf's loader now agrees on %s (was: %s): drop it from libbpfWrong", name, reason)
 				}
 				t.Logf("libbpf's loader differs on %s as expected (%s):\n%s", name, reason, strings.Join(diffs, "\n"))
 				return
 			}
-			for _, d := range diffObjects(t, obj, libbpfMaps, res.MapFDs, libbpfProgs, res.ProgFDs, ignoreMmapable) {
+			for _, d := range diffObjects(t, obj, libbpfMaps, mapFDs, libbpfProgs, progFDs, ignoreMmapable) {
 				t.Error(d)
 			}
 		})

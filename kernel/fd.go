@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -20,12 +19,11 @@ import (
 // next collection. Because of that, keep the FD reachable (for example with
 // runtime.KeepAlive) while a system call uses the number from Int.
 //
-// With fd tracing on (TraceFDs, or BPFGEN_TRACE_FDS=1 in the environment)
-// each FD records where it was made, and OpenFDs lists the ones still open.
+// With fd tracing on (TraceFDs; the tests' leak check turns it on) each FD
+// records where it was made, and OpenFDs lists the ones still open.
 type FD struct {
-	raw     atomic.Int64 // -1 once closed or disowned
-	cleanup runtime.Cleanup
-	trace   uint64 // key in the trace registry; 0 when not traced
+	raw   atomic.Int64 // -1 once closed or disowned
+	trace uint64       // key in the trace registry; 0 when not traced
 }
 
 // fdError is a failed operation on a file descriptor; it unwraps to the
@@ -68,26 +66,23 @@ func newFD(raw, skip int) (*FD, error) {
 	}
 	f := &FD{}
 	f.raw.Store(int64(raw))
-	if tracingFDs() {
-		f.trace = traces.add(raw, skip)
+	if add := traceAdd.Load(); add != nil {
+		f.trace = (*add)(raw, skip)
 	}
-	// The cleanup gets the number and the trace key, not f: an argument
-	// pointing at f would keep f reachable forever.
-	f.cleanup = runtime.AddCleanup(f, closeDropped, dropped{raw: raw, trace: f.trace})
+	// A finalizer rather than runtime.AddCleanup: every Go binary that
+	// uses package os already links the finalizer machinery (os.File has
+	// one), while AddCleanup's queue adds 12 KiB to a skeleton.
+	runtime.SetFinalizer(f, (*FD).closeDropped)
 	return f, nil
-}
-
-// dropped is what closeDropped needs of an FD the program lost.
-type dropped struct {
-	raw   int
-	trace uint64
 }
 
 // closeDropped closes the number of an FD that became unreachable while
 // still open.
-func closeDropped(d dropped) {
-	traces.remove(d.trace)
-	unix.Close(d.raw)
+func (f *FD) closeDropped() {
+	if raw := f.raw.Swap(-1); raw >= 0 {
+		untrace(f.trace)
+		unix.Close(int(raw))
+	}
 }
 
 // Int returns the file descriptor number, or -1 once the FD is closed or
@@ -140,10 +135,8 @@ func (f *FD) release() int {
 	if raw < 0 {
 		return -1
 	}
-	// f is reachable here, so its cleanup has not been queued and stopping
-	// it means it never runs.
-	f.cleanup.Stop()
-	traces.remove(f.trace)
+	runtime.SetFinalizer(f, nil)
+	untrace(f.trace)
 	return raw
 }
 
@@ -163,20 +156,34 @@ func (f *FD) Dup() (*FD, error) {
 }
 
 // Tracing.
+//
+// NewFD reaches the tracing code only through traceAdd, which TraceFDs
+// sets: a program that never traces (a skeleton) links none of it.
+var traceAdd atomic.Pointer[func(raw, skip int) uint64]
 
 // TraceFDs turns fd tracing on or off for FDs made from now on and returns
 // whether it was on. FDs traced earlier stay in OpenFDs until closed.
 func TraceFDs(on bool) (was bool) {
-	traces.readEnv.Do(traces.fromEnv)
-	return traces.on.Swap(on)
+	add, remove := traces.add, traces.remove
+	var next *func(raw, skip int) uint64
+	if on {
+		next = &add
+		traceRemove.CompareAndSwap(nil, &remove)
+	}
+	return traceAdd.Swap(next) != nil
 }
 
-// tracingFDs reports whether new FDs are traced. The environment is read
-// on first use, not at init, so a program that never makes an FD pays
-// nothing.
-func tracingFDs() bool {
-	traces.readEnv.Do(traces.fromEnv)
-	return traces.on.Load()
+// traceRemove is set with traceAdd and never unset (FDs traced earlier
+// are forgotten when closed, even after tracing is off).
+var traceRemove atomic.Pointer[func(key uint64)]
+
+// untrace forgets the trace with key, if it has one.
+func untrace(key uint64) {
+	if key != 0 {
+		if remove := traceRemove.Load(); remove != nil {
+			(*remove)(key)
+		}
+	}
 }
 
 // FDTrace is an open FD and the call stack that made it.
@@ -241,21 +248,12 @@ type traceEntry struct {
 }
 
 type traceRegistry struct {
-	readEnv sync.Once
-	on      atomic.Bool
-
 	mu   sync.Mutex
 	last uint64                // last key handed out
 	open map[uint64]traceEntry // keyed by a counter, not *FD, so the GC can still drop an FD
 }
 
 var traces traceRegistry
-
-func (r *traceRegistry) fromEnv() {
-	if os.Getenv("BPFGEN_TRACE_FDS") == "1" {
-		r.on.Store(true)
-	}
-}
 
 // add records raw with the stack runtime.Callers(skip) gives and returns
 // its key.

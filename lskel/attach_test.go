@@ -29,12 +29,16 @@ func TestAttachTracepoint(t *testing.T) {
 	requireTracefs(t)
 	for _, how := range []string{"AttachTracepoint", "Attach"} {
 		t.Run(how, func(t *testing.T) {
-			counts := newMap(t, MapTypeArray, 4, 8, 1, 0)
-			prog := loadProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts, 0)})
+			counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
+			section := ""
+			if how == "Attach" {
+				section = "tracepoint/syscalls/sys_enter_getpid"
+			}
+			prog := testProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts.FD(), 0)}, section)
 			var l *Link
 			var err error
 			if how == "Attach" {
-				l, err = Attach(prog, "tracepoint/syscalls/sys_enter_getpid", ProgTypeTracepoint, 0, "")
+				l, err = prog.Attach()
 			} else {
 				l, err = AttachTracepoint(prog, "syscalls", "sys_enter_getpid")
 			}
@@ -66,11 +70,13 @@ func TestAttachTracepoint(t *testing.T) {
 func TestAttachTracepointErrors(t *testing.T) {
 	requireKernel(t)
 	requireTracefs(t)
-	_, err := AttachTracepoint(1, "syscalls", "no_such_tracepoint")
+	// No program is needed to fail: a closed one will do.
+	closed := &Program{name: "closed"}
+	_, err := AttachTracepoint(closed, "syscalls", "no_such_tracepoint")
 	if err == nil || !strings.Contains(err.Error(), "syscalls/no_such_tracepoint") {
 		t.Fatalf("error = %v, want one naming the tracepoint", err)
 	}
-	if _, err := AttachTracepoint(1, "..", "x"); err == nil {
+	if _, err := AttachTracepoint(closed, "..", "x"); err == nil {
 		t.Fatal("a path-like category was accepted")
 	}
 }
@@ -79,14 +85,14 @@ func TestAttachRawTracepoint(t *testing.T) {
 	requireKernel(t)
 	for _, section := range []string{"", "raw_tp/sys_enter", "raw_tracepoint/sys_enter"} {
 		t.Run("section="+section, func(t *testing.T) {
-			counts := newMap(t, MapTypeArray, 4, 8, 1, 0)
-			prog := loadProg(t, progSpec{typ: ProgTypeRawTracepoint, insns: counterInsns(counts, 0)})
+			counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
+			prog := testProg(t, progSpec{typ: ProgTypeRawTracepoint, insns: counterInsns(counts.FD(), 0)}, section)
 			var l *Link
 			var err error
 			if section == "" {
 				l, err = AttachRawTracepoint(prog, "sys_enter")
 			} else {
-				l, err = Attach(prog, section, ProgTypeRawTracepoint, 0, "")
+				l, err = prog.Attach()
 			}
 			if err != nil {
 				t.Fatal(err)
@@ -122,18 +128,18 @@ func TestAttachIter(t *testing.T) {
 	if runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64" {
 		t.Skip("the test program stores a little-endian word")
 	}
-	prog := loadProg(t, progSpec{
+	prog := testProg(t, progSpec{
 		typ:         ProgTypeTracing,
 		attachType:  AttachTypeTraceIter,
 		attachBTFID: vmlinuxFuncID(t, "bpf_iter_task"),
 		insns:       iterTaskInsns(),
-	})
+	}, "iter/task")
 	for _, how := range []string{"AttachIter", "Attach"} {
 		t.Run(how, func(t *testing.T) {
 			var l *Link
 			var err error
 			if how == "Attach" {
-				l, err = Attach(prog, "iter/task", ProgTypeTracing, AttachTypeTraceIter, "")
+				l, err = prog.Attach()
 			} else {
 				l, err = AttachIter(prog)
 			}
@@ -172,8 +178,8 @@ func TestAttachTracingWrongProgType(t *testing.T) {
 	// fentry cannot even load here (no trampolines, see this_kernel.md),
 	// so check the attach path with a raw_tp program instead: the kernel
 	// rejects RAW_TRACEPOINT_OPEN with a NULL name for it.
-	counts := newMap(t, MapTypeArray, 4, 8, 1, 0)
-	prog := loadProg(t, progSpec{typ: ProgTypeRawTracepoint, insns: counterInsns(counts, 0)})
+	counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
+	prog := testProg(t, progSpec{typ: ProgTypeRawTracepoint, insns: counterInsns(counts.FD(), 0)}, "")
 	if l, err := AttachTracing(prog); err == nil {
 		l.Close()
 		t.Fatal("AttachTracing of a raw_tp program without a name succeeded")
@@ -192,7 +198,8 @@ func TestAttachNeedsTarget(t *testing.T) {
 		{"tp/nocategory", "category/name"},
 	}
 	for _, tt := range tests {
-		l, err := Attach(-1, tt.section, 0, 0, "")
+		// No program is needed to fail: one that is not open will do.
+		l, err := (&Program{name: "p", section: tt.section}).Attach()
 		if err == nil {
 			l.Close()
 			t.Fatalf("Attach(%q) succeeded", tt.section)
@@ -206,8 +213,8 @@ func TestAttachNeedsTarget(t *testing.T) {
 func TestAttachPerfEvent(t *testing.T) {
 	requireKernel(t)
 	requireTracefs(t)
-	counts := newMap(t, MapTypeArray, 4, 8, 1, 0)
-	prog := loadProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts, 0)})
+	counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
+	prog := testProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts.FD(), 0)}, "perf_event")
 	id, err := kernel.TracepointID("syscalls", "sys_enter_getpid")
 	if err != nil {
 		t.Fatal(err)
@@ -252,8 +259,8 @@ func inNetns(t *testing.T, fn func()) {
 
 func TestAttachXDPAndTCX(t *testing.T) {
 	requireKernel(t)
-	xdp := loadProg(t, progSpec{typ: ProgTypeXDP, attachType: AttachTypeXDP, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 2), asm.Exit()}})
-	tc := loadProg(t, progSpec{typ: ProgTypeSchedCLS, insns: []asm.Insn{asm.Mov64Imm(asm.R0, -1), asm.Exit()}})
+	xdp := testProg(t, progSpec{typ: ProgTypeXDP, attachType: AttachTypeXDP, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 2), asm.Exit()}}, "xdp")
+	tc := testProg(t, progSpec{typ: ProgTypeSchedCLS, insns: []asm.Insn{asm.Mov64Imm(asm.R0, -1), asm.Exit()}}, "tc")
 	inNetns(t, func() {
 		for _, c := range []struct {
 			name   string
@@ -297,8 +304,8 @@ func TestAttachCgroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Remove(dir)
-	prog := loadProg(t, progSpec{typ: ProgTypeCgroupSKB, attachType: AttachTypeCgroupInetEgress,
-		insns: []asm.Insn{asm.Mov64Imm(asm.R0, 1), asm.Exit()}})
+	prog := testProg(t, progSpec{typ: ProgTypeCgroupSKB, attachType: AttachTypeCgroupInetEgress,
+		insns: []asm.Insn{asm.Mov64Imm(asm.R0, 1), asm.Exit()}}, "cgroup_skb/egress")
 	l, err := AttachCgroup(prog, dir, AttachTypeCgroupInetEgress)
 	if err != nil {
 		t.Fatal(err)
@@ -361,8 +368,8 @@ func TestAttachUprobe(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, retprobe := range []bool{false, true} {
-		counts := newMap(t, MapTypeArray, 4, 8, 1, 0)
-		prog := loadProg(t, progSpec{typ: ProgTypeKprobe, insns: counterInsns(counts, 0)})
+		counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
+		prog := testProg(t, progSpec{typ: ProgTypeKprobe, insns: counterInsns(counts.FD(), 0)}, "uprobe")
 		l, err := AttachUprobe(prog, libc, off, retprobe, -1)
 		if err != nil {
 			t.Fatal(err)
@@ -380,7 +387,7 @@ func TestAttachUprobe(t *testing.T) {
 			t.Fatalf("retprobe %v: probe on getpid fired %d times for 3 shells, want >= 3", retprobe, n)
 		}
 	}
-	if _, err := AttachUprobe(-1, "/no/such/binary", 0, false, -1); err == nil || !strings.Contains(err.Error(), "/no/such/binary") {
+	if _, err := AttachUprobe(&Program{name: "closed"}, "/no/such/binary", 0, false, -1); err == nil || !strings.Contains(err.Error(), "/no/such/binary") {
 		t.Fatalf("uprobe on a missing binary: %v", err)
 	}
 }

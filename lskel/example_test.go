@@ -11,11 +11,12 @@ import (
 
 // Walk a hash map of u32 keys and u64 values by its fd.
 func ExampleMap_Iterate() {
-	var mapFD int // e.g. Result.MapFDs[i] of a loader run
-	m, err := lskel.NewMap(mapFD)
+	var mapFD int                 // e.g. a map fd received from another process
+	m, err := lskel.NewMap(mapFD) // m owns mapFD from now on
 	if err != nil {
 		log.Fatal(err)
 	}
+	defer m.Close()
 	err = m.Iterate(func(key, value []byte) bool {
 		fmt.Println(binary.NativeEndian.Uint32(key), binary.NativeEndian.Uint64(value))
 		return true
@@ -35,11 +36,12 @@ func ExampleRun() {
 		log.Fatal(err) // names the object, the failing step and the verifier log
 	}
 	defer res.Close()
-	for i, p := range loader.Progs {
-		if res.ProgFDs[i] < 0 {
+	for j := range res.NumPrograms() {
+		p := res.Program(j)
+		if p == nil {
 			continue // not loaded (SEC("?..."))
 		}
-		l, err := lskel.Attach(res.ProgFDs[i], p.Section, p.Type, p.AttachType, p.AttachTo)
+		l, err := p.Attach()
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -49,8 +51,8 @@ func ExampleRun() {
 
 // Read the records of a ring buffer map.
 func ExampleRingBuf() {
-	var mapFD int
-	rb, err := lskel.NewRingBuf(mapFD)
+	var m *lskel.Map // e.g. Result.Map(i) of a loader run
+	rb, err := lskel.NewRingBuf(m)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -37,8 +37,9 @@ func requireSyscallProgs(t *testing.T) {
 // requireTracefs mounts tracefs at /sys/kernel/tracing when it is missing.
 func requireTracefs(t *testing.T) { t.Helper(); testutil.RequireTracefs(t) }
 
-// newMap creates a map closed at the end of the test.
-func newMap(t *testing.T, typ, keySize, valueSize, maxEntries, flags uint32) int {
+// testMap creates a map, owned through NewMap and closed at the end of
+// the test.
+func testMap(t *testing.T, typ, keySize, valueSize, maxEntries, flags uint32) *Map {
 	t.Helper()
 	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{
 		Type: typ, KeySize: keySize, ValueSize: valueSize, MaxEntries: maxEntries, Flags: flags, Name: "lskel_test",
@@ -46,8 +47,13 @@ func newMap(t *testing.T, typ, keySize, valueSize, maxEntries, flags uint32) int
 	if err != nil {
 		t.Fatalf("create map type %d: %v", typ, err)
 	}
-	t.Cleanup(func() { unix.Close(fd) })
-	return fd
+	m, err := NewMap(fd)
+	if err != nil {
+		unix.Close(fd) // NewMap failed: fd is still ours
+		t.Fatalf("NewMap of map type %d: %v", typ, err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
 }
 
 // progSpec is a hand-assembled program for the tests.
@@ -56,8 +62,10 @@ type progSpec struct {
 	insns                               []asm.Insn
 }
 
-// loadProg loads p; the fd is closed at the end of the test.
-func loadProg(t *testing.T, p progSpec) int {
+// testProg loads p as a program of the ELF section section (which drives
+// Program.Attach; "" for none), owned through NewProgram and closed at the
+// end of the test.
+func testProg(t *testing.T, p progSpec, section string) *Program {
 	t.Helper()
 	log := make([]byte, 1<<16)
 	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
@@ -74,8 +82,13 @@ func loadProg(t *testing.T, p progSpec) int {
 	if err != nil {
 		t.Fatalf("load program type %d: %v\n%s", p.typ, err, kernel.CString(log))
 	}
-	t.Cleanup(func() { unix.Close(fd) })
-	return fd
+	prog, err := NewProgram(fd, section)
+	if err != nil {
+		unix.Close(fd) // NewProgram failed: fd is still ours
+		t.Fatalf("NewProgram of program type %d: %v", p.typ, err)
+	}
+	t.Cleanup(func() { prog.Close() })
+	return prog
 }
 
 // counterInsns increments the u64 at key 0 of the array mapFD and returns
@@ -97,11 +110,11 @@ func counterInsns(mapFD int, ret int32) []asm.Insn {
 }
 
 // counter reads the u64 at key 0 of an array map.
-func counter(t *testing.T, mapFD int) uint64 {
+func counter(t *testing.T, m *Map) uint64 {
 	t.Helper()
 	var key [4]byte
 	var val [8]byte
-	if err := kernel.MapLookupElem(mapFD, key[:], val[:]); err != nil {
+	if err := kernel.MapLookupElem(m.FD(), key[:], val[:]); err != nil {
 		t.Fatalf("lookup counter: %v", err)
 	}
 	return binary.NativeEndian.Uint64(val[:])

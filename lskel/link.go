@@ -10,148 +10,172 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Link is an attached program. Close detaches it; it is safe to call
-// twice.
+// Link is an attached program, and owns the fds of the attachment: Close
+// detaches the program, once.
 type Link struct {
-	// FD is the BPF link fd, or -1 when the program is attached to a perf
+	// fd is the BPF link, nil when the program is attached to a perf
 	// event with an ioctl (kernels without perf links).
-	FD int
-	// PerfFD is the perf event the link owns (tracepoints, uprobes), or -1.
-	PerfFD int
+	fd *kernel.FD
+	// perf is the perf event the link owns (tracepoints, uprobes), or nil.
+	perf *kernel.FD
 	// iter is set for iterator links.
 	iter bool
 }
 
-// Close detaches the program and closes the link's fds.
+// newLink owns the BPF link fd; on failure fd is closed.
+func newLink(fd int, what string) (*Link, error) {
+	owned, err := kernel.NewFD(fd)
+	if err != nil {
+		return nil, sysErr(what, err)
+	}
+	return &Link{fd: owned}, nil
+}
+
+// FD is the BPF link's fd, or -1 when there is none (closed, or attached
+// through a perf event ioctl). The Link still owns it.
+func (l *Link) FD() int { return l.fd.Int() }
+
+// Close detaches the program and closes the link's fds. Closing twice, or
+// a nil Link, does nothing.
 func (l *Link) Close() error {
 	if l == nil {
 		return nil
 	}
-	var err error
-	if l.FD >= 0 {
-		err = sysErr("close link", unix.Close(l.FD))
-		l.FD = -1
-	}
-	if l.PerfFD >= 0 {
+	err := sysErr("close link", l.fd.Close())
+	if pfd := l.perf.Int(); pfd >= 0 {
 		// Disabling first stops an ioctl-attached program at once.
-		_ = unix.IoctlSetInt(l.PerfFD, unix.PERF_EVENT_IOC_DISABLE, 0)
-		if e := unix.Close(l.PerfFD); e != nil && err == nil {
+		_ = unix.IoctlSetInt(pfd, unix.PERF_EVENT_IOC_DISABLE, 0)
+		if e := l.perf.Close(); e != nil && err == nil {
 			err = sysErr("close perf event", e)
 		}
-		l.PerfFD = -1
 	}
 	return err
 }
 
-// attachPerf attaches progFD to perfFD: a perf link when the kernel has
-// them, else PERF_EVENT_IOC_SET_BPF and enable. It does not close perfFD.
-func attachPerf(progFD, perfFD int) (*Link, error) {
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: progFD, TargetFD: perfFD, AttachType: AttachTypePerfEvent})
+// attachPerf attaches p to the perf event perf, which the link then owns:
+// with a perf link when the kernel has them, else PERF_EVENT_IOC_SET_BPF
+// and enable. On failure perf is closed.
+func attachPerf(p *Program, perf *kernel.FD) (*Link, error) {
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: perf.Int(), AttachType: AttachTypePerfEvent})
 	if err == nil {
-		return &Link{FD: fd, PerfFD: -1}, nil
+		l, err := newLink(fd, "perf link")
+		if err != nil {
+			perf.Close()
+			return nil, err
+		}
+		l.perf = perf
+		return l, nil
 	}
-	if e := kernel.PerfEventAttachBPF(perfFD, progFD); e != nil {
+	if e := kernel.PerfEventAttachBPF(perf.Int(), p.FD()); e != nil {
+		perf.Close()
 		// Report the link error: it is the modern path's reason.
 		return nil, sysErr("attach to perf event ("+e.Error()+")", err)
 	}
-	return &Link{FD: -1, PerfFD: -1}, nil
+	return &Link{perf: perf}, nil
 }
 
-// AttachPerfEvent attaches a program to an open perf event. The link does
-// not own perfFD: close it after the link.
-func AttachPerfEvent(progFD, perfFD int) (*Link, error) {
-	l, err := attachPerf(progFD, perfFD)
+// ownPerf owns a perf event fd just opened; on failure it is closed.
+func ownPerf(fd int, what string) (*kernel.FD, error) {
+	owned, err := kernel.NewFD(fd)
+	if err != nil {
+		return nil, sysErr(what, err)
+	}
+	return owned, nil
+}
+
+// AttachPerfEvent attaches p to an open perf event. The link does not own
+// perfFD: close it after the link.
+func AttachPerfEvent(p *Program, perfFD int) (*Link, error) {
+	// The link owns a duplicate, so that closing it (which disables an
+	// ioctl attachment) never closes the caller's fd.
+	dup, err := unix.FcntlInt(uintptr(perfFD), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return nil, sysErr("dup perf event", err)
+	}
+	perf, err := ownPerf(dup, "perf event")
 	if err != nil {
 		return nil, err
 	}
-	if l.FD < 0 {
-		// Attached by ioctl: the perf fd is the attachment. Keep a dup so
-		// that Close detaches without closing the caller's fd.
-		dup, err := unix.FcntlInt(uintptr(perfFD), unix.F_DUPFD_CLOEXEC, 0)
-		if err != nil {
-			_ = unix.IoctlSetInt(perfFD, unix.PERF_EVENT_IOC_DISABLE, 0)
-			return nil, sysErr("dup perf event", err)
-		}
-		l.PerfFD = dup
-	}
-	return l, nil
+	return attachPerf(p, perf)
 }
 
 // AttachTracepoint attaches a tracepoint program to the tracefs tracepoint
 // category/name (for example "syscalls", "sys_enter_getpid"). tracefs must
 // be mounted at /sys/kernel/tracing (or /sys/kernel/debug/tracing).
-func AttachTracepoint(progFD int, category, name string) (*Link, error) {
+func AttachTracepoint(p *Program, category, name string) (*Link, error) {
 	id, err := kernel.TracepointID(category, name)
 	if err != nil {
 		return nil, err
 	}
+	what := "tracepoint " + category + "/" + name
 	pfd, err := kernel.PerfEventOpenTracepoint(id, -1, 0)
 	if err != nil {
-		return nil, sysErr("tracepoint "+category+"/"+name, err)
+		return nil, sysErr(what, err)
 	}
-	l, err := attachPerf(progFD, pfd)
+	perf, err := ownPerf(pfd, what)
 	if err != nil {
-		closeFD(pfd)
-		return nil, wrapErr("tracepoint "+category+"/"+name, err)
+		return nil, err
 	}
-	l.PerfFD = pfd
+	l, err := attachPerf(p, perf)
+	if err != nil {
+		return nil, wrapErr(what, err)
+	}
 	return l, nil
 }
 
 // AttachRawTracepoint attaches a raw_tp program to the raw tracepoint name
 // (for example "sys_enter").
-func AttachRawTracepoint(progFD int, name string) (*Link, error) {
+func AttachRawTracepoint(p *Program, name string) (*Link, error) {
 	if name == "" {
 		return nil, errors.New("raw tracepoint: empty name")
 	}
-	fd, err := kernel.RawTracepointOpen(name, progFD)
+	fd, err := kernel.RawTracepointOpen(name, p.FD())
 	if err != nil {
 		return nil, sysErr("raw tracepoint "+name, err)
 	}
-	return &Link{FD: fd, PerfFD: -1}, nil
+	return newLink(fd, "raw tracepoint "+name)
 }
 
 // AttachTracing attaches a program whose target was fixed at load time:
 // tp_btf, fentry, fexit, fmod_ret, lsm.
-func AttachTracing(progFD int) (*Link, error) {
-	fd, err := kernel.RawTracepointOpen("", progFD)
+// It tries BPF_RAW_TRACEPOINT_OPEN, then BPF_LINK_CREATE with the
+// program's expected attach type.
+func AttachTracing(p *Program) (*Link, error) {
+	fd, err := kernel.RawTracepointOpen("", p.FD())
+	if err != nil && p.attachType != 0 {
+		var err2 error
+		if fd, err2 = kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), AttachType: p.attachType}); err2 == nil {
+			err = nil
+		}
+	}
 	if err != nil {
-		return nil, sysErr("attach tracing program", err)
+		return nil, sysErr("attach tracing program "+p.name, err)
 	}
-	return &Link{FD: fd, PerfFD: -1}, nil
-}
-
-// attachTracing tries BPF_RAW_TRACEPOINT_OPEN, then BPF_LINK_CREATE with
-// the program's expected attach type.
-func attachTracing(progFD int, attachType uint32) (*Link, error) {
-	l, err := AttachTracing(progFD)
-	if err == nil || attachType == 0 {
-		return l, err
-	}
-	fd, err2 := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: progFD, AttachType: attachType})
-	if err2 != nil {
-		return nil, err
-	}
-	return &Link{FD: fd, PerfFD: -1}, nil
+	return newLink(fd, "tracing link")
 }
 
 // AttachIter creates an iterator link for an iter program; read its
 // output with OpenIter.
-func AttachIter(progFD int) (*Link, error) {
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: progFD, AttachType: AttachTypeTraceIter})
+func AttachIter(p *Program) (*Link, error) {
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), AttachType: AttachTypeTraceIter})
 	if err != nil {
 		return nil, sysErr("attach iterator", err)
 	}
-	return &Link{FD: fd, PerfFD: -1, iter: true}, nil
+	l, err := newLink(fd, "iterator link")
+	if err != nil {
+		return nil, err
+	}
+	l.iter = true
+	return l, nil
 }
 
 // OpenIter starts one run of an iterator link; reading returns the
 // program's output until io.EOF.
 func (l *Link) OpenIter() (io.ReadCloser, error) {
-	if l == nil || !l.iter || l.FD < 0 {
+	if l == nil || !l.iter || l.FD() < 0 {
 		return nil, errors.New("open iterator: not an open iterator link")
 	}
-	fd, err := kernel.IterCreate(l.FD)
+	fd, err := kernel.IterCreate(l.FD())
 	if err != nil {
 		return nil, sysErr("open iterator", err)
 	}
@@ -202,41 +226,44 @@ const (
 
 // AttachXDP attaches an XDP program to the interface ifindex; flags are
 // XDP_FLAGS_* (0 lets the kernel choose the mode).
-func AttachXDP(progFD, ifindex int, flags uint32) (*Link, error) {
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: progFD, TargetFD: ifindex, AttachType: AttachTypeXDP, Flags: flags})
+func AttachXDP(p *Program, ifindex int, flags uint32) (*Link, error) {
+	what := "attach xdp to ifindex " + strconv.Itoa(ifindex)
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: ifindex, AttachType: AttachTypeXDP, Flags: flags})
 	if err != nil {
-		return nil, sysErr("attach xdp to ifindex "+strconv.Itoa(ifindex), err)
+		return nil, sysErr(what, err)
 	}
-	return &Link{FD: fd, PerfFD: -1}, nil
+	return newLink(fd, what)
 }
 
 // AttachTCX attaches a tc program to the ingress or egress hook of the
 // interface ifindex, after the programs already there.
-func AttachTCX(progFD, ifindex int, ingress bool) (*Link, error) {
+func AttachTCX(p *Program, ifindex int, ingress bool) (*Link, error) {
 	at, dir := uint32(AttachTypeTCXEgress), "egress"
 	if ingress {
 		at, dir = AttachTypeTCXIngress, "ingress"
 	}
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: progFD, TargetFD: ifindex, AttachType: at})
+	what := "attach tcx " + dir + " to ifindex " + strconv.Itoa(ifindex)
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: ifindex, AttachType: at})
 	if err != nil {
-		return nil, sysErr("attach tcx "+dir+" to ifindex "+strconv.Itoa(ifindex), err)
+		return nil, sysErr(what, err)
 	}
-	return &Link{FD: fd, PerfFD: -1}, nil
+	return newLink(fd, what)
 }
 
 // AttachCgroup attaches a cgroup program to the cgroup v2 directory
 // cgroupPath with the given attach type (BPF_CGROUP_*).
-func AttachCgroup(progFD int, cgroupPath string, attachType uint32) (*Link, error) {
+func AttachCgroup(p *Program, cgroupPath string, attachType uint32) (*Link, error) {
 	cg, err := unix.Open(cgroupPath, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, sysErr("attach cgroup: open "+cgroupPath, err)
 	}
 	defer closeFD(cg)
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: progFD, TargetFD: cg, AttachType: attachType})
+	what := "attach cgroup " + cgroupPath + " type " + strconv.FormatUint(uint64(attachType), 10)
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: cg, AttachType: attachType})
 	if err != nil {
-		return nil, sysErr("attach cgroup "+cgroupPath+" type "+strconv.FormatUint(uint64(attachType), 10), err)
+		return nil, sysErr(what, err)
 	}
-	return &Link{FD: fd, PerfFD: -1}, nil
+	return newLink(fd, what)
 }
 
 // How Attach attaches a section kind by itself.
@@ -272,20 +299,22 @@ func AutoAttachable(section string) bool {
 	return autoKind(kind) != autoNone
 }
 
-// Attach attaches a program by its section name, for the kinds whose
-// target the section names or the load fixed: tracepoint, raw
-// tracepoint, tracing (tp_btf, fentry, fexit, fmod_ret, lsm) and
-// iterators. attachTo, when set, overrides the target the section names
-// (abi.ProgDesc.AttachTo). Other kinds need a target only the caller knows and
-// return an error naming the helper to use.
-func Attach(progFD int, section string, progType, attachType uint32, attachTo string) (*Link, error) {
+// Attach attaches p to the target its section names or its load fixed:
+// tracepoint, raw tracepoint, tracing (tp_btf, fentry, fexit, fmod_ret,
+// lsm, freplace) and iterators. Other kinds need a target only the caller
+// knows: the error names the function to use.
+func (p *Program) Attach() (*Link, error) {
+	if p == nil {
+		return nil, errNotLoaded
+	}
+	section := p.section
 	sec := section
 	if hasPrefix(sec, "?") {
 		sec = sec[1:]
 	}
 	kind, target, _ := cut(sec, '/')
-	if attachTo != "" {
-		target = attachTo
+	if p.attachTo != "" {
+		target = p.attachTo
 	}
 	switch autoKind(kind) {
 	case autoTracepoint:
@@ -293,13 +322,13 @@ func Attach(progFD int, section string, progType, attachType uint32, attachTo st
 		if !ok {
 			return nil, errors.New("attach " + strconv.Quote(section) + ": tracepoint must be category/name")
 		}
-		return AttachTracepoint(progFD, cat, name)
+		return AttachTracepoint(p, cat, name)
 	case autoRawTracepoint:
-		return AttachRawTracepoint(progFD, target)
+		return AttachRawTracepoint(p, target)
 	case autoTracing:
-		return attachTracing(progFD, attachType)
+		return AttachTracing(p)
 	case autoIter:
-		return AttachIter(progFD)
+		return AttachIter(p)
 	}
 	var need string
 	switch {
@@ -313,8 +342,8 @@ func Attach(progFD int, section string, progType, attachType uint32, attachTo st
 		need = "a perf event: use AttachPerfEvent"
 	case hasPrefix(kind, "uprobe") || hasPrefix(kind, "uretprobe"):
 		need = "a binary and offset: use AttachUprobe"
-	case progType == ProgTypeTracing || progType == ProgTypeLSM:
-		return attachTracing(progFD, attachType)
+	case p.typ == ProgTypeTracing || p.typ == ProgTypeLSM:
+		return AttachTracing(p)
 	default:
 		return nil, errors.New("attach " + strconv.Quote(section) + ": cannot attach this kind of program automatically")
 	}

@@ -20,31 +20,58 @@ const (
 // unix.ENOENT, so errors.Is works with either.
 var ErrKeyNotExist = unix.ENOENT
 
-// Map gives access to a map by fd. Sizes are the map's; for per-CPU maps
-// ValueSize is the size of one CPU's value and the buffers passed to
+// Map is a BPF map, and owns its fd: Close closes it, once. For per-CPU
+// maps ValueSize is the size of one CPU's value and the buffers passed to
 // Lookup and Update must be PerCPUValueSize bytes: one 8-byte aligned slot
 // per possible CPU.
 type Map struct {
-	FD         int
-	KeySize    uint32
-	ValueSize  uint32
-	MaxEntries uint32
-	Type       uint32
+	fd                                  *kernel.FD
+	keySize, valueSize, maxEntries, typ uint32
 }
 
-// NewMap describes the map behind fd by asking the kernel for its type and
-// sizes. The Map takes no ownership beyond what Close does.
+// NewMap takes ownership of the map fd and asks the kernel for its type
+// and sizes. If it fails, the caller still owns fd.
 func NewMap(fd int) (*Map, error) {
 	info, err := kernel.GetMapInfo(fd)
 	if err != nil {
 		return nil, sysErr("map info of fd "+strconv.Itoa(fd), err)
 	}
-	return &Map{FD: fd, KeySize: info.KeySize, ValueSize: info.ValueSize, MaxEntries: info.MaxEntries, Type: info.Type}, nil
+	return newMap(fd, info.KeySize, info.ValueSize, info.MaxEntries, info.Type)
 }
+
+// newMap owns fd as a Map of the given shape; on failure fd is closed.
+func newMap(fd int, keySize, valueSize, maxEntries, typ uint32) (*Map, error) {
+	owned, err := kernel.NewFD(fd)
+	if err != nil {
+		return nil, sysErr("map", err)
+	}
+	return &Map{fd: owned, keySize: keySize, valueSize: valueSize, maxEntries: maxEntries, typ: typ}, nil
+}
+
+// FD is the map's file descriptor, -1 once closed (or for a nil Map). The
+// Map still owns it.
+func (m *Map) FD() int {
+	if m == nil {
+		return -1
+	}
+	return m.fd.Int()
+}
+
+// KeySize is the size of a key in bytes.
+func (m *Map) KeySize() uint32 { return m.keySize }
+
+// ValueSize is the size of a value (for per-CPU maps, of one CPU's value).
+func (m *Map) ValueSize() uint32 { return m.valueSize }
+
+// MaxEntries is the map's capacity, as created.
+func (m *Map) MaxEntries() uint32 { return m.maxEntries }
+
+// Type is the map type (BPF_MAP_TYPE_*).
+func (m *Map) Type() uint32 { return m.typ }
 
 // IsPerCPU reports whether values of the map have one slot per CPU.
 func (m *Map) IsPerCPU() bool {
-	switch m.Type {
+	switch m.typ {
 	case MapTypePercpuHash, MapTypePercpuArray, MapTypeLRUPercpuHash, MapTypePercpuCgStore:
 		return true
 	}
@@ -56,19 +83,19 @@ func (m *Map) IsPerCPU() bool {
 // else ValueSize.
 func (m *Map) PerCPUValueSize() (int, error) {
 	if !m.IsPerCPU() {
-		return int(m.ValueSize), nil
+		return int(m.valueSize), nil
 	}
 	n, err := kernel.PossibleCPUs()
 	if err != nil {
 		return 0, err
 	}
-	return int((m.ValueSize+7)&^7) * n, nil
+	return int((m.valueSize+7)&^7) * n, nil
 }
 
 func (m *Map) check(what string, key, value []byte, wantValue bool) error {
-	if len(key) != int(m.KeySize) {
-		return errors.New("map fd " + strconv.Itoa(m.FD) + ": " + what + ": key of " + strconv.Itoa(len(key)) +
-			" bytes, want " + strconv.FormatUint(uint64(m.KeySize), 10))
+	if len(key) != int(m.keySize) {
+		return errors.New("map fd " + strconv.Itoa(m.FD()) + ": " + what + ": key of " + strconv.Itoa(len(key)) +
+			" bytes, want " + strconv.FormatUint(uint64(m.keySize), 10))
 	}
 	if !wantValue {
 		return nil
@@ -78,7 +105,7 @@ func (m *Map) check(what string, key, value []byte, wantValue bool) error {
 		return err
 	}
 	if len(value) != want {
-		return errors.New("map fd " + strconv.Itoa(m.FD) + ": " + what + ": value of " + strconv.Itoa(len(value)) +
+		return errors.New("map fd " + strconv.Itoa(m.FD()) + ": " + what + ": value of " + strconv.Itoa(len(value)) +
 			" bytes, want " + strconv.Itoa(want))
 	}
 	return nil
@@ -90,7 +117,7 @@ func (m *Map) Lookup(key, value []byte) error {
 	if err := m.check("lookup", key, value, true); err != nil {
 		return err
 	}
-	return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", kernel.MapLookupElem(m.FD, key, value))
+	return sysErr("map fd "+strconv.Itoa(m.FD())+": lookup", kernel.MapLookupElem(m.FD(), key, value))
 }
 
 // Update sets the value of key; flags is UpdateAny, UpdateNoExist or
@@ -99,7 +126,7 @@ func (m *Map) Update(key, value []byte, flags uint64) error {
 	if err := m.check("update", key, value, true); err != nil {
 		return err
 	}
-	return sysErr("map fd "+strconv.Itoa(m.FD)+": update", kernel.MapUpdateElem(m.FD, key, value, flags))
+	return sysErr("map fd "+strconv.Itoa(m.FD())+": update", kernel.MapUpdateElem(m.FD(), key, value, flags))
 }
 
 // Delete removes key.
@@ -107,21 +134,21 @@ func (m *Map) Delete(key []byte) error {
 	if err := m.check("delete", key, nil, false); err != nil {
 		return err
 	}
-	return sysErr("map fd "+strconv.Itoa(m.FD)+": delete", kernel.MapDeleteElem(m.FD, key))
+	return sysErr("map fd "+strconv.Itoa(m.FD())+": delete", kernel.MapDeleteElem(m.FD(), key))
 }
 
 // NextKey writes the key after key into next; a nil key asks for the first
 // key. It returns false when there is no next key.
 func (m *Map) NextKey(key, next []byte) (bool, error) {
-	if key != nil && len(key) != int(m.KeySize) || len(next) != int(m.KeySize) {
-		return false, errors.New("map fd " + strconv.Itoa(m.FD) + ": next key: wrong key size")
+	if key != nil && len(key) != int(m.keySize) || len(next) != int(m.keySize) {
+		return false, errors.New("map fd " + strconv.Itoa(m.FD()) + ": next key: wrong key size")
 	}
-	err := kernel.MapGetNextKey(m.FD, key, next)
+	err := kernel.MapGetNextKey(m.FD(), key, next)
 	if err != nil && errnoOf(err) == unix.ENOENT {
 		return false, nil
 	}
 	if err != nil {
-		return false, sysErr("map fd "+strconv.Itoa(m.FD)+": next key", err)
+		return false, sysErr("map fd "+strconv.Itoa(m.FD())+": next key", err)
 	}
 	return true, nil
 }
@@ -134,7 +161,7 @@ func (m *Map) Keys() iter.Seq2[[]byte, error] {
 	return func(yield func([]byte, error) bool) {
 		var cur []byte
 		for {
-			next := make([]byte, m.KeySize)
+			next := make([]byte, m.keySize)
 			ok, err := m.NextKey(cur, next)
 			if err != nil {
 				yield(nil, err)
@@ -161,11 +188,11 @@ func (m *Map) Iterate(fn func(key, value []byte) bool) error {
 		if err != nil {
 			return err
 		}
-		if err := kernel.MapLookupElem(m.FD, key, value); err != nil {
+		if err := kernel.MapLookupElem(m.FD(), key, value); err != nil {
 			if err != nil && errnoOf(err) == unix.ENOENT {
 				continue
 			}
-			return sysErr("map fd "+strconv.Itoa(m.FD)+": lookup", err)
+			return sysErr("map fd "+strconv.Itoa(m.FD())+": lookup", err)
 		}
 		if !fn(key, value) {
 			return nil
@@ -174,12 +201,10 @@ func (m *Map) Iterate(fn func(key, value []byte) bool) error {
 	return nil
 }
 
-// Close closes the map's fd. It is safe to call twice.
+// Close closes the map's fd. Closing twice, or a nil Map, does nothing.
 func (m *Map) Close() error {
-	if m == nil || m.FD < 0 {
+	if m == nil {
 		return nil
 	}
-	err := unix.Close(m.FD)
-	m.FD = -1
-	return sysErr("close map", err)
+	return sysErr("close map", m.fd.Close())
 }

@@ -17,12 +17,8 @@ import (
 
 func TestMmapMap(t *testing.T) {
 	requireKernel(t)
-	fd := newMap(t, MapTypeArray, 4, 24, 1, MapFlagMmapable)
-	m, err := NewMap(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mem, err := MmapMap(fd, 24, true)
+	m := testMap(t, MapTypeArray, 4, 24, 1, MapFlagMmapable)
+	mem, err := MmapMap(m, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,16 +50,16 @@ func TestMmapMap(t *testing.T) {
 	}
 
 	// A frozen map maps read-only only.
-	if err := kernel.MapFreeze(fd); err != nil {
+	if err := kernel.MapFreeze(m.FD()); err != nil {
 		t.Fatal(err)
 	}
-	if mem, err := MmapMap(fd, 24, true); err == nil {
+	if mem, err := MmapMap(m, true); err == nil {
 		Munmap(mem)
 		t.Fatal("writable mapping of a frozen map succeeded")
 	} else if !errors.Is(err, unix.EPERM) {
 		t.Fatalf("writable mapping of a frozen map: %v, want EPERM", err)
 	}
-	ro, err := MmapMap(fd, 24, false)
+	ro, err := MmapMap(m, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,12 +71,8 @@ func TestMmapMap(t *testing.T) {
 
 func TestMapHashIterate(t *testing.T) {
 	requireKernel(t)
-	fd := newMap(t, MapTypeHash, 4, 8, 64, 0)
-	m, err := NewMap(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.KeySize != 4 || m.ValueSize != 8 || m.MaxEntries != 64 || m.Type != MapTypeHash || m.IsPerCPU() {
+	m := testMap(t, MapTypeHash, 4, 8, 64, 0) // made by NewMap, from the map's info
+	if m.KeySize() != 4 || m.ValueSize() != 8 || m.MaxEntries() != 64 || m.Type() != MapTypeHash || m.IsPerCPU() {
 		t.Fatalf("NewMap = %+v", m)
 	}
 	key, val := make([]byte, 4), make([]byte, 8)
@@ -157,8 +149,7 @@ func TestMapPerCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fd := newMap(t, MapTypePercpuArray, 4, 4, 2, 0)
-	m := &Map{FD: fd, KeySize: 4, ValueSize: 4, MaxEntries: 2, Type: MapTypePercpuArray}
+	m := testMap(t, MapTypePercpuArray, 4, 4, 2, 0)
 	size, err := m.PerCPUValueSize()
 	if err != nil {
 		t.Fatal(err)
@@ -192,18 +183,35 @@ func TestMapCloseTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := &Map{FD: fd}
-	if err := m.Close(); err != nil {
+	m, err := NewMap(fd)
+	if err != nil {
+		unix.Close(fd)
 		t.Fatal(err)
+	}
+	if m.FD() < 0 {
+		t.Fatalf("FD() = %d before Close", m.FD())
 	}
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
+	}
+	if got := m.FD(); got != -1 {
+		t.Fatalf("FD() after Close = %d, want -1", got)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	if got := m.FD(); got != -1 {
+		t.Fatalf("FD() after the second Close = %d, want -1", got)
+	}
+	var nilMap *Map
+	if err := nilMap.Close(); err != nil {
+		t.Fatalf("Close of a nil Map: %v", err)
 	}
 }
 
 // ringbufProg is a syscall program that outputs the u64 at ctx offset 0
 // as one ring buffer record.
-func ringbufProg(t *testing.T, rb int) int {
+func ringbufProg(t *testing.T, rb int) *Program {
 	var insns []asm.Insn
 	insns = append(insns,
 		asm.Mov64Reg(asm.R6, asm.R1),
@@ -221,14 +229,14 @@ func ringbufProg(t *testing.T, rb int) int {
 		asm.Exit(),
 	)
 	requireSyscallProgs(t)
-	return loadProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns})
+	return testProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns}, "syscall")
 }
 
-func runWith(t *testing.T, prog int, v uint64) {
+func runWith(t *testing.T, prog *Program, v uint64) {
 	t.Helper()
 	ctx := make([]byte, 8)
 	binary.NativeEndian.PutUint64(ctx, v)
-	if _, _, err := TestRun(prog, nil, ctx); err != nil {
+	if _, _, err := prog.Test(nil, ctx); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -236,9 +244,9 @@ func runWith(t *testing.T, prog int, v uint64) {
 func TestRingBuf(t *testing.T) {
 	requireKernel(t)
 	page := uint32(os.Getpagesize())
-	rbFD := newMap(t, MapTypeRingBuf, 0, 0, page, 0)
-	prog := ringbufProg(t, rbFD)
-	rb, err := NewRingBuf(rbFD)
+	rbMap := testMap(t, MapTypeRingBuf, 0, 0, page, 0)
+	prog := ringbufProg(t, rbMap.FD())
+	rb, err := NewRingBuf(rbMap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,8 +312,8 @@ func TestRingBuf(t *testing.T) {
 
 func TestRingBufWrongMap(t *testing.T) {
 	requireKernel(t)
-	fd := newMap(t, MapTypeArray, 4, 4, 1, 0)
-	if rb, err := NewRingBuf(fd); err == nil {
+	m := testMap(t, MapTypeArray, 4, 4, 1, 0)
+	if rb, err := NewRingBuf(m); err == nil {
 		rb.Close()
 		t.Fatal("NewRingBuf on an array succeeded")
 	}
@@ -316,12 +324,12 @@ func TestRingBufWrongMap(t *testing.T) {
 func TestRingBufDiscard(t *testing.T) {
 	requireKernel(t)
 	page := uint32(os.Getpagesize())
-	rbFD := newMap(t, MapTypeRingBuf, 0, 0, page, 0)
+	rbMap := testMap(t, MapTypeRingBuf, 0, 0, page, 0)
 	var insns []asm.Insn
 	insns = append(insns,
 		asm.LoadMem(asm.SizeDW, asm.R7, asm.R1, 0),
 	)
-	insns = append(insns, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rbFD)))...)
+	insns = append(insns, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rbMap.FD())))...)
 	insns = append(insns,
 		asm.Mov64Imm(asm.R2, 8),
 		asm.Mov64Imm(asm.R3, 0),
@@ -340,8 +348,8 @@ func TestRingBufDiscard(t *testing.T) {
 		asm.Exit(),
 	)
 	requireSyscallProgs(t)
-	prog := loadProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns})
-	rb, err := NewRingBuf(rbFD)
+	prog := testProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns}, "syscall")
+	rb, err := NewRingBuf(rbMap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,12 +9,18 @@ import (
 )
 
 // MmapMap maps the value of a BPF_F_MMAPABLE array map (one element, as
-// global-data maps are) into memory. The mapping covers valueSize bytes
-// rounded up to the page size; the returned slice has length valueSize
+// global-data maps are) into memory. The mapping covers the value size
+// rounded up to the page size; the returned slice has the value's length
 // (its capacity is the whole mapping). Maps that are frozen or
 // BPF_F_RDONLY_PROG must be mapped read-only (writable false): the kernel
-// refuses a writable mapping of them.
-func MmapMap(fd int, valueSize uint32, writable bool) ([]byte, error) {
+// refuses a writable mapping of them. The mapping outlives the map's fd;
+// release it with Munmap.
+func MmapMap(m *Map, writable bool) ([]byte, error) {
+	return mmapValue(m.FD(), m.valueSize, writable)
+}
+
+// mmapValue maps valueSize bytes of the map fd.
+func mmapValue(fd int, valueSize uint32, writable bool) ([]byte, error) {
 	if valueSize == 0 {
 		return nil, errors.New("mmap map: value size 0")
 	}

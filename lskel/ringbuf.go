@@ -9,7 +9,6 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/bpfgen/bpfgen/kernel"
 	"golang.org/x/sys/unix"
 )
 
@@ -37,14 +36,11 @@ type RingBuf struct {
 	events   [2]unix.EpollEvent
 }
 
-// NewRingBuf maps the ring buffer map mapFD for reading. The RingBuf does
-// not own mapFD.
-func NewRingBuf(mapFD int) (*RingBuf, error) {
-	info, err := kernel.GetMapInfo(mapFD)
-	if err != nil {
-		return nil, sysErr("ring buffer: map info", err)
-	}
-	typ, size := info.Type, info.MaxEntries
+// NewRingBuf maps the ring buffer map m for reading. Close the RingBuf
+// before the map.
+func NewRingBuf(m *Map) (*RingBuf, error) {
+	mapFD := m.FD()
+	typ, size := m.typ, m.maxEntries
 	if typ != MapTypeRingBuf {
 		return nil, errors.New("ring buffer: map fd " + strconv.Itoa(mapFD) + " is of type " + strconv.FormatUint(uint64(typ), 10) + ", not a ring buffer")
 	}
@@ -53,6 +49,7 @@ func NewRingBuf(mapFD int) (*RingBuf, error) {
 		return nil, errors.New("ring buffer: bad size " + strconv.FormatUint(uint64(size), 10))
 	}
 	r := &RingBuf{mask: uint64(size) - 1, epfd: -1, wakefd: -1}
+	var err error
 	ok := false
 	defer func() {
 		if !ok {

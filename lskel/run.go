@@ -54,12 +54,21 @@ type RunOptions struct {
 	// the loaded program whose function it replaces; every loaded
 	// freplace program needs one.
 	AttachTargets map[string]ProgTarget
+	// FuncBTFID finds a function's BTF id in a loaded program, for
+	// AttachTargets: pass FuncBTFID. It is required when the loader has
+	// freplace programs; generated code passes it only for objects that
+	// have some, so that only they link the BTF reader.
+	FuncBTFID func(progFD int, name string) (uint32, error)
 	// Kconfig fills the image of the .kconfig map (zeroed, ValueSize bytes)
 	// from the running kernel's configuration. It is required when the
 	// loader has kconfig externs; generated code passes the resolver so
 	// that only objects with kconfig externs link it.
 	Kconfig func(image []byte, vars []abi.KconfigVar) error
 }
+
+// FuncBTFID returns the BTF id of the function name in the BTF of the
+// loaded program progFD: what RunOptions.FuncBTFID needs.
+func FuncBTFID(progFD int, name string) (uint32, error) { return kernel.ProgFuncBTFID(progFD, name) }
 
 // ProgTarget is the function of a loaded program that an freplace program
 // replaces.
@@ -69,37 +78,45 @@ type ProgTarget struct {
 	Func string
 }
 
-// Result holds the fds a loader run created. MapFDs and ProgFDs are in the
-// order of abi.Loader.Maps and abi.Loader.Progs; a program that was not loaded has
-// fd -1.
+// Result holds what a loader run created: its maps and programs, which it
+// owns until Close. Closing one of them first (Map.Close, Program.Close)
+// is fine: each closes its fd once.
 type Result struct {
-	MapFDs  []int
-	ProgFDs []int
-
-	maps []Map // as created: the descriptors with the max_entries used
+	maps  []*Map     // in the order of abi.Loader.Maps
+	progs []*Program // in the order of abi.Loader.Progs; nil if not loaded
 }
 
-// Map returns map i as the loader created it. Unlike NewMap it asks the
-// kernel nothing: the loader knows every map's shape.
-func (r *Result) Map(i int) *Map {
-	m := r.maps[i]
-	return &m
-}
+// Map returns map i (in the order of abi.Loader.Maps) as the loader
+// created it, with the max_entries it was created with.
+func (r *Result) Map(i int) *Map { return r.maps[i] }
 
-// Close closes every fd of the result. It is safe to call twice.
+// Program returns program j (in the order of abi.Loader.Progs), or nil
+// when it was not loaded (SEC("?...")).
+func (r *Result) Program(j int) *Program { return r.progs[j] }
+
+// NumMaps and NumPrograms are how many maps and programs the loader
+// describes.
+func (r *Result) NumMaps() int     { return len(r.maps) }
+func (r *Result) NumPrograms() int { return len(r.progs) }
+
+// Close closes every map and program of the result, programs first.
+// Closing twice does nothing.
 func (r *Result) Close() error {
 	if r == nil {
 		return nil
 	}
-	for i, fd := range r.MapFDs {
-		closeFD(fd)
-		r.MapFDs[i] = -1
+	var first error
+	for _, p := range r.progs {
+		if err := p.Close(); err != nil && first == nil {
+			first = err
+		}
 	}
-	for i, fd := range r.ProgFDs {
-		closeFD(fd)
-		r.ProgFDs[i] = -1
+	for _, m := range r.maps {
+		if err := m.Close(); err != nil && first == nil {
+			first = err
+		}
 	}
-	return nil
+	return first
 }
 
 // LoadError is the error of a failed load, by a loader or directly: the
@@ -220,7 +237,7 @@ func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
 			return nil, fail(l, "InitialValues: no map "+strconv.Quote(name))
 		}
 	}
-	if err := fillTargets(l, c.buf, opts.AttachTargets); err != nil {
+	if err := fillTargets(l, c.buf, opts); err != nil {
 		return nil, err
 	}
 	for i := range l.Maps {
@@ -267,7 +284,8 @@ func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
 // fillTargets writes the target descriptor of each freplace program: the
 // target's fd and the BTF id of the replaced function in it, found in the
 // target's BTF here, on the machine that runs the loader.
-func fillTargets(l *abi.Loader, ctx []byte, targets map[string]ProgTarget) error {
+func fillTargets(l *abi.Loader, ctx []byte, opts *RunOptions) error {
+	targets := opts.AttachTargets
 	for name := range targets {
 		if j := progIndex(l, name); j < 0 || l.Progs[j].TargetFunc == "" {
 			return fail(l, "AttachTargets: no freplace program "+strconv.Quote(name))
@@ -291,7 +309,10 @@ func fillTargets(l *abi.Loader, ctx []byte, targets map[string]ProgTarget) error
 		if fn == "" {
 			fn = p.TargetFunc
 		}
-		id, err := kernel.ProgFuncBTFID(t.FD, fn)
+		if opts.FuncBTFID == nil {
+			return fail(l, "object has freplace programs: pass RunOptions.FuncBTFID")
+		}
+		id, err := opts.FuncBTFID(t.FD, fn)
 		if err != nil {
 			return wrapErr("load "+strconv.Quote(l.Name)+": target of freplace program "+p.Name, err)
 		}
@@ -422,19 +443,6 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 		// it created nothing.
 		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepRunLoader, Err: err}, errno: errnoOf(err)}
 	}
-	res := &Result{MapFDs: make([]int, len(l.Maps)), ProgFDs: make([]int, len(l.Progs))}
-	res.maps = make([]Map, len(l.Maps))
-	for i, d := range l.Maps {
-		res.MapFDs[i] = fdOut(ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:]))
-		entries := ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescMaxEntriesOff:])
-		if entries == 0 {
-			entries = d.MaxEntries
-		}
-		res.maps[i] = Map{FD: res.MapFDs[i], KeySize: d.KeySize, ValueSize: d.ValueSize, MaxEntries: entries, Type: d.Type}
-	}
-	for j := range l.Progs {
-		res.ProgFDs[j] = fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):]))
-	}
 	if rv := int32(retval); rv != 0 {
 		// The loader has closed what it created: the fd numbers in the
 		// context are not ours any more (and may already be reused), so
@@ -454,7 +462,47 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 		}
 		return nil, f
 	}
+	res, err := own(l, ctx)
+	if err != nil {
+		return nil, &failure{err: &LoadError{Object: l.Name, Step: "take the loader's fds", Err: err}, errno: errnoOf(err)}
+	}
 	return res, nil
+}
+
+// own takes ownership of the fds a successful run wrote into the context.
+// If one cannot be owned, every fd of the run is closed.
+func own(l *abi.Loader, ctx []byte) (*Result, error) {
+	ne := binary.NativeEndian
+	res := &Result{maps: make([]*Map, len(l.Maps)), progs: make([]*Program, len(l.Progs))}
+	var err error
+	i, j := 0, 0
+	for ; i < len(l.Maps) && err == nil; i++ {
+		d := &l.Maps[i]
+		fd := fdOut(ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:]))
+		entries := ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescMaxEntriesOff:])
+		if entries == 0 {
+			entries = d.MaxEntries
+		}
+		res.maps[i], err = newMap(fd, d.KeySize, d.ValueSize, entries, d.Type)
+	}
+	for ; j < len(l.Progs) && err == nil; j++ {
+		if fd := fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):])); fd >= 0 {
+			res.progs[j], err = newProgram(fd, &l.Progs[j])
+		}
+	}
+	if err == nil {
+		return res, nil
+	}
+	// newMap and newProgram closed the fd they failed on; close the
+	// ones not reached, then what was owned.
+	for ; i < len(l.Maps); i++ {
+		closeFD(fdOut(ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:])))
+	}
+	for ; j < len(l.Progs); j++ {
+		closeFD(fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):])))
+	}
+	res.Close()
+	return nil, err
 }
 
 // noLogStep is a step number no loader has: no load gets the log.

@@ -3,6 +3,8 @@ package lskel
 import (
 	"encoding/binary"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -23,11 +25,9 @@ func encode(insns ...[]asm.Insn) []byte {
 
 func ins(i ...asm.Insn) []asm.Insn { return i }
 
-// A loader that really creates a map through bpf_sys_bpf with the attr in
-// its blob, and reports the fd in map descriptor 0: the success path,
-// fd_array and the blob.
-func TestRunCreatesMap(t *testing.T) {
-	testutil.RequireLoaders(t)
+// createMapLoader really creates a map through bpf_sys_bpf with the attr
+// in its blob, and reports the fd in map descriptor 0.
+func createMapLoader() *abi.Loader {
 	attr := make([]byte, 72)
 	ne := binary.NativeEndian
 	ne.PutUint32(attr[0:], MapTypeArray)
@@ -35,7 +35,7 @@ func TestRunCreatesMap(t *testing.T) {
 	ne.PutUint32(attr[8:], 8)
 	ne.PutUint32(attr[12:], 3)
 	copy(attr[28:], "lskel_run")
-	l := &abi.Loader{
+	return &abi.Loader{
 		Name: "run_test",
 		Data: attr,
 		Insns: encode(
@@ -56,18 +56,23 @@ func TestRunCreatesMap(t *testing.T) {
 		Steps:      []string{"create map m"},
 		KconfigMap: -1,
 	}
-	res, err := Run(l, nil)
+}
+
+// A loader that creates a map: the success path, fd_array and the blob.
+func TestRunCreatesMap(t *testing.T) {
+	testutil.RequireLoaders(t)
+	res, err := Run(createMapLoader(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Close()
-	if len(res.MapFDs) != 1 || res.MapFDs[0] <= 0 {
-		t.Fatalf("MapFDs = %v", res.MapFDs)
+	if res.NumMaps() != 1 || res.Map(0) == nil || res.Map(0).FD() <= 0 {
+		t.Fatalf("NumMaps = %d, Map(0) = %+v", res.NumMaps(), res.Map(0))
 	}
-	if len(res.ProgFDs) != 1 || res.ProgFDs[0] != -1 {
-		t.Fatalf("ProgFDs = %v, want [-1] for a program not loaded", res.ProgFDs)
+	if res.NumPrograms() != 1 || res.Program(0) != nil {
+		t.Fatalf("NumPrograms = %d, Program(0) = %+v, want nil for a program not loaded", res.NumPrograms(), res.Program(0))
 	}
-	info, err := kernel.GetMapInfo(res.MapFDs[0])
+	info, err := kernel.GetMapInfo(res.Map(0).FD())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,6 +84,59 @@ func TestRunCreatesMap(t *testing.T) {
 	}
 	if err := res.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+}
+
+// The bug one owner per fd fixes: a map closed by the user before the
+// Result must not be closed again by Result.Close, which would close
+// whatever reused its number since.
+func TestRunResultCloseAfterMapClose(t *testing.T) {
+	testutil.RequireLoaders(t)
+	res, err := Run(createMapLoader(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	m := res.Map(0)
+	n := m.FD()
+	if n < 0 {
+		t.Fatalf("Map(0).FD() = %d", n)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Give the number to an unrelated file: F_DUPFD takes the lowest free
+	// number >= n, which is n itself now that the map let it go.
+	devnull, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(devnull)
+	reused := devnull
+	if devnull != n {
+		reused, err = unix.FcntlInt(uintptr(devnull), unix.F_DUPFD_CLOEXEC, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(reused)
+	}
+	if reused != n {
+		t.Fatalf("fd %d of the closed map was not reused (got %d)", n, reused)
+	}
+	if err := res.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := unix.FcntlInt(uintptr(reused), unix.F_GETFD, 0); err != nil {
+		t.Fatalf("fd %d, reused after Map.Close, was closed by Result.Close: %v", reused, err)
+	}
+	if target, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(reused)); err != nil || target != "/dev/null" {
+		t.Fatalf("fd %d is %q (%v) after Result.Close, want /dev/null", reused, target, err)
+	}
+	if got := res.Map(0).FD(); got != -1 {
+		t.Fatalf("Map(0).FD() after Close = %d, want -1", got)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatalf("Map.Close after Result.Close: %v", err)
 	}
 }
 
@@ -269,8 +327,14 @@ func TestRunContext(t *testing.T) {
 	}{
 		{"max_entries override", ctxEchoLoader(int16(abi.MapDescOff(0)+abi.MapDescMaxEntriesOff), false),
 			&RunOptions{MaxEntries: map[string]uint32{"counts": 17}, Kconfig: fillKconfig}, 17},
-		{"max_entries default", ctxEchoLoader(int16(abi.MapDescOff(0)+abi.MapDescMaxEntriesOff), false),
-			&RunOptions{Kconfig: fillKconfig}, 0 /* the loader returns -0: success */},
+		// The default is 0: echoed plus one, as a loader that returns 0
+		// succeeds without creating its maps, which Run reports as an error.
+		{"max_entries default", encode(ins(
+			asm.LoadMem(asm.SizeW, asm.R0, asm.R1, int16(abi.MapDescOff(0)+abi.MapDescMaxEntriesOff)),
+			asm.ALU64Imm(asm.ALUAdd, asm.R0, 1),
+			asm.Neg64(asm.R0),
+			asm.Exit(),
+		)), &RunOptions{Kconfig: fillKconfig}, 0 + 1},
 		{"max_entries from CPUs", ctxEchoLoader(int16(abi.MapDescOff(1)+abi.MapDescMaxEntriesOff), false),
 			&RunOptions{Kconfig: fillKconfig}, unix.Errno(ncpu)},
 		{"initial value", ctxEchoLoader(int16(abi.MapDescOff(2)+abi.MapDescInitValueOff), true),
@@ -285,12 +349,9 @@ func TestRunContext(t *testing.T) {
 			l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: tt.insns, Maps: maps,
 				Progs: make([]abi.ProgDesc, 2), Kconfig: kconfig, KconfigMap: 3}
 			res, err := Run(l, tt.opts)
-			if tt.wantErrno == 0 {
-				if err != nil {
-					t.Fatal(err)
-				}
+			if err == nil {
 				res.Close()
-				return
+				t.Fatalf("Run succeeded, want errno %d", tt.wantErrno)
 			}
 			var le *LoadError
 			if !errors.As(err, &le) || !errors.Is(le.Err, tt.wantErrno) {

@@ -41,16 +41,17 @@ func main() {
 		return
 	}
 	defer res.Close()
-	mem, _ := lskel.MmapMap(res.MapFDs[0], 8, true)
+	mem, _ := lskel.MmapMap(res.Map(0), true)
 	defer lskel.Munmap(mem)
-	for i, p := range loader.Progs {
-		l, err := lskel.Attach(res.ProgFDs[i], p.Section, p.Type, p.AttachType, p.AttachTo)
-		if err == nil {
-			defer l.Close()
+	for j := range res.NumPrograms() {
+		if p := res.Program(j); p != nil {
+			l, err := p.Attach()
+			if err == nil {
+				defer l.Close()
+			}
 		}
 	}
-	m := lskel.Map{FD: res.MapFDs[1], KeySize: 4, ValueSize: 8}
-	m.Lookup(make([]byte, 4), make([]byte, 8))
+	res.Map(1).Lookup(make([]byte, 4), make([]byte, 8))
 }
 `,
 }

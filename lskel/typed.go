@@ -14,9 +14,9 @@ func Bytes[T any](v *T) []byte {
 
 // MmapAs maps the value of a global-data map as a T, appending the mapping
 // to *mappings so that the caller can unmap it (Munmap) when done.
-func MmapAs[T any](mappings *[][]byte, fd int, writable bool) (*T, error) {
+func MmapAs[T any](mappings *[][]byte, m *Map, writable bool) (*T, error) {
 	var zero T
-	b, err := MmapMap(fd, uint32(unsafe.Sizeof(zero)), writable)
+	b, err := mmapValue(m.FD(), uint32(unsafe.Sizeof(zero)), writable)
 	if err != nil {
 		return nil, err
 	}

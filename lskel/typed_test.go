@@ -16,11 +16,7 @@ type point struct {
 
 func TestTypedMap(t *testing.T) {
 	requireKernel(t)
-	fd := newMap(t, unix.BPF_MAP_TYPE_HASH, 4, 8, 16, 0)
-	m, err := NewMap(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testMap(t, unix.BPF_MAP_TYPE_HASH, 4, 8, 16, 0)
 	tm := TypedMap[uint32, point]{m}
 	for i := uint32(1); i <= 3; i++ {
 		if err := tm.Update(i, point{i, i * 10}, UpdateAny); err != nil {
@@ -57,11 +53,7 @@ func TestTypedMap(t *testing.T) {
 
 func TestPerCPUMap(t *testing.T) {
 	requireKernel(t)
-	fd := newMap(t, unix.BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 2, 0)
-	m, err := NewMap(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m := testMap(t, unix.BPF_MAP_TYPE_PERCPU_ARRAY, 4, 4, 2, 0)
 	n, err := kernel.PossibleCPUs()
 	if err != nil {
 		t.Fatal(err)
@@ -85,15 +77,14 @@ func TestPerCPUMap(t *testing.T) {
 
 func TestMmapAs(t *testing.T) {
 	requireKernel(t)
-	fd := newMap(t, unix.BPF_MAP_TYPE_ARRAY, 4, 8, 1, unix.BPF_F_MMAPABLE)
+	m := testMap(t, unix.BPF_MAP_TYPE_ARRAY, 4, 8, 1, unix.BPF_F_MMAPABLE)
 	var mappings [][]byte
-	p, err := MmapAs[point](&mappings, fd, true)
+	p, err := MmapAs[point](&mappings, m, true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer Munmap(mappings[0])
 	p.X, p.Y = 7, 9
-	m, _ := NewMap(fd)
 	got, err := TypedMap[uint32, point]{m}.Lookup(0)
 	if err != nil || got != (point{7, 9}) {
 		t.Fatalf("map value %+v, %v; want what was written through the mapping", got, err)
@@ -118,10 +109,10 @@ func TestBytes(t *testing.T) {
 func TestTestRun(t *testing.T) {
 	requireKernel(t)
 	// A socket filter returning 7, run on a 14-byte packet.
-	fd := loadProg(t, progSpec{typ: unix.BPF_PROG_TYPE_SOCKET_FILTER, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 7), asm.Exit()}})
-	rv, out, err := TestRun(fd, make([]byte, 14), nil)
+	prog := testProg(t, progSpec{typ: unix.BPF_PROG_TYPE_SOCKET_FILTER, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 7), asm.Exit()}}, "socket")
+	rv, out, err := prog.Test(make([]byte, 14), nil)
 	if err != nil || rv != 7 || len(out) != 14 {
-		t.Fatalf("TestRun = %d, %d bytes, %v; want 7, 14 bytes", rv, len(out), err)
+		t.Fatalf("Test = %d, %d bytes, %v; want 7, 14 bytes", rv, len(out), err)
 	}
 }
 

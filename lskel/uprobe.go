@@ -17,7 +17,7 @@ const uprobePMU = "/sys/bus/event_source/devices/uprobe/"
 // probes every process, 0 the calling one, else that pid. The runtime
 // parses no ELF: resolve a symbol with elfsym.SymbolOffset (a package of
 // its own, so that only callers that use it link debug/elf).
-func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, pid int) (*Link, error) {
+func AttachUprobe(p *Program, binaryPath string, offset uint64, retprobe bool, pid int) (*Link, error) {
 	what := "uprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
 	if retprobe {
 		what = "uretprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
@@ -51,12 +51,14 @@ func AttachUprobe(progFD int, binaryPath string, offset uint64, retprobe bool, p
 	if err != nil {
 		return nil, sysErr(what, err)
 	}
-	l, err := attachPerf(progFD, pfd)
+	perf, err := ownPerf(pfd, what)
 	if err != nil {
-		closeFD(pfd)
+		return nil, err
+	}
+	l, err := attachPerf(p, perf)
+	if err != nil {
 		return nil, wrapErr(what, err)
 	}
-	l.PerfFD = pfd
 	return l, nil
 }
 

@@ -112,10 +112,18 @@ var e2eCases = []e2eCase{
 		}
 	}
 	fmt.Println("keys", keys)
+	// One owner per fd: closing a map first, then the objects, must not
+	// close the map's number again once another file holds it.
+	null, err := os.Open("/dev/null")
+	h.Must(err)
+	countsFD := objs.Counts.FD()
+	h.Must(objs.Counts.Close())
+	h.Must(syscall.Dup3(int(null.Fd()), countsFD, syscall.O_CLOEXEC))
 	h.Must(objs.Close())
 	h.Must(objs.Close())
-	fmt.Println("closed", objs.BSS == nil, objs.HandleGetpid.FD, objs.HandleGetpid.Link == nil)
-`, "calls 3 counts 3 rodata true\nkeys 1\nclosed true -1 true\n"},
+	var st syscall.Stat_t
+	fmt.Println("closed", objs.BSS == nil, objs.HandleGetpid.FD(), objs.HandleGetpid.Link == nil, "reused fd kept", syscall.Fstat(countsFD, &st) == nil)
+`, "calls 3 counts 3 rodata true\nkeys 1\nclosed true -1 true reused fd kept true\n"},
 
 	{"globals", `
 	opts := NewGlobalsOptions()
@@ -129,14 +137,14 @@ var e2eCases = []e2eCase{
 	fmt.Printf("rodata a=%d b=%#x name=%s arr=%v color=%d bits=%d,%d,%#x nested=%d,%#x,%#x/%#x custom=%#x\n",
 		r.Cfg.A, r.Cfg.B, strings.TrimRight(string(r.Cfg.Name[:]), "\x00"), r.RoArr, r.RoColor, r.RoBits.X(), r.RoBits.Y(), r.RoBits.Z(),
 		r.RoNested.Kind, *r.RoNested.U.AsWord(), r.RoNested.U.AsHalf().Hi, r.RoNested.U.AsHalf().Lo, objs.RodataCustom.CustomRo)
-	fmt.Println("ret", h.Run(objs.ReadGlobals.FD, nil))
+	fmt.Println("ret", h.Run(objs.ReadGlobals.FD(), nil))
 	b := objs.BSS
 	fmt.Printf("bss a=%d b=%#x name=%s arr=%d color=%d bits=%d,%d,%#x nested=%d,%#x data=%d,%d custom=%#x,%#x runs=%d\n",
 		b.OutA, b.OutB, strings.TrimRight(string(b.OutName[:]), "\x00"), b.OutArrSum, b.OutColor, b.OutBitsX, b.OutBitsY, b.OutBitsZ,
 		b.OutNestedKind, b.OutNestedWord, b.OutDataVar, b.OutDataArrSum, b.OutCustomData, b.OutCustomRo, b.Runs)
 	fmt.Println("data", objs.Data.DataVar, objs.DataCustom.CustomData-0xdeadbeef)
 	objs.Data.DataVar = 100 // through the mapping, into the kernel's copy
-	h.Run(objs.ReadGlobals.FD, nil)
+	h.Run(objs.ReadGlobals.FD(), nil)
 	fmt.Println("again", b.OutDataVar, objs.Data.DataVar, b.Runs)
 `, "defaults 7 17 true 42\n" +
 		"rodata a=9 b=0x1122334455667788 name=bpfgen arr=[1 2 3 4] color=2 bits=5,3,0xabcdef nested=3,0x56781234,0x5678/0x1234 custom=0xcafe\n" +
@@ -153,8 +161,8 @@ var e2eCases = []e2eCase{
 	objs, err := LoadMaps(opts)
 	h.Must(err)
 	defer objs.Close()
-	fmt.Println("hash max_entries", objs.Hash.MaxEntries)
-	rb, err := lskel.NewRingBuf(objs.Events.FD)
+	fmt.Println("hash max_entries", objs.Hash.MaxEntries())
+	rb, err := lskel.NewRingBuf(objs.Events)
 	h.Must(err)
 	defer rb.Close()
 	h.Must(objs.Attach())
@@ -208,7 +216,7 @@ var e2eCases = []e2eCase{
 	objs, err := LoadSubprogs(nil)
 	h.Must(err)
 	defer objs.Close()
-	fmt.Println(h.Run(objs.ProgA.FD, nil), h.Run(objs.ProgB.FD, nil), h.Run(objs.Callbacks.FD, nil))
+	fmt.Println(h.Run(objs.ProgA.FD(), nil), h.Run(objs.ProgB.FD(), nil), h.Run(objs.Callbacks.FD(), nil))
 	b := objs.BSS
 	fmt.Println(b.ResA, b.ResB, b.LoopSum, b.LoopIters, b.EachSum, b.EachCount)
 	var vals [4]uint64
@@ -223,7 +231,7 @@ var e2eCases = []e2eCase{
 	objs, err := LoadCore(opts)
 	h.Must(err)
 	defer objs.Close()
-	h.Run(objs.CoreConsts.FD, nil)
+	h.Run(objs.CoreConsts.FD(), nil)
 	b := objs.BSS
 	fmt.Println(b.FieldPidExists, b.FieldMissingExists, b.TypeTaskExists, b.TypeMissingExists, b.CommSize, b.EnumRingbuf, b.EnumRingbufExists, b.EnumMissingExists, b.ConstRuns)
 	h.Must(objs.Attach())
@@ -239,7 +247,7 @@ var e2eCases = []e2eCase{
 	objs, err := LoadKconfig(nil)
 	h.Must(err)
 	defer objs.Close()
-	h.Run(objs.ReadKconfig.FD, nil)
+	h.Run(objs.ReadKconfig.FD(), nil)
 	b, k := objs.BSS, objs.Kconfig
 	fmt.Println(b.BpfSyscall, b.Cubic, b.Ipv6, objs.Data.Missing, b.Runs, b.Hz == k.ConfigHz && b.Hz > 0, b.KernelVersion == k.LinuxKernelVersion && b.KernelVersion > 0)
 	fmt.Println(k.ConfigBpfSyscall, k.ConfigTcpCongCubic == KconfigLibbpfTristateTriYes, k.ConfigBpfgenDoesNotExist, b.Hostname == k.ConfigDefaultHostname)
@@ -250,7 +258,7 @@ var e2eCases = []e2eCase{
 	objs, err := LoadKsyms(nil)
 	h.Must(err)
 	defer objs.Close()
-	h.Run(objs.UseKsyms.FD, nil)
+	h.Run(objs.UseKsyms.FD(), nil)
 	b := objs.BSS
 	fmt.Println(b.LookedUp == int32(pid), b.FoundPid == int32(pid), b.FoundTgid == int32(pid), b.TaskFound, b.KfuncExists, objs.Data.MissingKfuncExists, b.ProgPutAddr != 0, objs.Data.MissingAddr, b.Runs)
 `, "true true true 1 1 0 true 0 1\n"},
@@ -259,7 +267,7 @@ var e2eCases = []e2eCase{
 	objs, err := LoadFlavour(nil)
 	h.Must(err)
 	defer objs.Close()
-	h.Run(objs.CallFlavoured.FD, nil)
+	h.Run(objs.CallFlavoured.FD(), nil)
 	fmt.Println(objs.BSS.FlavourExists, objs.BSS.FlavourPid == int32(os.Getpid()), objs.Data.PlainMissing)
 `, "1 true 0\n"},
 
@@ -267,7 +275,7 @@ var e2eCases = []e2eCase{
 	objs, err := LoadLegacy(nil)
 	h.Must(err)
 	defer objs.Close()
-	_, _, err = objs.BumpLegacy.TestRun(nil, nil)
+	_, _, err = objs.BumpLegacy.Test(nil, nil)
 	h.Must(err)
 	var v uint64
 	key := uint32(1)
@@ -280,10 +288,10 @@ var e2eCases = []e2eCase{
 	h.Must(err)
 	defer objs.Close()
 	b := objs.BSS
-	fmt.Println(h.Run(objs.MimLookup.FD, h.Packet()), b.MimFound, b.HashInnerVal)
-	fmt.Println(h.Run(objs.TailEntry.FD, h.Packet()), b.Path)
+	fmt.Println(h.Run(objs.MimLookup.FD(), h.Packet()), b.MimFound, b.HashInnerVal)
+	fmt.Println(h.Run(objs.TailEntry.FD(), h.Packet()), b.Path)
 	b.TailSlot = 1
-	fmt.Println(h.Run(objs.TailEntry.FD, h.Packet()), b.Path, b.EntryRuns, b.TailRuns)
+	fmt.Println(h.Run(objs.TailEntry.FD(), h.Packet()), b.Path, b.EntryRuns, b.TailRuns)
 `, "2 13 222\n1 3\n2 5 2 1\n"},
 
 	{"iter", `
@@ -309,9 +317,9 @@ var e2eCases = []e2eCase{
 	objs, err := LoadProgtypes(nil)
 	h.Must(err)
 	defer objs.Close()
-	fmt.Println(h.Run(objs.XdpProg.FD, h.Packet()), h.Run(objs.TcProg.FD, h.Packet()), h.Run(objs.SocketProg.FD, h.Packet()), h.Run(objs.CgskbProg.FD, h.Packet()), h.Run(objs.SyscallProg.FD, nil))
+	fmt.Println(h.Run(objs.XdpProg.FD(), h.Packet()), h.Run(objs.TcProg.FD(), h.Packet()), h.Run(objs.SocketProg.FD(), h.Packet()), h.Run(objs.CgskbProg.FD(), h.Packet()), h.Run(objs.SyscallProg.FD(), nil))
 	b := objs.BSS
-	fmt.Println(b.XdpRuns, b.TcRuns, b.SocketRuns, b.CgskbRuns, b.SyscallRuns, objs.NotAutoload.FD)
+	fmt.Println(b.XdpRuns, b.TcRuns, b.SocketRuns, b.CgskbRuns, b.SyscallRuns, objs.NotAutoload.FD())
 	h.Must(objs.Attach())
 	for i := 0; i < 100 && (b.TpbtfRuns == 0 || b.RawtpRuns == 0); i++ {
 		time.Sleep(10 * time.Millisecond)
@@ -332,7 +340,7 @@ var e2eCases = []e2eCase{
 	ok := 0
 	for i := 0; i < progs.NumField(); i++ {
 		p := progs.Field(i).Interface().(*ManyProgram)
-		if h.Run(p.FD, nil) == uint32(3*i+1) {
+		if h.Run(p.FD(), nil) == uint32(3*i+1) {
 			ok++
 		}
 	}
@@ -352,8 +360,8 @@ var e2eCases = []e2eCase{
 	h.Must(err)
 	defer objs.Close()
 	h.Must(objs.Attach())
-	h.Run(objs.FentryProg.FD, nil)
-	h.Run(objs.FmodRetProg.FD, nil)
+	h.Run(objs.FentryProg.FD(), nil)
+	h.Run(objs.FmodRetProg.FD(), nil)
 	fmt.Println("fentry", objs.BSS.FentryRuns, "fexit", objs.BSS.FexitRet, "fmod_ret", objs.BSS.FmodRetRuns, "modify_ret", objs.Data.ModifyRet)
 `, "EPERM\n"},
 	{"verifier_reject", `
@@ -372,7 +380,7 @@ var e2eCases = []e2eCase{
 	}
 	h.Must(err)
 	defer objs.Close()
-	h.Run(objs.ReadDataKsym.FD, nil)
+	h.Run(objs.ReadDataKsym.FD(), nil)
 	fmt.Println("seen", objs.BSS.Seen, "active", objs.Data.Active)
 `, "ENOENT\n"},
 	{"conntrack", `
@@ -383,13 +391,13 @@ var e2eCases = []e2eCase{
 	}
 	h.Must(err)
 	defer objs.Close()
-	fmt.Println("ret", h.Run(objs.CtLookup.FD, h.Packet()), "runs", objs.BSS.Runs, "found", objs.Data.Found, "error", objs.Data.LookupError)
+	fmt.Println("ret", h.Run(objs.CtLookup.FD(), h.Packet()), "runs", objs.BSS.Runs, "found", objs.Data.Found, "error", objs.Data.LookupError)
 `, "ENOENT\n"},
 	{"freplace_target", `
 	objs, err := LoadFreplaceTarget(nil)
 	h.Must(err)
 	defer objs.Close()
-	fmt.Println("ret", h.Run(objs.CallReplaceable.FD, h.Packet()), "result", objs.BSS.Result)
+	fmt.Println("ret", h.Run(objs.CallReplaceable.FD(), h.Packet()), "result", objs.BSS.Result)
 `, "ret 2 result 42\n"},
 	{"freplace", `
 	target, err := LoadFreplaceTarget(nil)
@@ -397,7 +405,7 @@ var e2eCases = []e2eCase{
 	defer target.Close()
 	_, err = LoadFreplace(nil)
 	fmt.Println(strings.Contains(fmt.Sprint(err), "AttachTargets"))
-	opts := &FreplaceOptions{AttachTargets: map[string]lskel.ProgTarget{"new_replaceable": {FD: target.CallReplaceable.FD}}}
+	opts := &FreplaceOptions{AttachTargets: map[string]lskel.ProgTarget{"new_replaceable": {FD: target.CallReplaceable.FD()}}}
 	objs, err := LoadFreplace(opts)
 	if h.Errno(err) == unix.EPERM {
 		fmt.Println("EPERM")
@@ -406,10 +414,10 @@ var e2eCases = []e2eCase{
 	h.Must(err)
 	defer objs.Close()
 	h.Must(objs.Attach())
-	h.Run(target.CallReplaceable.FD, h.Packet())
+	h.Run(target.CallReplaceable.FD(), h.Packet())
 	fmt.Println("result", target.BSS.Result, "replaced", objs.BSS.ReplacedRuns)
 	h.Must(objs.Close())
-	h.Run(target.CallReplaceable.FD, h.Packet())
+	h.Run(target.CallReplaceable.FD(), h.Packet())
 	fmt.Println("result", target.BSS.Result)
 `, "true\nEPERM\n"},
 	{"missing_ksym", `

@@ -460,7 +460,7 @@ func (g *generator) writeLoad(w writer, hasKconfig bool) {
 		w("\t\tKconfig:    kconfig.Resolve,\n")
 	}
 	if g.hasFreplace() {
-		w("\t\tAttachTargets: opts.AttachTargets,\n")
+		w("\t\tAttachTargets: opts.AttachTargets,\n\t\tFuncBTFID:     lskel.FuncBTFID,\n")
 	}
 	w("\t}\n")
 	for _, s := range g.secs {
@@ -489,15 +489,13 @@ func (g *generator) writeLoad(w writer, hasKconfig bool) {
 		w("\t%s = r.Map(%d)\n", target, m.index)
 	}
 	for _, p := range g.progs {
-		d := g.l.Progs[p.index]
-		w("\to.%s = &%sProgram{FD: r.ProgFDs[%d], Name: %q, Section: %q, progType: %d, attachType: %d, attachTo: %q}\n",
-			p.field, e, p.index, d.Name, d.Section, d.Type, d.AttachType, d.AttachTo)
+		w("\to.%s = &%sProgram{Program: r.Program(%d)}\n", p.field, e, p.index)
 	}
 	for _, s := range g.secs {
 		if !s.mmap {
 			continue
 		}
-		w("\tif o.%s, err = lskel.MmapAs[%s](&o.mmaps, r.MapFDs[%d], %t); err != nil {\n\t\treturn err\n\t}\n", s.field, s.typ, s.index, s.writable)
+		w("\tif o.%s, err = lskel.MmapAs[%s](&o.mmaps, r.Map(%d), %t); err != nil {\n\t\treturn err\n\t}\n", s.field, s.typ, s.index, s.writable)
 	}
 	w("\treturn err\n}\n\n")
 
@@ -525,7 +523,7 @@ func (g *generator) writeClose(w writer) {
 			}
 			w("o.%s", p.field)
 		}
-		w("} {\n\t\tif p.Link != nil {\n\t\t\tcontinue\n\t\t}\n")
+		w("} {\n\t\tif p.Program == nil || p.Link != nil {\n\t\t\tcontinue\n\t\t}\n")
 		w("\t\tl, err := p.Attach()\n\t\tif err != nil {\n\t\t\treturn err\n\t\t}\n\t\tp.Link = l\n\t}\n\treturn nil\n}\n\n")
 	}
 
@@ -534,7 +532,7 @@ func (g *generator) writeClose(w writer) {
 	w("func (o *%sObjects) Close() error {\n\tif o == nil {\n\t\treturn nil\n\t}\n\tvar first error\n", e)
 	w("\tkeep := func(err error) {\n\t\tif err != nil && first == nil {\n\t\t\tfirst = err\n\t\t}\n\t}\n")
 	for _, p := range g.progs {
-		w("\tif p := o.%s; p != nil {\n\t\tkeep(p.Link.Close())\n\t\tp.Link = nil\n\t\tp.FD = -1\n\t}\n", p.field)
+		w("\tif p := o.%s; p != nil {\n\t\tkeep(p.Link.Close())\n\t\tp.Link = nil\n\t}\n", p.field)
 	}
 	for _, s := range g.secs {
 		if s.mmap {
@@ -542,13 +540,6 @@ func (g *generator) writeClose(w writer) {
 		}
 	}
 	w("\tfor _, b := range o.mmaps {\n\t\tkeep(lskel.Munmap(b))\n\t}\n\to.mmaps = nil\n")
-	for _, m := range g.maps {
-		if m.typed {
-			w("\tif o.%s.Map != nil {\n\t\to.%s.FD = -1\n\t}\n", m.field, m.field)
-		} else {
-			w("\tif o.%s != nil {\n\t\to.%s.FD = -1\n\t}\n", m.field, m.field)
-		}
-	}
 	w("\tkeep(o.result.Close())\n\to.result = nil\n\treturn first\n}\n\n")
 }
 
@@ -558,15 +549,10 @@ func (g *generator) writeProgram(w writer) {
 	e := g.exp
 	has := map[string]bool{}
 	for _, p := range g.progs {
-		switch p.p.Type {
-		case object.ProgTypeSyscall, object.ProgTypeXDP, object.ProgTypeSchedCLS, object.ProgTypeSchedACT,
-			object.ProgTypeSocketFilter, object.ProgTypeCgroupSKB, object.ProgTypeFlowDissector:
-			has["testrun"] = true
-		}
 		kind, _, _ := strings.Cut(strings.TrimPrefix(p.p.Section, "?"), "/")
 		switch {
 		case p.auto:
-			has["auto"] = true
+			// Program.Attach attaches it.
 		case p.p.Type == object.ProgTypeXDP:
 			has["xdp"] = true
 		case p.p.Type == object.ProgTypeSchedCLS || p.p.Type == object.ProgTypeSchedACT:
@@ -581,38 +567,28 @@ func (g *generator) writeProgram(w writer) {
 	}
 	w("// %sProgram is one program of %s.\n", e, filepath.Base(g.opts.ObjectPath))
 	w("type %sProgram struct {\n", e)
-	w("\t// FD is the program's fd: -1 when it was not loaded (SEC(\"?...\"))\n\t// and after Close.\n\tFD int\n")
-	w("\t// Name and Section are the program's name and ELF section.\n\tName, Section string\n")
-	w("\t// Link is the attachment made by %sObjects.Attach, closed by Close.\n\tLink *lskel.Link\n\n", e)
-	w("\tprogType, attachType uint32\n\tattachTo             string\n}\n\n")
-	if has["auto"] {
-		w("// Attach attaches the program to the target its section names. The\n// caller owns the link.\n")
-		w("func (p *%sProgram) Attach() (*lskel.Link, error) {\n\treturn lskel.Attach(p.FD, p.Section, p.progType, p.attachType, p.attachTo)\n}\n\n", e)
-	}
-	if has["testrun"] {
-		w("// TestRun runs the program once with BPF_PROG_TEST_RUN (syscall, XDP,\n// tc and socket programs): data is the packet, ctx the context. It returns\n// the program's return value and the packet as the program left it.\n")
-		w("func (p *%sProgram) TestRun(data, ctx []byte) (uint32, []byte, error) {\n\treturn lskel.TestRun(p.FD, data, ctx)\n}\n\n", e)
-	}
+	w("\t// Program is the loaded program (nil when it was not loaded:\n\t// SEC(\"?...\")), owned by the %sObjects until Close. Its Attach\n\t// attaches it where its section says, Test runs it once.\n\t*lskel.Program\n", e)
+	w("\t// Link is the attachment made by %sObjects.Attach, closed by Close.\n\tLink *lskel.Link\n}\n\n", e)
 	if has["xdp"] {
 		w("// AttachXDP attaches the program to the interface ifindex; flags are\n// lskel.XDPFlags* (0 lets the kernel choose the mode).\n")
-		w("func (p *%sProgram) AttachXDP(ifindex int, flags uint32) (*lskel.Link, error) {\n\treturn lskel.AttachXDP(p.FD, ifindex, flags)\n}\n\n", e)
+		w("func (p *%sProgram) AttachXDP(ifindex int, flags uint32) (*lskel.Link, error) {\n\treturn lskel.AttachXDP(p.Program, ifindex, flags)\n}\n\n", e)
 	}
 	if has["tc"] {
 		w("// AttachTCX attaches the program to the ingress or egress hook of the\n// interface ifindex.\n")
-		w("func (p *%sProgram) AttachTCX(ifindex int, ingress bool) (*lskel.Link, error) {\n\treturn lskel.AttachTCX(p.FD, ifindex, ingress)\n}\n\n", e)
+		w("func (p *%sProgram) AttachTCX(ifindex int, ingress bool) (*lskel.Link, error) {\n\treturn lskel.AttachTCX(p.Program, ifindex, ingress)\n}\n\n", e)
 	}
 	if has["cgroup"] {
 		w("// AttachCgroup attaches the program to the cgroup v2 directory path,\n// with the attach type its section names.\n")
-		w("func (p *%sProgram) AttachCgroup(path string) (*lskel.Link, error) {\n\treturn lskel.AttachCgroup(p.FD, path, p.attachType)\n}\n\n", e)
+		w("func (p *%sProgram) AttachCgroup(path string) (*lskel.Link, error) {\n\treturn lskel.AttachCgroup(p.Program, path, p.AttachType())\n}\n\n", e)
 	}
 	if has["perf"] {
 		w("// AttachPerfEvent attaches the program to the open perf event perfFD,\n// which the caller keeps and closes after the link.\n")
-		w("func (p *%sProgram) AttachPerfEvent(perfFD int) (*lskel.Link, error) {\n\treturn lskel.AttachPerfEvent(p.FD, perfFD)\n}\n\n", e)
+		w("func (p *%sProgram) AttachPerfEvent(perfFD int) (*lskel.Link, error) {\n\treturn lskel.AttachPerfEvent(p.Program, perfFD)\n}\n\n", e)
 	}
 	if has["uprobe"] {
 		w("// AttachUprobe attaches the program to a uprobe (or uretprobe) at the\n// file offset offset of binaryPath, for process pid (-1: all).\n")
 		w("func (p *%sProgram) AttachUprobe(binaryPath string, offset uint64, retprobe bool, pid int) (*lskel.Link, error) {\n", e)
-		w("\treturn lskel.AttachUprobe(p.FD, binaryPath, offset, retprobe, pid)\n}\n\n")
+		w("\treturn lskel.AttachUprobe(p.Program, binaryPath, offset, retprobe, pid)\n}\n\n")
 	}
 }
 

@@ -282,18 +282,18 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve})
+	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID})
 	if err != nil {
 		return err
 	}
 	defer res.Close()
 	var maps, progs []namedFD
 	for i, m := range l.Maps {
-		maps = append(maps, namedFD{m.Name, res.MapFDs[i], mapPinName(m.Name, m.KernelName, m.Section != "")})
+		maps = append(maps, namedFD{m.Name, res.Map(i).FD(), mapPinName(m.Name, m.KernelName, m.Section != "")})
 	}
 	for j, p := range l.Progs {
 		if p.Loaded {
-			progs = append(progs, namedFD{p.Name, res.ProgFDs[j], p.Name})
+			progs = append(progs, namedFD{p.Name, res.Program(j).FD(), p.Name})
 		}
 	}
 	return report(stdout, *asJSON, *pin, maps, progs)

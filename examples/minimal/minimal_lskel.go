@@ -114,11 +114,11 @@ func (o *MinimalObjects) init() error {
 	r := o.result
 	var err error
 	o.Counts.Map = r.Map(0)
-	o.HandleGetpid = &MinimalProgram{FD: r.ProgFDs[0], Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", progType: 5, attachType: 0, attachTo: "syscalls/sys_enter_getpid"}
-	if o.Rodata, err = lskel.MmapAs[MinimalRodata](&o.mmaps, r.MapFDs[1], false); err != nil {
+	o.HandleGetpid = &MinimalProgram{Program: r.Program(0)}
+	if o.Rodata, err = lskel.MmapAs[MinimalRodata](&o.mmaps, r.Map(1), false); err != nil {
 		return err
 	}
-	if o.BSS, err = lskel.MmapAs[MinimalBSS](&o.mmaps, r.MapFDs[2], true); err != nil {
+	if o.BSS, err = lskel.MmapAs[MinimalBSS](&o.mmaps, r.Map(2), true); err != nil {
 		return err
 	}
 	return err
@@ -130,7 +130,7 @@ func (o *MinimalObjects) init() error {
 // before a failure stay attached until Close.
 func (o *MinimalObjects) Attach() error {
 	for _, p := range []*MinimalProgram{o.HandleGetpid} {
-		if p.Link != nil {
+		if p.Program == nil || p.Link != nil {
 			continue
 		}
 		l, err := p.Attach()
@@ -157,7 +157,6 @@ func (o *MinimalObjects) Close() error {
 	if p := o.HandleGetpid; p != nil {
 		keep(p.Link.Close())
 		p.Link = nil
-		p.FD = -1
 	}
 	o.Rodata = nil
 	o.BSS = nil
@@ -165,9 +164,6 @@ func (o *MinimalObjects) Close() error {
 		keep(lskel.Munmap(b))
 	}
 	o.mmaps = nil
-	if o.Counts.Map != nil {
-		o.Counts.FD = -1
-	}
 	keep(o.result.Close())
 	o.result = nil
 	return first
@@ -175,22 +171,12 @@ func (o *MinimalObjects) Close() error {
 
 // MinimalProgram is one program of minimal.bpf.o.
 type MinimalProgram struct {
-	// FD is the program's fd: -1 when it was not loaded (SEC("?..."))
-	// and after Close.
-	FD int
-	// Name and Section are the program's name and ELF section.
-	Name, Section string
+	// Program is the loaded program (nil when it was not loaded:
+	// SEC("?...")), owned by the MinimalObjects until Close. Its Attach
+	// attaches it where its section says, Test runs it once.
+	*lskel.Program
 	// Link is the attachment made by MinimalObjects.Attach, closed by Close.
 	Link *lskel.Link
-
-	progType, attachType uint32
-	attachTo             string
-}
-
-// Attach attaches the program to the target its section names. The
-// caller owns the link.
-func (p *MinimalProgram) Attach() (*lskel.Link, error) {
-	return lskel.Attach(p.FD, p.Section, p.progType, p.attachType, p.attachTo)
 }
 
 // MinimalRodata is the .rodata section: the object's read-only global

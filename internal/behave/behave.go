@@ -28,6 +28,7 @@ import (
 	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -237,6 +238,42 @@ func (e *env) prog(name string) int {
 	}
 	e.fatalf("no program %s", name)
 	return -1
+}
+
+// program returns a loaded program as an lskel.Program, for attaching. It
+// owns a duplicate of the fd, closed when the test ends: the fds handed to
+// Check stay their loader's.
+func (e *env) program(name string) *lskel.Program {
+	e.t.Helper()
+	p := e.obj.Programs()[e.progIndex(name)]
+	dup, err := unix.FcntlInt(uintptr(e.prog(name)), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		e.fatalf("dup program %s: %v", name, err)
+	}
+	lp, err := lskel.NewProgram(dup, p.Section)
+	if err != nil {
+		unix.Close(dup)
+		e.fatalf("program %s: %v", name, err)
+	}
+	e.t.Cleanup(func() { lp.Close() })
+	return lp
+}
+
+// mapHandle returns a map as an lskel.Map, owning a duplicate of its fd
+// as program does.
+func (e *env) mapHandle(name string) *lskel.Map {
+	e.t.Helper()
+	dup, err := unix.FcntlInt(uintptr(e.mapFD(name)), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		e.fatalf("dup map %s: %v", name, err)
+	}
+	m, err := lskel.NewMap(dup)
+	if err != nil {
+		unix.Close(dup)
+		e.fatalf("map %s: %v", name, err)
+	}
+	e.t.Cleanup(func() { m.Close() })
+	return m
 }
 
 // progIndex returns the index of a program in obj.Programs().

@@ -28,15 +28,13 @@ const getpidCalls = 7
 // tracepoints, tp_btf, iterators) and detaches it when the test ends.
 func (e *env) attach(prog string) *lskel.Link {
 	e.t.Helper()
-	j := e.progIndex(prog)
-	p := e.obj.Programs()[j]
-	fd := e.prog(prog)
-	if strings.HasPrefix(strings.TrimPrefix(p.Section, "?"), "tp") {
+	lp := e.program(prog)
+	if strings.HasPrefix(strings.TrimPrefix(lp.Section(), "?"), "tp") {
 		requireTracefs(e.t)
 	}
-	l, err := lskel.Attach(fd, p.Section, uint32(p.Type), uint32(p.AttachType), p.AttachTo)
+	l, err := lp.Attach()
 	if err != nil {
-		e.fatalf("attaching %s (%s): %v", prog, p.Section, err)
+		e.fatalf("attaching %s (%s): %v", prog, lp.Section(), err)
 	}
 	e.t.Cleanup(func() { l.Close() })
 	return l
@@ -84,7 +82,7 @@ const runtimeSlack = 3
 
 func checkMaps(e *env) {
 	// Open the ring buffer first: records must all be there afterwards.
-	rb, err := lskel.NewRingBuf(e.mapFD("events"))
+	rb, err := lskel.NewRingBuf(e.mapHandle("events"))
 	if err != nil {
 		e.fatalf("ring buffer events: %v", err)
 	}
@@ -533,7 +531,7 @@ func (e *env) checkPerfEvent() {
 		e.fatalf("perf_event_open (cpu-clock, this thread): %v", err)
 	}
 	defer unix.Close(pfd)
-	l, err := lskel.AttachPerfEvent(e.prog("perf_prog"), pfd)
+	l, err := lskel.AttachPerfEvent(e.program("perf_prog"), pfd)
 	if err != nil {
 		e.fatalf("attaching perf_prog: %v", err)
 	}
@@ -581,7 +579,7 @@ func (e *env) checkUprobes() {
 		e.fatalf("%v", err)
 	}
 	for _, prog := range []string{"uprobe_prog", "uprobe_s_prog"} {
-		l, err := lskel.AttachUprobe(e.prog(prog), libc, off, false, -1)
+		l, err := lskel.AttachUprobe(e.program(prog), libc, off, false, -1)
 		if err != nil {
 			e.fatalf("attaching %s to %s:getpid: %v", prog, libc, err)
 		}
