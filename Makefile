@@ -34,6 +34,11 @@ test-kernels:
 vet:
 	$(GO) vet ./...
 
+# Only the check that no package imports a layer it must not (the rules:
+# internal/layers/rules.go). `make test` runs it with the other tests.
+layers:
+	$(GO) test -count=1 ./internal/layers
+
 # staticcheck, pinned as a tool dependency in go.mod. Not part of `make
 # test` yet: the tree still has findings to clean.
 staticcheck:
