@@ -9,7 +9,8 @@
 // comparison is retried for a while before it fails. Other processes (for
 // example other packages' tests running in parallel) create objects too:
 // a new id is only blamed on this process when no other process holds an
-// fd for it, directly or through a program, link or map that it holds.
+// fd for it, directly or through a program, link or map that it holds, and
+// the kernel still hands it out by id (one being freed is nobody's leak).
 //
 // Main also turns on kernel's fd tracing, so an FD made through
 // kernel.NewFD and still open at the end is reported with the stack that
@@ -183,10 +184,16 @@ func (s *Snapshot) check(describeLeaks bool) error {
 			dropForeign(&fresh)
 			for k := range numKinds {
 				for id := range fresh[k] {
-					if describeLeaks {
-						problems = append(problems, describe(Kind(k), id))
-					} else {
+					if !describeLeaks {
 						problems = append(problems, Kind(k).String())
+						continue
+					}
+					// An object the kernel no longer hands out is being
+					// freed (another process closed it and the kernel
+					// lags, as under `go test` of several packages at
+					// once): nobody holds it, so nobody leaked it.
+					if desc, gone := describe(Kind(k), id); !gone {
+						problems = append(problems, desc)
 					}
 				}
 			}
@@ -367,31 +374,36 @@ func refs(k Kind, id uint32) []ref {
 	return out
 }
 
-// describe names a leaked object with what the kernel says about it.
-func describe(k Kind, id uint32) string {
+// describe names a leaked object with what the kernel says about it, or
+// reports it gone when the kernel no longer has it (ENOENT by id).
+func describe(k Kind, id uint32) (desc string, gone bool) {
 	s := k.String() + " id " + strconv.FormatUint(uint64(id), 10)
+	fd, err := [numKinds]func(uint32) (int, error){
+		kernel.ProgFDByID,
+		func(id uint32) (int, error) { return kernel.MapFDByID(id, 0) },
+		kernel.LinkFDByID,
+		kernel.BTFFDByID,
+	}[k](id)
+	if errors.Is(err, unix.ENOENT) {
+		return s, true
+	}
+	if err != nil {
+		return s, false
+	}
+	defer unix.Close(fd)
 	switch k {
 	case Prog:
-		if fd, err := kernel.ProgFDByID(id); err == nil {
-			if info, err := kernel.GetProgInfo(fd); err == nil {
-				s += fmt.Sprintf(" (type %d, name %q)", info.Type, info.Name)
-			}
-			unix.Close(fd)
+		if info, err := kernel.GetProgInfo(fd); err == nil {
+			s += fmt.Sprintf(" (type %d, name %q)", info.Type, info.Name)
 		}
 	case Map:
-		if fd, err := kernel.MapFDByID(id, 0); err == nil {
-			if info, err := kernel.GetMapInfo(fd); err == nil {
-				s += fmt.Sprintf(" (type %d, name %q)", info.Type, info.Name)
-			}
-			unix.Close(fd)
+		if info, err := kernel.GetMapInfo(fd); err == nil {
+			s += fmt.Sprintf(" (type %d, name %q)", info.Type, info.Name)
 		}
 	case Link:
-		if fd, err := kernel.LinkFDByID(id); err == nil {
-			if info, err := kernel.GetLinkInfo(fd); err == nil {
-				s += fmt.Sprintf(" (type %d, prog id %d)", info.Type, info.ProgID)
-			}
-			unix.Close(fd)
+		if info, err := kernel.GetLinkInfo(fd); err == nil {
+			s += fmt.Sprintf(" (type %d, prog id %d)", info.Type, info.ProgID)
 		}
 	}
-	return s
+	return s, false
 }

@@ -1,0 +1,63 @@
+package layers
+
+// The rules. Paths are relative to the module (github.com/bpfgen/bpfgen)
+// unless they name another module; "x/..." is x and every package under
+// it. Every package of the module must match a rule.
+
+// Rules says what each package may import in its non-test code. The most
+// specific rule that matches a package applies: an exact path before the
+// longest "x/..." one.
+var Rules = []Rule{
+	// The foundations: no bpfgen package below them.
+	{Pkg: "asm", May: []string{Std}, Why: "instructions stand alone"},
+	{Pkg: "btf", May: []string{Std}, Why: "raw BTF stands alone"},
+	{Pkg: "lskel/abi", May: []string{Std}, Why: "the loader ABI is shared by the generator and the runtime, so it depends on neither"},
+	{Pkg: "lskel/elfsym", May: []string{Std}, Why: "debug/elf costs a binary ~25 KB, so only programs that resolve uprobe symbols link it"},
+	{Pkg: "kernel", May: []string{Std, unix}, Why: "the bpf(2) layer; the runtime links it, so it stays small"},
+
+	// The open phase and user-space CO-RE.
+	{Pkg: "object", May: []string{Std, "asm", "btf"}, Why: "the open phase touches no kernel"},
+	{Pkg: "core", May: []string{Std, "asm", "btf"}, Why: "CO-RE relocation is computed from BTF alone"},
+
+	// The runtime that generated skeletons import.
+	{
+		Pkg: "lskel", May: []string{Std, "kernel", "lskel/abi", unix},
+		NotStd:    []string{"fmt", "reflect", "debug/...", "go/...", "text/...", "html/...", "encoding/json", "compress/..."},
+		NotLinked: []string{"fmt", "debug/...", "go/...", "text/...", "html/...", "encoding/json", "compress/..."},
+		Why:       "every binary with a skeleton links the runtime, so it must stay small: DESIGN.md allows < 100 KB over a fmt hello world",
+	},
+	{Pkg: "kconfig", May: []string{Std, "kernel", "lskel/abi", unix}, Why: "skeletons with kconfig externs link it beside the runtime, not through it"},
+
+	// The load phase and the loader generator.
+	{Pkg: "load", May: []string{Std, "asm", "btf", "core", "kconfig", "kernel", "object", "lskel/abi", unix}, Why: "the load phase does not depend on the skeleton runtime"},
+	{Pkg: "gen", May: []string{Std, "asm", "btf", "kernel", "load", "object", "kconfig", "lskel/abi", unix}, Why: "the generator writes loaders; it does not run them"},
+	// skeleton imports lskel today, for lskel.AutoAttachable; lskel/abi is
+	// where that should end up.
+	{Pkg: "skeleton", May: []string{Std, "btf", "gen", "object", "lskel/abi", "load", "kernel", "lskel", unix}, Why: "Go source generation over the generator's output"},
+
+	// Users of the library.
+	{Pkg: "examples/...", May: []string{Std, "lskel", "lskel/abi", "kernel", unix}, Why: "examples show what a user of generated skeletons needs, nothing more"},
+	{Pkg: "cmd/...", May: []string{Any}, Why: "the command line ties everything together"},
+	{Pkg: "bench/...", May: []string{Any}, Why: "benchmarks compare with other libraries"},
+	{Pkg: "internal/...", May: []string{Any}, Why: "test and tooling helpers"},
+}
+
+// Bans refuse imports to every package, whatever Rules say.
+var Bans = []Ban{
+	{Import: "internal/...", Except: []string{"internal/...", "cmd/...", "bench/..."}, Why: "internal packages are test and tooling helpers, not part of the library"},
+	{Import: "cmd/...", Why: "commands are not libraries"},
+}
+
+// Pending lists today's known violations, tolerated until the issue "One
+// owner per fd, a runtime API a user can read, and the layers enforced"
+// moves the code. The test fails when a listed violation is gone, so
+// remove each entry with the change that fixes it; the list must end
+// empty.
+var Pending = []Violation{
+	{Pkg: "load", Imports: "lskel"},    // lskel.PossibleCPUs: the CPU count moves to kernel
+	{Pkg: "kconfig", Imports: "lskel"}, // lskel.KconfigVar: moves to lskel/abi
+	{Pkg: "gen", Imports: "lskel"},     // the context layout (lskel.Ctx*, MapDesc, Loader): moves to lskel/abi
+}
+
+// unix is x/sys/unix, which most layers may import.
+const unix = "golang.org/x/sys/unix"
