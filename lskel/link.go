@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"golang.org/x/sys/unix"
 )
 
@@ -266,39 +267,6 @@ func AttachCgroup(p *Program, cgroupPath string, attachType uint32) (*Link, erro
 	return newLink(fd, what)
 }
 
-// How Attach attaches a section kind by itself.
-const (
-	autoNone = iota // needs a target from the caller
-	autoTracepoint
-	autoRawTracepoint
-	autoTracing
-	autoIter
-)
-
-func autoKind(kind string) int {
-	switch kind {
-	case "tp", "tracepoint":
-		return autoTracepoint
-	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
-		return autoRawTracepoint
-	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s", "freplace":
-		return autoTracing
-	case "iter", "iter.s":
-		return autoIter
-	}
-	return autoNone
-}
-
-// AutoAttachable reports whether Attach attaches a program of this
-// section without a target from the caller.
-func AutoAttachable(section string) bool {
-	if hasPrefix(section, "?") {
-		section = section[1:]
-	}
-	kind, _, _ := cut(section, '/')
-	return autoKind(kind) != autoNone
-}
-
 // Attach attaches p to the target its section names or its load fixed:
 // tracepoint, raw tracepoint, tracing (tp_btf, fentry, fexit, fmod_ret,
 // lsm, freplace) and iterators. Other kinds need a target only the caller
@@ -316,18 +284,18 @@ func (p *Program) Attach() (*Link, error) {
 	if p.attachTo != "" {
 		target = p.attachTo
 	}
-	switch autoKind(kind) {
-	case autoTracepoint:
+	switch abi.SectionAttachKind(sec) {
+	case abi.AttachTracepoint:
 		cat, name, ok := cut(target, '/')
 		if !ok {
 			return nil, errors.New("attach " + strconv.Quote(section) + ": tracepoint must be category/name")
 		}
 		return AttachTracepoint(p, cat, name)
-	case autoRawTracepoint:
+	case abi.AttachRawTracepoint:
 		return AttachRawTracepoint(p, target)
-	case autoTracing:
+	case abi.AttachTracing:
 		return AttachTracing(p)
-	case autoIter:
+	case abi.AttachIter:
 		return AttachIter(p)
 	}
 	var need string

@@ -115,15 +115,3 @@ func TestTestRun(t *testing.T) {
 		t.Fatalf("Test = %d, %d bytes, %v; want 7, 14 bytes", rv, len(out), err)
 	}
 }
-
-func TestAutoAttachable(t *testing.T) {
-	for sec, want := range map[string]bool{
-		"tp/syscalls/sys_enter_getpid": true, "raw_tp/sys_enter": true, "tp_btf/sched_switch": true,
-		"fentry/do_unlinkat": true, "iter/task": true, "?tp/x/y": true,
-		"xdp": false, "tc": false, "cgroup_skb/ingress": false, "uprobe": false, "syscall": false,
-	} {
-		if got := AutoAttachable(sec); got != want {
-			t.Errorf("AutoAttachable(%q) = %v, want %v", sec, got, want)
-		}
-	}
-}

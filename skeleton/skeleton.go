@@ -22,7 +22,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/gen"
-	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -222,7 +222,7 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	}
 	for j, p := range progs {
 		g.progs = append(g.progs, progInfo{index: j, p: p, field: g.members.add(goIdent(p.Name)),
-			auto: l.Progs[j].Loaded && lskel.AutoAttachable(p.Section)})
+			auto: l.Progs[j].Loaded && abi.SectionAttachKind(p.Section) != abi.AttachByCaller})
 	}
 	return g, nil
 }

@@ -180,3 +180,43 @@ func ProgDescOff(nMaps, j int) int { return CtxHeaderSize + nMaps*MapDescSize + 
 
 // CtxSize is the size of l's context.
 func (l *Loader) CtxSize() int { return CtxSize(len(l.Maps), len(l.Progs), l.NumTargets()) }
+
+// AttachKind is how a program of a section is attached without a target
+// from the caller, if it can be: the generator decides from it which
+// programs a skeleton's Attach covers, the runtime how to attach them.
+type AttachKind int
+
+// Attach kinds.
+const (
+	AttachByCaller      AttachKind = iota // needs a target only the caller knows
+	AttachTracepoint                      // tp/, tracepoint/: category/name
+	AttachRawTracepoint                   // raw_tp/, raw_tracepoint/
+	AttachTracing                         // tp_btf, fentry, fexit, fmod_ret, lsm, freplace: fixed at load
+	AttachIter                            // iter/
+)
+
+// SectionAttachKind classifies an ELF section name ("tp/syscalls/x",
+// "?fentry/f"...) by its kind, the part before the first '/'.
+func SectionAttachKind(section string) AttachKind {
+	if len(section) > 0 && section[0] == '?' {
+		section = section[1:]
+	}
+	kind := section
+	for i := 0; i < len(section); i++ {
+		if section[i] == '/' {
+			kind = section[:i]
+			break
+		}
+	}
+	switch kind {
+	case "tp", "tracepoint":
+		return AttachTracepoint
+	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
+		return AttachRawTracepoint
+	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s", "freplace":
+		return AttachTracing
+	case "iter", "iter.s":
+		return AttachIter
+	}
+	return AttachByCaller
+}
