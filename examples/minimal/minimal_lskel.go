@@ -11,6 +11,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
+	"golang.org/x/sys/unix"
 )
 
 // MinimalObjects is everything LoadMinimal loads from minimal.bpf.o: its maps, its programs
@@ -205,12 +206,12 @@ func newMinimalLoader() *abi.Loader {
 		Data:  []byte(minimalLoaderData),
 		Insns: []byte(minimalLoaderInsns),
 		Maps: []abi.MapDesc{
-			{Name: "counts", KernelName: "counts", Type: 1, KeySize: 4, ValueSize: 8, MaxEntries: 1024, Flags: 0x0},
-			{Name: ".rodata", KernelName: "minimal.rodata", Type: 2, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: 0x480, Section: ".rodata", HasInitialValue: true},
-			{Name: ".bss", KernelName: "minimal.bss", Type: 2, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: 0x400, Section: ".bss", HasInitialValue: true},
+			{Name: "counts", KernelName: "counts", Type: unix.BPF_MAP_TYPE_HASH, KeySize: 4, ValueSize: 8, MaxEntries: 1024, Flags: 0},
+			{Name: ".rodata", KernelName: "minimal.rodata", Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: unix.BPF_F_RDONLY_PROG | unix.BPF_F_MMAPABLE, Section: ".rodata", HasInitialValue: true},
+			{Name: ".bss", KernelName: "minimal.bss", Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: unix.BPF_F_MMAPABLE, Section: ".bss", HasInitialValue: true},
 		},
 		Progs: []abi.ProgDesc{
-			{Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", Type: 5, AttachType: 0, AttachTo: "syscalls/sys_enter_getpid", Loaded: true},
+			{Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", Type: unix.BPF_PROG_TYPE_TRACEPOINT, AttachType: 0, AttachTo: "syscalls/sys_enter_getpid", Loaded: true},
 		},
 		Steps: []string{
 			"load BTF",
