@@ -10,7 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/kernel"
-	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
@@ -88,7 +87,7 @@ const progFlagSleepable = 1 << 4
 func LoaderOverhead(l *abi.Loader) (time.Duration, error) {
 	start := time.Now()
 	blob, err := kernel.MapCreate(&kernel.MapCreateAttr{
-		Type: lskel.MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,
+		Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,
 	})
 	if err != nil {
 		return 0, fmt.Errorf("loader overhead of %s: blob map: %w", l.Name, err)
@@ -107,7 +106,7 @@ func LoaderOverhead(l *abi.Loader) (time.Duration, error) {
 		return 0, fmt.Errorf("loader overhead of %s: freeze blob: %w", l.Name, err)
 	}
 	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
-		Type: lskel.ProgTypeSyscall, Flags: progFlagSleepable, Insns: l.Insns,
+		Type: unix.BPF_PROG_TYPE_SYSCALL, Flags: progFlagSleepable, Insns: l.Insns,
 		License: "Dual BSD/GPL", Name: "bpfgen_loader", FDArray: []int32{int32(blob)},
 	})
 	if err != nil {

@@ -29,12 +29,12 @@ func TestAttachTracepoint(t *testing.T) {
 	requireTracefs(t)
 	for _, how := range []string{"AttachTracepoint", "Attach"} {
 		t.Run(how, func(t *testing.T) {
-			counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
 			section := ""
 			if how == "Attach" {
 				section = "tracepoint/syscalls/sys_enter_getpid"
 			}
-			prog := testProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts.FD(), 0)}, section)
+			prog := testProg(t, progSpec{typ: progTypeTracepoint, insns: counterInsns(counts.FD(), 0)}, section)
 			var l *Link
 			var err error
 			if how == "Attach" {
@@ -85,8 +85,8 @@ func TestAttachRawTracepoint(t *testing.T) {
 	requireKernel(t)
 	for _, section := range []string{"", "raw_tp/sys_enter", "raw_tracepoint/sys_enter"} {
 		t.Run("section="+section, func(t *testing.T) {
-			counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
-			prog := testProg(t, progSpec{typ: ProgTypeRawTracepoint, insns: counterInsns(counts.FD(), 0)}, section)
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			prog := testProg(t, progSpec{typ: progTypeRawTracepoint, insns: counterInsns(counts.FD(), 0)}, section)
 			var l *Link
 			var err error
 			if section == "" {
@@ -129,8 +129,8 @@ func TestAttachIter(t *testing.T) {
 		t.Skip("the test program stores a little-endian word")
 	}
 	prog := testProg(t, progSpec{
-		typ:         ProgTypeTracing,
-		attachType:  AttachTypeTraceIter,
+		typ:         progTypeTracing,
+		attachType:  attachTypeTraceIter,
 		attachBTFID: vmlinuxFuncID(t, "bpf_iter_task"),
 		insns:       iterTaskInsns(),
 	}, "iter/task")
@@ -178,8 +178,8 @@ func TestAttachTracingWrongProgType(t *testing.T) {
 	// fentry cannot even load here (no trampolines, see this_kernel.md),
 	// so check the attach path with a raw_tp program instead: the kernel
 	// rejects RAW_TRACEPOINT_OPEN with a NULL name for it.
-	counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
-	prog := testProg(t, progSpec{typ: ProgTypeRawTracepoint, insns: counterInsns(counts.FD(), 0)}, "")
+	counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+	prog := testProg(t, progSpec{typ: progTypeRawTracepoint, insns: counterInsns(counts.FD(), 0)}, "")
 	if l, err := AttachTracing(prog); err == nil {
 		l.Close()
 		t.Fatal("AttachTracing of a raw_tp program without a name succeeded")
@@ -213,8 +213,8 @@ func TestAttachNeedsTarget(t *testing.T) {
 func TestAttachPerfEvent(t *testing.T) {
 	requireKernel(t)
 	requireTracefs(t)
-	counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
-	prog := testProg(t, progSpec{typ: ProgTypeTracepoint, insns: counterInsns(counts.FD(), 0)}, "perf_event")
+	counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+	prog := testProg(t, progSpec{typ: progTypeTracepoint, insns: counterInsns(counts.FD(), 0)}, "perf_event")
 	id, err := kernel.TracepointID("syscalls", "sys_enter_getpid")
 	if err != nil {
 		t.Fatal(err)
@@ -259,8 +259,8 @@ func inNetns(t *testing.T, fn func()) {
 
 func TestAttachXDPAndTCX(t *testing.T) {
 	requireKernel(t)
-	xdp := testProg(t, progSpec{typ: ProgTypeXDP, attachType: AttachTypeXDP, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 2), asm.Exit()}}, "xdp")
-	tc := testProg(t, progSpec{typ: ProgTypeSchedCLS, insns: []asm.Insn{asm.Mov64Imm(asm.R0, -1), asm.Exit()}}, "tc")
+	xdp := testProg(t, progSpec{typ: progTypeXDP, attachType: attachTypeXDP, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 2), asm.Exit()}}, "xdp")
+	tc := testProg(t, progSpec{typ: progTypeSchedCLS, insns: []asm.Insn{asm.Mov64Imm(asm.R0, -1), asm.Exit()}}, "tc")
 	inNetns(t, func() {
 		for _, c := range []struct {
 			name   string
@@ -304,16 +304,16 @@ func TestAttachCgroup(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer os.Remove(dir)
-	prog := testProg(t, progSpec{typ: ProgTypeCgroupSKB, attachType: AttachTypeCgroupInetEgress,
+	prog := testProg(t, progSpec{typ: progTypeCgroupSKB, attachType: attachTypeCgroupInetEgress,
 		insns: []asm.Insn{asm.Mov64Imm(asm.R0, 1), asm.Exit()}}, "cgroup_skb/egress")
-	l, err := AttachCgroup(prog, dir, AttachTypeCgroupInetEgress)
+	l, err := AttachCgroup(prog, dir, attachTypeCgroupInetEgress)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := AttachCgroup(prog, filepath.Join(dir, "missing"), AttachTypeCgroupInetEgress); err == nil {
+	if _, err := AttachCgroup(prog, filepath.Join(dir, "missing"), attachTypeCgroupInetEgress); err == nil {
 		t.Fatal("attach to a missing cgroup succeeded")
 	}
 }
@@ -368,8 +368,8 @@ func TestAttachUprobe(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, retprobe := range []bool{false, true} {
-		counts := testMap(t, MapTypeArray, 4, 8, 1, 0)
-		prog := testProg(t, progSpec{typ: ProgTypeKprobe, insns: counterInsns(counts.FD(), 0)}, "uprobe")
+		counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+		prog := testProg(t, progSpec{typ: progTypeKprobe, insns: counterInsns(counts.FD(), 0)}, "uprobe")
 		l, err := AttachUprobe(prog, libc, off, retprobe, -1)
 		if err != nil {
 			t.Fatal(err)

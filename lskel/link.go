@@ -57,7 +57,7 @@ func (l *Link) Close() error {
 // with a perf link when the kernel has them, else PERF_EVENT_IOC_SET_BPF
 // and enable. On failure perf is closed.
 func attachPerf(p *Program, perf *kernel.FD) (*Link, error) {
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: perf.Int(), AttachType: AttachTypePerfEvent})
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: perf.Int(), AttachType: attachTypePerfEvent})
 	if err == nil {
 		l, err := newLink(fd, "perf link")
 		if err != nil {
@@ -158,7 +158,7 @@ func AttachTracing(p *Program) (*Link, error) {
 // AttachIter creates an iterator link for an iter program; read its
 // output with OpenIter.
 func AttachIter(p *Program) (*Link, error) {
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), AttachType: AttachTypeTraceIter})
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), AttachType: attachTypeTraceIter})
 	if err != nil {
 		return nil, sysErr("attach iterator", err)
 	}
@@ -229,7 +229,7 @@ const (
 // XDP_FLAGS_* (0 lets the kernel choose the mode).
 func AttachXDP(p *Program, ifindex int, flags uint32) (*Link, error) {
 	what := "attach xdp to ifindex " + strconv.Itoa(ifindex)
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: ifindex, AttachType: AttachTypeXDP, Flags: flags})
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: ifindex, AttachType: attachTypeXDP, Flags: flags})
 	if err != nil {
 		return nil, sysErr(what, err)
 	}
@@ -239,9 +239,9 @@ func AttachXDP(p *Program, ifindex int, flags uint32) (*Link, error) {
 // AttachTCX attaches a tc program to the ingress or egress hook of the
 // interface ifindex, after the programs already there.
 func AttachTCX(p *Program, ifindex int, ingress bool) (*Link, error) {
-	at, dir := uint32(AttachTypeTCXEgress), "egress"
+	at, dir := uint32(attachTypeTCXEgress), "egress"
 	if ingress {
-		at, dir = AttachTypeTCXIngress, "ingress"
+		at, dir = attachTypeTCXIngress, "ingress"
 	}
 	what := "attach tcx " + dir + " to ifindex " + strconv.Itoa(ifindex)
 	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: ifindex, AttachType: at})
@@ -310,7 +310,7 @@ func (p *Program) Attach() (*Link, error) {
 		need = "a perf event: use AttachPerfEvent"
 	case hasPrefix(kind, "uprobe") || hasPrefix(kind, "uretprobe"):
 		need = "a binary and offset: use AttachUprobe"
-	case p.typ == ProgTypeTracing || p.typ == ProgTypeLSM:
+	case p.typ == progTypeTracing || p.typ == progTypeLSM:
 		return AttachTracing(p)
 	default:
 		return nil, errors.New("attach " + strconv.Quote(section) + ": cannot attach this kind of program automatically")

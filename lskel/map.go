@@ -72,7 +72,7 @@ func (m *Map) Type() uint32 { return m.typ }
 // IsPerCPU reports whether values of the map have one slot per CPU.
 func (m *Map) IsPerCPU() bool {
 	switch m.typ {
-	case MapTypePercpuHash, MapTypePercpuArray, MapTypeLRUPercpuHash, MapTypePercpuCgStore:
+	case mapTypePercpuHash, mapTypePercpuArray, mapTypeLRUPercpuHash, mapTypePercpuCgStore:
 		return true
 	}
 	return false

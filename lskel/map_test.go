@@ -17,7 +17,7 @@ import (
 
 func TestMmapMap(t *testing.T) {
 	requireKernel(t)
-	m := testMap(t, MapTypeArray, 4, 24, 1, MapFlagMmapable)
+	m := testMap(t, mapTypeArray, 4, 24, 1, mapFlagMmapable)
 	mem, err := MmapMap(m, true)
 	if err != nil {
 		t.Fatal(err)
@@ -71,8 +71,8 @@ func TestMmapMap(t *testing.T) {
 
 func TestMapHashIterate(t *testing.T) {
 	requireKernel(t)
-	m := testMap(t, MapTypeHash, 4, 8, 64, 0) // made by NewMap, from the map's info
-	if m.KeySize() != 4 || m.ValueSize() != 8 || m.MaxEntries() != 64 || m.Type() != MapTypeHash || m.IsPerCPU() {
+	m := testMap(t, mapTypeHash, 4, 8, 64, 0) // made by NewMap, from the map's info
+	if m.KeySize() != 4 || m.ValueSize() != 8 || m.MaxEntries() != 64 || m.Type() != mapTypeHash || m.IsPerCPU() {
 		t.Fatalf("NewMap = %+v", m)
 	}
 	key, val := make([]byte, 4), make([]byte, 8)
@@ -149,7 +149,7 @@ func TestMapPerCPU(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := testMap(t, MapTypePercpuArray, 4, 4, 2, 0)
+	m := testMap(t, mapTypePercpuArray, 4, 4, 2, 0)
 	size, err := m.PerCPUValueSize()
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +179,7 @@ func TestMapPerCPU(t *testing.T) {
 
 func TestMapCloseTwice(t *testing.T) {
 	requireKernel(t)
-	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
+	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ func ringbufProg(t *testing.T, rb int) *Program {
 		asm.Exit(),
 	)
 	requireSyscallProgs(t)
-	return testProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns}, "syscall")
+	return testProg(t, progSpec{typ: progTypeSyscall, flags: progFlagSleepable, insns: insns}, "syscall")
 }
 
 func runWith(t *testing.T, prog *Program, v uint64) {
@@ -244,7 +244,7 @@ func runWith(t *testing.T, prog *Program, v uint64) {
 func TestRingBuf(t *testing.T) {
 	requireKernel(t)
 	page := uint32(os.Getpagesize())
-	rbMap := testMap(t, MapTypeRingBuf, 0, 0, page, 0)
+	rbMap := testMap(t, mapTypeRingBuf, 0, 0, page, 0)
 	prog := ringbufProg(t, rbMap.FD())
 	rb, err := NewRingBuf(rbMap)
 	if err != nil {
@@ -312,7 +312,7 @@ func TestRingBuf(t *testing.T) {
 
 func TestRingBufWrongMap(t *testing.T) {
 	requireKernel(t)
-	m := testMap(t, MapTypeArray, 4, 4, 1, 0)
+	m := testMap(t, mapTypeArray, 4, 4, 1, 0)
 	if rb, err := NewRingBuf(m); err == nil {
 		rb.Close()
 		t.Fatal("NewRingBuf on an array succeeded")
@@ -324,7 +324,7 @@ func TestRingBufWrongMap(t *testing.T) {
 func TestRingBufDiscard(t *testing.T) {
 	requireKernel(t)
 	page := uint32(os.Getpagesize())
-	rbMap := testMap(t, MapTypeRingBuf, 0, 0, page, 0)
+	rbMap := testMap(t, mapTypeRingBuf, 0, 0, page, 0)
 	var insns []asm.Insn
 	insns = append(insns,
 		asm.LoadMem(asm.SizeDW, asm.R7, asm.R1, 0),
@@ -348,7 +348,7 @@ func TestRingBufDiscard(t *testing.T) {
 		asm.Exit(),
 	)
 	requireSyscallProgs(t)
-	prog := testProg(t, progSpec{typ: ProgTypeSyscall, flags: progFlagSleepable, insns: insns}, "syscall")
+	prog := testProg(t, progSpec{typ: progTypeSyscall, flags: progFlagSleepable, insns: insns}, "syscall")
 	rb, err := NewRingBuf(rbMap)
 	if err != nil {
 		t.Fatal(err)

@@ -41,7 +41,7 @@ type RingBuf struct {
 func NewRingBuf(m *Map) (*RingBuf, error) {
 	mapFD := m.FD()
 	typ, size := m.typ, m.maxEntries
-	if typ != MapTypeRingBuf {
+	if typ != mapTypeRingBuf {
 		return nil, errors.New("ring buffer: map fd " + strconv.Itoa(mapFD) + " is of type " + strconv.FormatUint(uint64(typ), 10) + ", not a ring buffer")
 	}
 	page := unix.Getpagesize()

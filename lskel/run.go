@@ -350,7 +350,7 @@ func createBlob(l *abi.Loader) (int, error) {
 	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
 		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
-	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: MapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
+	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
 	if err != nil {
 		return -1, &LoadError{Object: l.Name, Step: stepCreateBlob, Err: err}
 	}
@@ -371,7 +371,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
 	p := &kernel.ProgLoadAttr{
-		Type:    ProgTypeSyscall,
+		Type:    progTypeSyscall,
 		Flags:   progFlagSleepable,
 		Insns:   l.Insns,
 		License: loaderLicense,

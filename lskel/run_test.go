@@ -30,7 +30,7 @@ func ins(i ...asm.Insn) []asm.Insn { return i }
 func createMapLoader() *abi.Loader {
 	attr := make([]byte, 72)
 	ne := binary.NativeEndian
-	ne.PutUint32(attr[0:], MapTypeArray)
+	ne.PutUint32(attr[0:], mapTypeArray)
 	ne.PutUint32(attr[4:], 4)
 	ne.PutUint32(attr[8:], 8)
 	ne.PutUint32(attr[12:], 3)
@@ -51,7 +51,7 @@ func createMapLoader() *abi.Loader {
 				asm.Exit(),
 			),
 		),
-		Maps:       []abi.MapDesc{{Name: "m", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 3}},
+		Maps:       []abi.MapDesc{{Name: "m", Type: mapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 3}},
 		Progs:      []abi.ProgDesc{{Name: "p", Loaded: false}},
 		Steps:      []string{"create map m"},
 		KconfigMap: -1,
@@ -76,7 +76,7 @@ func TestRunCreatesMap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if info.Type != MapTypeArray || info.MaxEntries != 3 || info.Name != "lskel_run" {
+	if info.Type != mapTypeArray || info.MaxEntries != 3 || info.Name != "lskel_run" {
 		t.Fatalf("map info = %+v", info)
 	}
 	if err := res.Close(); err != nil {
@@ -306,10 +306,10 @@ func TestRunContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	maps := []abi.MapDesc{
-		{Name: "counts", Type: MapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 10},
-		{Name: "events", Type: MapTypePerfEventArr, KeySize: 4, ValueSize: 4, MaxEntriesFromCPUs: true},
-		{Name: ".rodata", Type: MapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1, HasInitialValue: true, Section: ".rodata"},
-		{Name: ".kconfig", Type: MapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, HasInitialValue: true, Section: ".kconfig"},
+		{Name: "counts", Type: mapTypeHash, KeySize: 4, ValueSize: 8, MaxEntries: 10},
+		{Name: "events", Type: mapTypePerfEventArr, KeySize: 4, ValueSize: 4, MaxEntriesFromCPUs: true},
+		{Name: ".rodata", Type: mapTypeArray, KeySize: 4, ValueSize: 4, MaxEntries: 1, HasInitialValue: true, Section: ".rodata"},
+		{Name: ".kconfig", Type: mapTypeArray, KeySize: 4, ValueSize: 8, MaxEntries: 1, HasInitialValue: true, Section: ".kconfig"},
 	}
 	kconfig := []abi.KconfigVar{{Name: "CONFIG_HZ", Offset: 0, Size: 4}}
 	fillKconfig := func(img []byte, vars []abi.KconfigVar) error {
