@@ -163,12 +163,12 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 	var b Builder
 	loop, done := b.NewLabel("loop"), b.NewLabel("done")
 	b.Comment("r6 accumulates, r7 counts")
-	b.Emit(Mov64Imm(R6, 0), Mov64Imm(R7, 0))
+	b.Emit(Mov.Imm(R6, 0), Mov.Imm(R7, 0))
 	if err := b.Label(loop); err != nil {
 		t.Fatal(err)
 	}
-	b.Emit(ALU64Imm(ALUAdd, R6, 3), ALU32Imm(ALUAdd, R7, 1))
-	b.Jump(ClassJMP32|JumpJLT|SrcK, R7, 0, 14, loop)
+	b.Emit(Add.Imm(R6, 3), Add.Imm32(R7, 1))
+	b.Jump(JLT.Imm32(R7, 14, loop))
 	b.Comment("spill and reload through the stack")
 	b.Emit(
 		StoreMem(SizeDW, R10, -8, R6),
@@ -176,9 +176,9 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 		LoadMem(SizeDW, R0, R10, -8),
 	)
 	b.Emit(LdImm64(R1, 0, 0x1_0000_0000)...)
-	b.Jump(ClassJMP|JumpJEQ|SrcX, R0, R1, 0, done)
+	b.Jump(JEq.Reg(R0, R1, done))
 	b.Emit(Call(7)) // bpf_get_prandom_u32: clobbers r0..r5
-	b.Emit(Mov64Reg(R1, R6))
+	b.Emit(Mov.Reg(R1, R6))
 	b.CallLabel("sub")
 	if err := b.Label(done); err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 	if err := b.Label("sub"); err != nil {
 		t.Fatal(err)
 	}
-	b.Emit(Mov64Reg(R0, R1), ALU64Imm(ALUSub, R0, 0), Exit())
+	b.Emit(Mov.Reg(R0, R1), Sub.Imm(R0, 0), Exit())
 	insns, comments, err := b.Assemble()
 	if err != nil {
 		t.Fatal(err)

@@ -118,7 +118,7 @@ func TestBytes(t *testing.T) {
 func TestTestRun(t *testing.T) {
 	requireKernel(t)
 	// A socket filter returning 7, run on a 14-byte packet.
-	fd := loadProg(t, progSpec{typ: unix.BPF_PROG_TYPE_SOCKET_FILTER, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 7), asm.Exit()}})
+	fd := loadProg(t, progSpec{typ: unix.BPF_PROG_TYPE_SOCKET_FILTER, insns: []asm.Insn{asm.Mov.Imm(asm.R0, 7), asm.Exit()}})
 	rv, out, err := TestRun(fd, make([]byte, 14), nil)
 	if err != nil || rv != 7 || len(out) != 14 {
 		t.Fatalf("TestRun = %d, %d bytes, %v; want 7, 14 bytes", rv, len(out), err)
