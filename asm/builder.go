@@ -13,6 +13,7 @@ var (
 	ErrDuplicateLabel = errors.New("label defined twice")
 	ErrUndefinedLabel = errors.New("undefined label")
 	ErrJumpRange      = errors.New("jump offset out of range")
+	ErrRegister       = errors.New("no such register")
 )
 
 // fixupKind says which field of an instruction receives a label's offset.
@@ -91,21 +92,16 @@ func (b *Builder) NewLabel(prefix string) string {
 	return prefix + "." + strconv.Itoa(b.nextID)
 }
 
-// Jump emits a jump to label, forward or backward. code is the complete
-// opcode: ClassJMP or ClassJMP32, one of the Jump* ops and SrcK or SrcX
-// (e.g. ClassJMP|JumpJEQ|SrcK). For ClassJMP32|JumpJA (gotol) the offset
-// goes into imm and imm is ignored; otherwise it goes into off.
-func (b *Builder) Jump(code uint8, dst uint8, src uint8, imm int32, label string) {
+// Jump emits j, a jump to a label defined before or after it (see
+// JumpOp and Ja): Assemble computes the offset and checks that it fits.
+func (b *Builder) Jump(j Jump) {
 	kind := fixOff
-	if code == ClassJMP32|JumpJA {
-		kind, imm = fixImm, 0
+	if j.wide {
+		kind = fixImm
 	}
-	b.fixups = append(b.fixups, fixup{index: len(b.insns), label: label, kind: kind})
-	b.Emit(Insn{Code: code, Dst: dst, Src: src, Imm: imm})
+	b.fixups = append(b.fixups, fixup{index: len(b.insns), label: j.label, kind: kind})
+	b.Emit(j.ins)
 }
-
-// Goto emits an unconditional jump to label.
-func (b *Builder) Goto(label string) { b.Jump(ClassJMP|JumpJA, 0, 0, 0, label) }
 
 // CallLabel emits a bpf-to-bpf call of the function starting at label.
 func (b *Builder) CallLabel(label string) {
@@ -115,7 +111,7 @@ func (b *Builder) CallLabel(label string) {
 
 // LoadFuncLabel emits "dst = subprog" (ld_imm64 with PseudoFunc), the
 // address of the function at label, as passed to callback-taking helpers.
-func (b *Builder) LoadFuncLabel(dst uint8, label string) {
+func (b *Builder) LoadFuncLabel(dst Register, label string) {
 	b.fixups = append(b.fixups, fixup{index: len(b.insns), label: label, kind: fixImm})
 	b.Emit(LdImm64(dst, PseudoFunc, 0)...)
 }
@@ -135,10 +131,17 @@ func (b *Builder) Assemble() ([]Insn, []string, error) {
 		return nil, nil, b.err
 	}
 	insns := append([]Insn(nil), b.insns...)
+	for i, ins := range insns {
+		// A register beyond R10 would be cut to a nibble by the encoding
+		// or refused by the verifier far from its cause.
+		if ins.Dst > R10 || ins.Src > 0x0f {
+			return nil, nil, fmt.Errorf("asm: instruction %d (code %#02x, dst %d, src %d): %w", i, ins.Code, ins.Dst, ins.Src, ErrRegister)
+		}
+	}
 	for _, f := range b.fixups {
 		target, ok := b.labels[f.label]
 		if !ok {
-			return nil, nil, fmt.Errorf("asm: instruction %d: %w %q", f.index, ErrUndefinedLabel, f.label)
+			return nil, nil, fmt.Errorf("asm: instruction %d (%v): %w %q", f.index, insns[f.index], ErrUndefinedLabel, f.label)
 		}
 		// Offsets count from the slot after the jump.
 		rel := target - (f.index + 1)
@@ -146,12 +149,12 @@ func (b *Builder) Assemble() ([]Insn, []string, error) {
 		switch f.kind {
 		case fixOff:
 			if rel < math.MinInt16 || rel > math.MaxInt16 {
-				return nil, nil, fmt.Errorf("asm: instruction %d: jump to label %q (instruction %d): %w: %d does not fit in 16 bits", f.index, f.label, target, ErrJumpRange, rel)
+				return nil, nil, fmt.Errorf("asm: instruction %d (%v): jump to label %q (instruction %d): %w: %d does not fit in 16 bits", f.index, *ins, f.label, target, ErrJumpRange, rel)
 			}
 			ins.Off = int16(rel)
 		case fixImm:
 			if rel < math.MinInt32 || rel > math.MaxInt32 {
-				return nil, nil, fmt.Errorf("asm: instruction %d: reference to label %q (instruction %d): %w: %d does not fit in 32 bits", f.index, f.label, target, ErrJumpRange, rel)
+				return nil, nil, fmt.Errorf("asm: instruction %d (%v): reference to label %q (instruction %d): %w: %d does not fit in 32 bits", f.index, *ins, f.label, target, ErrJumpRange, rel)
 			}
 			ins.Imm = int32(rel)
 		}

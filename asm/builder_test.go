@@ -2,6 +2,7 @@ package asm
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -16,14 +17,14 @@ func mustLabel(t *testing.T, b *Builder, name string) {
 func TestBuilderJumps(t *testing.T) {
 	var b Builder
 	mustLabel(t, &b, "top") // 0
-	b.Emit(Mov64Imm(R0, 0))
-	b.Jump(ClassJMP|JumpJEQ|SrcK, R1, 0, 7, "end")    // 1: forward
-	b.Emit(LdImm64(R2, 0, 1)...)                      // 2, 3
-	b.Jump(ClassJMP32|JumpJNE|SrcX, R1, R2, 0, "top") // 4: backward
-	b.Goto("self")                                    // 5: (label defined below, at 6)
+	b.Emit(Mov.Imm(R0, 0))
+	b.Jump(JEq.Imm(R1, 7, "end"))    // 1: forward
+	b.Emit(LdImm64(R2, 0, 1)...)     // 2, 3
+	b.Jump(JNE.Reg32(R1, R2, "top")) // 4: backward
+	b.Jump(Ja.Label("self"))         // 5: (label defined below, at 6)
 	mustLabel(t, &b, "self")
-	b.Jump(ClassJMP32|JumpJA, 0, 0, 99, "top") // 6: gotol, offset in imm
-	b.CallLabel("fn")                          // 7
+	b.Jump(Ja.Long("top")) // 6: gotol, offset in imm
+	b.CallLabel("fn")      // 7
 	mustLabel(t, &b, "end")
 	b.Emit(Exit()) // 8
 	mustLabel(t, &b, "fn")
@@ -41,11 +42,11 @@ func TestBuilderJumps(t *testing.T) {
 		index int
 		want  Insn
 	}{
-		{1, Insn{Code: ClassJMP | JumpJEQ | SrcK, Dst: R1, Imm: 7, Off: 6}},
-		{4, Insn{Code: ClassJMP32 | JumpJNE | SrcX, Dst: R1, Src: R2, Off: -5}},
-		{5, Insn{Code: ClassJMP | JumpJA, Off: 0}},
-		{6, Insn{Code: ClassJMP32 | JumpJA, Imm: -7}},
-		{7, Insn{Code: ClassJMP | JumpCall, Src: PseudoCall, Imm: 1}},
+		{1, Insn{Code: uint8(ClassJMP) | uint8(JEq) | uint8(SrcK), Dst: R1, Imm: 7, Off: 6}},
+		{4, Insn{Code: uint8(ClassJMP32) | uint8(JNE) | uint8(SrcX), Dst: R1, Src: R2, Off: -5}},
+		{5, Insn{Code: uint8(ClassJMP), Off: 0}},
+		{6, Insn{Code: uint8(ClassJMP32), Imm: -7}},
+		{7, Insn{Code: uint8(ClassJMP) | 0x80, Src: PseudoCall, Imm: 1}},
 		{9, Insn{Code: OpLdImm64, Dst: R1, Src: PseudoFunc, Imm: -1}},
 		{10, Insn{}},
 	}
@@ -60,7 +61,7 @@ func TestBuilderComments(t *testing.T) {
 	var b Builder
 	b.Comment("first")
 	b.Comment("second")
-	b.Emit(Mov64Imm(R0, 1), Mov64Imm(R0, 2))
+	b.Emit(Mov.Imm(R0, 1), Mov.Imm(R0, 2))
 	b.Comment("third")
 	b.Emit(Exit())
 	b.Comment("dangling")
@@ -89,8 +90,8 @@ func TestBuilderNewLabel(t *testing.T) {
 func TestBuilderErrors(t *testing.T) {
 	t.Run("undefined label", func(t *testing.T) {
 		var b Builder
-		b.Emit(Mov64Imm(R0, 0), Mov64Imm(R1, 0))
-		b.Goto("nowhere")
+		b.Emit(Mov.Imm(R0, 0), Mov.Imm(R1, 0))
+		b.Jump(Ja.Label("nowhere"))
 		b.Emit(Exit())
 		_, _, err := b.Assemble()
 		if !errors.Is(err, ErrUndefinedLabel) || !strings.Contains(err.Error(), `"nowhere"`) || !strings.Contains(err.Error(), "instruction 2") {
@@ -113,25 +114,30 @@ func TestBuilderErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		backward bool
-		code     uint8
+		jump     Jump
 		wantErr  bool
 	}{
-		{"forward ja", false, ClassJMP | JumpJA, true},
-		{"backward jeq", true, ClassJMP | JumpJEQ | SrcK, true},
-		{"forward gotol fits", false, ClassJMP32 | JumpJA, false},
+		{"forward ja", false, Ja.Label("far"), true},
+		{"backward jeq", true, JEq.Imm(R1, 0, "far"), true},
+		{"forward jslt32", false, JSLT.Imm32(R1, 0, "far"), true},
+		{"backward jne reg", true, JNE.Reg(R1, R2, "far"), true},
+		{"forward gotol fits", false, Ja.Long("far"), false},
+		{"backward gotol fits", true, Ja.Long("far"), false},
 	} {
 		t.Run("out of range "+tc.name, func(t *testing.T) {
 			var b Builder
 			filler := make([]Insn, 40000)
 			for i := range filler {
-				filler[i] = Mov64Imm(R0, 0)
+				filler[i] = Mov.Imm(R0, 0)
 			}
+			at := 0
 			if tc.backward {
 				mustLabel(t, &b, "far")
 				b.Emit(filler...)
-				b.Jump(tc.code, R1, 0, 0, "far")
+				at = b.Len()
+				b.Jump(tc.jump)
 			} else {
-				b.Jump(tc.code, R1, 0, 0, "far")
+				b.Jump(tc.jump)
 				b.Emit(filler...)
 				mustLabel(t, &b, "far")
 			}
@@ -141,13 +147,19 @@ func TestBuilderErrors(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if insns[0].Imm != 40000 {
-					t.Fatalf("gotol imm = %d, want 40000", insns[0].Imm)
+				want := int32(40000)
+				if tc.backward {
+					want = -40001
+				}
+				if insns[at].Imm != want {
+					t.Fatalf("gotol imm = %d, want %d", insns[at].Imm, want)
 				}
 				return
 			}
-			if !errors.Is(err, ErrJumpRange) || !strings.Contains(err.Error(), `"far"`) {
-				t.Fatalf("error = %v, want ErrJumpRange naming the label", err)
+			// The error names the jump, its label and where each is.
+			msg := fmt.Sprintf("instruction %d (%v)", at, tc.jump.Off(0))
+			if !errors.Is(err, ErrJumpRange) || !strings.Contains(err.Error(), `"far"`) || !strings.Contains(err.Error(), msg) {
+				t.Fatalf("error = %v, want ErrJumpRange naming the label and %q", err, msg)
 			}
 		})
 	}
@@ -157,9 +169,9 @@ func TestBuilderJumpLimits(t *testing.T) {
 	// The largest offsets that fit: +32767 forward, -32768 backward.
 	for _, n := range []int{32767, 32766} {
 		var b Builder
-		b.Goto("end")
+		b.Jump(Ja.Label("end"))
 		for i := 0; i < n; i++ {
-			b.Emit(Mov64Imm(R0, 0))
+			b.Emit(Mov.Imm(R0, 0))
 		}
 		mustLabel(t, &b, "end")
 		b.Emit(Exit())
@@ -174,9 +186,9 @@ func TestBuilderJumpLimits(t *testing.T) {
 	var b Builder
 	mustLabel(t, &b, "top")
 	for i := 0; i < 32767; i++ {
-		b.Emit(Mov64Imm(R0, 0))
+		b.Emit(Mov.Imm(R0, 0))
 	}
-	b.Goto("top")
+	b.Jump(Ja.Label("top"))
 	insns, _, err := b.Assemble()
 	if err != nil {
 		t.Fatal(err)
@@ -184,8 +196,8 @@ func TestBuilderJumpLimits(t *testing.T) {
 	if insns[len(insns)-1].Off != -32768 {
 		t.Fatalf("backward off = %d, want -32768", insns[len(insns)-1].Off)
 	}
-	b.Emit(Mov64Imm(R0, 0))
-	b.Goto("top")
+	b.Emit(Mov.Imm(R0, 0))
+	b.Jump(Ja.Label("top"))
 	if _, _, err := b.Assemble(); !errors.Is(err, ErrJumpRange) {
 		t.Fatalf("backward -32770: error = %v, want ErrJumpRange", err)
 	}

@@ -1,15 +1,26 @@
-// Package asm holds BPF instructions: their encoding, a builder that resolves
-// labels into range-checked jump offsets, and a printer in the syntax of the
-// kernel's verifier log and bpftool.
+// Package asm holds BPF instructions: their encoding, typed constructors, a
+// builder that resolves labels into range-checked jump offsets, and a
+// printer in the syntax of the kernel's verifier log and bpftool.
 //
 // An Insn is one 8-byte slot, exactly as the kernel sees it: a 16-byte
 // ld_imm64 is two Insns. Instruction indexes used everywhere in bpfgen
 // (relocations, func_info, line_info, CO-RE records) count these slots.
+//
+// Instructions are made by typed constructors: registers are Registers,
+// access sizes Sizes, and operations carry their operands as methods, so
+// that "r1 += -8" is Add.Imm(R1, -8), "w1 &= w2" is And.Reg32(R1, R2) and
+// "if r1 s< 0 goto out" is JSLT.Imm(R1, 0, "out"). A jump names a label;
+// Builder places labels and computes (and range-checks) the offsets.
+//
+// Code that patches instructions inside an encoded program (a loader
+// completing a program in its blob) finds each field with ImmAt, OffAt,
+// RegsAt and Imm64HighAt instead of counting bytes.
 package asm
 
 import (
 	"encoding/binary"
 	"fmt"
+	"strconv"
 )
 
 // InsnSize is the size of one encoded instruction slot in bytes.
@@ -17,88 +28,21 @@ const InsnSize = 8
 
 // Insn is one raw 8-byte BPF instruction slot.
 type Insn struct {
-	Code uint8 // opcode: class | size/op | mode/source
-	Dst  uint8 // destination register, 0..10
-	Src  uint8 // source register, or a pseudo source for ld_imm64 and calls
+	Code uint8    // opcode: class | size/op | mode/source
+	Dst  Register // destination register
+	Src  Register // source register, or a pseudo source (Pseudo*) for ld_imm64 and calls
 	Off  int16
 	Imm  int32
 }
 
-// Instruction classes (low 3 bits of Code).
-const (
-	ClassLD    = 0x00
-	ClassLDX   = 0x01
-	ClassST    = 0x02
-	ClassSTX   = 0x03
-	ClassALU   = 0x04
-	ClassJMP   = 0x05
-	ClassJMP32 = 0x06
-	ClassALU64 = 0x07
-)
+// Register is a BPF register, R0 to R10. In Insn.Src it may also hold a
+// pseudo source (the Pseudo* constants), which is not a register.
+type Register uint8
 
-// Sizes for load and store instructions.
+// The registers: R0 holds return values, R1-R5 arguments, R6-R9 are
+// callee-saved and R10 is the read-only frame pointer.
 const (
-	SizeW  = 0x00
-	SizeH  = 0x08
-	SizeB  = 0x10
-	SizeDW = 0x18
-)
-
-// Modes for load and store instructions.
-const (
-	ModeIMM    = 0x00
-	ModeABS    = 0x20
-	ModeIND    = 0x40
-	ModeMEM    = 0x60
-	ModeMEMSX  = 0x80
-	ModeATOMIC = 0xc0
-)
-
-// Source operand flag for ALU and JMP classes.
-const (
-	SrcK = 0x00 // immediate
-	SrcX = 0x08 // register
-)
-
-// ALU operations (high 4 bits of Code).
-const (
-	ALUAdd  = 0x00
-	ALUSub  = 0x10
-	ALUMul  = 0x20
-	ALUDiv  = 0x30
-	ALUOr   = 0x40
-	ALUAnd  = 0x50
-	ALULsh  = 0x60
-	ALURsh  = 0x70
-	ALUNeg  = 0x80
-	ALUMod  = 0x90
-	ALUXor  = 0xa0
-	ALUMov  = 0xb0
-	ALUArsh = 0xc0
-	ALUEnd  = 0xd0
-)
-
-// Jump operations (high 4 bits of Code).
-const (
-	JumpJA   = 0x00
-	JumpJEQ  = 0x10
-	JumpJGT  = 0x20
-	JumpJGE  = 0x30
-	JumpJSET = 0x40
-	JumpJNE  = 0x50
-	JumpJSGT = 0x60
-	JumpJSGE = 0x70
-	JumpCall = 0x80
-	JumpExit = 0x90
-	JumpJLT  = 0xa0
-	JumpJLE  = 0xb0
-	JumpJSLT = 0xc0
-	JumpJSLE = 0xd0
-)
-
-// Registers.
-const (
-	R0 uint8 = iota
+	R0 Register = iota
 	R1
 	R2
 	R3
@@ -111,7 +55,91 @@ const (
 	R10
 )
 
-// Pseudo source registers of ld_imm64.
+// String returns "r0" to "r10".
+func (r Register) String() string { return "r" + strconv.Itoa(int(r)) }
+
+// Class is an instruction class, the low 3 bits of the opcode.
+type Class uint8
+
+// Instruction classes.
+const (
+	ClassLD    Class = 0x00
+	ClassLDX   Class = 0x01
+	ClassST    Class = 0x02
+	ClassSTX   Class = 0x03
+	ClassALU   Class = 0x04
+	ClassJMP   Class = 0x05
+	ClassJMP32 Class = 0x06
+	ClassALU64 Class = 0x07
+)
+
+// Size is the access size of a load or store, as encoded in its opcode.
+type Size uint8
+
+// Access sizes.
+const (
+	SizeW  Size = 0x00 // 4 bytes
+	SizeH  Size = 0x08 // 2 bytes
+	SizeB  Size = 0x10 // 1 byte
+	SizeDW Size = 0x18 // 8 bytes
+)
+
+// Bytes returns how many bytes an access of size s reads or writes.
+func (s Size) Bytes() int {
+	switch s {
+	case SizeDW:
+		return 8
+	case SizeW:
+		return 4
+	case SizeH:
+		return 2
+	}
+	return 1
+}
+
+// SizeOf returns the access size of n bytes; ok is false when no single
+// load or store accesses n bytes.
+func SizeOf(n int) (s Size, ok bool) {
+	switch n {
+	case 8:
+		return SizeDW, true
+	case 4:
+		return SizeW, true
+	case 2:
+		return SizeH, true
+	case 1:
+		return SizeB, true
+	}
+	return 0, false
+}
+
+// String returns the unsigned C type of the access: "u8" to "u64".
+func (s Size) String() string { return sizeNames[s>>3] }
+
+// Mode is the addressing mode of a load or store.
+type Mode uint8
+
+// Addressing modes.
+const (
+	ModeIMM    Mode = 0x00
+	ModeABS    Mode = 0x20
+	ModeIND    Mode = 0x40
+	ModeMEM    Mode = 0x60
+	ModeMEMSX  Mode = 0x80
+	ModeATOMIC Mode = 0xc0
+)
+
+// Source says where the second operand of an ALU or jump instruction
+// comes from.
+type Source uint8
+
+// Operand sources.
+const (
+	SrcK Source = 0x00 // the immediate
+	SrcX Source = 0x08 // the source register
+)
+
+// Pseudo source registers of ld_imm64 (values of Insn.Src).
 const (
 	PseudoMapFD       = 1 // imm = map fd
 	PseudoMapValue    = 2 // imm = map fd, next imm = offset in value
@@ -121,20 +149,50 @@ const (
 	PseudoMapIdxValue = 6 // imm = index into fd_array, next imm = offset in value
 )
 
-// Pseudo source registers of call instructions.
+// Pseudo source registers of call instructions (values of Insn.Src).
 const (
 	PseudoCall      = 1 // bpf-to-bpf call, imm = relative offset
 	PseudoKfuncCall = 2 // imm = BTF id of the kfunc, off = fd_array index of its BTF
 )
 
 // OpLdImm64 is the opcode of the first slot of a 64-bit immediate load.
-const OpLdImm64 = ClassLD | SizeDW | ModeIMM
+const OpLdImm64 = uint8(ClassLD) | uint8(SizeDW) | uint8(ModeIMM)
+
+// Opcode bits by field.
+const (
+	classMask = 0x07
+	opMask    = 0xf0
+	srcMask   = 0x08
+	sizeMask  = 0x18
+	modeMask  = 0xe0
+)
+
+// opCode is the opcode of an ALU or jump instruction.
+func opCode(c Class, op uint8, src Source) uint8 { return uint8(c) | op | uint8(src) }
+
+// memCode is the opcode of a load or store.
+func memCode(c Class, size Size, mode Mode) uint8 { return uint8(c) | uint8(size) | uint8(mode) }
+
+// Class returns the instruction's class.
+func (ins Insn) Class() Class { return Class(ins.Code & classMask) }
+
+// Size returns the access size of a load or store.
+func (ins Insn) Size() Size { return Size(ins.Code & sizeMask) }
+
+// SetSize changes the access size of a load or store.
+func (ins *Insn) SetSize(s Size) { ins.Code = ins.Code&^sizeMask | uint8(s) }
+
+// Mode returns the addressing mode of a load or store.
+func (ins Insn) Mode() Mode { return Mode(ins.Code & modeMask) }
+
+// Source returns the operand source of an ALU or jump instruction.
+func (ins Insn) Source() Source { return Source(ins.Code & srcMask) }
 
 // IsLdImm64 reports whether ins is the first slot of a 16-byte ld_imm64.
 func (ins Insn) IsLdImm64() bool { return ins.Code == OpLdImm64 }
 
 // IsCall reports whether ins is a call (helper, bpf-to-bpf or kfunc).
-func (ins Insn) IsCall() bool { return ins.Code == ClassJMP|JumpCall }
+func (ins Insn) IsCall() bool { return ins.Code == opCall }
 
 // IsSubprogCall reports whether ins is a bpf-to-bpf call.
 func (ins Insn) IsSubprogCall() bool { return ins.IsCall() && ins.Src == PseudoCall }
@@ -142,28 +200,59 @@ func (ins Insn) IsSubprogCall() bool { return ins.IsCall() && ins.Src == PseudoC
 // IsKfuncCall reports whether ins calls a kernel function by BTF id.
 func (ins Insn) IsKfuncCall() bool { return ins.IsCall() && ins.Src == PseudoKfuncCall }
 
-// Encode writes ins into b (at least InsnSize bytes) in byte order bo.
-// The register byte keeps the destination in the low nibble on
+// Where the fields of one slot lie within its 8 encoded bytes.
+const (
+	codeField = 0 // u8
+	regsField = 1 // u8: dst and src, one nibble each
+	offField  = 2 // s16
+	immField  = 4 // s32
+)
+
+// RegsAt returns the byte offset, in an encoded program, of the register
+// byte (dst and src) of instruction slot i; RegsByte gives its value.
+func RegsAt(i int) int { return i*InsnSize + regsField }
+
+// OffAt returns the byte offset, in an encoded program, of the 16-bit off
+// field of instruction slot i.
+func OffAt(i int) int { return i*InsnSize + offField }
+
+// ImmAt returns the byte offset, in an encoded program, of the 32-bit imm
+// field of instruction slot i (for an ld_imm64 at i, the low half of its
+// immediate).
+func ImmAt(i int) int { return i*InsnSize + immField }
+
+// Imm64HighAt returns the byte offset, in an encoded program, of the high
+// 32 bits of the immediate of the ld_imm64 starting at slot i: the imm
+// field of its second slot.
+func Imm64HighAt(i int) int { return ImmAt(i + 1) }
+
+// RegsByte returns the register byte of an instruction with registers dst
+// and src in byte order bo: the destination is in the low nibble on
 // little-endian targets and in the high nibble on big-endian ones, as the
-// kernel's bitfield layout does.
-func (ins Insn) Encode(b []byte, bo binary.ByteOrder) {
-	b[0] = ins.Code
+// kernel's bitfield layout has it.
+func RegsByte(dst, src Register, bo binary.ByteOrder) uint8 {
 	if bo == binary.ByteOrder(binary.BigEndian) {
-		b[1] = ins.Dst<<4 | ins.Src&0x0f
-	} else {
-		b[1] = ins.Src<<4 | ins.Dst&0x0f
+		return uint8(dst)<<4 | uint8(src)&0x0f
 	}
-	bo.PutUint16(b[2:], uint16(ins.Off))
-	bo.PutUint32(b[4:], uint32(ins.Imm))
+	return uint8(src)<<4 | uint8(dst)&0x0f
+}
+
+// Encode writes ins into b (at least InsnSize bytes) in byte order bo.
+func (ins Insn) Encode(b []byte, bo binary.ByteOrder) {
+	b[codeField] = ins.Code
+	b[regsField] = RegsByte(ins.Dst, ins.Src, bo)
+	bo.PutUint16(b[offField:], uint16(ins.Off))
+	bo.PutUint32(b[immField:], uint32(ins.Imm))
 }
 
 // DecodeInsn reads one instruction slot from b (at least InsnSize bytes).
 func DecodeInsn(b []byte, bo binary.ByteOrder) Insn {
-	ins := Insn{Code: b[0], Off: int16(bo.Uint16(b[2:])), Imm: int32(bo.Uint32(b[4:]))}
+	ins := Insn{Code: b[codeField], Off: int16(bo.Uint16(b[offField:])), Imm: int32(bo.Uint32(b[immField:]))}
+	regs := Register(b[regsField])
 	if bo == binary.ByteOrder(binary.BigEndian) {
-		ins.Dst, ins.Src = b[1]>>4, b[1]&0x0f
+		ins.Dst, ins.Src = regs>>4, regs&0x0f
 	} else {
-		ins.Dst, ins.Src = b[1]&0x0f, b[1]>>4
+		ins.Dst, ins.Src = regs&0x0f, regs>>4
 	}
 	return ins
 }

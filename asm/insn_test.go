@@ -14,21 +14,21 @@ var encodingTests = []struct {
 	insns []Insn
 	hex   string
 }{
-	{"r6 = r1", []Insn{Mov64Reg(R6, R1)}, "bf16000000000000"},
-	{"r2 = r10", []Insn{Mov64Reg(R2, R10)}, "bfa2000000000000"},
-	{"r0 = 42", []Insn{Mov64Imm(R0, 42)}, "b70000002a000000"},
-	{"w1 = 5", []Insn{Mov32Imm(R1, 5)}, "b401000005000000"},
-	{"w1 = w2", []Insn{Mov32Reg(R1, R2)}, "bc21000000000000"},
+	{"r6 = r1", []Insn{Mov.Reg(R6, R1)}, "bf16000000000000"},
+	{"r2 = r10", []Insn{Mov.Reg(R2, R10)}, "bfa2000000000000"},
+	{"r0 = 42", []Insn{Mov.Imm(R0, 42)}, "b70000002a000000"},
+	{"w1 = 5", []Insn{Mov.Imm32(R1, 5)}, "b401000005000000"},
+	{"w1 = w2", []Insn{Mov.Reg32(R1, R2)}, "bc21000000000000"},
 	{"r1 = (s8)r2", []Insn{MovSX64(R1, R2, 8)}, "bf21080000000000"},
 	{"r1 = (s32)r2", []Insn{MovSX64(R1, R2, 32)}, "bf21200000000000"},
 	{"w1 = (s16)w2", []Insn{MovSX32(R1, R2, 16)}, "bc21100000000000"},
-	{"r1 += -136", []Insn{ALU64Imm(ALUAdd, R1, -136)}, "0701000078ffffff"},
-	{"r1 += r2", []Insn{ALU64Reg(ALUAdd, R1, R2)}, "0f21000000000000"},
-	{"r1 >>= r2", []Insn{ALU64Reg(ALURsh, R1, R2)}, "7f21000000000000"},
-	{"r1 s>>= 7", []Insn{ALU64Imm(ALUArsh, R1, 7)}, "c701000007000000"},
-	{"w1 &= 15", []Insn{ALU32Imm(ALUAnd, R1, 15)}, "540100000f000000"},
-	{"w1 -= w3", []Insn{ALU32Reg(ALUSub, R1, R3)}, "1c31000000000000"},
-	{"r9 >>= 32", []Insn{ALU64Imm(ALURsh, R9, 32)}, "7709000020000000"},
+	{"r1 += -136", []Insn{Add.Imm(R1, -136)}, "0701000078ffffff"},
+	{"r1 += r2", []Insn{Add.Reg(R1, R2)}, "0f21000000000000"},
+	{"r1 >>= r2", []Insn{RSh.Reg(R1, R2)}, "7f21000000000000"},
+	{"r1 s>>= 7", []Insn{ArSh.Imm(R1, 7)}, "c701000007000000"},
+	{"w1 &= 15", []Insn{And.Imm32(R1, 15)}, "540100000f000000"},
+	{"w1 -= w3", []Insn{Sub.Reg32(R1, R3)}, "1c31000000000000"},
+	{"r9 >>= 32", []Insn{RSh.Imm(R9, 32)}, "7709000020000000"},
 	{"r1 s/= 3", []Insn{SDiv64Imm(R1, 3)}, "3701010003000000"},
 	{"r1 s%= 3", []Insn{SMod64Imm(R1, 3)}, "9701010003000000"},
 	{"r1 = -r1", []Insn{Neg64(R1)}, "8701000000000000"},
@@ -54,11 +54,13 @@ var encodingTests = []struct {
 	{"r0 = *(u16 *)skb[r3]", []Insn{LoadInd(SizeH, R3, 0)}, "4830000000000000"},
 	{"call 166", []Insn{Call(166)}, "85000000a6000000"},
 	{"exit", []Insn{Exit()}, "9500000000000000"},
-	{"goto +32", []Insn{Ja(32)}, "0500200000000000"},
-	{"if r7 s< 0 goto -56", []Insn{JumpImm(JumpJSLT, R7, 0, -56)}, "c507c8ff00000000"},
-	{"if r1 == r2 goto +3", []Insn{JumpReg(JumpJEQ, R1, R2, 3)}, "1d21030000000000"},
-	{"if w1 > 5 goto +1", []Insn{Jump32Imm(JumpJGT, R1, 5, 1)}, "2601010005000000"},
-	{"if w1 != w2 goto +1", []Insn{Jump32Reg(JumpJNE, R1, R2, 1)}, "5e21010000000000"},
+	{"goto +32", []Insn{Ja.Label("l").Off(32)}, "0500200000000000"},
+	{"gotol +32", []Insn{Ja.Long("l").Off(32)}, "0600000020000000"},
+	{"if r7 s< 0 goto -56", []Insn{JSLT.Imm(R7, 0, "l").Off(-56)}, "c507c8ff00000000"},
+	{"if r1 == r2 goto +3", []Insn{JEq.Reg(R1, R2, "l").Off(3)}, "1d21030000000000"},
+	{"if w1 > 5 goto +1", []Insn{JGT.Imm32(R1, 5, "l").Off(1)}, "2601010005000000"},
+	{"if w1 != w2 goto +1", []Insn{JNE.Reg32(R1, R2, "l").Off(1)}, "5e21010000000000"},
+	{"if r1 & 1 goto +2", []Insn{JSet.Imm(R1, 1, "l").Off(2)}, "4501020001000000"},
 	// Not expressible in llvm-mc without relocations; encoded by the UAPI
 	// definitions (src_reg 1 / 2 / 4).
 	{"call pc+5", []Insn{CallRel(5)}, "8510000005000000"},
@@ -84,8 +86,8 @@ func TestBigEndianEncoding(t *testing.T) {
 		ins Insn
 		hex string
 	}{
-		{Mov64Reg(R6, R1), "bf61000000000000"},
-		{ALU64Imm(ALUAdd, R1, -136), "07100000ffffff78"},
+		{Mov.Reg(R6, R1), "bf61000000000000"},
+		{Add.Imm(R1, -136), "07100000ffffff78"},
 		{LoadMem(SizeW, R0, R10, -136), "610aff7800000000"},
 	}
 	for _, tt := range tests {

@@ -163,12 +163,12 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 	var b Builder
 	loop, done := b.NewLabel("loop"), b.NewLabel("done")
 	b.Comment("r6 accumulates, r7 counts")
-	b.Emit(Mov64Imm(R6, 0), Mov64Imm(R7, 0))
+	b.Emit(Mov.Imm(R6, 0), Mov.Imm(R7, 0))
 	if err := b.Label(loop); err != nil {
 		t.Fatal(err)
 	}
-	b.Emit(ALU64Imm(ALUAdd, R6, 3), ALU32Imm(ALUAdd, R7, 1))
-	b.Jump(ClassJMP32|JumpJLT|SrcK, R7, 0, 14, loop)
+	b.Emit(Add.Imm(R6, 3), Add.Imm32(R7, 1))
+	b.Jump(JLT.Imm32(R7, 14, loop))
 	b.Comment("spill and reload through the stack")
 	b.Emit(
 		StoreMem(SizeDW, R10, -8, R6),
@@ -176,9 +176,9 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 		LoadMem(SizeDW, R0, R10, -8),
 	)
 	b.Emit(LdImm64(R1, 0, 0x1_0000_0000)...)
-	b.Jump(ClassJMP|JumpJEQ|SrcX, R0, R1, 0, done)
+	b.Jump(JEq.Reg(R0, R1, done))
 	b.Emit(Call(7)) // bpf_get_prandom_u32: clobbers r0..r5
-	b.Emit(Mov64Reg(R1, R6))
+	b.Emit(Mov.Reg(R1, R6))
 	b.CallLabel("sub")
 	if err := b.Label(done); err != nil {
 		t.Fatal(err)
@@ -188,7 +188,7 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 	if err := b.Label("sub"); err != nil {
 		t.Fatal(err)
 	}
-	b.Emit(Mov64Reg(R0, R1), ALU64Imm(ALUSub, R0, 0), Exit())
+	b.Emit(Mov.Reg(R0, R1), Sub.Imm(R0, 0), Exit())
 	insns, comments, err := b.Assemble()
 	if err != nil {
 		t.Fatal(err)
@@ -196,8 +196,10 @@ func loopProgram(t *testing.T) ([]Insn, []string) {
 	return insns, comments
 }
 
-func TestKernelLoadAndRun(t *testing.T) {
-	insns, comments := loopProgram(t)
+// mustLoad loads insns as a socket filter, skipping or failing (with the
+// disassembly) when the kernel refuses it.
+func mustLoad(t *testing.T, insns []Insn, comments []string) int {
+	t.Helper()
 	fd, err := loadProg(t, insns)
 	if err != nil {
 		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.ENOSYS) {
@@ -207,6 +209,12 @@ func TestKernelLoadAndRun(t *testing.T) {
 		_ = Disasm(&sb, insns, comments)
 		t.Fatalf("%v\nprogram:\n%s", err, sb.String())
 	}
+	return fd
+}
+
+func TestKernelLoadAndRun(t *testing.T) {
+	insns, comments := loopProgram(t)
+	fd := mustLoad(t, insns, comments)
 	defer unix.Close(fd)
 	ret, err := testRun(fd)
 	if err != nil {
@@ -285,6 +293,83 @@ func compareWithBpftool(t *testing.T, ours, theirs string) {
 	for i, w := range want {
 		if got[i] != w {
 			t.Errorf("instruction %d: bpftool %q, ours %q", i, w, got[i])
+		}
+	}
+}
+
+// TestKernelJumps runs every condition in every form on the kernel and
+// compares the branches taken with Go's comparisons: the opcodes mean what
+// their names say, on 64 bits and on the lower 32.
+func TestKernelJumps(t *testing.T) {
+	conds := []struct {
+		op       JumpOp
+		unsigned func(a, b uint64) bool
+		signed   func(a, b int64) bool
+	}{
+		{JEq, func(a, b uint64) bool { return a == b }, nil},
+		{JNE, func(a, b uint64) bool { return a != b }, nil},
+		{JSet, func(a, b uint64) bool { return a&b != 0 }, nil},
+		{JGT, func(a, b uint64) bool { return a > b }, nil},
+		{JGE, func(a, b uint64) bool { return a >= b }, nil},
+		{JLT, func(a, b uint64) bool { return a < b }, nil},
+		{JLE, func(a, b uint64) bool { return a <= b }, nil},
+		{JSGT, nil, func(a, b int64) bool { return a > b }},
+		{JSGE, nil, func(a, b int64) bool { return a >= b }},
+		{JSLT, nil, func(a, b int64) bool { return a < b }},
+		{JSLE, nil, func(a, b int64) bool { return a <= b }},
+	}
+	forms := []struct {
+		name   string
+		wide   bool
+		jumpTo func(op JumpOp, b int32, label string) Jump
+	}{
+		{"Imm", true, func(op JumpOp, b int32, l string) Jump { return op.Imm(R6, b, l) }},
+		{"Reg", true, func(op JumpOp, _ int32, l string) Jump { return op.Reg(R6, R7, l) }},
+		{"Imm32", false, func(op JumpOp, b int32, l string) Jump { return op.Imm32(R6, b, l) }},
+		{"Reg32", false, func(op JumpOp, _ int32, l string) Jump { return op.Reg32(R6, R7, l) }},
+	}
+	pairs := []struct {
+		a int64
+		b int32
+	}{{-1, 1}, {5, 5}, {0x1_0000_0002, 3}, {-0x1_0000_0000, -7}, {0x7fff_ffff, -0x8000_0000}}
+	for _, f := range forms {
+		for _, p := range pairs {
+			var b Builder
+			b.Emit(LdImm64(R6, 0, uint64(p.a))...)
+			b.Emit(Mov.Imm(R7, p.b), Mov.Imm(R0, 0))
+			var want uint32
+			for i, c := range conds {
+				taken, next := b.NewLabel("taken"), b.NewLabel("next")
+				b.Jump(f.jumpTo(c.op, p.b, taken))
+				b.Jump(Ja.Label(next))
+				mustLabel(t, &b, taken)
+				b.Emit(Or.Imm(R0, 1<<i))
+				mustLabel(t, &b, next)
+
+				ua, ub := uint64(p.a), uint64(int64(p.b))
+				sa, sb := p.a, int64(p.b)
+				if !f.wide {
+					ua, ub = uint64(uint32(ua)), uint64(uint32(ub))
+					sa, sb = int64(int32(sa)), int64(int32(sb))
+				}
+				if (c.unsigned != nil && c.unsigned(ua, ub)) || (c.signed != nil && c.signed(sa, sb)) {
+					want |= 1 << i
+				}
+			}
+			b.Emit(Exit())
+			insns, comments, err := b.Assemble()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fd := mustLoad(t, insns, comments)
+			got, err := testRun(fd)
+			unix.Close(fd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != want {
+				t.Errorf("%s a=%#x b=%#x: branches taken %011b, want %011b (bit i: condition i)", f.name, p.a, p.b, got, want)
+			}
 		}
 	}
 }

@@ -17,15 +17,15 @@ func HelperName(id int32) string {
 }
 
 var aluOps = [16]string{
-	ALUAdd >> 4: "+=", ALUSub >> 4: "-=", ALUMul >> 4: "*=", ALUDiv >> 4: "/=",
-	ALUOr >> 4: "|=", ALUAnd >> 4: "&=", ALULsh >> 4: "<<=", ALURsh >> 4: ">>=",
-	ALUMod >> 4: "%=", ALUXor >> 4: "^=", ALUMov >> 4: "=", ALUArsh >> 4: "s>>=",
+	Add >> 4: "+=", Sub >> 4: "-=", Mul >> 4: "*=", Div >> 4: "/=",
+	Or >> 4: "|=", And >> 4: "&=", LSh >> 4: "<<=", RSh >> 4: ">>=",
+	Mod >> 4: "%=", Xor >> 4: "^=", Mov >> 4: "=", ArSh >> 4: "s>>=",
 }
 
 var jumpOps = [16]string{
-	JumpJEQ >> 4: "==", JumpJGT >> 4: ">", JumpJGE >> 4: ">=", JumpJSET >> 4: "&",
-	JumpJNE >> 4: "!=", JumpJSGT >> 4: "s>", JumpJSGE >> 4: "s>=", JumpJLT >> 4: "<",
-	JumpJLE >> 4: "<=", JumpJSLT >> 4: "s<", JumpJSLE >> 4: "s<=",
+	JEq >> 4: "==", JGT >> 4: ">", JGE >> 4: ">=", JSet >> 4: "&",
+	JNE >> 4: "!=", JSGT >> 4: "s>", JSGE >> 4: "s>=", JLT >> 4: "<",
+	JLE >> 4: "<=", JSLT >> 4: "s<", JSLE >> 4: "s<=",
 }
 
 var atomicNames = [16]string{
@@ -50,19 +50,19 @@ func (ins Insn) String() string {
 }
 
 // mem formats a memory operand "*(u32 *)(r10 -4)".
-func mem(size string, reg uint8, off int16) string {
+func mem(size string, reg Register, off int16) string {
 	return fmt.Sprintf("*(%s *)(r%d %+d)", size, reg, off)
 }
 
 func (ins Insn) format() (string, bool) {
-	class := ins.Code & classMask
+	class := ins.Class()
 	op := ins.Code & opMask
-	size := (ins.Code & sizeMask) >> 3
+	size := ins.Size() >> 3
 	switch class {
 	case ClassALU, ClassALU64:
 		return ins.formatALU(class, op)
 	case ClassLDX:
-		switch ins.Code & modeMask {
+		switch ins.Mode() {
 		case ModeMEM:
 			return fmt.Sprintf("r%d = %s", ins.Dst, mem(sizeNames[size], ins.Src, ins.Off)), true
 		case ModeMEMSX:
@@ -72,21 +72,21 @@ func (ins Insn) format() (string, bool) {
 			return fmt.Sprintf("r%d = %s", ins.Dst, mem(signedSizeNames[size], ins.Src, ins.Off)), true
 		}
 	case ClassST:
-		switch ins.Code & modeMask {
+		switch ins.Mode() {
 		case ModeMEM:
 			return fmt.Sprintf("%s = %d", mem(sizeNames[size], ins.Dst, ins.Off), ins.Imm), true
 		case ModeATOMIC: // BPF_NOSPEC, kernel-internal
 			return "nospec", true
 		}
 	case ClassSTX:
-		switch ins.Code & modeMask {
+		switch ins.Mode() {
 		case ModeMEM:
 			return fmt.Sprintf("%s = r%d", mem(sizeNames[size], ins.Dst, ins.Off), ins.Src), true
 		case ModeATOMIC:
 			return ins.formatAtomic(size)
 		}
 	case ClassLD:
-		switch ins.Code & modeMask {
+		switch ins.Mode() {
 		case ModeABS:
 			return fmt.Sprintf("r0 = *(%s *)skb[%d]", sizeNames[size], ins.Imm), true
 		case ModeIND:
@@ -98,34 +98,34 @@ func (ins Insn) format() (string, bool) {
 	return "", false
 }
 
-func (ins Insn) formatALU(class, op uint8) (string, bool) {
+func (ins Insn) formatALU(class Class, op uint8) (string, bool) {
 	r := byte('r')
 	if class == ClassALU {
 		r = 'w'
 	}
 	switch {
-	case op == ALUEnd:
+	case op == aluEnd:
 		if class == ClassALU64 {
 			return fmt.Sprintf("r%d = bswap%d r%d", ins.Dst, ins.Imm, ins.Dst), true
 		}
 		dir := "le"
-		if ins.Code&srcMask == EndToBE {
+		if ins.Source() == endToBE {
 			dir = "be"
 		}
 		return fmt.Sprintf("r%d = %s%d r%d", ins.Dst, dir, ins.Imm, ins.Dst), true
-	case op == ALUNeg:
+	case op == aluNeg:
 		return fmt.Sprintf("%c%d = -%c%d", r, ins.Dst, r, ins.Dst), true
 	case aluOps[op>>4] == "":
 		return "", false
 	}
 	name := aluOps[op>>4]
-	if (op == ALUDiv || op == ALUMod) && ins.Off == offSignedDivMod {
+	if (ALUOp(op) == Div || ALUOp(op) == Mod) && ins.Off == offSignedDivMod {
 		name = "s" + name
 	}
-	if ins.Code&srcMask == SrcK {
+	if ins.Source() == SrcK {
 		return fmt.Sprintf("%c%d %s %d", r, ins.Dst, name, ins.Imm), true
 	}
-	if class == ClassALU64 && op == ALUMov {
+	if class == ClassALU64 && ALUOp(op) == Mov {
 		switch ins.Off {
 		case offAddrSpaceCast:
 			return fmt.Sprintf("r%d = addr_space_cast(r%d, %d, %d)", ins.Dst, ins.Src, uint32(ins.Imm)>>16, uint16(ins.Imm)), true
@@ -134,7 +134,7 @@ func (ins Insn) formatALU(class, op uint8) (string, bool) {
 		}
 	}
 	cast := ""
-	if op == ALUMov {
+	if ALUOp(op) == Mov {
 		switch ins.Off {
 		case 8, 16, 32:
 			cast = "(s" + strconv.Itoa(int(ins.Off)) + ")"
@@ -143,14 +143,14 @@ func (ins Insn) formatALU(class, op uint8) (string, bool) {
 	return fmt.Sprintf("%c%d %s %s%c%d", r, ins.Dst, name, cast, r, ins.Src), true
 }
 
-func (ins Insn) formatAtomic(size uint8) (string, bool) {
+func (ins Insn) formatAtomic(size Size) (string, bool) {
 	sz := sizeNames[size]
 	width := ""
 	if size == SizeDW>>3 {
 		width = "64"
 	}
 	addr := fmt.Sprintf("(%s *)(r%d %+d)", sz, ins.Dst, ins.Off)
-	op := ins.Imm
+	op := AtomicOp(ins.Imm)
 	switch {
 	case op == AtomicAdd || op == AtomicOr || op == AtomicAnd || op == AtomicXor:
 		return fmt.Sprintf("lock *%s %s r%d", addr, aluOps[op>>4], ins.Src), true
@@ -168,10 +168,10 @@ func (ins Insn) formatAtomic(size uint8) (string, bool) {
 	return "", false
 }
 
-func (ins Insn) formatJump(class, op uint8) (string, bool) {
+func (ins Insn) formatJump(class Class, op uint8) (string, bool) {
 	if class == ClassJMP {
 		switch {
-		case ins.Code == ClassJMP|JumpCall:
+		case ins.Code == opCall:
 			switch ins.Src {
 			case 0:
 				return fmt.Sprintf("call %s#%d", HelperName(ins.Imm), ins.Imm), true
@@ -184,16 +184,16 @@ func (ins Insn) formatJump(class, op uint8) (string, bool) {
 				return fmt.Sprintf("call kernel-function#%d", ins.Imm), true
 			}
 			return fmt.Sprintf("call unknown#%d", ins.Imm), true
-		case ins.Code == ClassJMP|JumpExit:
+		case ins.Code == opExit:
 			return "exit", true
-		case ins.Code == ClassJMP|JumpJA:
+		case ins.Code == opJa:
 			return fmt.Sprintf("goto pc%+d", ins.Off), true
-		case ins.Code == ClassJMP|JumpJA|SrcX:
+		case ins.Code == opJa|uint8(SrcX):
 			return fmt.Sprintf("gotox r%d", ins.Dst), true
-		case ins.Code == ClassJMP|JumpJCond && ins.Src == pseudoMayGotoSrc:
+		case ins.Code == uint8(ClassJMP)|jumpJCond && ins.Src == pseudoMayGotoSrc:
 			return fmt.Sprintf("may_goto pc%+d", ins.Off), true
 		}
-	} else if ins.Code == ClassJMP32|JumpJA {
+	} else if ins.Code == opJaL {
 		return fmt.Sprintf("gotol pc%+d", ins.Imm), true
 	}
 	name := jumpOps[op>>4]
@@ -204,7 +204,7 @@ func (ins Insn) formatJump(class, op uint8) (string, bool) {
 	if class == ClassJMP32 {
 		r = 'w'
 	}
-	if ins.Code&srcMask == SrcX {
+	if ins.Source() == SrcX {
 		return fmt.Sprintf("if %c%d %s %c%d goto pc%+d", r, ins.Dst, name, r, ins.Src, ins.Off), true
 	}
 	return fmt.Sprintf("if %c%d %s %#x goto pc%+d", r, ins.Dst, name, uint32(ins.Imm), ins.Off), true

@@ -42,23 +42,23 @@ func everyClass(t *testing.T) ([]Insn, []string) {
 	var b Builder
 	b.Comment("ALU64 and ALU")
 	b.Emit(
-		Mov64Reg(R1, R10),
-		ALU64Imm(ALUAdd, R1, -136),
-		ALU64Reg(ALUSub, R2, R3),
-		ALU64Imm(ALUMul, R2, 3),
-		ALU64Imm(ALUDiv, R2, 3),
+		Mov.Reg(R1, R10),
+		Add.Imm(R1, -136),
+		Sub.Reg(R2, R3),
+		Mul.Imm(R2, 3),
+		Div.Imm(R2, 3),
 		SDiv64Imm(R2, 3),
 		SMod64Imm(R2, -3),
-		ALU64Reg(ALUOr, R4, R5),
-		ALU32Imm(ALUAnd, R1, 15),
-		ALU64Imm(ALULsh, R9, 32),
-		ALU64Imm(ALURsh, R9, 32),
-		ALU32Reg(ALUMod, R1, R2),
-		ALU32Reg(ALUXor, R1, R1),
-		ALU64Imm(ALUArsh, R1, 7),
-		Mov64Imm(R0, -1),
-		Mov32Imm(R0, 42),
-		Mov32Reg(R0, R6),
+		Or.Reg(R4, R5),
+		And.Imm32(R1, 15),
+		LSh.Imm(R9, 32),
+		RSh.Imm(R9, 32),
+		Mod.Reg32(R1, R2),
+		Xor.Reg32(R1, R1),
+		ArSh.Imm(R1, 7),
+		Mov.Imm(R0, -1),
+		Mov.Imm32(R0, 42),
+		Mov.Reg32(R0, R6),
 		MovSX64(R1, R2, 8),
 		MovSX64(R1, R2, 16),
 		MovSX64(R1, R2, 32),
@@ -68,7 +68,7 @@ func everyClass(t *testing.T) ([]Insn, []string) {
 		ToLE(R1, 16),
 		ToBE(R1, 32),
 		BSwap(R1, 64),
-		Insn{Code: ClassALU64 | ALUMov | SrcX, Dst: R1, Src: R2, Off: 1, Imm: 1}, // addr_space_cast
+		withOffImm(Mov.Reg(R1, R2), offAddrSpaceCast, 1), // addr_space_cast
 	)
 	b.Comment("loads and stores")
 	b.Emit(
@@ -104,12 +104,12 @@ func everyClass(t *testing.T) ([]Insn, []string) {
 	b.Emit(LdImm64(R1, PseudoMapIdxValue, 1280<<32)...)
 	b.LoadFuncLabel(R2, "sub")
 	b.Comment("jumps\nand calls")
-	b.Jump(ClassJMP|JumpJSLT|SrcK, R7, 0, 0, "out")
-	b.Jump(ClassJMP|JumpJEQ|SrcX, R1, R2, 0, "out")
-	b.Jump(ClassJMP32|JumpJGT|SrcK, R1, 0, -1, "out")
-	b.Jump(ClassJMP32|JumpJSET|SrcX, R1, R2, 0, "out")
-	b.Goto("out")
-	b.Jump(ClassJMP32|JumpJA, 0, 0, 0, "out")
+	b.Jump(JSLT.Imm(R7, 0, "out"))
+	b.Jump(JEq.Reg(R1, R2, "out"))
+	b.Jump(JGT.Imm32(R1, -1, "out"))
+	b.Jump(JSet.Reg32(R1, R2, "out"))
+	b.Jump(Ja.Label("out"))
+	b.Jump(Ja.Long("out"))
 	b.Emit(
 		Call(166),
 		Call(1),
@@ -117,8 +117,8 @@ func everyClass(t *testing.T) ([]Insn, []string) {
 		Call(-1),
 		CallKfunc(12345, 0),
 		CallKfunc(12345, 2),
-		Insn{Code: ClassJMP | JumpJCond, Off: 2}, // may_goto
-		Insn{Code: ClassJMP | JumpJA | SrcX, Dst: R3}, // gotox
+		Insn{Code: uint8(ClassJMP) | jumpJCond, Off: 2}, // may_goto
+		Insn{Code: opJa | uint8(SrcX), Dst: R3},         // gotox
 	)
 	b.CallLabel("sub")
 	if err := b.Label("out"); err != nil {
@@ -131,13 +131,13 @@ func everyClass(t *testing.T) ([]Insn, []string) {
 	b.Comment("invalid encodings print, never panic")
 	b.Emit(
 		Insn{Code: 0xe7}, // ALU64 op 0xe0
-		Insn{Code: ClassLDX | SizeDW | ModeMEMSX},            // no 64-bit sign extension
-		Insn{Code: ClassJMP32 | JumpCall},                    // call is JMP only
-		Insn{Code: ClassJMP | 0xf0},                          // unknown jump op
-		Insn{Code: ClassSTX | SizeW | ModeATOMIC, Imm: 0x42}, // unknown atomic
-		Insn{Code: ClassST | SizeW | ModeABS},                // st with a bad mode
-		Insn{Code: ClassLD | SizeW | ModeMEM},                // ld with a bad mode
-		Insn{Code: ClassST | ModeATOMIC},                     // nospec
+		Insn{Code: memCode(ClassLDX, SizeDW, ModeMEMSX)},            // no 64-bit sign extension
+		Insn{Code: opCode(ClassJMP32, jumpCall, SrcK)},              // call is JMP only
+		Insn{Code: opCode(ClassJMP, 0xf0, SrcK)},                    // unknown jump op
+		Insn{Code: memCode(ClassSTX, SizeW, ModeATOMIC), Imm: 0x42}, // unknown atomic
+		Insn{Code: memCode(ClassST, SizeW, ModeABS)},                // st with a bad mode
+		Insn{Code: memCode(ClassLD, SizeW, ModeMEM)},                // ld with a bad mode
+		Insn{Code: memCode(ClassST, SizeW, ModeATOMIC)},             // nospec
 	)
 	b.Emit(LdImm64(R1, 9, 1)...) // unknown pseudo source
 	b.Emit(Insn{Code: OpLdImm64, Dst: R1, Imm: 1}, Insn{Code: 0x95, Imm: 2})
@@ -148,6 +148,13 @@ func everyClass(t *testing.T) ([]Insn, []string) {
 		t.Fatal(err)
 	}
 	return insns, comments
+}
+
+// withOffImm sets the off and imm fields of ins, for encodings without a
+// constructor of their own.
+func withOffImm(ins Insn, off int16, imm int32) Insn {
+	ins.Off, ins.Imm = off, imm
+	return ins
 }
 
 func TestDisasmGolden(t *testing.T) {
@@ -164,17 +171,17 @@ func TestInsnString(t *testing.T) {
 		ins  Insn
 		want string
 	}{
-		{Mov64Reg(R1, R10), "r1 = r10"},
-		{ALU64Imm(ALUAdd, R1, -136), "r1 += -136"},
+		{Mov.Reg(R1, R10), "r1 = r10"},
+		{Add.Imm(R1, -136), "r1 += -136"},
 		{LoadMem(SizeW, R0, R10, -136), "r0 = *(u32 *)(r10 -136)"},
 		{StoreMem(SizeDW, R1, 0, R0), "*(u64 *)(r1 +0) = r0"},
 		{StoreImm(SizeW, R10, -4, 0), "*(u32 *)(r10 -4) = 0"},
-		{JumpImm(JumpJSLT, R7, 0, -56), "if r7 s< 0x0 goto pc-56"},
-		{Ja(32), "goto pc+32"},
+		{JSLT.Imm(R7, 0, "l").Off(-56), "if r7 s< 0x0 goto pc-56"},
+		{Ja.Label("l").Off(32), "goto pc+32"},
 		{Call(166), "call bpf_sys_bpf#166"},
 		{CallRel(5), "call pc+5"},
-		{ALU32Imm(ALUAnd, R1, 15), "w1 &= 15"},
-		{ALU64Imm(ALURsh, R9, 32), "r9 >>= 32"},
+		{And.Imm32(R1, 15), "w1 &= 15"},
+		{RSh.Imm(R9, 32), "r9 >>= 32"},
 		{Exit(), "exit"},
 		// The first slot alone shows only its own half of the immediate.
 		{LdImm64(R1, 0, 0x5_00001234)[0], "r1 = 0x1234 ll"},

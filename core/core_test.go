@@ -235,7 +235,7 @@ func TestTwins(t *testing.T) {
 
 // TestRelocate patches whole programs and checks the instructions.
 func TestRelocate(t *testing.T) {
-	call := asm.Insn{Code: asm.ClassJMP | asm.JumpCall, Imm: core.PoisonHelper}
+	call := asm.Call(core.PoisonHelper)
 	for _, tt := range []struct {
 		prog  string
 		check func(t *testing.T, orig, got []asm.Insn)
@@ -247,10 +247,10 @@ func TestRelocate(t *testing.T) {
 		}},
 		{"read_ticks", func(t *testing.T, orig, got []asm.Insn) {
 			// A u32 read of a u64 field: the load is widened.
-			if orig[0].Code != asm.ClassLDX|asm.SizeW|asm.ModeMEM {
+			if orig[0].Class() != asm.ClassLDX || orig[0].Mode() != asm.ModeMEM || orig[0].Size() != asm.SizeW {
 				t.Fatalf("unexpected code %#x", orig[0].Code)
 			}
-			if got[0].Code != asm.ClassLDX|asm.SizeDW|asm.ModeMEM || got[0].Off != 56 {
+			if got[0].Class() != asm.ClassLDX || got[0].Mode() != asm.ModeMEM || got[0].Size() != asm.SizeDW || got[0].Off != 56 {
 				t.Errorf("load = %+v, want an 8-byte load at 56", got[0])
 			}
 		}},
@@ -452,12 +452,10 @@ func TestErrors(t *testing.T) {
 }
 
 func TestPatch(t *testing.T) {
-	ldx := func(size uint8, off int16) asm.Insn {
-		return asm.Insn{Code: asm.ClassLDX | size | asm.ModeMEM, Dst: 1, Src: 2, Off: off}
-	}
-	mov := asm.Insn{Code: asm.ClassALU64 | asm.ALUMov | asm.SrcK, Dst: 1, Imm: 4}
+	ldx := func(size asm.Size, off int16) asm.Insn { return asm.LoadMem(size, asm.R1, asm.R2, off) }
+	mov := asm.Mov.Imm(asm.R1, 4)
 	ld64 := []asm.Insn{{Code: asm.OpLdImm64, Dst: 1, Imm: 7}, {}}
-	call := asm.Insn{Code: asm.ClassJMP | asm.JumpCall, Imm: core.PoisonHelper}
+	call := asm.Call(core.PoisonHelper)
 	for _, tt := range []struct {
 		name  string
 		insns []asm.Insn
@@ -470,7 +468,7 @@ func TestPatch(t *testing.T) {
 		{"alu, not validated", []asm.Insn{mov}, core.Result{Orig: 5, New: 12},
 			[]asm.Insn{{Code: mov.Code, Dst: 1, Imm: 12}}, ""},
 		{"alu, unexpected value", []asm.Insn{mov}, core.Result{Orig: 5, New: 12, Validate: true}, nil, "expects 5"},
-		{"alu, register source", []asm.Insn{{Code: asm.ClassALU64 | asm.ALUAdd | asm.SrcX}}, core.Result{New: 1}, nil, "register source"},
+		{"alu, register source", []asm.Insn{asm.Add.Reg(asm.R0, asm.R0)}, core.Result{New: 1}, nil, "register source"},
 		{"alu, negative", []asm.Insn{{Code: mov.Code, Imm: -1}}, core.Result{Orig: ^uint64(0), New: ^uint64(4), Validate: true},
 			[]asm.Insn{{Code: mov.Code, Imm: -5}}, ""},
 		{"load", []asm.Insn{ldx(asm.SizeW, 4)}, core.Result{Orig: 4, New: 8, OrigSize: 4, NewSize: 4, Validate: true},
@@ -485,8 +483,8 @@ func TestPatch(t *testing.T) {
 		{"load, odd new size", []asm.Insn{ldx(asm.SizeW, 4)}, core.Result{Orig: 4, New: 8, OrigSize: 4, NewSize: 3}, nil, "3 bytes"},
 		{"load, offset too large", []asm.Insn{ldx(asm.SizeW, 4)}, core.Result{Orig: 4, New: 40000}, nil, "out of range"},
 		{"load, unexpected offset", []asm.Insn{ldx(asm.SizeW, 4)}, core.Result{Orig: 0, New: 8, Validate: true}, nil, "expects 0"},
-		{"store", []asm.Insn{{Code: asm.ClassST | asm.SizeB | asm.ModeMEM, Off: 1}}, core.Result{Orig: 1, New: 3, Validate: true},
-			[]asm.Insn{{Code: asm.ClassST | asm.SizeB | asm.ModeMEM, Off: 3}}, ""},
+		{"store", []asm.Insn{asm.StoreImm(asm.SizeB, asm.R0, 1, 0)}, core.Result{Orig: 1, New: 3, Validate: true},
+			[]asm.Insn{asm.StoreImm(asm.SizeB, asm.R0, 3, 0)}, ""},
 		{"ld_imm64", ld64, core.Result{Orig: 7, New: 0x1_0000_0002, Validate: true},
 			[]asm.Insn{{Code: asm.OpLdImm64, Dst: 1, Imm: 2}, {Imm: 1}}, ""},
 		{"ld_imm64, unexpected value", ld64, core.Result{Orig: 8, New: 1, Validate: true}, nil, "expects 8"},
@@ -495,7 +493,7 @@ func TestPatch(t *testing.T) {
 		{"ld_imm64, cut off", []asm.Insn{{Code: asm.OpLdImm64}}, core.Result{New: 1}, nil, "not a plain"},
 		{"poison", []asm.Insn{mov}, core.Result{Poison: true}, []asm.Insn{call}, ""},
 		{"poison ld_imm64", ld64, core.Result{Poison: true}, []asm.Insn{call, call}, ""},
-		{"jump", []asm.Insn{{Code: asm.ClassJMP | asm.JumpJEQ}}, core.Result{New: 1}, nil, "cannot be relocated"},
+		{"jump", []asm.Insn{asm.JEq.Imm(asm.R0, 0, "next").Off(0)}, core.Result{New: 1}, nil, "cannot be relocated"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			insns := append([]asm.Insn(nil), tt.insns...)

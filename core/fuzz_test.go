@@ -67,8 +67,8 @@ func fuzzFixtures(f *testing.F) (*btf.Spec, *object.Object) {
 
 // patchForms are one instruction of each form a record may point at.
 var patchForms = [][]asm.Insn{
-	{{Code: asm.ClassALU64 | asm.ALUMov | asm.SrcK, Dst: 1}},
-	{{Code: asm.ClassLDX | asm.SizeW | asm.ModeMEM, Dst: 1, Src: 2}},
+	{asm.Mov.Imm(asm.R1, 0)},
+	{asm.LoadMem(asm.SizeW, asm.R1, asm.R2, 0)},
 	{{Code: asm.OpLdImm64, Dst: 1}, {}},
 }
 

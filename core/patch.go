@@ -15,7 +15,7 @@ const PoisonHelper = 0xbad2310
 
 // poison turns an instruction into a call of PoisonHelper.
 func poison(ins *asm.Insn) {
-	*ins = asm.Insn{Code: asm.ClassJMP | asm.JumpCall, Imm: PoisonHelper}
+	*ins = asm.Call(PoisonHelper)
 }
 
 // Patch applies a relocation result to the instruction at index i of insns
@@ -40,9 +40,9 @@ func Patch(insns []asm.Insn, i int, res Result) error {
 	if res.Poison {
 		return poisonAt(insns, i)
 	}
-	switch ins.Code & 0x07 {
+	switch ins.Class() {
 	case asm.ClassALU, asm.ClassALU64:
-		if ins.Code&asm.SrcX != 0 {
+		if ins.Source() == asm.SrcX {
 			return errors.New("ALU instruction with a register source has no immediate to relocate")
 		}
 		if res.Validate && uint64(int64(ins.Imm)) != res.Orig {
@@ -63,14 +63,14 @@ func Patch(insns []asm.Insn, i int, res Result) error {
 		}
 		ins.Off = int16(res.New)
 		if res.NewSize != res.OrigSize {
-			if got := accessSize(ins.Code); got != int(res.OrigSize) {
+			if got := ins.Size().Bytes(); got != int(res.OrigSize) {
 				return fmt.Errorf("load/store of %d bytes, the field is %d bytes", got, res.OrigSize)
 			}
-			code, ok := sizeCode(res.NewSize)
+			size, ok := asm.SizeOf(int(res.NewSize))
 			if !ok {
 				return fmt.Errorf("field of %d bytes on the target cannot be loaded or stored in one instruction", res.NewSize)
 			}
-			ins.Code = ins.Code&0xe0 | code | ins.Code&0x07
+			ins.SetSize(size)
 		}
 	case asm.ClassLD:
 		if !ins.IsLdImm64() || ins.Src != 0 || ins.Off != 0 || i+1 >= len(insns) {
@@ -100,31 +100,4 @@ func poisonAt(insns []asm.Insn, i int) error {
 	}
 	poison(&insns[i])
 	return nil
-}
-
-// accessSize is the size in bytes a load or store opcode accesses.
-func accessSize(code uint8) int {
-	switch code & 0x18 {
-	case asm.SizeDW:
-		return 8
-	case asm.SizeW:
-		return 4
-	case asm.SizeH:
-		return 2
-	}
-	return 1
-}
-
-func sizeCode(n uint32) (uint8, bool) {
-	switch n {
-	case 8:
-		return asm.SizeDW, true
-	case 4:
-		return asm.SizeW, true
-	case 2:
-		return asm.SizeH, true
-	case 1:
-		return asm.SizeB, true
-	}
-	return 0, false
 }

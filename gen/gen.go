@@ -14,12 +14,10 @@ package gen
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/asm"
-	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel/abi"
@@ -202,10 +200,10 @@ func (g *Generator) label(name string) {
 // block that every failure jumps to.
 func (g *Generator) prologue() {
 	g.b.Comment("prologue: r6 = context, r9 = blob (loader map value)")
-	g.emit(asm.Mov64Reg(rCtx, asm.R1))
+	g.emit(asm.Mov.Reg(rCtx, asm.R1))
 	g.emit(asm.LdImm64(rBlob, asm.PseudoMapIdxValue, 0)...)
 	start := g.b.NewLabel("start")
-	g.b.Goto(start)
+	g.b.Jump(asm.Ja.Label(start))
 	g.cleanup = g.b.NewLabel("cleanup")
 	g.label(g.cleanup)
 	g.b.Comment(fmt.Sprintf("cleanup: report the failed step, close every fd in the fd table (%d slots) and return the error in r7", g.nSlots))
@@ -217,18 +215,18 @@ func (g *Generator) prologue() {
 	for s := 0; s < g.nSlots; s++ {
 		skip := g.b.NewLabel("closed")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(4*s)))
-		g.b.Jump(asm.ClassJMP|asm.JumpJSLE|asm.SrcK, asm.R1, 0, 0, skip)
+		g.b.Jump(asm.JSLE.Imm(asm.R1, 0, skip))
 		g.emit(asm.Call(helperSysClose))
 		g.label(skip)
 	}
-	g.emit(asm.Mov64Reg(asm.R0, rResult), asm.Exit())
+	g.emit(asm.Mov.Reg(asm.R0, rResult), asm.Exit())
 	g.label(start)
 	// A run starts from an empty fd table, so that the cleanup of a rerun
 	// of the same blob (the runtime reruns a failed loader to get its
 	// log) never closes numbers left from the earlier run:
 	// bpf_probe_read_kernel of NULL fails and zero-fills its destination.
 	g.b.Comment("zero the fd table")
-	g.emit(asm.Mov64Reg(asm.R1, rBlob), asm.Mov64Imm(asm.R2, int32(4*g.nSlots)), asm.Mov64Imm(asm.R3, 0), asm.Call(helperProbeReadKernel))
+	g.emit(asm.Mov.Reg(asm.R1, rBlob), asm.Mov.Imm(asm.R2, int32(4*g.nSlots)), asm.Mov.Imm(asm.R3, 0), asm.Call(helperProbeReadKernel))
 	g.lastTramp = g.b.Len()
 }
 
@@ -243,7 +241,7 @@ func (g *Generator) step(name string) {
 	g.baseOff = -1
 	if n == g.failStep {
 		g.b.Comment("injected failure")
-		g.emit(asm.Mov64Imm(rResult, -errnoECANCELED))
+		g.emit(asm.Mov.Imm(rResult, -errnoECANCELED))
 		g.check()
 	}
 }
@@ -259,24 +257,24 @@ func (g *Generator) check() {
 	if g.b.Len()-g.lastTramp > g.trampolineEvery {
 		over := g.b.NewLabel("over")
 		tramp := g.b.NewLabel("to_cleanup")
-		g.b.Goto(over)
+		g.b.Jump(asm.Ja.Label(over))
 		g.label(tramp)
-		g.b.Goto(g.cleanup)
+		g.b.Jump(asm.Ja.Label(g.cleanup))
 		g.label(over)
 		g.cleanup = tramp
 		g.lastTramp = g.b.Len()
 	}
-	g.b.Jump(asm.ClassJMP|asm.JumpJSLT|asm.SrcK, rResult, 0, 0, g.cleanup)
+	g.b.Jump(asm.JSLT.Imm(rResult, 0, g.cleanup))
 }
 
 // addr puts the kernel address of blob[off] into reg.
-func (g *Generator) addr(reg uint8, off int) {
-	g.emit(asm.Mov64Reg(reg, rBlob), asm.ALU64Imm(asm.ALUAdd, reg, int32(off)))
+func (g *Generator) addr(reg asm.Register, off int) {
+	g.emit(asm.Mov.Reg(reg, rBlob), asm.Add.Imm(reg, int32(off)))
 }
 
 // blobRef returns a base register and displacement for blob[off], loading
 // scratch with the address when off is beyond a 16-bit displacement.
-func (g *Generator) blobRef(off int, scratch uint8) (uint8, int16) {
+func (g *Generator) blobRef(off int, scratch asm.Register) (asm.Register, int16) {
 	if off <= maxDirectOffset {
 		return rBlob, int16(off)
 	}
@@ -299,28 +297,28 @@ func (g *Generator) useBase(off int) {
 }
 
 // attrAddr puts the address of the attr at blob[attr] into reg.
-func (g *Generator) attrAddr(reg uint8, attr int) {
+func (g *Generator) attrAddr(reg asm.Register, attr int) {
 	if g.baseOff == attr {
-		g.emit(asm.Mov64Reg(reg, rBase))
+		g.emit(asm.Mov.Reg(reg, rBase))
 		return
 	}
 	g.addr(reg, attr)
 }
 
 // storeReg writes size bytes of src into blob[off].
-func (g *Generator) storeReg(size uint8, off int, src uint8) {
+func (g *Generator) storeReg(size asm.Size, off int, src asm.Register) {
 	base, d := g.blobRef(off, asm.R1)
 	g.emit(asm.StoreMem(size, base, d, src))
 }
 
 // storeImm writes an immediate into blob[off].
-func (g *Generator) storeImm(size uint8, off int, imm int32) {
+func (g *Generator) storeImm(size asm.Size, off int, imm int32) {
 	base, d := g.blobRef(off, asm.R1)
 	g.emit(asm.StoreImm(size, base, d, imm))
 }
 
 // loadReg reads size bytes of blob[off] into dst.
-func (g *Generator) loadReg(size uint8, dst uint8, off int) {
+func (g *Generator) loadReg(size asm.Size, dst asm.Register, off int) {
 	base, d := g.blobRef(off, asm.R1)
 	g.emit(asm.LoadMem(size, dst, base, d))
 }
@@ -335,12 +333,12 @@ func (g *Generator) storePtrs(ptrs ...ptrField) {
 	for i, p := range ptrs {
 		delta := p.target
 		if i == 0 {
-			g.emit(asm.Mov64Reg(asm.R0, rBlob))
+			g.emit(asm.Mov.Reg(asm.R0, rBlob))
 		} else {
 			delta -= ptrs[i-1].target
 		}
 		if delta != 0 {
-			g.emit(asm.ALU64Imm(asm.ALUAdd, asm.R0, int32(delta)))
+			g.emit(asm.Add.Imm(asm.R0, int32(delta)))
 		}
 		g.storeReg(asm.SizeDW, p.field, asm.R0)
 	}
@@ -356,7 +354,7 @@ func (g *Generator) copySlot(field, s int) {
 }
 
 // copyCtx copies size bytes at ctx+ctxOff into blob[field].
-func (g *Generator) copyCtx(size uint8, field int, ctxOff int) {
+func (g *Generator) copyCtx(size asm.Size, field int, ctxOff int) {
 	g.emit(asm.LoadMem(size, asm.R0, rCtx, int16(ctxOff)))
 	g.storeReg(size, field, asm.R0)
 }
@@ -364,9 +362,9 @@ func (g *Generator) copyCtx(size uint8, field int, ctxOff int) {
 // sysBPF emits bpf_sys_bpf(cmd, &blob[attr], size) with the result in r7,
 // and the failure check.
 func (g *Generator) sysBPF(cmd int32, attr int, size int32) {
-	g.emit(asm.Mov64Imm(asm.R1, cmd))
+	g.emit(asm.Mov.Imm(asm.R1, cmd))
 	g.attrAddr(asm.R2, attr)
-	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
+	g.emit(asm.Mov.Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov.Reg(rResult, asm.R0))
 	g.check()
 }
 
@@ -376,7 +374,7 @@ func (g *Generator) closeSlot(s int) {
 	skip := g.b.NewLabel("noclose")
 	g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(slotOff(s))))
 	g.emit(asm.StoreImm(asm.SizeW, rBlob, int16(slotOff(s)), 0))
-	g.b.Jump(asm.ClassJMP|asm.JumpJSLE|asm.SrcK, asm.R1, 0, 0, skip)
+	g.b.Jump(asm.JSLE.Imm(asm.R1, 0, skip))
 	g.emit(asm.Call(helperSysClose))
 	g.label(skip)
 }
@@ -396,7 +394,7 @@ func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) 
 	// buffer to that step alone.
 	nolog := g.b.NewLabel("nolog")
 	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, abi.CtxLogStepOff))
-	g.b.Jump(asm.ClassJMP|asm.JumpJNE|asm.SrcK, asm.R0, 0, int32(n), nolog)
+	g.b.Jump(asm.JNE.Imm(asm.R0, int32(n), nolog))
 	if log.size == log.level+4 && (attr+log.level)%8 == 0 {
 		// Level and size sit side by side as in the context: one copy.
 		g.copyCtx(asm.SizeDW, attr+log.level, abi.CtxLogLevelOff)
@@ -406,9 +404,9 @@ func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) 
 	}
 	g.copyCtx(asm.SizeDW, attr+log.buf, abi.CtxLogBufOff)
 	g.label(nolog)
-	g.emit(asm.Mov64Imm(asm.R1, cmd))
+	g.emit(asm.Mov.Imm(asm.R1, cmd))
 	g.attrAddr(asm.R2, attr)
-	g.emit(asm.Mov64Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov64Reg(rResult, asm.R0))
+	g.emit(asm.Mov.Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov.Reg(rResult, asm.R0))
 }
 
 func (g *Generator) attr(size int, what string) ([]byte, func() int) {
@@ -440,17 +438,7 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 		return load.NoHandle, g.err
 	}
 	buf, place := g.attr(mapCreateAttrSize, "MAP_CREATE attr "+m.Map.Name)
-	bo := g.bo
-	bo.PutUint32(buf[kernel.MapCreateType:], m.Type)
-	bo.PutUint32(buf[kernel.MapCreateKeySize:], m.KeySize)
-	bo.PutUint32(buf[kernel.MapCreateValueSize:], m.ValueSize)
-	bo.PutUint32(buf[kernel.MapCreateMaxEntries:], m.MaxEntries)
-	bo.PutUint32(buf[kernel.MapCreateFlags:], m.Flags)
-	bo.PutUint32(buf[kernel.MapCreateNumaNode:], m.NumaNode)
-	copy(buf[kernel.MapCreateName:kernel.MapCreateName+15], m.Name)
-	bo.PutUint32(buf[kernel.MapCreateBTFKeyID:], uint32(m.BTFKeyID))
-	bo.PutUint32(buf[kernel.MapCreateBTFValueID:], uint32(m.BTFValueID))
-	bo.PutUint64(buf[kernel.MapCreateMapExtra:], m.MapExtra)
+	g.fillMapCreateAttr(buf, m)
 	attr := place()
 
 	slot := g.innerSlot
@@ -471,13 +459,29 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 		// max_entries from the context, when the caller set one.
 		keep := g.b.NewLabel("keep_max_entries")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff)))
-		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, keep)
+		g.b.Jump(asm.JEq.Imm(asm.R0, 0, keep))
 		g.storeReg(asm.SizeW, attr+kernel.MapCreateMaxEntries, asm.R0)
 		g.label(keep)
 	}
 	g.sysBPF(cmdMapCreate, attr, int32(mapCreateAttrSize))
 	g.storeReg(asm.SizeW, slotOff(slot), rResult)
 	return load.Handle(slot), nil
+}
+
+// fillMapCreateAttr sets the fields of a BPF_MAP_CREATE attr known at
+// generation; the loader fills the fds.
+func (g *Generator) fillMapCreateAttr(buf []byte, m *load.MapSpec) {
+	bo := g.bo
+	bo.PutUint32(buf[kernel.MapCreateType:], m.Type)
+	bo.PutUint32(buf[kernel.MapCreateKeySize:], m.KeySize)
+	bo.PutUint32(buf[kernel.MapCreateValueSize:], m.ValueSize)
+	bo.PutUint32(buf[kernel.MapCreateMaxEntries:], m.MaxEntries)
+	bo.PutUint32(buf[kernel.MapCreateFlags:], m.Flags)
+	bo.PutUint32(buf[kernel.MapCreateNumaNode:], m.NumaNode)
+	copy(buf[kernel.MapCreateName:kernel.MapCreateName+15], m.Name)
+	bo.PutUint32(buf[kernel.MapCreateBTFKeyID:], uint32(m.BTFKeyID))
+	bo.PutUint32(buf[kernel.MapCreateBTFValueID:], uint32(m.BTFValueID))
+	bo.PutUint64(buf[kernel.MapCreateMapExtra:], m.MapExtra)
 }
 
 // ResolveKconfig implements load.Backend: kconfig externs are resolved on
@@ -517,9 +521,9 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 		// A caller-supplied initial value replaces the blob's copy.
 		keep := g.b.NewLabel("keep_value")
 		g.emit(asm.LoadMem(asm.SizeDW, asm.R3, rCtx, int16(abi.MapDescOff(mapIndex)+abi.MapDescInitValueOff)))
-		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R3, 0, 0, keep)
+		g.b.Jump(asm.JEq.Imm(asm.R3, 0, keep))
 		g.addr(asm.R1, valueOff)
-		g.emit(asm.Mov64Imm(asm.R2, int32(len(v.Bytes))), asm.Call(helperCopyFromUser), asm.Mov64Reg(rResult, asm.R0))
+		g.emit(asm.Mov.Imm(asm.R2, int32(len(v.Bytes))), asm.Call(helperCopyFromUser), asm.Mov.Reg(rResult, asm.R0))
 		g.check()
 		g.label(keep)
 	}
@@ -553,296 +557,13 @@ func (g *Generator) Close(h load.Handle) error {
 	return nil
 }
 
-// symLookup is the result of looking one kernel symbol up, kept in blob
-// scratch space for every instruction that refers to it.
-type symLookup struct {
-	result int // blob offset of the u64 result (btf id | obj fd << 32, or address)
-	slot   int // fd slot of the module BTF, -1 for addresses
-}
-
-// LoadProgram implements load.Backend.
-func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
-	if g.err != nil {
-		return load.NoHandle, g.err
-	}
-	insns := append([]asm.Insn(nil), p.Insns...)
-	// Maps are reached through the fd table, which is the fd_array of
-	// every program: the references are complete at generation.
-	for _, fx := range p.Fixups {
-		switch fx.Kind {
-		case load.FixupMap:
-			insns[fx.Insn].Src, insns[fx.Insn].Imm = asm.PseudoMapIdx, int32(fx.Map)
-		case load.FixupMapValue:
-			insns[fx.Insn].Src, insns[fx.Insn].Imm = asm.PseudoMapIdxValue, int32(fx.Map)
-		}
-	}
-	name := p.Func.Name
-	license := g.add(append([]byte(p.License), 0), "license of "+name)
-	insnOff := g.add(asm.Encode(insns, g.bo), "instructions of "+name)
-	var funcInfo, lineInfo, core int
-	if len(p.FuncInfos) > 0 {
-		funcInfo = g.add(btf.MarshalFuncInfos(p.FuncInfos, g.bo), "func_info of "+name)
-	}
-	if len(p.LineInfos) > 0 {
-		lineInfo = g.add(btf.MarshalLineInfos(p.LineInfos, g.bo), "line_info of "+name)
-	}
-	if len(p.CORERelos) > 0 {
-		core = g.add(btf.MarshalCORERelos(p.CORERelos, g.bo), "CO-RE records of "+name)
-	}
-	size := progLoadAttrSize
-	buf, place := g.attr(size, "PROG_LOAD attr "+name)
-	bo := g.bo
-	bo.PutUint32(buf[kernel.ProgLoadType:], p.Type)
-	bo.PutUint32(buf[kernel.ProgLoadInsnCnt:], uint32(len(insns)))
-	bo.PutUint32(buf[kernel.ProgLoadKernVersion:], p.KernVersion)
-	bo.PutUint32(buf[kernel.ProgLoadFlags:], p.Flags)
-	copy(buf[kernel.ProgLoadName:kernel.ProgLoadName+15], p.Name)
-	bo.PutUint32(buf[kernel.ProgLoadAttachType:], p.AttachType)
-	if len(p.FuncInfos) > 0 {
-		bo.PutUint32(buf[kernel.ProgLoadFuncInfoRec:], btf.FuncInfoSize)
-		bo.PutUint32(buf[kernel.ProgLoadFuncInfoCnt:], uint32(len(p.FuncInfos)))
-	}
-	if len(p.LineInfos) > 0 {
-		bo.PutUint32(buf[kernel.ProgLoadLineInfoRec:], btf.LineInfoSize)
-		bo.PutUint32(buf[kernel.ProgLoadLineInfoCnt:], uint32(len(p.LineInfos)))
-	}
-	if len(p.CORERelos) > 0 {
-		bo.PutUint32(buf[kernel.ProgLoadCoreReloCnt:], uint32(len(p.CORERelos)))
-		bo.PutUint32(buf[kernel.ProgLoadCoreReloRec:], btf.CORERelocSize)
-	}
-	var targetName int
-	if p.Target.Name != "" {
-		targetName = g.add(append([]byte(p.Target.Name), 0), "attach target "+p.Target.Name)
-	}
-	attr := place()
-
-	// Kernel symbols this program needs, each looked up once.
-	lookups := make(map[string]*symLookup)
-	var order []string
-	nextSym := g.symBase
-	for _, fx := range p.Fixups {
-		if fx.Kind != load.FixupKsymBTF && fx.Kind != load.FixupKfunc && fx.Kind != load.FixupKsymAddr {
-			continue
-		}
-		k := symKey(fx)
-		if lookups[k] != nil {
-			continue
-		}
-		l := &symLookup{result: g.add(make([]byte, 8), "lookup result "+fx.Name), slot: -1}
-		if fx.Kind != load.FixupKsymAddr {
-			if nextSym >= g.symBase+g.nSymSlots {
-				return load.NoHandle, fmt.Errorf("program %s: more kernel symbols than reserved fd slots", name)
-			}
-			l.slot = nextSym
-			nextSym++
-		}
-		lookups[k] = l
-		order = append(order, k)
-	}
-	names := make(map[string]int)
-	for _, fx := range p.Fixups {
-		if _, ok := names[symKey(fx)]; !ok && lookups[symKey(fx)] != nil {
-			names[symKey(fx)] = g.add(append([]byte(fx.Name), 0), "symbol name "+fx.Name)
-		}
-	}
-
-	if p.Target.Name != "" {
-		g.step(fmt.Sprintf("find attach target %s of %s", p.Target.Name, name))
-		g.addr(asm.R1, targetName)
-		g.emit(asm.Mov64Imm(asm.R2, int32(len(p.Target.Name)+1)), asm.Mov64Imm(asm.R3, int32(p.Target.Kind)),
-			asm.Mov64Imm(asm.R4, 0), asm.Call(helperBTFFindByName), asm.Mov64Reg(rResult, asm.R0))
-		g.check()
-		g.storeReg(asm.SizeW, attr+kernel.ProgLoadAttachBTFID, rResult)
-		g.emit(asm.ALU64Imm(asm.ALURsh, rResult, 32))
-		g.storeReg(asm.SizeW, attr+kernel.ProgLoadAttachBTFObj, rResult)
-		g.storeReg(asm.SizeW, slotOff(g.targetSlot), rResult)
-	}
-
-	// Look every symbol up on the target kernel.
-	sort.Strings(order) // deterministic, independent of map iteration
-	first := make(map[string]load.Fixup)
-	for _, fx := range p.Fixups {
-		if _, ok := first[symKey(fx)]; !ok {
-			first[symKey(fx)] = fx
-		}
-	}
-	for _, k := range order {
-		fx, l := first[k], lookups[k]
-		g.lookupSymbol(fx, l, names[k], name)
-	}
-	// Patch each instruction from its symbol's result.
-	for _, fx := range p.Fixups {
-		l := lookups[symKey(fx)]
-		if l == nil {
-			continue
-		}
-		g.patchSymbol(fx, l, insnOff, insns[fx.Insn])
-	}
-
-	g.step("load program " + name)
-	g.useBase(attr)
-	// fd_array is the fd table, at blob offset 0.
-	ptrs := []ptrField{{attr + kernel.ProgLoadFDArray, 0}, {attr + kernel.ProgLoadLicense, license}, {attr + kernel.ProgLoadInsns, insnOff}}
-	if p.BTF != load.NoHandle {
-		if len(p.FuncInfos) > 0 {
-			ptrs = append(ptrs, ptrField{attr + kernel.ProgLoadFuncInfo, funcInfo})
-		}
-		if len(p.LineInfos) > 0 {
-			ptrs = append(ptrs, ptrField{attr + kernel.ProgLoadLineInfo, lineInfo})
-		}
-		if len(p.CORERelos) > 0 {
-			ptrs = append(ptrs, ptrField{attr + kernel.ProgLoadCoreRelos, core})
-		}
-	}
-	g.storePtrs(ptrs...)
-	if p.BTF != load.NoHandle {
-		g.copySlot(attr+kernel.ProgLoadBTFFD, int(p.BTF))
-	}
-	if p.TargetProg != nil {
-		// The target program is the runner's: its fd and the function's
-		// BTF id come in through the context.
-		g.targetFuncs[p.Index] = p.TargetProg.Func
-		off := abi.TargetDescOff(g.nMaps, g.nProgs, g.targets[p.Index])
-		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFObj, off+abi.TargetDescFDOff)
-		g.copyCtx(asm.SizeW, attr+kernel.ProgLoadAttachBTFID, off+abi.TargetDescBTFIDOff)
-	}
-	g.loadWithLog(cmdProgLoad, attr, int32(size), logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
-	// The module BTF fds are only needed by the load itself.
-	for s := g.symBase; s < nextSym; s++ {
-		g.closeSlot(s)
-	}
-	if p.Target.Name != "" {
-		g.closeSlot(g.targetSlot)
-	}
-	g.check()
-	slot := g.progBase + p.Index
-	g.storeReg(asm.SizeW, slotOff(slot), rResult)
-	g.loaded[p.Index] = true
-	return load.Handle(slot), g.err
-}
-
-func symKey(fx load.Fixup) string {
-	switch fx.Kind {
-	case load.FixupKsymAddr:
-		return "addr/" + fx.Name
-	case load.FixupKsymBTF, load.FixupKfunc:
-		return fmt.Sprintf("btf/%d/%s", fx.BTFKind, fx.Name)
-	}
-	return ""
-}
-
-// lookupSymbol emits the lookup of one kernel symbol into l.result. A weak
-// symbol that is missing leaves the result zero; a strong one fails the
-// step.
-func (g *Generator) lookupSymbol(fx load.Fixup, l *symLookup, nameOff int, prog string) {
-	done := g.b.NewLabel("found")
-	if fx.Kind == load.FixupKsymAddr {
-		g.step(fmt.Sprintf("find address of ksym %s for %s", fx.Name, prog))
-		g.addr(asm.R1, nameOff)
-		g.emit(asm.Mov64Imm(asm.R2, int32(len(fx.Name)+1)), asm.Mov64Imm(asm.R3, 0))
-		g.addr(asm.R4, l.result)
-		g.emit(asm.Call(helperKallsymsLookup), asm.Mov64Reg(rResult, asm.R0))
-		if fx.Weak {
-			g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, rResult, 0, -errnoENOENT, done)
-		}
-		g.check()
-		g.label(done)
-		return
-	}
-	what := "ksym"
-	if fx.Kind == load.FixupKfunc {
-		what = "kfunc"
-	}
-	g.step(fmt.Sprintf("find BTF id of %s %s for %s", what, fx.Name, prog))
-	g.addr(asm.R1, nameOff)
-	g.emit(asm.Mov64Imm(asm.R2, int32(len(fx.Name)+1)), asm.Mov64Imm(asm.R3, int32(fx.BTFKind)),
-		asm.Mov64Imm(asm.R4, 0), asm.Call(helperBTFFindByName), asm.Mov64Reg(rResult, asm.R0))
-	if fx.Weak {
-		// Missing: the result stays zero.
-		g.b.Jump(asm.ClassJMP|asm.JumpJSLT|asm.SrcK, rResult, 0, 0, done)
-	} else {
-		g.check()
-	}
-	g.storeReg(asm.SizeDW, l.result, rResult)
-	g.emit(asm.Mov64Reg(asm.R0, rResult), asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
-	g.storeReg(asm.SizeW, slotOff(l.slot), asm.R0)
-	g.label(done)
-}
-
-// patchSymbol completes one instruction of the program in the blob from
-// its symbol's lookup result.
-func (g *Generator) patchSymbol(fx load.Fixup, l *symLookup, insnOff int, ins asm.Insn) {
-	at := insnOff + fx.Insn*asm.InsnSize
-	g.b.Comment(fmt.Sprintf("patch instruction %d (%s)", fx.Insn, fx.Name))
-	g.loadReg(asm.SizeDW, asm.R0, l.result)
-	if fx.Kind == load.FixupKsymAddr {
-		// A missing weak symbol's address is 0, like the direct load's.
-		g.storeImm64(at)
-		return
-	}
-	missing := g.b.NewLabel("missing")
-	out := g.b.NewLabel("patched")
-	g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, missing)
-	if fx.Kind == load.FixupKsymBTF {
-		// src = BPF_PSEUDO_BTF_ID (set at generation), imm = BTF id,
-		// next imm = BTF object fd.
-		g.storeImm64(at)
-	} else {
-		// A kfunc call: imm = BTF id, off = the fd table slot of its
-		// module's BTF, or 0 for vmlinux.
-		g.storeReg(asm.SizeW, at+4, asm.R0)
-		g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
-		g.b.Jump(asm.ClassJMP|asm.JumpJEQ|asm.SrcK, asm.R0, 0, 0, out)
-		g.storeImm(asm.SizeH, at+2, int32(l.slot))
-	}
-	g.b.Goto(out)
-	// Missing and weak: a ksym becomes a plain ld_imm64 of 0, a kfunc call
-	// a call of the poison helper id, as in the direct load.
-	g.label(missing)
-	g.clearSrc(ins, at)
-	if fx.Kind == load.FixupKfunc {
-		g.storeImm(asm.SizeW, at+4, load.KfuncPoison)
-	}
-	g.label(out)
-}
-
-// storeImm64 writes r0 into the immediates of the ld_imm64 at blob[at]:
-// the low half in the first slot, the high half in the second.
-func (g *Generator) storeImm64(at int) {
-	g.storeReg(asm.SizeW, at+4, asm.R0)
-	g.emit(asm.ALU64Imm(asm.ALURsh, asm.R0, 32))
-	g.storeReg(asm.SizeW, at+12, asm.R0)
-}
-
-// clearSrc rewrites the register byte of the instruction ins at blob[at]
-// with its source register cleared.
-func (g *Generator) clearSrc(ins asm.Insn, at int) {
-	ins.Src = 0
-	var enc [asm.InsnSize]byte
-	ins.Encode(enc[:], g.bo)
-	g.storeImm(asm.SizeB, at+1, int32(enc[1]))
-}
-
 // Finish closes the BTF fd, copies every fd into the context and returns
 // the loader.
 func (g *Generator) Finish() (*Loader, error) {
 	if g.err != nil {
 		return nil, g.err
 	}
-	g.b.Comment("success: close the BTF fd, hand every fd to the caller, return 0")
-	g.closeSlot(g.btfSlot)
-	for i := 0; i < g.nMaps; i++ {
-		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(i))),
-			asm.StoreMem(asm.SizeW, rCtx, int16(abi.MapDescOff(i)+abi.MapDescFDOff), asm.R0))
-	}
-	for j := 0; j < g.nProgs; j++ {
-		if !g.loaded[j] {
-			continue
-		}
-		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(g.progBase+j))),
-			asm.StoreMem(asm.SizeW, rCtx, int16(abi.ProgDescOff(g.nMaps, j)), asm.R0))
-	}
-	g.emit(asm.Mov64Imm(asm.R0, 0), asm.Exit())
+	g.emitSuccess()
 	insns, comments, err := g.b.Assemble()
 	if err != nil {
 		return nil, fmt.Errorf("assembling the loader of %s: %w", g.obj.Name, err)
@@ -863,8 +584,35 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.LogSteps = g.logSteps
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
+	l.Maps = g.mapDescs()
+	l.Progs = g.progDescs()
+	return l, nil
+}
+
+// emitSuccess ends the loader: it closes the BTF fd, hands the map and
+// program fds to the caller through the context and returns 0.
+func (g *Generator) emitSuccess() {
+	g.b.Comment("success: close the BTF fd, hand every fd to the caller, return 0")
+	g.closeSlot(g.btfSlot)
+	for i := 0; i < g.nMaps; i++ {
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(i))),
+			asm.StoreMem(asm.SizeW, rCtx, int16(abi.MapDescOff(i)+abi.MapDescFDOff), asm.R0))
+	}
+	for j := 0; j < g.nProgs; j++ {
+		if !g.loaded[j] {
+			continue
+		}
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(g.progBase+j))),
+			asm.StoreMem(asm.SizeW, rCtx, int16(abi.ProgDescOff(g.nMaps, j)), asm.R0))
+	}
+	g.emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
+}
+
+// mapDescs describes the object's maps for the runtime.
+func (g *Generator) mapDescs() []abi.MapDesc {
+	var descs []abi.MapDesc
 	for _, m := range g.obj.Maps {
-		l.Maps = append(l.Maps, abi.MapDesc{
+		descs = append(descs, abi.MapDesc{
 			Name:               m.Name,
 			KernelName:         m.KernelName,
 			Type:               uint32(m.Type),
@@ -877,8 +625,15 @@ func (g *Generator) Finish() (*Loader, error) {
 			MaxEntriesFromCPUs: m.Type == object.MapTypePerfEventArray && m.MaxEntries == 0,
 		})
 	}
+	return descs
+}
+
+// progDescs describes the object's programs, loaded or not, for the
+// runtime.
+func (g *Generator) progDescs() []abi.ProgDesc {
+	var descs []abi.ProgDesc
 	for j, p := range g.obj.Programs() {
-		l.Progs = append(l.Progs, abi.ProgDesc{
+		descs = append(descs, abi.ProgDesc{
 			Name:       p.Name,
 			Section:    p.Section,
 			Type:       uint32(p.Type),
@@ -888,7 +643,7 @@ func (g *Generator) Finish() (*Loader, error) {
 			TargetFunc: g.targetFuncs[j],
 		})
 	}
-	return l, nil
+	return descs
 }
 
 func internalSection(m *object.Map) string {

@@ -179,7 +179,7 @@ func lookupProgram(lookups []symbolLookup) ([]asm.Insn, error) {
 		return nil, errors.New("too many kernel symbols for one lookup program")
 	}
 	var b asm.Builder
-	b.Emit(asm.Mov64Reg(asm.R6, asm.R1))
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1))
 	for i, l := range lookups {
 		if len(l.name)+1 > maxHelperName {
 			return nil, fmt.Errorf("%s: name too long for a helper lookup", l.name)
@@ -191,13 +191,13 @@ func lookupProgram(lookups []symbolLookup) ([]asm.Insn, error) {
 			b.Emit(asm.StoreMem(asm.SizeDW, asm.R10, int16(nameOff+j), asm.R1))
 		}
 		b.Emit(
-			asm.Mov64Reg(asm.R1, asm.R10), asm.ALU64Imm(asm.ALUAdd, asm.R1, nameOff),
-			asm.Mov64Imm(asm.R2, int32(len(l.name)+1)),
+			asm.Mov.Reg(asm.R1, asm.R10), asm.Add.Imm(asm.R1, nameOff),
+			asm.Mov.Imm(asm.R2, int32(len(l.name)+1)),
 		)
 		if l.kind == 0 {
 			b.Emit(
-				asm.Mov64Imm(asm.R3, 0),
-				asm.Mov64Reg(asm.R4, asm.R10), asm.ALU64Imm(asm.ALUAdd, asm.R4, resultOff),
+				asm.Mov.Imm(asm.R3, 0),
+				asm.Mov.Reg(asm.R4, asm.R10), asm.Add.Imm(asm.R4, resultOff),
 				asm.Call(helperKallsymsLookupName),
 				asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i), asm.R0),
 				asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, resultOff),
@@ -205,14 +205,14 @@ func lookupProgram(lookups []symbolLookup) ([]asm.Insn, error) {
 			)
 		} else {
 			b.Emit(
-				asm.Mov64Imm(asm.R3, int32(l.kind)),
-				asm.Mov64Imm(asm.R4, 0),
+				asm.Mov.Imm(asm.R3, int32(l.kind)),
+				asm.Mov.Imm(asm.R4, 0),
 				asm.Call(helperBTFFindByNameKind),
 				asm.StoreMem(asm.SizeDW, asm.R6, int16(16*i), asm.R0),
 			)
 		}
 	}
-	b.Emit(asm.Mov64Imm(asm.R0, 0), asm.Exit())
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
 	insns, _, err := b.Assemble()
 	return insns, err
 }

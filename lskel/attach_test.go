@@ -111,14 +111,14 @@ func iterTaskInsns() []asm.Insn {
 	return []asm.Insn{
 		asm.LoadMem(asm.SizeDW, asm.R6, asm.R1, 0), // ctx->meta
 		asm.LoadMem(asm.SizeDW, asm.R7, asm.R1, 8), // ctx->task
-		asm.JumpImm(asm.JumpJEQ, asm.R7, 0, 6),
+		asm.JEq.Imm(asm.R7, 0, "return").Off(6),
 		asm.LoadMem(asm.SizeDW, asm.R1, asm.R6, 0),       // meta->seq
 		asm.StoreImm(asm.SizeW, asm.R10, -4, 0x6b736174), // "task" little-endian
-		asm.Mov64Reg(asm.R2, asm.R10),
-		asm.ALU64Imm(asm.ALUAdd, asm.R2, -4),
-		asm.Mov64Imm(asm.R3, 4),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -4),
+		asm.Mov.Imm(asm.R3, 4),
 		asm.Call(127), // bpf_seq_write
-		asm.Mov64Imm(asm.R0, 0),
+		asm.Mov.Imm(asm.R0, 0),
 		asm.Exit(),
 	}
 }
@@ -259,8 +259,8 @@ func inNetns(t *testing.T, fn func()) {
 
 func TestAttachXDPAndTCX(t *testing.T) {
 	requireKernel(t)
-	xdp := testProg(t, progSpec{typ: progTypeXDP, attachType: attachTypeXDP, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 2), asm.Exit()}}, "xdp")
-	tc := testProg(t, progSpec{typ: progTypeSchedCLS, insns: []asm.Insn{asm.Mov64Imm(asm.R0, -1), asm.Exit()}}, "tc")
+	xdp := testProg(t, progSpec{typ: progTypeXDP, attachType: attachTypeXDP, insns: []asm.Insn{asm.Mov.Imm(asm.R0, 2), asm.Exit()}}, "xdp")
+	tc := testProg(t, progSpec{typ: progTypeSchedCLS, insns: []asm.Insn{asm.Mov.Imm(asm.R0, -1), asm.Exit()}}, "tc")
 	inNetns(t, func() {
 		for _, c := range []struct {
 			name   string
@@ -305,7 +305,7 @@ func TestAttachCgroup(t *testing.T) {
 	}
 	defer os.Remove(dir)
 	prog := testProg(t, progSpec{typ: progTypeCgroupSKB, attachType: attachTypeCgroupInetEgress,
-		insns: []asm.Insn{asm.Mov64Imm(asm.R0, 1), asm.Exit()}}, "cgroup_skb/egress")
+		insns: []asm.Insn{asm.Mov.Imm(asm.R0, 1), asm.Exit()}}, "cgroup_skb/egress")
 	l, err := AttachCgroup(prog, dir, attachTypeCgroupInetEgress)
 	if err != nil {
 		t.Fatal(err)

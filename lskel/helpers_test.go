@@ -96,14 +96,14 @@ func testProg(t *testing.T, p progSpec, section string) *Program {
 func counterInsns(mapFD int, ret int32) []asm.Insn {
 	var out []asm.Insn
 	out = append(out, asm.StoreImm(asm.SizeW, asm.R10, -4, 0))
-	out = append(out, asm.Mov64Reg(asm.R2, asm.R10), asm.ALU64Imm(asm.ALUAdd, asm.R2, -4))
+	out = append(out, asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -4))
 	out = append(out, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(mapFD)))...)
 	out = append(out,
 		asm.Call(1), // bpf_map_lookup_elem
-		asm.JumpImm(asm.JumpJEQ, asm.R0, 0, 2),
-		asm.Mov64Imm(asm.R1, 1),
+		asm.JEq.Imm(asm.R0, 0, "return").Off(2),
+		asm.Mov.Imm(asm.R1, 1),
 		asm.Atomic(asm.SizeDW, asm.AtomicAdd, asm.R0, 0, asm.R1),
-		asm.Mov64Imm(asm.R0, ret),
+		asm.Mov.Imm(asm.R0, ret),
 		asm.Exit(),
 	)
 	return out

@@ -214,18 +214,18 @@ func TestMapCloseTwice(t *testing.T) {
 func ringbufProg(t *testing.T, rb int) *Program {
 	var insns []asm.Insn
 	insns = append(insns,
-		asm.Mov64Reg(asm.R6, asm.R1),
+		asm.Mov.Reg(asm.R6, asm.R1),
 		asm.LoadMem(asm.SizeDW, asm.R2, asm.R6, 0),
 		asm.StoreMem(asm.SizeDW, asm.R10, -8, asm.R2),
 	)
 	insns = append(insns, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rb)))...)
 	insns = append(insns,
-		asm.Mov64Reg(asm.R2, asm.R10),
-		asm.ALU64Imm(asm.ALUAdd, asm.R2, -8),
-		asm.Mov64Imm(asm.R3, 8),
-		asm.Mov64Imm(asm.R4, 0),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -8),
+		asm.Mov.Imm(asm.R3, 8),
+		asm.Mov.Imm(asm.R4, 0),
 		asm.Call(130), // bpf_ringbuf_output
-		asm.Mov64Imm(asm.R0, 0),
+		asm.Mov.Imm(asm.R0, 0),
 		asm.Exit(),
 	)
 	requireSyscallProgs(t)
@@ -331,20 +331,20 @@ func TestRingBufDiscard(t *testing.T) {
 	)
 	insns = append(insns, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rbMap.FD())))...)
 	insns = append(insns,
-		asm.Mov64Imm(asm.R2, 8),
-		asm.Mov64Imm(asm.R3, 0),
+		asm.Mov.Imm(asm.R2, 8),
+		asm.Mov.Imm(asm.R3, 0),
 		asm.Call(131), // bpf_ringbuf_reserve
-		asm.JumpImm(asm.JumpJEQ, asm.R0, 0, 9),
+		asm.JEq.Imm(asm.R0, 0, "no record").Off(9),
 		asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R7),
-		asm.Mov64Reg(asm.R1, asm.R0),
-		asm.Mov64Imm(asm.R2, 0),
-		asm.JumpImm(asm.JumpJSET, asm.R7, 1, 2),
+		asm.Mov.Reg(asm.R1, asm.R0),
+		asm.Mov.Imm(asm.R2, 0),
+		asm.JSet.Imm(asm.R7, 1, "discard").Off(2),
 		asm.Call(132), // bpf_ringbuf_submit
-		asm.Ja(1),
+		asm.Ja.Label("done").Off(1),
 		asm.Call(133), // bpf_ringbuf_discard
-		asm.Mov64Imm(asm.R0, 0),
+		asm.Mov.Imm(asm.R0, 0),
 		asm.Exit(),
-		asm.Mov64Imm(asm.R0, 1),
+		asm.Mov.Imm(asm.R0, 1),
 		asm.Exit(),
 	)
 	requireSyscallProgs(t)

@@ -39,15 +39,15 @@ func createMapLoader() *abi.Loader {
 		Name: "run_test",
 		Data: attr,
 		Insns: encode(
-			ins(asm.Mov64Reg(asm.R6, asm.R1)),
+			ins(asm.Mov.Reg(asm.R6, asm.R1)),
 			asm.LdImm64(asm.R2, asm.PseudoMapIdxValue, 0), // blob + 0
 			ins(
-				asm.Mov64Imm(asm.R1, 0), // BPF_MAP_CREATE
-				asm.Mov64Imm(asm.R3, 72),
+				asm.Mov.Imm(asm.R1, 0), // BPF_MAP_CREATE
+				asm.Mov.Imm(asm.R3, 72),
 				asm.Call(166), // bpf_sys_bpf
-				asm.JumpImm(asm.JumpJSLT, asm.R0, 0, 2),
+				asm.JSLT.Imm(asm.R0, 0, "exit").Off(2),
 				asm.StoreMem(asm.SizeW, asm.R6, int16(abi.MapDescOff(0)+abi.MapDescFDOff), asm.R0),
-				asm.Mov64Imm(asm.R0, 0),
+				asm.Mov.Imm(asm.R0, 0),
 				asm.Exit(),
 			),
 		),
@@ -143,7 +143,7 @@ func TestRunResultCloseAfterMapClose(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	testutil.RequireLoaders(t)
 	fail := func(errno int32) []byte {
-		return encode(ins(asm.Mov64Imm(asm.R0, -errno), asm.Exit()))
+		return encode(ins(asm.Mov.Imm(asm.R0, -errno), asm.Exit()))
 	}
 	tests := []struct {
 		name      string
@@ -156,7 +156,7 @@ func TestRunErrors(t *testing.T) {
 	}{
 		{
 			name:      "loader rejected by the verifier",
-			insns:     encode(ins(asm.Mov64Imm(asm.R0, 0))), // no exit
+			insns:     encode(ins(asm.Mov.Imm(asm.R0, 0))), // no exit
 			wantStep:  stepLoadLoader,
 			wantErrno: unix.EINVAL,
 			wantLog:   true,
@@ -171,8 +171,8 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "step 1 fails with a log level",
 			insns: encode(ins(
-				asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
-				asm.Mov64Imm(asm.R0, -int32(unix.EACCES)),
+				asm.Mov.Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
+				asm.Mov.Imm(asm.R0, -int32(unix.EACCES)),
 				asm.Exit(),
 			)),
 			steps:     []string{"create map counts", "load program p"},
@@ -183,8 +183,8 @@ func TestRunErrors(t *testing.T) {
 		{
 			name: "step out of the table",
 			insns: encode(ins(
-				asm.Mov64Imm(asm.R3, 7), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
-				asm.Mov64Imm(asm.R0, -int32(unix.E2BIG)),
+				asm.Mov.Imm(asm.R3, 7), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
+				asm.Mov.Imm(asm.R0, -int32(unix.E2BIG)),
 				asm.Exit(),
 			)),
 			steps:     []string{"only"},
@@ -230,13 +230,13 @@ func TestRunRetriesWithLog(t *testing.T) {
 	// step 1 the log at level 2 (the rerun asked for).
 	loader := func(withLog int32) []byte {
 		return encode(ins(
-			asm.Mov64Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
-			asm.Mov64Imm(asm.R0, -int32(unix.EINVAL)),
+			asm.Mov.Imm(asm.R3, 1), asm.StoreMem(asm.SizeW, asm.R1, abi.CtxStepOff, asm.R3), // no BPF_ST into the context before 6.3
+			asm.Mov.Imm(asm.R0, -int32(unix.EINVAL)),
 			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, abi.CtxLogLevelOff),
-			asm.JumpImm(asm.JumpJNE, asm.R2, 2, 3),
+			asm.JNE.Imm(asm.R2, 2, "exit").Off(3),
 			asm.LoadMem(asm.SizeW, asm.R2, asm.R1, abi.CtxLogStepOff),
-			asm.JumpImm(asm.JumpJNE, asm.R2, 1, 1),
-			asm.Mov64Imm(asm.R0, withLog),
+			asm.JNE.Imm(asm.R2, 1, "exit").Off(1),
+			asm.Mov.Imm(asm.R0, withLog),
 			asm.Exit(),
 		))
 	}
@@ -286,15 +286,15 @@ func ctxEchoLoader(off int16, deref bool) []byte {
 	return encode(ins(
 		asm.LoadMem(asm.SizeDW, asm.R3, asm.R1, off), // user pointer
 		asm.StoreImm(asm.SizeW, asm.R10, -4, 0),
-		asm.Mov64Reg(asm.R1, asm.R10),
-		asm.ALU64Imm(asm.ALUAdd, asm.R1, -4),
-		asm.Mov64Imm(asm.R2, 4),
+		asm.Mov.Reg(asm.R1, asm.R10),
+		asm.Add.Imm(asm.R1, -4),
+		asm.Mov.Imm(asm.R2, 4),
 		asm.Call(148), // bpf_copy_from_user
-		asm.JumpImm(asm.JumpJNE, asm.R0, 0, 3),
+		asm.JNE.Imm(asm.R0, 0, "fault").Off(3),
 		asm.LoadMem(asm.SizeW, asm.R0, asm.R10, -4),
 		asm.Neg64(asm.R0),
 		asm.Exit(),
-		asm.Mov64Imm(asm.R0, -int32(unix.EFAULT)),
+		asm.Mov.Imm(asm.R0, -int32(unix.EFAULT)),
 		asm.Exit(),
 	))
 }
@@ -331,7 +331,7 @@ func TestRunContext(t *testing.T) {
 		// succeeds without creating its maps, which Run reports as an error.
 		{"max_entries default", encode(ins(
 			asm.LoadMem(asm.SizeW, asm.R0, asm.R1, int16(abi.MapDescOff(0)+abi.MapDescMaxEntriesOff)),
-			asm.ALU64Imm(asm.ALUAdd, asm.R0, 1),
+			asm.Add.Imm(asm.R0, 1),
 			asm.Neg64(asm.R0),
 			asm.Exit(),
 		)), &RunOptions{Kconfig: fillKconfig}, 0 + 1},
@@ -404,7 +404,7 @@ func TestRunBadOptions(t *testing.T) {
 // brought it; elsewhere the same loader runs.
 func TestRunNeedsSyscallProgs(t *testing.T) {
 	requireKernel(t)
-	l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: encode(ins(asm.Mov64Imm(asm.R0, 0), asm.Exit())), KconfigMap: -1}
+	l := &abi.Loader{Name: "obj", Data: make([]byte, 8), Insns: encode(ins(asm.Mov.Imm(asm.R0, 0), asm.Exit())), KconfigMap: -1}
 	res, err := Run(l, nil)
 	if kernel.HaveSyscallProgs() {
 		if err != nil {

@@ -109,7 +109,7 @@ func TestBytes(t *testing.T) {
 func TestTestRun(t *testing.T) {
 	requireKernel(t)
 	// A socket filter returning 7, run on a 14-byte packet.
-	prog := testProg(t, progSpec{typ: unix.BPF_PROG_TYPE_SOCKET_FILTER, insns: []asm.Insn{asm.Mov64Imm(asm.R0, 7), asm.Exit()}}, "socket")
+	prog := testProg(t, progSpec{typ: unix.BPF_PROG_TYPE_SOCKET_FILTER, insns: []asm.Insn{asm.Mov.Imm(asm.R0, 7), asm.Exit()}}, "socket")
 	rv, out, err := prog.Test(make([]byte, 14), nil)
 	if err != nil || rv != 7 || len(out) != 14 {
 		t.Fatalf("Test = %d, %d bytes, %v; want 7, 14 bytes", rv, len(out), err)

@@ -122,7 +122,7 @@ func (o *opener) progRelocs(s, target *section) error {
 
 func (o *opener) recordReloc(f *Function, idx int, sym *symbol, symIdx int) (Reloc, error) {
 	ins := f.Insns[idx]
-	isCall := ins.Code == asm.ClassJMP|asm.JumpCall
+	isCall := ins.IsCall()
 	isLd := ins.IsLdImm64()
 	if !isCall && !isLd {
 		return Reloc{}, fmt.Errorf("opcode %#x is neither a call nor an ld_imm64", ins.Code)
