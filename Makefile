@@ -17,7 +17,7 @@ build:
 demo: deps
 	$(GO) run ./examples/minimal
 
-# Every test: formatting, vet, the BPF objects being current, unit and
+# Every test: formatting, vet, staticcheck, the BPF objects being current, unit and
 # kernel tests, the import rules (internal/layers). Packages run one at a
 # time (-p 1). The leak check no longer needs it (it blames a kernel object
 # on a package only when no other process holds it and it is not being
@@ -25,7 +25,7 @@ demo: deps
 # tracepoint's hits see the Go runtime's own getpid calls (preemption
 # signals) from another thread: gen's TestBehaviour/core failed one run in
 # three with packages in parallel. Parallel took ~60 s, -p 1 ~120 s.
-test: deps fmtcheck vet testdata-check
+test: deps fmtcheck vet staticcheck testdata-check
 	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -p 1 -count=1 ./...
 
 # Every package's tests on the host and on Debian kernels 5.10, 6.1, 6.12,
@@ -43,8 +43,7 @@ vet:
 layers:
 	$(GO) test -count=1 ./internal/layers
 
-# staticcheck, pinned as a tool dependency in go.mod. Not part of `make
-# test` yet: the tree still has findings to clean.
+# staticcheck, pinned as a tool dependency in go.mod; part of `make test`.
 staticcheck:
 	$(GO) tool staticcheck ./...
 

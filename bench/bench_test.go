@@ -145,7 +145,7 @@ func TestQuickRound(t *testing.T) {
 		}
 	}
 	root := testutil.Root()
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin := testutil.GoTool()
 	cmd := exec.Command(goBin, "run", "./bench/cmd/bench", "--quick")
 	cmd.Dir = root
 	cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(goBin)+":"+os.Getenv("PATH"))

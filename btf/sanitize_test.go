@@ -490,15 +490,6 @@ func TestSanitizeDatasecNames(t *testing.T) {
 	}
 }
 
-func mustMarshal(t testing.TB, s *Spec) []byte {
-	t.Helper()
-	raw, err := s.Marshal()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
-}
-
 // BTF that needs nothing comes back as it is: the same Spec, the same
 // bytes.
 func TestSanitizeNothingToDo(t *testing.T) {

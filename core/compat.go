@@ -69,10 +69,10 @@ func fieldsCompatible(lb *btf.Spec, lid btf.TypeID, tb *btf.Spec, tid btf.TypeID
 		}
 		var lt, tt *btf.Type
 		var err error
-		if lid, lt, err = skipMods(lb, lid); err != nil {
+		if _, lt, err = skipMods(lb, lid); err != nil {
 			return false, err
 		}
-		if tid, tt, err = skipMods(tb, tid); err != nil {
+		if _, tt, err = skipMods(tb, tid); err != nil {
 			return false, err
 		}
 		if isComposite(lt) && isComposite(tt) {
@@ -122,10 +122,10 @@ func typesCompatible(b *budget, lb *btf.Spec, lid btf.TypeID, tb *btf.Spec, tid 
 		if err := b.spend(); err != nil {
 			return false, err
 		}
-		if lid, lt, err = skipMods(lb, lid); err != nil {
+		if _, lt, err = skipMods(lb, lid); err != nil {
 			return false, err
 		}
-		if tid, tt, err = skipMods(tb, tid); err != nil {
+		if _, tt, err = skipMods(tb, tid); err != nil {
 			return false, err
 		}
 		if !kindsCompatible(lt, tt) {
@@ -206,10 +206,10 @@ func typesMatch(b *budget, lb *btf.Spec, lid btf.TypeID, tb *btf.Spec, tid btf.T
 		}
 		var lt, tt *btf.Type
 		var err error
-		if lid, lt, err = skipMods(lb, lid); err != nil {
+		if _, lt, err = skipMods(lb, lid); err != nil {
 			return false, err
 		}
-		if tid, tt, err = skipMods(tb, tid); err != nil {
+		if _, tt, err = skipMods(tb, tid); err != nil {
 			return false, err
 		}
 		if !namesMatch(lt.Name, tt.Name) {

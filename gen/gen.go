@@ -246,11 +246,6 @@ func (g *Generator) step(name string) {
 	}
 }
 
-// FailAtStep makes the generated loader fail with ECANCELED when it
-// reaches step n (numbered as in Loader.Steps), after doing every step
-// before it. It exists to test the cleanup path from every step.
-func (g *Generator) FailAtStep(n int) { g.failStep = n }
-
 // check jumps to the cleanup when r7 is negative. When the cleanup block
 // is getting out of jump range, a trampoline is laid down first.
 func (g *Generator) check() {

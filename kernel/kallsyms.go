@@ -13,8 +13,8 @@ import (
 // (kernel.kptr_restrict, or no CAP_SYSLOG).
 var ErrKallsymsHidden = errors.New("kernel: /proc/kallsyms addresses are hidden (kptr_restrict or missing CAP_SYSLOG)")
 
-// KallsymsPath is the file ReadKallsyms reads.
-var KallsymsPath = "/proc/kallsyms"
+// kallsymsPath is the file ReadKallsyms reads.
+const kallsymsPath = "/proc/kallsyms"
 
 // ReadKallsyms streams /proc/kallsyms and returns the addresses of the
 // requested text symbols (types t, T, w, W) found; the first occurrence of
@@ -22,7 +22,7 @@ var KallsymsPath = "/proc/kallsyms"
 // are absent from the map. If a requested symbol is listed with address 0
 // it returns ErrKallsymsHidden.
 func ReadKallsyms(names ...string) (map[string]uint64, error) {
-	f, err := os.Open(KallsymsPath)
+	f, err := os.Open(kallsymsPath)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +62,7 @@ func readKallsyms(r io.Reader, names []string) (map[string]uint64, error) {
 		}
 		addr, err := strconv.ParseUint(line[:sp1], 16, 64)
 		if err != nil {
-			return nil, errors.New("kernel: " + KallsymsPath + ": bad address in " + strconv.Quote(line))
+			return nil, errors.New("kernel: " + kallsymsPath + ": bad address in " + strconv.Quote(line))
 		}
 		if addr == 0 {
 			return nil, ErrKallsymsHidden
@@ -70,7 +70,7 @@ func readKallsyms(r io.Reader, names []string) (map[string]uint64, error) {
 		out[name] = addr
 	}
 	if err := sc.Err(); err != nil {
-		return nil, &os.PathError{Op: "read", Path: KallsymsPath, Err: err}
+		return nil, &os.PathError{Op: "read", Path: kallsymsPath, Err: err}
 	}
 	return out, nil
 }

@@ -48,8 +48,8 @@ func PerfEventAttachBPF(perfFD, progFD int) error {
 	return nil
 }
 
-// TracefsRoots are the places TracepointID looks for tracefs, in order.
-var TracefsRoots = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
+// tracefsRoots are the places TracepointID looks for tracefs, in order.
+var tracefsRoots = []string{"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}
 
 // ErrNoTracefs reports that no tracefs mount holds the tracepoint; the
 // error message names the paths tried.
@@ -67,7 +67,7 @@ func TracepointID(category, name string) (uint64, error) {
 		return 0, errors.New("kernel: invalid tracepoint name " + strconv.Quote(category+"/"+name))
 	}
 	paths := ""
-	for _, root := range TracefsRoots {
+	for _, root := range tracefsRoots {
 		p := root + "/events/" + category + "/" + name + "/id"
 		b, err := ReadSysFile(p)
 		if err != nil {
@@ -87,8 +87,8 @@ func TracepointID(category, name string) (uint64, error) {
 		return id, nil
 	}
 	var st unix.Stat_t
-	if len(TracefsRoots) > 0 && unix.Stat(TracefsRoots[0]+"/events", &st) != nil {
-		paths += " (tracefs is not mounted: mount -t tracefs tracefs " + TracefsRoots[0] + ")"
+	if len(tracefsRoots) > 0 && unix.Stat(tracefsRoots[0]+"/events", &st) != nil {
+		paths += " (tracefs is not mounted: mount -t tracefs tracefs " + tracefsRoots[0] + ")"
 	}
 	return 0, &os.PathError{Op: "tracepoint id", Path: paths, Err: ErrNoTracefs}
 }

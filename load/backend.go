@@ -70,9 +70,6 @@ type Value struct {
 	Bytes []byte
 	// FD is used when Bytes is nil.
 	FD Handle
-	// FDIsMap tells which table FD belongs to (map or program), for the
-	// generator's annotations.
-	FDIsMap bool
 }
 
 // ProgSpec is a linked program ready for BPF_PROG_LOAD.

@@ -106,7 +106,7 @@ func btfIDsViaHelper(keys []typeKey) (map[typeKey]typeResult, error) {
 		if len(k.name)+1 > maxHelperName {
 			return nil, fmt.Errorf("%s: name too long for a helper lookup", k.name)
 		}
-		lookups[i] = symbolLookup{name: k.name, kind: k.kind}
+		lookups[i] = symbolLookup(k)
 	}
 	ctx, err := runLookups(lookups)
 	if err != nil {

@@ -10,7 +10,6 @@
 package load
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -284,7 +283,7 @@ func (l *loader) fillSlots(index int, m *object.Map, res *Result) error {
 			}
 			v = Value{FD: res.Programs[pi]}
 		case s.Map >= 0 && s.Map < len(res.Maps):
-			v = Value{FD: res.Maps[s.Map], FDIsMap: true}
+			v = Value{FD: res.Maps[s.Map]}
 		default:
 			return l.fail(fmt.Sprintf("fill slot %d of %s", s.Index, m.Name), errors.New("no map or program"))
 		}
@@ -471,12 +470,4 @@ func kernelProgName(name string) string {
 		}
 	}
 	return string(b)
-}
-
-// byteOrder returns the object's byte order, defaulting to little endian.
-func byteOrder(o *object.Object) binary.ByteOrder {
-	if o.ByteOrder != nil {
-		return o.ByteOrder
-	}
-	return binary.LittleEndian
 }

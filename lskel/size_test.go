@@ -4,7 +4,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/bpfgen/bpfgen/internal/testutil"
@@ -62,7 +61,7 @@ func TestBinarySize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds binaries")
 	}
-	goBin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	goBin := testutil.GoTool()
 	if _, err := os.Stat(goBin); err != nil {
 		t.Skipf("no go command: %v", err)
 	}

@@ -334,7 +334,7 @@ func checkKsyms(e *env) {
 	}
 	putAddr, ok := addrs["bpf_prog_put"]
 	if !ok {
-		e.fatalf("bpf_prog_put is not in %s", kernel.KallsymsPath)
+		e.fatalf("bpf_prog_put is not in /proc/kallsyms")
 	}
 	pid := int64(unix.Getpid())
 

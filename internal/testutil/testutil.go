@@ -4,6 +4,7 @@ package testutil
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -17,6 +18,18 @@ import (
 func Root() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// GoTool returns the go command of the toolchain that built the test: the
+// one on PATH, else the build's own GOROOT (the kernel matrix's guests run
+// test binaries with the host's root mounted but a bare PATH). The result
+// may not exist; callers that cannot build without it say so.
+func GoTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	//lint:ignore SA1019 the test binary runs on the machine that built it
+	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
 // Object returns the path of testdata/<name>.bpf.o.
