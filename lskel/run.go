@@ -211,6 +211,12 @@ func fail(l *abi.Loader, msg string) error {
 	return errors.New("load " + strconv.Quote(l.Name) + ": " + msg)
 }
 
+// runCtx is the context buffer plus the memory its pointers refer to.
+type runCtx struct {
+	buf  []byte
+	keep [][]byte
+}
+
 // buildCtx lays out the parts of the context that do not change between
 // runs: the map descriptors' inputs. The pointers it stores stay valid as
 // long as opts and the kconfig image are reachable; runOnce keeps them
@@ -322,6 +328,7 @@ func fillTargets(l *abi.Loader, ctx []byte, opts *RunOptions) error {
 	return nil
 }
 
+// progIndex is the index of the program name in l.Progs, -1 if none.
 func progIndex(l *abi.Loader, name string) int {
 	for j := range l.Progs {
 		if l.Progs[j].Name == name {
@@ -331,12 +338,7 @@ func progIndex(l *abi.Loader, name string) int {
 	return -1
 }
 
-// runCtx is the context buffer plus the memory its pointers refer to.
-type runCtx struct {
-	buf  []byte
-	keep [][]byte
-}
-
+// mapIndex is the index of the map name in l.Maps, -1 if none.
 func mapIndex(l *abi.Loader, name string) int {
 	for i := range l.Maps {
 		if l.Maps[i].Name == name {
@@ -346,6 +348,8 @@ func mapIndex(l *abi.Loader, name string) int {
 	return -1
 }
 
+// createBlob creates the loader's blob map, writes the blob and freezes
+// it: the loader program reads it and nothing may change it.
 func createBlob(l *abi.Loader) (int, error) {
 	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
 		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
@@ -366,6 +370,8 @@ func createBlob(l *abi.Loader) (int, error) {
 	return fd, nil
 }
 
+// loadLoader loads the loader program, with the blob map as its only
+// fd_array entry.
 func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
 		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
@@ -397,6 +403,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	return fd, nil
 }
 
+// logSize is the log buffer size for a requested size n.
 func logSize(n int) int {
 	if n <= 0 {
 		return defaultLogSize

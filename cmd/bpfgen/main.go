@@ -5,8 +5,10 @@
 //
 //	bpfgen <command> [arguments]
 //
-// Each command lives in its own file and registers itself in commands
-// (see register); run "bpfgen help" for the list.
+// Commands register themselves in commands (see register) from the file
+// that implements them: inspect.go, skeleton.go, and loadcmds.go for the
+// commands that load or write loaders (load, loader, run, dump); run
+// "bpfgen help" for the list.
 package main
 
 import (
@@ -26,9 +28,8 @@ type command struct {
 	run     func(args []string, stdout io.Writer) error
 }
 
-// commands maps a subcommand name to its implementation. Files add to it
-// with register from an init function: inspect.go adds "inspect"; load,
-// loader, run, dump and skeleton go in their own files the same way.
+// commands maps a subcommand name to its implementation; the files that
+// implement commands add to it with register from an init function.
 var commands = map[string]command{}
 
 // register adds a subcommand; names must be unique.
