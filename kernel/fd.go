@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -26,19 +27,12 @@ type FD struct {
 	trace uint64       // key in the trace registry; 0 when not traced
 }
 
-// fdError is a failed operation on a file descriptor; it unwraps to the
-// errno.
-type fdError struct {
-	op  string
-	fd  int
-	err error
+// fdErr is a failed operation on the file descriptor fd, as an
+// *os.SyscallError (which every binary with package os links already); it
+// unwraps to the errno.
+func fdErr(op string, fd int, err error) error {
+	return os.NewSyscallError(op+" fd "+strconv.Itoa(fd), err)
 }
-
-func (e *fdError) Error() string {
-	return e.op + " fd " + strconv.Itoa(e.fd) + ": " + e.err.Error()
-}
-
-func (e *fdError) Unwrap() error { return e.err }
 
 // NewFD takes ownership of raw. A raw of 0, 1 or 2 is moved to a number
 // of at least 3 (close-on-exec) and the original closed: a BPF object
@@ -54,13 +48,13 @@ func NewFD(raw int) (*FD, error) {
 // the exported function.
 func newFD(raw, skip int) (*FD, error) {
 	if raw < 0 {
-		return nil, &fdError{op: "own", fd: raw, err: unix.EBADF}
+		return nil, fdErr("own", raw, unix.EBADF)
 	}
 	if raw <= 2 {
 		moved, err := unix.FcntlInt(uintptr(raw), unix.F_DUPFD_CLOEXEC, 3)
 		unix.Close(raw)
 		if err != nil {
-			return nil, &fdError{op: "move standard", fd: raw, err: err}
+			return nil, fdErr("move standard", raw, err)
 		}
 		raw = moved
 	}
@@ -94,15 +88,6 @@ func (f *FD) Int() int {
 	return int(f.raw.Load())
 }
 
-// String describes f as "fd 7", or "fd closed".
-func (f *FD) String() string {
-	n := f.Int()
-	if n < 0 {
-		return "fd closed"
-	}
-	return "fd " + strconv.Itoa(n)
-}
-
 // Close closes the file descriptor. Closing a closed FD, or a nil *FD,
 // does nothing and returns nil; so does Close after Disown. Concurrent
 // calls close the number once.
@@ -112,7 +97,7 @@ func (f *FD) Close() error {
 		return nil
 	}
 	if err := unix.Close(raw); err != nil {
-		return &fdError{op: "close", fd: raw, err: err}
+		return fdErr("close", raw, err)
 	}
 	return nil
 }
@@ -145,12 +130,12 @@ func (f *FD) release() int {
 func (f *FD) Dup() (*FD, error) {
 	raw := f.Int()
 	if raw < 0 {
-		return nil, &fdError{op: "dup", fd: raw, err: unix.EBADF}
+		return nil, fdErr("dup", raw, unix.EBADF)
 	}
 	dup, err := unix.FcntlInt(uintptr(raw), unix.F_DUPFD_CLOEXEC, 3)
 	runtime.KeepAlive(f)
 	if err != nil {
-		return nil, &fdError{op: "dup", fd: raw, err: err}
+		return nil, fdErr("dup", raw, err)
 	}
 	return newFD(dup, 4)
 }
