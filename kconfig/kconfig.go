@@ -321,16 +321,6 @@ func putInt(dst []byte, n uint64, bo binary.ByteOrder) error {
 	return nil
 }
 
-// FillRunning fills image for the running kernel, in native byte order:
-// what a loader's runtime does on the target machine.
-func FillRunning(image []byte, vars []abi.KconfigVar) error {
-	cfg, err := ReadRunning()
-	if err != nil {
-		return err
-	}
-	return Fill(image, vars, cfg, binary.NativeEndian)
-}
-
 // runningHas answers the LINUX_HAS_* externs for the running kernel, as
 // libbpf does: BPF cookies by probing bpf_get_attach_cookie (Linux 5.15),
 // the syscall wrapper by the arch-prefixed __<arch>_sys_bpf symbol.
@@ -346,7 +336,12 @@ func runningHas(name string) bool {
 
 // Resolve fills a loader's .kconfig image for the running kernel: it is
 // the lskel.RunOptions.Kconfig of `bpfgen run` and of generated skeletons
-// whose objects have kconfig externs (only those link this package).
+// whose objects have kconfig externs (only those link this package). The
+// image is written in native byte order.
 func Resolve(image []byte, vars []abi.KconfigVar) error {
-	return FillRunning(image, vars)
+	cfg, err := ReadRunning()
+	if err != nil {
+		return err
+	}
+	return Fill(image, vars, cfg, binary.NativeEndian)
 }

@@ -137,44 +137,6 @@ func IterCreate(linkFD int) (int, error) {
 	return call(CmdIterCreate, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
 }
 
-// linkDetachAttr is union bpf_attr for BPF_LINK_DETACH.
-type linkDetachAttr struct {
-	linkFD uint32
-}
-
-// LinkDetach detaches a link from its hook; the fd stays valid.
-func LinkDetach(linkFD int) error {
-	attr := linkDetachAttr{linkFD: uint32(linkFD)}
-	_, err := call(CmdLinkDetach, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
-	return err
-}
-
-// progAttachAttr is union bpf_attr for BPF_PROG_ATTACH / BPF_PROG_DETACH.
-type progAttachAttr struct {
-	targetFD         uint32 // 0 (or target_ifindex)
-	attachBPFFD      uint32 // 4
-	attachType       uint32 // 8
-	attachFlags      uint32 // 12
-	replaceBPFFD     uint32 // 16
-	relativeFD       uint32 // 20
-	expectedRevision uint64 // 24
-}
-
-// ProgAttach attaches a program the legacy way (cgroup, sockmap, flow
-// dissector…). flags: unix.BPF_F_ALLOW_MULTI, BPF_F_ALLOW_OVERRIDE…
-func ProgAttach(progFD, targetFD int, attachType, flags uint32) error {
-	attr := progAttachAttr{targetFD: uint32(targetFD), attachBPFFD: uint32(progFD), attachType: attachType, attachFlags: flags}
-	_, err := call(CmdProgAttach, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
-	return err
-}
-
-// ProgDetach undoes ProgAttach.
-func ProgDetach(progFD, targetFD int, attachType uint32) error {
-	attr := progAttachAttr{targetFD: uint32(targetFD), attachBPFFD: uint32(progFD), attachType: attachType}
-	_, err := call(CmdProgDetach, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
-	return err
-}
-
 // enableStatsAttr is union bpf_attr for BPF_ENABLE_STATS.
 type enableStatsAttr struct {
 	typ uint32

@@ -104,21 +104,10 @@ func MapUpdateElem(fd int, key, value []byte, flags uint64) error {
 	return mapElem(CmdMapUpdateElem, fd, slicePtr(key), slicePtr(value), flags)
 }
 
-// MapUpdateElemPtr is MapUpdateElem with raw pointers, for callers that
-// hold keys and values in typed Go memory.
-func MapUpdateElemPtr(fd int, key, value unsafe.Pointer, flags uint64) error {
-	return mapElem(CmdMapUpdateElem, fd, key, value, flags)
-}
-
 // MapLookupElem copies the value stored under key into value.
 // A missing key gives an error that unwraps to unix.ENOENT.
 func MapLookupElem(fd int, key, value []byte) error {
 	return mapElem(CmdMapLookupElem, fd, slicePtr(key), slicePtr(value), 0)
-}
-
-// MapLookupElemPtr is MapLookupElem with raw pointers.
-func MapLookupElemPtr(fd int, key, value unsafe.Pointer) error {
-	return mapElem(CmdMapLookupElem, fd, key, value, 0)
 }
 
 // MapDeleteElem removes key.

@@ -46,24 +46,6 @@ func haveSyscallProgsProbe() bool {
 	return true
 }
 
-// HaveBTF reports whether the kernel accepts BTF_LOAD with functions.
-var haveBTFOnce sync.Once
-var haveBTFOK bool
-
-func HaveBTF() bool {
-	haveBTFOnce.Do(func() { haveBTFOK = haveBTFProbe() })
-	return haveBTFOK
-}
-
-func haveBTFProbe() bool {
-	fd, err := BTFLoad(probeBTF(), nil, 0)
-	if err != nil {
-		return false
-	}
-	unix.Close(fd)
-	return true
-}
-
 // HaveKernelCORE reports whether BPF_PROG_LOAD applies CO-RE relocations
 // itself (core_relos, Linux 5.17+).
 var haveKernelCOREOnce sync.Once
