@@ -240,6 +240,24 @@ func ldImm64String(ins Insn, imm uint64) string {
 	return fmt.Sprintf("r%d = %s", ins.Dst, v)
 }
 
+// Text is instruction i of insns as Disasm prints it: an ld_imm64 with
+// its 64-bit immediate from the next slot, flagged when that slot is
+// invalid or missing.
+func Text(insns []Insn, i int) string {
+	ins := insns[i]
+	switch {
+	case ins.IsLdImm64() && i+1 < len(insns):
+		text := ldImm64String(ins, Imm64(insns, i))
+		if next := insns[i+1]; next.Code != 0 || next.Dst != 0 || next.Src != 0 || next.Off != 0 {
+			text += fmt.Sprintf(" (invalid second slot: code %#02x regs %d,%d off %d)", next.Code, next.Dst, next.Src, next.Off)
+		}
+		return text
+	case ins.IsLdImm64():
+		return "truncated ld_imm64: " + ins.String()
+	}
+	return ins.String()
+}
+
 // Disasm writes one line per instruction, "%4d: %s", with each comment
 // line before its instruction as "; text". An ld_imm64 is printed once
 // with its 64-bit immediate and the index then advances by two. It never
@@ -257,19 +275,7 @@ func Disasm(w io.Writer, insns []Insn, comments []string) error {
 			}
 		}
 		ins := insns[i]
-		var text string
-		switch {
-		case ins.IsLdImm64() && i+1 < len(insns):
-			text = ldImm64String(ins, Imm64(insns, i))
-			if next := insns[i+1]; next.Code != 0 || next.Dst != 0 || next.Src != 0 || next.Off != 0 {
-				text += fmt.Sprintf(" (invalid second slot: code %#02x regs %d,%d off %d)", next.Code, next.Dst, next.Src, next.Off)
-			}
-		case ins.IsLdImm64():
-			text = "truncated ld_imm64: " + ins.String()
-		default:
-			text = ins.String()
-		}
-		fmt.Fprintf(&sb, "%4d: %s\n", i, text)
+		fmt.Fprintf(&sb, "%4d: %s\n", i, Text(insns, i))
 		if ins.IsLdImm64() {
 			i++
 		}

@@ -4,33 +4,40 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/object"
 )
 
 // Dump prints a loader for a reader: its maps and programs, the blob's
 // table of contents, the steps, and the loader program disassembled with
 // each step annotated.
+//
+// Map and program types are the kernel's names ("hash", "tracepoint"), a
+// bpf_sys_bpf call is noted with its command (BPF_PROG_LOAD) and an access
+// to the blob with what it reaches (an attr field by its bpf_attr name,
+// an fd table slot): see Listing.
 func (l *Loader) Dump(w io.Writer, bo binary.ByteOrder) error {
-	insns, err := asm.Decode(l.Insns, bo)
+	lines, err := l.Listing(bo)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "loader of %s: %d instructions, blob %d bytes, context %d bytes\n\n",
-		l.Name, len(insns), len(l.Data), l.CtxSize())
+		l.Name, len(l.Insns)/asm.InsnSize, len(l.Data), l.CtxSize())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "MAP\tKERNEL NAME\tTYPE\tKEY\tVALUE\tMAX ENTRIES\tFLAGS")
 	for i, m := range l.Maps {
-		fmt.Fprintf(tw, "%d %s\t%s\t%d\t%d\t%d\t%d\t%#x\n", i, m.Name, m.KernelName, m.Type, m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+		fmt.Fprintf(tw, "%d %s\t%s\t%s\t%d\t%d\t%d\t%#x\n", i, m.Name, m.KernelName, object.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
 	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "PROGRAM\tSECTION\tTYPE\tLOADED")
 	for j, p := range l.Progs {
-		fmt.Fprintf(tw, "%d %s\t%s\t%d\t%v\n", j, p.Name, p.Section, p.Type, p.Loaded)
+		fmt.Fprintf(tw, "%d %s\t%s\t%s\t%v\n", j, p.Name, p.Section, object.ProgType(p.Type), p.Loaded)
 	}
 	tw.Flush()
 	if len(l.Kconfig) > 0 {
@@ -52,6 +59,22 @@ func (l *Loader) Dump(w io.Writer, bo binary.ByteOrder) error {
 	for i, s := range l.Steps {
 		fmt.Fprintf(w, "  %d %s\n", i, s)
 	}
-	fmt.Fprintln(w, "\nprogram:")
-	return asm.Disasm(w, insns, l.Comments)
+	var b strings.Builder
+	b.WriteString("\nprogram:\n")
+	for _, ln := range lines {
+		for _, c := range strings.Split(ln.Comment, "\n") {
+			if c != "" {
+				fmt.Fprintf(&b, "; %s\n", c)
+			}
+		}
+		if ln.Note != "" {
+			fmt.Fprintf(&b, "%4d: %-40s ; %s\n", ln.Index, ln.Text, ln.Note)
+		} else {
+			fmt.Fprintf(&b, "%4d: %s\n", ln.Index, ln.Text)
+		}
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("dump: write: %w", err)
+	}
+	return nil
 }

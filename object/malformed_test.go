@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -62,12 +66,51 @@ func TestMalformed(t *testing.T) {
 		{
 			name:    "truncated header",
 			corrupt: func(e *elfEdit) []byte { return e.raw[:40] },
-			want:    []string{"open minimal:"},
+			want:    []string{"minimal: truncated ELF (file header cut short at 40 bytes)"},
 		},
 		{
 			name:    "truncated sections",
 			corrupt: func(e *elfEdit) []byte { return e.raw[:len(e.raw)/2] },
-			want:    []string{"open minimal:"},
+			want:    []string{"minimal: truncated ELF (section headers past the end of the file)"},
+		},
+		{
+			name:    "empty",
+			corrupt: func(e *elfEdit) []byte { return nil },
+			want:    []string{"minimal: empty file"},
+		},
+		{
+			name:    "text",
+			corrupt: func(e *elfEdit) []byte { return []byte("SEC(\"xdp\")\n") },
+			want:    []string{"minimal: not an ELF file"},
+		},
+		{
+			name:    "magic only",
+			corrupt: func(e *elfEdit) []byte { return e.raw[:4] },
+			want:    []string{"minimal: truncated ELF (file header cut short at 4 bytes)"},
+		},
+		{
+			name: "32-bit",
+			corrupt: func(e *elfEdit) []byte {
+				e.raw[elf.EI_CLASS] = byte(elf.ELFCLASS32)
+				return e.raw
+			},
+			want: []string{"minimal: not a 64-bit ELF file"},
+		},
+		{
+			name: "unknown byte order",
+			corrupt: func(e *elfEdit) []byte {
+				e.raw[elf.EI_DATA] = 7
+				return e.raw
+			},
+			want: []string{"minimal: malformed ELF: unknown byte order 7"},
+		},
+		{
+			name: "shared object",
+			corrupt: func(e *elfEdit) []byte {
+				le.PutUint16(e.raw[16:], uint16(elf.ET_DYN))
+				return e.raw
+			},
+			want: []string{"minimal: not a relocatable object (ELF type ET_DYN)"},
 		},
 		{
 			name: "relocation target section out of range",
@@ -166,7 +209,15 @@ func TestMalformed(t *testing.T) {
 				le.PutUint16(e.raw[18:], uint16(elf.EM_X86_64))
 				return e.raw
 			},
-			want: []string{"not a BPF object"},
+			want: []string{"minimal: ELF for x86-64, not BPF"},
+		},
+		{
+			name: "not BPF, unusual machine",
+			corrupt: func(e *elfEdit) []byte {
+				le.PutUint16(e.raw[18:], uint16(elf.EM_SPARCV9))
+				return e.raw
+			},
+			want: []string{"minimal: ELF for SPARCV9, not BPF"},
 		},
 	}
 	for _, tt := range tests {
@@ -193,5 +244,41 @@ func TestTruncations(t *testing.T) {
 		if _, err := object.OpenBytes("minimal", raw[:n]); err == nil {
 			t.Fatalf("truncated to %d bytes: no error", n)
 		}
+	}
+}
+
+// TestOpenFileErrors checks that Open names the file once, with what is
+// wrong with it, and that errors still unwrap to the operating system's.
+func TestOpenFileErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	missing := filepath.Join(dir, "nope.o")
+	tests := []struct {
+		path     string
+		want     string
+		notExist bool
+	}{
+		{missing, missing + ": no such file or directory", true},
+		{dir, dir + ": is a directory", false},
+		{write("empty.o", nil), filepath.Join(dir, "empty.o") + ": empty file", false},
+		{write("notes.txt", []byte("hello\n")), filepath.Join(dir, "notes.txt") + ": not an ELF file", false},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			_, err := object.Open(tt.path)
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+			if got := errors.Is(err, fs.ErrNotExist); got != tt.notExist {
+				t.Errorf("errors.Is(err, fs.ErrNotExist) = %v", got)
+			}
+		})
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -69,10 +72,13 @@ func truncate(s string, n int) string {
 }
 
 // Open reads the BPF ELF object at path, as libbpf's bpf_object__open does.
+// Errors name the file once and say what is wrong with it: "x.o: no such
+// file or directory", "dir: is a directory", "notes.txt: not an ELF file",
+// "x.o: empty file", "/bin/true: ELF for x86-64, not BPF".
 func Open(path string) (*Object, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	obj, err := parse(path, ObjectName(path), raw)
 	if err != nil {
@@ -80,6 +86,37 @@ func Open(path string) (*Object, error) {
 	}
 	obj.Path = path
 	return obj, nil
+}
+
+// ReadFile reads the file at path as Open does, for callers that look at
+// the bytes before opening them (a loader file or an object): a failure
+// is one error naming path once ("x.o: no such file or directory", "dir:
+// is a directory"), which unwraps to the operating system's error.
+func ReadFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, fmt.Errorf("%s: is a directory", path)
+	}
+	raw, err := io.ReadAll(f)
+	if err != nil {
+		return nil, fileError(path, err)
+	}
+	return raw, nil
+}
+
+// fileError names path once: the operating system's errors already carry
+// the path and the operation ("open x.o: no such file or directory"), so
+// only the cause is kept.
+func fileError(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: %w", path, err)
 }
 
 // OpenBytes reads a BPF ELF object from memory. name is the object name
@@ -163,11 +200,11 @@ type opener struct {
 }
 
 func (o *opener) errorf(format string, args ...any) error {
-	return fmt.Errorf("open %s: "+format, append([]any{o.file}, args...)...)
+	return fmt.Errorf("%s: "+format, append([]any{o.file}, args...)...)
 }
 
 func (o *opener) secErrorf(s *section, format string, args ...any) error {
-	return fmt.Errorf("open %s: section %q (index %d): "+format, append([]any{o.file, s.name, s.idx}, args...)...)
+	return fmt.Errorf("%s: section %q (index %d): "+format, append([]any{o.file, s.name, s.idx}, args...)...)
 }
 
 // parse runs the open phase on raw bytes.
@@ -213,18 +250,15 @@ func (o *opener) readELF() (err error) {
 			err = o.errorf("malformed ELF: %v", r)
 		}
 	}()
-	f, err := elf.NewFile(bytes.NewReader(o.raw))
-	if err != nil {
+	if err := checkELFHeader(o.raw); err != nil {
 		return o.errorf("%w", err)
 	}
-	if f.Class != elf.ELFCLASS64 {
-		return o.errorf("not a 64-bit ELF file (class %v)", f.Class)
+	f, err := elf.NewFile(bytes.NewReader(o.raw))
+	if err != nil {
+		return o.errorf("malformed ELF: %w", err)
 	}
 	if f.Type != elf.ET_REL {
-		return o.errorf("not a relocatable object (type %v)", f.Type)
-	}
-	if f.Machine != elf.EM_BPF && f.Machine != elf.EM_NONE {
-		return o.errorf("not a BPF object (machine %v)", f.Machine)
+		return o.errorf("not a relocatable object (ELF type %v)", f.Type)
 	}
 	o.bo = f.ByteOrder
 	o.obj.ByteOrder = f.ByteOrder
@@ -474,7 +508,7 @@ func (o *opener) initPrograms() error {
 		}
 		def, target := FindSection(sec)
 		if def == nil {
-			return fmt.Errorf("open %s: program %s: %w", o.file, f.Name, &UnknownSectionError{Section: sec})
+			return fmt.Errorf("%s: program %s: %w", o.file, f.Name, &UnknownSectionError{Section: sec})
 		}
 		f.Def = def
 		f.Type = def.Type

@@ -23,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"go/format"
+	"go/scanner"
+	"go/token"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -49,6 +51,36 @@ type Options struct {
 	// Command is how to regenerate the file, for the header comment; empty
 	// means a bpfgen command line built from the other options.
 	Command string
+	// Note, when set, is told in one line each thing the generated file
+	// lacks or names differently than the object suggests: global data
+	// that BTF does not type, maps that stay untyped, and a map, program or
+	// section whose Go name was taken and got a numeric suffix (see
+	// Generate). Generation does not depend on it.
+	Note func(msg string)
+}
+
+// OptionError is an Options field Generate cannot use; Validate returns
+// it before anything is generated.
+type OptionError struct {
+	Field string // "Package" or "Ident"
+	Value string
+}
+
+func (e *OptionError) Error() string {
+	return fmt.Sprintf("skeleton: Options.%s %q is not a Go identifier", e.Field, e.Value)
+}
+
+// Validate checks the options Generate would use: Package and Ident,
+// when set, must be Go identifiers (Package also not "_"), since they are
+// written into the file as they are. It returns an *OptionError.
+func (o Options) Validate() error {
+	if o.Package != "" && (!token.IsIdentifier(o.Package) || o.Package == "_") {
+		return &OptionError{Field: "Package", Value: o.Package}
+	}
+	if o.Ident != "" && !token.IsIdentifier(o.Ident) {
+		return &OptionError{Field: "Ident", Value: o.Ident}
+	}
+	return nil
 }
 
 // DefaultPackage is the package name for generated code: $GOPACKAGE when
@@ -61,11 +93,24 @@ func DefaultPackage() string {
 }
 
 // DefaultIdent derives an identifier from an object path:
-// "path/to/minimal.bpf.o" gives "minimal".
+// "path/to/minimal.bpf.o" gives "minimal", "my-prog.bpf.o" "my_prog". Every
+// character that cannot be in a Go identifier becomes '_', and a name
+// that would start with a digit starts with '_', so the result passes
+// Validate (and gives the same generated names as the file name would).
 func DefaultIdent(path string) string {
 	base := filepath.Base(path)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
 	base = strings.TrimSuffix(base, ".bpf")
+	b := []byte(base)
+	for i, c := range b {
+		if !(c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+			b[i] = '_'
+		}
+	}
+	base = string(b)
+	if base == "" || base[0] >= '0' && base[0] <= '9' {
+		base = "_" + base
+	}
 	return base
 }
 
@@ -89,10 +134,21 @@ var parseTemplate = sync.OnceValues(func() (*template.Template, error) {
 })
 
 // Generate returns the light skeleton of obj, whose loader is l (as
-// gen.Generate made it from obj), as gofmt-formatted Go source.
+// gen.Generate made it from obj), as gofmt-formatted Go source. It
+// validates opts first (see Options.Validate).
+//
+// Go names come from the object's names (goIdent: "handle_getpid" gives
+// HandleGetpid). Where two names give the same Go name, or a name gives
+// one the generated code uses (Close, Attach, and the Maps and Programs
+// fields of the objects struct), the one met later gets the first free
+// numeric suffix ("Close2"): sections first, then maps, then programs, in
+// the object's order. Each such renaming is told to Options.Note.
 func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 	if obj == nil || l == nil {
 		return nil, errors.New("skeleton: nil object or loader")
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
 	tpl, err := parseTemplate()
 	if err != nil {
@@ -127,9 +183,23 @@ func render(tpl *template.Template, f *file) ([]byte, error) {
 	}
 	out, err := format.Source(b.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("generated code does not parse (a bpfgen bug): %w\n%s", err, b.Bytes())
+		return nil, fmt.Errorf("generated code does not parse (a bpfgen bug): %w%s", err, badLine(b.Bytes(), err))
 	}
 	return out, nil
+}
+
+// badLine quotes the source line a go/scanner error points at, for a bug
+// report: the line, not the whole file.
+func badLine(src []byte, err error) string {
+	var list scanner.ErrorList
+	if !errors.As(err, &list) || len(list) == 0 {
+		return ""
+	}
+	lines := bytes.Split(src, []byte("\n"))
+	if n := list[0].Pos.Line; n >= 1 && n <= len(lines) {
+		return fmt.Sprintf(" (line %d: %q)", n, bytes.TrimSpace(lines[n-1]))
+	}
+	return ""
 }
 
 // literalPlaceholder stands for the i-th long string literal until the
@@ -154,8 +224,10 @@ type generator struct {
 	names   names
 	pkg     nameSet // package-level names
 	members nameSet // fields and methods of the objects struct
-	types   *typeGen
-	consts  constNamer
+	// owners says what took each name in members, for notes.
+	owners map[string]string
+	types  *typeGen
+	consts constNamer
 	// literals are the long string literals, put in after formatting.
 	literals []string
 }
@@ -201,8 +273,12 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	for _, n := range []string{exp + "Map", exp + "PerCPUMap", unexport(exp) + "Bytes", unexport(exp) + "PerCPU"} {
 		g.pkg.add(n)
 	}
-	for _, n := range []string{"Close", "Attach", g.names.Maps, g.names.Programs, "result", "mmaps", "init"} {
-		g.members.add(n)
+	g.owners = map[string]string{}
+	for _, n := range []string{"Close", "Attach"} {
+		g.owners[g.members.add(n)] = "a method of " + g.names.Objects
+	}
+	for _, n := range []string{g.names.Maps, g.names.Programs, "result", "mmaps", "init"} {
+		g.owners[g.members.add(n)] = "a field of " + g.names.Objects
 	}
 	g.types = newTypeGen(obj.BTF, bo, exp, g.pkg)
 	return g, nil
@@ -230,14 +306,14 @@ func (g *generator) model() (*file, error) {
 	}
 	for i, m := range g.obj.Maps {
 		if m.Internal == object.NotInternal {
-			f.Maps = append(f.Maps, &mapField{Name: m.Name, Index: i, Field: g.members.add(goIdent(m.Name)), GoType: "*lskel.Map"})
+			f.Maps = append(f.Maps, &mapField{Name: m.Name, Index: i, Field: g.member("map", m.Name, goIdent(m.Name)), GoType: "*lskel.Map"})
 		}
 	}
 	for j, p := range g.progs {
 		d := g.l.Progs[j]
 		pr := &program{
 			Name: d.Name, Section: d.Section, Index: j,
-			Field:      g.members.add(goIdent(p.Name)),
+			Field:      g.member("program", p.Name, goIdent(p.Name)),
 			Type:       g.consts.progType(d.Type),
 			AttachType: g.consts.attachType(d.Type, d.AttachType),
 			AttachTo:   d.AttachTo, Loaded: d.Loaded, TargetFunc: d.TargetFunc,
@@ -252,6 +328,8 @@ func (g *generator) model() (*file, error) {
 			f.Freplace = true
 		}
 	}
+
+	g.noteUntyped(f)
 
 	// Types next: the sections' and the maps' keys and values.
 	for _, s := range f.Sections {
@@ -296,13 +374,72 @@ func (g *generator) model() (*file, error) {
 	return f, nil
 }
 
+// member reserves the Go name want for a field of the objects struct
+// for the object's kind (map, program, section) called cname, and notes
+// when it was taken and the field gets a suffix.
+func (g *generator) member(kind, cname, want string) string {
+	got := g.members.add(want)
+	if got != want {
+		g.note("%s %s: its Go name %s is taken by %s; the field is %s", kind, cname, want, g.owners[want], got)
+	}
+	g.owners[got] = kind + " " + cname
+	return got
+}
+
+// note tells Options.Note, if set.
+func (g *generator) note(format string, args ...any) {
+	if g.opts.Note != nil {
+		g.opts.Note(fmt.Sprintf(format, args...))
+	}
+}
+
+// noteUntyped notes what the file cannot type: global data without BTF
+// (its section is neither mapped nor settable through the options) and
+// maps whose kind a typed wrapper would serve but whose BTF key and value
+// types are unknown.
+func (g *generator) noteUntyped(f *file) {
+	var secs []string
+	for _, s := range f.Sections {
+		if !s.Mapped && g.obj.Maps[s.Index].Internal != object.InternalKconfig {
+			secs = append(secs, s.Section)
+		}
+	}
+	if len(secs) > 0 {
+		why := "no BTF"
+		if g.obj.BTF != nil {
+			why = "no BTF type for the section or a section that cannot be mapped"
+		}
+		g.note("%s has %s: global variables of %s are not typed (no %s field of the options or objects; the loader still loads their initial values)",
+			g.opts.ObjectPath, why, strings.Join(secs, ", "), strings.Join(fieldsOf(f, secs), ", "))
+	}
+	for _, mf := range f.Maps {
+		m := g.obj.Maps[mf.Index]
+		if ok, _ := typedMapKind(m.Type); ok && (g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0) {
+			g.note("map %s has no BTF key and value types: it stays an untyped *lskel.Map", m.Name)
+		}
+	}
+}
+
+// fieldsOf lists the Go fields of the sections secs.
+func fieldsOf(f *file, secs []string) []string {
+	var out []string
+	for _, s := range f.Sections {
+		for _, name := range secs {
+			if s.Section == name {
+				out = append(out, s.Field)
+			}
+		}
+	}
+	return out
+}
+
 // section describes the global-data section of the object's i-th map.
 func (g *generator) section(i int, m *object.Map) *section {
 	s := &section{
 		Section:  m.Section,
 		MapName:  m.Name,
 		Index:    i,
-		Field:    g.members.add(sectionField(m.Section)),
+		Field:    g.member("section", m.Section, sectionField(m.Section)),
 		Writable: m.Internal == object.InternalData || m.Internal == object.InternalBSS,
 		Mapped:   m.Flags&object.MapFlagMmapable != 0 && g.obj.BTF != nil && m.DatasecID != 0,
 	}

@@ -2,6 +2,7 @@ package skeleton
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"go/ast"
 	"go/format"
@@ -389,4 +390,34 @@ func unquote(s string, out *string) error {
 	v, err := strconv.Unquote(s)
 	*out = v
 	return err
+}
+
+// TestValidateOptions checks that Package and Ident must be Go
+// identifiers, and that Generate refuses what Validate refuses.
+func TestValidateOptions(t *testing.T) {
+	for _, tt := range []struct {
+		opts  Options
+		field string // "" if valid
+	}{
+		{Options{}, ""},
+		{Options{Package: "foo", Ident: "minimal"}, ""},
+		{Options{Package: "my-pkg"}, "Package"},
+		{Options{Package: "_"}, "Package"},
+		{Options{Package: "type"}, "Package"},
+		{Options{Ident: "9lives"}, "Ident"},
+		{Options{Ident: "a.b"}, "Ident"},
+	} {
+		err := tt.opts.Validate()
+		var oe *OptionError
+		if tt.field == "" && err != nil || tt.field != "" && (!errors.As(err, &oe) || oe.Field != tt.field) {
+			t.Errorf("%+v: Validate = %v, want an error for %q", tt.opts, err, tt.field)
+		}
+	}
+	for _, tt := range []struct{ path, want string }{
+		{"x/minimal.bpf.o", "minimal"}, {"my-prog.bpf.o", "my_prog"}, {"9.o", "_9"}, {".o", "_"},
+	} {
+		if got := DefaultIdent(tt.path); got != tt.want {
+			t.Errorf("DefaultIdent(%q) = %q, want %q", tt.path, got, tt.want)
+		}
+	}
 }

@@ -2,11 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -28,7 +25,8 @@ const InspectVersion = 1
 
 // inspectJSON is the stable JSON form of `bpfgen inspect --json`.
 //
-// Fields (all present unless marked omitempty):
+// Every field is always present (docs/cli-json.md lists them; a test
+// checks the list), zero-valued or empty where it does not apply.
 //
 //	version       1
 //	name          object name (libbpf's rule: file name up to the first '.')
@@ -52,15 +50,16 @@ type inspectJSON struct {
 }
 
 // inspectProg describes a program or sub-program. For sub-programs only
-// name, section, insns, subprogs and the record counts are set.
+// name, section, insns, subprogs and the record counts are set; the other
+// fields are zero ("" for strings).
 type inspectProg struct {
 	Name       string   `json:"name"`
 	Section    string   `json:"section"`
-	Type       string   `json:"type,omitempty"`        // kernel name, e.g. "tracepoint"
-	AttachType string   `json:"attach_type,omitempty"` // kernel name; omitted when the type takes none
-	AttachTo   string   `json:"attach_to,omitempty"`   // target named by the section
+	Type       string   `json:"type"`        // kernel name, e.g. "tracepoint"
+	AttachType string   `json:"attach_type"` // kernel name; "" when the type takes none
+	AttachTo   string   `json:"attach_to"`   // target named by the section
 	Autoload   bool     `json:"autoload"`
-	Sleepable  bool     `json:"sleepable,omitempty"`
+	Sleepable  bool     `json:"sleepable"`
 	Flags      uint32   `json:"flags"`    // BPF_PROG_LOAD flags
 	Insns      int      `json:"insns"`    // the function's own instruction slots
 	Subprogs   []string `json:"subprogs"` // sub-programs reached through calls and callbacks, in link order
@@ -77,22 +76,22 @@ type inspectMap struct {
 	Type        string        `json:"type"` // kernel name, e.g. "hash"
 	KeySize     uint32        `json:"key_size"`
 	ValueSize   uint32        `json:"value_size"`
-	KeyType     string        `json:"key_type,omitempty"`   // C spelling of the BTF key type
-	ValueType   string        `json:"value_type,omitempty"` // C spelling of the BTF value type
+	KeyType     string        `json:"key_type"`   // C spelling of the BTF key type
+	ValueType   string        `json:"value_type"` // C spelling of the BTF value type
 	MaxEntries  uint32        `json:"max_entries"`
 	Flags       uint32        `json:"flags"`
-	Pinning     uint32        `json:"pinning,omitempty"`
-	Internal    string        `json:"internal,omitempty"` // "data", "rodata", "bss", "kconfig"
-	InitialData int           `json:"initial_data_size"`  // bytes of initial contents
-	Inner       *inspectMap   `json:"inner,omitempty"`
-	Slots       []inspectSlot `json:"slots,omitempty"`
+	Pinning     uint32        `json:"pinning"`
+	Internal    string        `json:"internal"`          // "data", "rodata", "bss", "kconfig"
+	InitialData int           `json:"initial_data_size"` // bytes of initial contents
+	Inner       *inspectMap   `json:"inner"`             // null unless a map-in-map
+	Slots       []inspectSlot `json:"slots"`
 }
 
 // inspectSlot is an initialised map-in-map or prog-array slot.
 type inspectSlot struct {
 	Index   uint32 `json:"index"`
-	Map     string `json:"map,omitempty"`
-	Program string `json:"program,omitempty"`
+	Map     string `json:"map"`
+	Program string `json:"program"`
 }
 
 // inspectExtern describes an extern.
@@ -101,21 +100,18 @@ type inspectExtern struct {
 	Kind    string `json:"kind"` // "kconfig", "ksym" or "kfunc"
 	Weak    bool   `json:"weak"`
 	Type    string `json:"type"` // kconfig: bool, tristate, char, int, char_array; ksym: typed or typeless; kfunc: func
-	Offset  uint32 `json:"offset,omitempty"`
-	Size    uint32 `json:"size,omitempty"`
-	Signed  bool   `json:"signed,omitempty"`
-	Lookups string `json:"lookup,omitempty"` // the kernel name looked up, if it differs from name
+	Offset  uint32 `json:"offset"`
+	Size    uint32 `json:"size"`
+	Signed  bool   `json:"signed"`
+	Lookups string `json:"lookup"` // the kernel name looked up, if it differs from name
 }
 
-func runInspect(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
-	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(interleave(fs, args)); err != nil {
+// runInspect is `bpfgen inspect OBJ [--json]`.
+func runInspect(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("inspect")
+	asJSON := fs.Bool("json", false, "print JSON (docs/cli-json.md)")
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen inspect OBJ [--json]")
 	}
 	obj, err := object.Open(fs.Arg(0))
 	if err != nil {
@@ -211,6 +207,7 @@ func describeMap(obj *object.Object, m *object.Map) inspectMap {
 		Flags:       m.Flags,
 		Pinning:     m.Pinning,
 		InitialData: len(m.Contents),
+		Slots:       []inspectSlot{},
 	}
 	if obj.BTF != nil {
 		if m.BTFKeyID != 0 {

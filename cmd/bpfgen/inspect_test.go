@@ -92,10 +92,10 @@ func TestInspectErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"inspect"}, 1, "usage: bpfgen inspect OBJ"},
-		{[]string{"inspect", "does-not-exist.o"}, 1, "open does-not-exist.o"},
-		{[]string{"inspect", "--yaml", "x.o"}, 1, "flag provided but not defined: -yaml"},
-		{[]string{"inspect", "inspect_test.go"}, 1, "open inspect_test.go"},
+		{[]string{"inspect"}, 2, "usage: bpfgen inspect OBJ"},
+		{[]string{"inspect", "does-not-exist.o"}, 1, "bpfgen inspect: does-not-exist.o: no such file or directory\n"},
+		{[]string{"inspect", "--yaml", "x.o"}, 2, "flag provided but not defined: -yaml"},
+		{[]string{"inspect", "inspect_test.go"}, 1, "bpfgen inspect: inspect_test.go: not an ELF file\n"},
 		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
 		{nil, 2, "usage: bpfgen <command>"},
 	} {

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -24,13 +23,10 @@ import (
 )
 
 func init() {
-	withStderr := func(f func([]string, io.Writer, io.Writer) error) func([]string, io.Writer) error {
-		return func(args []string, stdout io.Writer) error { return f(args, stdout, os.Stderr) }
-	}
-	register("load", command{usage: "load OBJ [--pin DIR] [--json]", summary: "load an object directly into the kernel and print what it created", run: withStderr(cmdLoad)})
-	register("loader", command{usage: "loader OBJ -o FILE", summary: "write the loader program of an object", run: withStderr(cmdLoader)})
-	register("run", command{usage: "run FILE|OBJ [--pin DIR] [--json]", summary: "run a loader and print what it created", run: withStderr(cmdRun)})
-	register("dump", command{usage: "dump FILE|OBJ", summary: "disassemble a loader, each step annotated", run: withStderr(cmdDump)})
+	register("load", command{usage: "load OBJ [--pin DIR] [--core auto|kernel|user] [--json]", summary: "load an object directly into the kernel and print what it created", run: cmdLoad})
+	register("loader", command{usage: "loader OBJ [-o FILE]", summary: "write the loader program of an object to FILE (default: standard output)", run: cmdLoader})
+	register("run", command{usage: "run FILE|OBJ [--pin DIR] [--json]", summary: "run a loader and print what it created", run: cmdRun})
+	register("dump", command{usage: "dump FILE|OBJ [--json]", summary: "disassemble a loader, each step annotated", run: cmdDump})
 }
 
 // created is what `load` and `run` print: one line (or JSON object) per
@@ -148,17 +144,13 @@ func preparePinDir(dir string) error {
 
 // cmdLoad is `bpfgen load OBJ [--pin DIR] [--json]`.
 func cmdLoad(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("load", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("load")
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level of the first attempt")
 	coreMode := fs.String("core", "auto", "who applies CO-RE relocations: `auto` (the kernel where it can, else bpfgen), kernel or user")
-	if err := fs.Parse(interleave(fs, args)); err != nil {
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen load OBJ [--pin DIR] [--core auto|kernel|user] [--json]")
 	}
 	modes := map[string]load.COREMode{"auto": load.COREAuto, "kernel": load.COREKernel, "user": load.COREUser}
 	mode, ok := modes[*coreMode]
@@ -206,49 +198,54 @@ func generate(path string) (*gen.Loader, binary.ByteOrder, error) {
 	return l, obj.ByteOrder, nil
 }
 
-// cmdLoader is `bpfgen loader OBJ -o FILE`.
-func cmdLoader(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("loader", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("o", "", "write the loader to `FILE` (default: OBJ with .loader)")
-	if err := fs.Parse(interleave(fs, args)); err != nil {
+// cmdLoader is `bpfgen loader OBJ [-o FILE]`. The loader goes to FILE or,
+// without -o (or with -o -), to stdout, which must then not be a
+// terminal; with a FILE a one-line summary goes to stdout.
+func cmdLoader(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("loader")
+	out := fs.String("o", "-", "write the loader to `FILE`; - is standard output")
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen loader OBJ -o FILE")
+	toStdout := *out == "-" || *out == ""
+	if toStdout && isTerminal(stdout) {
+		return errors.New("refusing to write a binary loader to a terminal: use -o FILE or redirect standard output")
 	}
 	l, bo, err := generate(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	path := *out
-	if path == "" {
-		path = trimObjExt(fs.Arg(0)) + ".loader"
-	}
 	var buf bytes.Buffer
 	if err := l.WriteFile(&buf, bo); err != nil {
-		return err
+		return fmt.Errorf("encode the loader: %w", err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
-		return err
+	if toStdout {
+		if _, err := stdout.Write(buf.Bytes()); err != nil {
+			return fmt.Errorf("write the loader: %w", err)
+		}
+		return nil
+	}
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("write the loader: %w", err)
 	}
 	fmt.Fprintf(stdout, "%s: %d instructions, %d bytes of data, %d maps, %d programs\n",
-		path, len(l.Insns)/8, len(l.Data), len(l.Maps), len(l.Progs))
+		*out, len(l.Insns)/8, len(l.Data), len(l.Maps), len(l.Progs))
 	return nil
 }
 
-func trimObjExt(p string) string {
-	for _, ext := range []string{".o", ".bpf"} {
-		if filepath.Ext(p) == ext {
-			p = p[:len(p)-len(ext)]
-		}
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
 	}
-	return p
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
 }
 
 // readLoader reads a loader file, or generates the loader of an object.
 func readLoader(path string) (*gen.Loader, binary.ByteOrder, error) {
-	raw, err := os.ReadFile(path)
+	raw, err := object.ReadFile(path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -264,16 +261,12 @@ func readLoader(path string) (*gen.Loader, binary.ByteOrder, error) {
 
 // cmdRun is `bpfgen run FILE [--pin DIR] [--json]`.
 func cmdRun(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("run")
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level")
-	if err := fs.Parse(interleave(fs, args)); err != nil {
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen run FILE [--pin DIR] [--json]")
 	}
 	if err := preparePinDir(*pin); err != nil {
 		return err
@@ -299,51 +292,25 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	return report(stdout, *asJSON, *pin, maps, progs)
 }
 
-// cmdDump is `bpfgen dump FILE|OBJ`.
-func cmdDump(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("dump", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
+// cmdDump is `bpfgen dump FILE|OBJ [--json]`.
+func cmdDump(args []string, stdout, _ io.Writer) error {
+	fs := newFlags("dump")
+	asJSON := fs.Bool("json", false, "print JSON (docs/cli-json.md)")
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen dump FILE|OBJ")
 	}
 	l, bo, err := readLoader(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	return l.Dump(stdout, bo)
-}
-
-// interleave lets flags follow positional arguments (`bpfgen load OBJ
-// --json`), as users of bpftool expect.
-func interleave(fs *flag.FlagSet, args []string) []string {
-	var flags, pos []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			pos = append(pos, args[i+1:]...)
-			break
-		}
-		if len(a) > 1 && a[0] == '-' {
-			flags = append(flags, a)
-			name := a
-			for len(name) > 0 && name[0] == '-' {
-				name = name[1:]
-			}
-			if f := fs.Lookup(name); f != nil && !isBool(f) && i+1 < len(args) && !strings.Contains(a, "=") {
-				flags = append(flags, args[i+1])
-				i++
-			}
-			continue
-		}
-		pos = append(pos, a)
+	if !*asJSON {
+		return l.Dump(stdout, bo)
 	}
-	return append(flags, pos...)
-}
-
-func isBool(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
+	doc, err := describeLoader(l, bo)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
 }

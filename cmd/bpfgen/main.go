@@ -12,6 +12,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -20,12 +22,15 @@ import (
 )
 
 // command is one subcommand. run gets the arguments after the command
-// name and writes its output to stdout; an error it returns is printed to
-// stderr and makes bpfgen exit with status 1.
+// name, writes its output to stdout and notes to stderr. An error it
+// returns is printed to stderr as one line, "bpfgen NAME: error", and
+// makes bpfgen exit with status 1; a usageError exits with status 2 and
+// the command's usage, and flag.ErrHelp (-h, after the usage went to
+// stdout) with status 0, as the flag package's ExitOnError does.
 type command struct {
 	usage   string // e.g. "inspect OBJ [--json]"
 	summary string
-	run     func(args []string, stdout io.Writer) error
+	run     func(args []string, stdout, stderr io.Writer) error
 }
 
 // commands maps a subcommand name to its implementation; the files that
@@ -52,6 +57,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	name := args[0]
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) == 2 { // bpfgen help CMD
+			if c, ok := commands[args[1]]; ok {
+				fmt.Fprintf(stdout, "usage: bpfgen %s\n\n%s\n", c.usage, c.summary)
+				fmt.Fprintf(stdout, "\nRun \"bpfgen %s -h\" for its flags.\n", args[1])
+				return 0
+			}
+		}
 		usage(stdout)
 		return 0
 	}
@@ -61,11 +73,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	if err := c.run(args[1:], stdout); err != nil {
+	err := c.run(args[1:], stdout, stderr)
+	var ue *usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "bpfgen %s: %v\n", name, err)
-		return 1
+		ue.fs.SetOutput(stderr)
+		ue.fs.Usage()
+		return 2
 	}
-	return 0
+	fmt.Fprintf(stderr, "bpfgen %s: %v\n", name, err)
+	return 1
 }
 
 func usage(w io.Writer) {

@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"flag"
+	"fmt"
 	"io"
 	"os"
 
@@ -15,28 +15,38 @@ func init() {
 	register("skeleton", command{
 		usage:   "skeleton OBJ [-package P] [-ident I] [-o FILE]",
 		summary: "write the Go light skeleton of an object (works from //go:generate)",
-		run: func(args []string, stdout io.Writer) error {
-			return cmdSkeleton(args, stdout, os.Stderr)
-		},
+		run:     cmdSkeleton,
 	})
 }
 
+// skeletonFlags names the flag that sets each skeleton.Options field, so
+// that the package's validation errors speak of flags.
+var skeletonFlags = map[string]string{"Package": "-package", "Ident": "-ident"}
+
 // cmdSkeleton is `bpfgen skeleton OBJ [-package P] [-ident I] [-o FILE]`.
+// What the skeleton cannot type or had to rename goes to stderr as notes.
 func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("skeleton", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("skeleton")
 	pkg := fs.String("package", skeleton.DefaultPackage(), "Go package name (default $GOPACKAGE, else main)")
-	ident := fs.String("ident", "", "identifier the generated names start with (default: the object's name)")
+	ident := fs.String("ident", "", "identifier the generated names start with (default: the object's file name)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
-	if err := fs.Parse(interleave(fs, args)); err != nil {
+	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
-	}
-	if fs.NArg() != 1 {
-		return errors.New("usage: bpfgen skeleton OBJ [-package P] [-ident I] [-o FILE]")
 	}
 	path := fs.Arg(0)
 	if *ident == "" {
 		*ident = skeleton.DefaultIdent(path)
+	}
+	opts := skeleton.Options{
+		Package: *pkg, Ident: *ident, ObjectPath: path,
+		Note: func(msg string) { fmt.Fprintf(stderr, "bpfgen skeleton: note: %s\n", msg) },
+	}
+	if err := opts.Validate(); err != nil {
+		var oe *skeleton.OptionError
+		if errors.As(err, &oe) {
+			return fmt.Errorf("%s %q is not a Go identifier", skeletonFlags[oe.Field], oe.Value)
+		}
+		return err
 	}
 	obj, err := object.Open(path)
 	if err != nil {
@@ -46,13 +56,16 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	src, err := skeleton.Generate(obj, l, skeleton.Options{Package: *pkg, Ident: *ident, ObjectPath: path})
+	src, err := skeleton.Generate(obj, l, opts)
 	if err != nil {
 		return err
 	}
-	if *out == "" {
+	if *out == "" || *out == "-" {
 		_, err = stdout.Write(src)
 		return err
 	}
-	return os.WriteFile(*out, src, 0o644)
+	if err := os.WriteFile(*out, src, 0o644); err != nil {
+		return fmt.Errorf("write the skeleton: %w", err)
+	}
+	return nil
 }
