@@ -21,6 +21,9 @@ type Link struct {
 	perf *kernel.FD
 	// iter is set for iterator links.
 	iter bool
+	// cleanup, if set, runs after the fds are closed: it removes what the
+	// attachment made outside them (a tracefs kprobe event).
+	cleanup func() error
 }
 
 // newLink owns the BPF link fd; on failure fd is closed.
@@ -50,14 +53,21 @@ func (l *Link) Close() error {
 			err = sysErr("close perf event", e)
 		}
 	}
+	if c := l.cleanup; c != nil {
+		l.cleanup = nil
+		if e := c(); e != nil && err == nil {
+			err = e
+		}
+	}
 	return err
 }
 
 // attachPerf attaches p to the perf event perf, which the link then owns:
 // with a perf link when the kernel has them, else PERF_EVENT_IOC_SET_BPF
-// and enable. On failure perf is closed.
-func attachPerf(p *Program, perf *kernel.FD) (*Link, error) {
-	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: perf.Int(), AttachType: attachTypePerfEvent})
+// and enable. A non-zero cookie (what bpf_get_attach_cookie returns)
+// needs the perf link (Linux 5.15). On failure perf is closed.
+func attachPerf(p *Program, perf *kernel.FD, cookie uint64) (*Link, error) {
+	fd, err := kernel.LinkCreate(&kernel.LinkCreateAttr{ProgFD: p.FD(), TargetFD: perf.Int(), AttachType: attachTypePerfEvent, Cookie: cookie})
 	if err == nil {
 		l, err := newLink(fd, "perf link")
 		if err != nil {
@@ -66,6 +76,10 @@ func attachPerf(p *Program, perf *kernel.FD) (*Link, error) {
 		}
 		l.perf = perf
 		return l, nil
+	}
+	if cookie != 0 {
+		perf.Close()
+		return nil, sysErr("attach to perf event with a BPF cookie (perf links with cookies came in Linux 5.15)", err)
 	}
 	if e := kernel.PerfEventAttachBPF(perf.Int(), p.FD()); e != nil {
 		perf.Close()
@@ -97,7 +111,7 @@ func AttachPerfEvent(p *Program, perfFD int) (*Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	return attachPerf(p, perf)
+	return attachPerf(p, perf, 0)
 }
 
 // AttachTracepoint attaches a tracepoint program to the tracefs tracepoint
@@ -117,7 +131,7 @@ func AttachTracepoint(p *Program, category, name string) (*Link, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := attachPerf(p, perf)
+	l, err := attachPerf(p, perf, 0)
 	if err != nil {
 		return nil, wrapErr(what, err)
 	}
@@ -269,8 +283,10 @@ func AttachCgroup(p *Program, cgroupPath string, attachType uint32) (*Link, erro
 
 // Attach attaches p to the target its section names or its load fixed:
 // tracepoint, raw tracepoint, tracing (tp_btf, fentry, fexit, fmod_ret,
-// lsm, freplace) and iterators. Other kinds need a target only the caller
-// knows: the error names the function to use.
+// lsm, freplace) and iterators; kprobe, kretprobe, ksyscall, kretsyscall,
+// kprobe.multi and uprobe sections too when the program was loaded with
+// RunOptions.AttachProbe (else use AttachProbe). Other kinds need a
+// target only the caller knows: the error names the function to use.
 func (p *Program) Attach() (*Link, error) {
 	if p == nil {
 		return nil, errNotLoaded
@@ -297,6 +313,11 @@ func (p *Program) Attach() (*Link, error) {
 		return AttachTracing(p)
 	case abi.AttachIter:
 		return AttachIter(p)
+	case abi.AttachUprobe, abi.AttachKprobe, abi.AttachKprobeMulti:
+		if p.attachProbe != nil {
+			return p.attachProbe(p)
+		}
+		return nil, errors.New("attach " + strconv.Quote(section) + ": probe sections are attached by lskel.AttachProbe (or Attach of a program loaded with RunOptions.AttachProbe)")
 	}
 	var need string
 	switch {

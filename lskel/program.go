@@ -18,6 +18,9 @@ type Program struct {
 	typ        uint32
 	attachType uint32
 	attachTo   string
+	// attachProbe attaches kprobe, uprobe and kprobe.multi sections for
+	// Attach (RunOptions.AttachProbe); nil leaves them to the caller.
+	attachProbe func(*Program) (*Link, error)
 }
 
 // NewProgram takes ownership of the program fd, which came from elsewhere

@@ -64,6 +64,13 @@ type RunOptions struct {
 	// loader has kconfig externs; generated code passes the resolver so
 	// that only objects with kconfig externs link it.
 	Kconfig func(image []byte, vars []abi.KconfigVar) error
+	// AttachProbe lets Program.Attach attach the programs of kprobe,
+	// kretprobe, ksyscall, kretsyscall, kprobe.multi and uprobe sections:
+	// pass a function that calls AttachProbe (with elfsym.SymbolOffset for
+	// objects with uprobe sections). Generated code passes it only for
+	// objects that have such sections, so that only they link the probe
+	// code (and debug/elf).
+	AttachProbe func(p *Program) (*Link, error)
 }
 
 // FuncBTFID returns the BTF id of the function name in the BTF of the
@@ -117,6 +124,16 @@ func (r *Result) Close() error {
 		}
 	}
 	return first
+}
+
+// setAttachProbe gives every loaded program the probe attacher of
+// RunOptions.AttachProbe.
+func (r *Result) setAttachProbe(f func(*Program) (*Link, error)) {
+	for _, p := range r.progs {
+		if p != nil {
+			p.attachProbe = f
+		}
+	}
 }
 
 // LoadError is the error of a failed load, by a loader or directly: the
@@ -174,6 +191,7 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 		res, f = runOnce(l, blob, prog, ctx, runLog{})
 	}
 	if f == nil {
+		res.setAttachProbe(opts.AttachProbe)
 		return res, nil
 	}
 	if !f.logged {
@@ -188,6 +206,9 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: f.step}
 	res2, f2 := runOnce(l, blob, prog, ctx, rl)
 	if f2 == nil {
+		// A rerun that succeeds (the failure was transient) owns its
+		// programs like the first would have.
+		res2.setAttachProbe(opts.AttachProbe)
 		return res2, nil
 	}
 	log := ""

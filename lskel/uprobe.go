@@ -10,62 +10,81 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-const uprobePMU = "/sys/bus/event_source/devices/uprobe/"
+// The perf PMUs of dynamic probes (Linux 4.17).
+const (
+	pmuDir    = "/sys/bus/event_source/devices/"
+	uprobePMU = pmuDir + "uprobe/"
+	kprobePMU = pmuDir + "kprobe/"
+)
 
 // AttachUprobe attaches a kprobe-type program to a uprobe (or, with
 // retprobe, a uretprobe) at the file offset offset of binaryPath. pid -1
 // probes every process, 0 the calling one, else that pid. The runtime
-// parses no ELF: resolve a symbol with elfsym.SymbolOffset (a package of
-// its own, so that only callers that use it link debug/elf).
+// parses no ELF: resolve a symbol with AttachUprobeSymbol or
+// elfsym.SymbolOffset (a package of its own, so that only callers that
+// use it link debug/elf).
 func AttachUprobe(p *Program, binaryPath string, offset uint64, retprobe bool, pid int) (*Link, error) {
+	return attachUprobe(p, binaryPath, offset, retprobe, pid, 0)
+}
+
+// attachUprobe is AttachUprobe with a BPF cookie.
+func attachUprobe(p *Program, binaryPath string, offset uint64, retprobe bool, pid int, cookie uint64) (*Link, error) {
 	what := "uprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
 	if retprobe {
 		what = "uretprobe " + binaryPath + ":0x" + strconv.FormatUint(offset, 16)
 	}
-	typ, err := readUint(uprobePMU + "type")
-	if err != nil {
-		return nil, wrapErr(what+": uprobe PMU", err)
-	}
-	var config uint64
-	if retprobe {
-		bit, err := retprobeBit()
-		if err != nil {
-			return nil, wrapErr(what, err)
-		}
-		config = 1 << bit
-	}
-	path := append([]byte(binaryPath), 0)
-	attr := unix.PerfEventAttr{
-		Type:   uint32(typ),
-		Config: config,
-		Ext1:   uint64(uintptr(unsafe.Pointer(&path[0]))), // uprobe_path
-		Ext2:   offset,                                    // probe_offset
-	}
-	cpu := -1
-	if pid < 0 {
-		pid, cpu = -1, 0
-	}
-	pfd, err := kernel.PerfEventOpen(&attr, pid, cpu, -1, 0)
-	// Keep path alive across the syscall: its address is in attr only.
-	runtime.KeepAlive(path)
-	if err != nil {
-		return nil, sysErr(what, err)
-	}
-	perf, err := ownPerf(pfd, what)
+	perf, err := openProbe(uprobePMU, retprobe, binaryPath, offset, pid, what)
 	if err != nil {
 		return nil, err
 	}
-	l, err := attachPerf(p, perf)
+	l, err := attachPerf(p, perf, cookie)
 	if err != nil {
 		return nil, wrapErr(what, err)
 	}
 	return l, nil
 }
 
-// retprobeBit reads which config bit asks for a return probe
-// ("config:0").
-func retprobeBit() (uint64, error) {
-	b, err := kernel.ReadSysFile(uprobePMU + "format/retprobe")
+// openProbe opens a perf event of the kprobe or uprobe PMU pmu: name is
+// the function (kprobe) or the binary (uprobe), offset the offset from
+// the function or in the file. pid -1 probes every process, as libbpf
+// does (pid -1, cpu 0).
+func openProbe(pmu string, retprobe bool, name string, offset uint64, pid int, what string) (*kernel.FD, error) {
+	typ, err := readUint(pmu + "type")
+	if err != nil {
+		return nil, wrapErr(what+": perf PMU", err)
+	}
+	var config uint64
+	if retprobe {
+		bit, err := retprobeBit(pmu)
+		if err != nil {
+			return nil, wrapErr(what, err)
+		}
+		config = 1 << bit
+	}
+	cname := append([]byte(name), 0)
+	attr := unix.PerfEventAttr{
+		Type:   uint32(typ),
+		Config: config,
+		Ext1:   uint64(uintptr(unsafe.Pointer(&cname[0]))), // kprobe_func, uprobe_path
+		Ext2:   offset,                                     // probe_offset
+	}
+	cpu := -1
+	if pid < 0 {
+		pid, cpu = -1, 0
+	}
+	pfd, err := kernel.PerfEventOpen(&attr, pid, cpu, -1, 0)
+	// Keep the name alive across the syscall: its address is in attr only.
+	runtime.KeepAlive(cname)
+	if err != nil {
+		return nil, sysErr(what, err)
+	}
+	return ownPerf(pfd, what)
+}
+
+// retprobeBit reads which config bit of the PMU pmu asks for a return
+// probe ("config:0").
+func retprobeBit(pmu string) (uint64, error) {
+	b, err := kernel.ReadSysFile(pmu + "format/retprobe")
 	if err != nil {
 		return 0, err
 	}
@@ -75,7 +94,7 @@ func retprobeBit() (uint64, error) {
 		bit, ok = parseUint(s[len("config:"):])
 	}
 	if !ok || bit > 63 {
-		return 0, errors.New("unexpected " + uprobePMU + "format/retprobe: " + strconv.Quote(string(b)))
+		return 0, errors.New("unexpected " + pmu + "format/retprobe: " + strconv.Quote(string(b)))
 	}
 	return bit, nil
 }

@@ -193,6 +193,9 @@ const (
 	AttachRawTracepoint                   // raw_tp/, raw_tracepoint/
 	AttachTracing                         // tp_btf, fentry, fexit, fmod_ret, lsm, freplace: fixed at load
 	AttachIter                            // iter/
+	AttachUprobe                          // uprobe/PATH:SYMBOL[+OFF], uretprobe/, uprobe.s/, uretprobe.s/
+	AttachKprobe                          // kprobe/FUNC[+OFF], kretprobe/FUNC, ksyscall/NAME, kretsyscall/NAME
+	AttachKprobeMulti                     // kprobe.multi/GLOB, kretprobe.multi/GLOB
 )
 
 // SectionAttachKind classifies an ELF section name ("tp/syscalls/x",
@@ -201,14 +204,33 @@ func SectionAttachKind(section string) AttachKind {
 	if len(section) > 0 && section[0] == '?' {
 		section = section[1:]
 	}
-	kind := section
+	kind, target := section, ""
 	for i := 0; i < len(section); i++ {
 		if section[i] == '/' {
-			kind = section[:i]
+			kind, target = section[:i], section[i+1:]
 			break
 		}
 	}
 	switch kind {
+	case "uprobe", "uretprobe", "uprobe.s", "uretprobe.s":
+		// Only a section that names binary and symbol; a bare "uprobe"
+		// needs both from the caller.
+		for i := 1; i+1 < len(target); i++ {
+			if target[i] == ':' {
+				return AttachUprobe
+			}
+		}
+		return AttachByCaller
+	case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
+		if target == "" {
+			return AttachByCaller
+		}
+		return AttachKprobe
+	case "kprobe.multi", "kretprobe.multi":
+		if target == "" {
+			return AttachByCaller
+		}
+		return AttachKprobeMulti
 	case "tp", "tracepoint":
 		return AttachTracepoint
 	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":

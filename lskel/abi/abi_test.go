@@ -9,6 +9,11 @@ func TestSectionAttachKind(t *testing.T) {
 		"tp_btf/sched_switch": AttachTracing, "fentry/do_unlinkat": AttachTracing, "lsm.s/bprm": AttachTracing, "freplace/f": AttachTracing,
 		"iter/task": AttachIter, "iter.s/task": AttachIter,
 		"xdp": AttachByCaller, "tc": AttachByCaller, "cgroup_skb/ingress": AttachByCaller, "uprobe": AttachByCaller,
+		"uprobe/libc.so.6:getpid": AttachUprobe, "uretprobe//bin/sh:main+4": AttachUprobe, "uprobe.s/libc.so.6:malloc": AttachUprobe,
+		"uretprobe.s/x:y": AttachUprobe, "uprobe/no_symbol": AttachByCaller, "uprobe/:f": AttachByCaller, "uprobe/x:": AttachByCaller,
+		"kprobe/do_sys_openat2": AttachKprobe, "kretprobe/f+0": AttachKprobe, "ksyscall/getpid": AttachKprobe, "kretsyscall/getpid": AttachKprobe,
+		"kprobe": AttachByCaller, "kprobe/": AttachByCaller, "ksyscall": AttachByCaller,
+		"kprobe.multi/bpf_fentry_test*": AttachKprobeMulti, "kretprobe.multi/f": AttachKprobeMulti, "kprobe.multi": AttachByCaller,
 		"syscall": AttachByCaller, "": AttachByCaller, "?": AttachByCaller, "fentryx/f": AttachByCaller,
 	} {
 		if got := SectionAttachKind(sec); got != want {
