@@ -193,7 +193,11 @@ func TestAttachNeedsTarget(t *testing.T) {
 		{"tcx/ingress", "AttachTCX"},
 		{"cgroup_skb/egress", "AttachCgroup"},
 		{"perf_event", "AttachPerfEvent"},
-		{"uprobe//bin/true:main", "AttachUprobe"},
+		{"uprobe", "AttachUprobe"},
+		{"uprobe//bin/true:main", "AttachProbe"},
+		{"kprobe/do_sys_openat2", "AttachProbe"},
+		{"ksyscall/getpid", "AttachProbe"},
+		{"kprobe.multi/bpf_*", "AttachProbe"},
 		{"socket", "cannot attach"},
 		{"tp/nocategory", "category/name"},
 	}

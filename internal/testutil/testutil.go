@@ -3,6 +3,7 @@
 package testutil
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -161,4 +162,40 @@ func RequireLoaders(tb testing.TB) {
 	tb.Helper()
 	RequireKernel(tb)
 	RequireFeature(tb, HaveSyscallProgs(), "BPF_PROG_TYPE_SYSCALL programs, which loaders run on", "5.14")
+}
+
+// HaveKprobes reports whether the kernel has kprobes (CONFIG_KPROBES):
+// the kprobe perf PMU (Linux 4.17) or tracefs kprobe_events. It looks at
+// the files, not at what bpfgen's attach code makes of them.
+func HaveKprobes() bool {
+	for _, p := range []string{
+		"/sys/bus/event_source/devices/kprobe/type",
+		"/sys/kernel/tracing/kprobe_events",
+		"/sys/kernel/debug/tracing/kprobe_events",
+	} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// HaveKprobeMulti reports whether the kernel attaches kprobe.multi links
+// (Linux 5.18, with CONFIG_FPROBE): kprobes, the fprobe registration
+// function in /proc/kallsyms, and tracefs listing the attachable
+// functions.
+func HaveKprobeMulti() bool {
+	if !HaveKprobes() {
+		return false
+	}
+	b, err := os.ReadFile("/proc/kallsyms")
+	if err != nil || !bytes.Contains(b, []byte(" register_fprobe_ips\n")) {
+		return false
+	}
+	for _, p := range []string{"/sys/kernel/tracing/available_filter_functions", "/sys/kernel/debug/tracing/available_filter_functions"} {
+		if _, err := os.Stat(p); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -9,16 +9,23 @@ import (
 	"debug/elf"
 	"errors"
 	"strconv"
+	"strings"
 )
 
 // SymbolOffset returns the file offset of the function symbol in the ELF
-// file at path (static or dynamic symbol table), for lskel.AttachUprobe.
+// file at path (static or dynamic symbol table), for lskel.AttachUprobe:
+// the symbol's address minus the start of the PT_LOAD segment holding it
+// plus that segment's file offset, which is right for executables, PIE
+// and shared objects alike. GNU indirect functions count as functions;
+// undefined symbols do not. "name@VERSION" picks one version of a
+// versioned dynamic symbol (getpid@GLIBC_2.2.5).
 func SymbolOffset(path, symbol string) (uint64, error) {
 	f, err := elf.Open(path)
 	if err != nil {
 		return 0, err
 	}
 	defer f.Close()
+	name, version, _ := strings.Cut(symbol, "@")
 	var addr uint64
 	found := false
 	for _, get := range []func() ([]elf.Symbol, error){f.Symbols, f.DynamicSymbols} {
@@ -27,10 +34,13 @@ func SymbolOffset(path, symbol string) (uint64, error) {
 			continue
 		}
 		for _, s := range syms {
-			if s.Name == symbol && elf.ST_TYPE(s.Info) == elf.STT_FUNC && s.Value != 0 {
-				addr, found = s.Value, true
-				break
+			typ := elf.ST_TYPE(s.Info)
+			if s.Name != name || (typ != elf.STT_FUNC && typ != elf.STT_GNU_IFUNC) ||
+				s.Section == elf.SHN_UNDEF || s.Value == 0 || (version != "" && s.Version != version) {
+				continue
 			}
+			addr, found = s.Value, true
+			break
 		}
 		if found {
 			break
@@ -42,7 +52,7 @@ func SymbolOffset(path, symbol string) (uint64, error) {
 	// Turn the virtual address into a file offset through the executable
 	// segment that holds it.
 	for _, p := range f.Progs {
-		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && addr >= p.Vaddr && addr < p.Vaddr+p.Memsz {
+		if p.Type == elf.PT_LOAD && p.Flags&elf.PF_X != 0 && addr >= p.Vaddr && addr < p.Vaddr+p.Filesz {
 			return addr - p.Vaddr + p.Off, nil
 		}
 	}

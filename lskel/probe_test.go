@@ -1,0 +1,475 @@
+//go:build linux
+
+package lskel
+
+import (
+	"encoding/binary"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/elfsym"
+	"golang.org/x/sys/unix"
+)
+
+// requireKprobes skips on kernels without kprobes, such as the reference
+// machine's (CONFIG_KPROBES off).
+func requireKprobes(t *testing.T) {
+	t.Helper()
+	testutil.RequireFeature(t, testutil.HaveKprobes(), "kprobes (CONFIG_KPROBES: the kprobe perf PMU or tracefs kprobe_events)", "4.1")
+}
+
+// requireCookies skips on kernels whose perf links take no BPF cookie.
+func requireCookies(t *testing.T) {
+	t.Helper()
+	testutil.RequireFeature(t, kernel.HaveBPFCookie(), "BPF cookies (bpf_get_attach_cookie)", "5.15")
+}
+
+// cookieInsns stores bpf_get_attach_cookie(ctx) at key 0 of the array
+// mapFD.
+func cookieInsns(mapFD int) []asm.Insn {
+	out := []asm.Insn{
+		asm.Call(174), // bpf_get_attach_cookie
+		asm.Mov.Reg(asm.R6, asm.R0),
+		asm.StoreImm(asm.SizeW, asm.R10, -4, 0),
+		asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -4),
+	}
+	out = append(out, asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(mapFD)))...)
+	return append(out,
+		asm.Call(1), // bpf_map_lookup_elem
+		asm.JEq.Imm(asm.R0, 0, "return").Off(1),
+		asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R6),
+		asm.Mov.Imm(asm.R0, 0),
+		asm.Exit(),
+	)
+}
+
+// goTarget builds testdata/gotarget (go test strips test binaries, so a
+// Go function to probe needs a binary of its own) and returns its path.
+func goTarget(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "gotarget")
+	cmd := exec.Command(testutil.GoTool(), "build", "-o", out, "./testdata/gotarget")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build testdata/gotarget: %v\n%s", err, b)
+	}
+	return out
+}
+
+// runTarget runs the target binary, which calls main.probed n times.
+func runTarget(t *testing.T, bin string, n int) {
+	t.Helper()
+	if b, err := exec.Command(bin, strconv.Itoa(n)).CombinedOutput(); err != nil {
+		t.Fatalf("%s %d: %v\n%s", bin, n, err, b)
+	}
+}
+
+func TestAttachUprobeSymbol(t *testing.T) {
+	requireKernel(t)
+	bin := goTarget(t)
+	tests := []struct {
+		name string
+		opts UprobeOptions
+	}{
+		{"entry", UprobeOptions{}},
+		{"return", UprobeOptions{Retprobe: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			prog := testProg(t, progSpec{typ: progTypeKprobe, insns: counterInsns(counts.FD(), 0)}, "")
+			opts := tt.opts
+			opts.SymbolOffset = elfsym.SymbolOffset
+			l, err := AttachUprobeSymbol(prog, bin, "main.probed", &opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			runTarget(t, bin, 5)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := counter(t, counts); n != 5 {
+				t.Fatalf("probe on main.probed fired %d times for 5 calls, want 5", n)
+			}
+			runTarget(t, bin, 5)
+			if n := counter(t, counts); n != 5 {
+				t.Fatalf("probe fired after Close: count %d", n)
+			}
+		})
+	}
+}
+
+func TestAttachUprobeSymbolErrors(t *testing.T) {
+	closed := &Program{name: "closed"}
+	tests := []struct {
+		name, binary, symbol string
+		opts                 *UprobeOptions
+		want                 string
+	}{
+		{"no resolver", "/bin/sh", "main", nil, "elfsym.SymbolOffset"},
+		{"missing library", "libbpfgen-none.so.1", "f", &UprobeOptions{SymbolOffset: elfsym.SymbolOffset}, `"libbpfgen-none.so.1" not found in`},
+		{"missing symbol", "libc.so.6", "bpfgen_no_such_function", &UprobeOptions{SymbolOffset: elfsym.SymbolOffset}, `no function symbol "bpfgen_no_such_function"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, err := AttachUprobeSymbol(closed, tt.binary, tt.symbol, tt.opts)
+			if err == nil {
+				l.Close()
+				t.Fatal("attach succeeded")
+			}
+			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.binary) {
+				t.Fatalf("error %q, want one naming %s and containing %q", err, tt.binary, tt.want)
+			}
+		})
+	}
+}
+
+// TestAttachProbeUprobeSections attaches by section, through AttachProbe
+// and through Program.Attach of a program that has the hook Run gives.
+func TestAttachProbeUprobeSections(t *testing.T) {
+	requireKernel(t)
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		section string
+		flags   uint32
+	}{
+		{"uprobe/libc.so.6:getpid", 0},
+		{"uretprobe/libc.so.6:getpid", 0},
+		{"uprobe/libc.so.6:getpid+0", 0},
+		{"uprobe.s/libc.so.6:getpid", unix.BPF_F_SLEEPABLE},
+		{"uretprobe.s/libc.so.6:getpid", unix.BPF_F_SLEEPABLE},
+	}
+	for _, tt := range tests {
+		for _, how := range []string{"AttachProbe", "Attach"} {
+			t.Run(how+"/"+tt.section, func(t *testing.T) {
+				if tt.flags != 0 {
+					testutil.RequireFeature(t, haveSleepableUprobes(), "sleepable uprobe programs", "6.0")
+				}
+				counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+				prog := testProg(t, progSpec{typ: progTypeKprobe, flags: tt.flags, insns: counterInsns(counts.FD(), 0)}, tt.section)
+				var l *Link
+				if how == "Attach" {
+					if _, err := prog.Attach(); err == nil || !strings.Contains(err.Error(), "AttachProbe") {
+						t.Fatalf("Attach without the hook: %v, want an error naming AttachProbe", err)
+					}
+					prog.attachProbe = func(p *Program) (*Link, error) { return AttachProbe(p, elfsym.SymbolOffset) }
+					l, err = prog.Attach()
+				} else {
+					l, err = AttachProbe(prog, elfsym.SymbolOffset)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				for range 3 {
+					if err := exec.Command(sh, "-c", ":").Run(); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if err := l.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if n := counter(t, counts); n < 3 {
+					t.Fatalf("%s fired %d times for 3 shells, want >= 3", tt.section, n)
+				}
+			})
+		}
+	}
+}
+
+// haveSleepableUprobes probes whether a sleepable kprobe-type program
+// loads (Linux 6.0).
+func haveSleepableUprobes() bool {
+	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{Type: progTypeKprobe, Flags: unix.BPF_F_SLEEPABLE, License: "GPL",
+		Insns: asm.Encode([]asm.Insn{asm.Mov.Imm(asm.R0, 0), asm.Exit()}, binary.NativeEndian)})
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
+}
+
+func TestAttachUprobeCookie(t *testing.T) {
+	requireKernel(t)
+	requireCookies(t)
+	bin := goTarget(t)
+	vals := testMap(t, mapTypeArray, 4, 8, 1, 0)
+	prog := testProg(t, progSpec{typ: progTypeKprobe, insns: cookieInsns(vals.FD())}, "")
+	l, err := AttachUprobeSymbol(prog, bin, "main.probed", &UprobeOptions{Cookie: 0xc0ffee, SymbolOffset: elfsym.SymbolOffset})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	runTarget(t, bin, 1)
+	if v := counter(t, vals); v != 0xc0ffee {
+		t.Fatalf("bpf_get_attach_cookie = %#x, want 0xc0ffee", v)
+	}
+}
+
+func TestFindBinary(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "libbpfgenfake.so.1"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("LD_LIBRARY_PATH", "/nonexistent:"+dir)
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ name, want, wantErr string }{
+		{"/abs/path", "/abs/path", ""},
+		{"./rel", "./rel", ""},
+		{"libbpfgenfake.so.1", filepath.Join(dir, "libbpfgenfake.so.1"), ""},
+		{"libc.so.6", "/libc.so.6", ""}, // a suffix: the directory differs by distribution
+		{"sh", sh, ""},
+		{"libbpfgen-none.so", "", "not found in /nonexistent, " + dir + ", /lib64"},
+		{"bpfgen-no-such-command", "", "not found in"},
+		{"", "", "empty"},
+	}
+	for _, tt := range tests {
+		got, err := FindBinary(tt.name)
+		switch {
+		case tt.wantErr != "":
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("FindBinary(%q) = %q, %v, want error %q", tt.name, got, err, tt.wantErr)
+			}
+		case err != nil || !strings.HasSuffix(got, tt.want):
+			t.Errorf("FindBinary(%q) = %q, %v, want %q", tt.name, got, err, tt.want)
+		}
+	}
+}
+
+func TestSplitOffset(t *testing.T) {
+	tests := []struct {
+		in, name string
+		off      uint64
+		bad      bool
+	}{
+		{"getpid", "getpid", 0, false},
+		{"f+16", "f", 16, false},
+		{"f+0x10", "f", 16, false},
+		{"a+b+4", "a+b", 4, false},
+		{"f+", "", 0, true},
+		{"f+0x", "", 0, true},
+		{"f+z", "", 0, true},
+		{"", "", 0, true},
+	}
+	for _, tt := range tests {
+		name, off, err := splitOffset(tt.in)
+		if (err != nil) != tt.bad || (!tt.bad && (name != tt.name || off != tt.off)) {
+			t.Errorf("splitOffset(%q) = %q, %d, %v", tt.in, name, off, err)
+		}
+	}
+}
+
+func TestGlobMatch(t *testing.T) {
+	tests := []struct {
+		pattern, name string
+		want          bool
+	}{
+		{"*", "anything", true},
+		{"bpf_fentry_test*", "bpf_fentry_test1", true},
+		{"bpf_fentry_test?", "bpf_fentry_test10", false},
+		{"*_sys_getpid", "__x64_sys_getpid", true},
+		{"*_sys_getpid", "__x64_sys_getppid", false},
+		{"a*b*c", "aXbYc", true},
+		{"a*b*c", "aXbY", false},
+		{"exact", "exact", true},
+		{"exact", "exactly", false},
+		{"", "", true},
+	}
+	for _, tt := range tests {
+		if got := globMatch(tt.pattern, tt.name); got != tt.want {
+			t.Errorf("globMatch(%q, %q) = %v, want %v", tt.pattern, tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestAttachProbeErrors(t *testing.T) {
+	tests := []struct{ section, want string }{
+		{"kprobe/f+zz", `bad offset "zz"`},
+		{"uprobe/libc.so.6:f+", "bad offset"},
+		{"xdp", "not a kprobe, uprobe or kprobe.multi section"},
+		{"kprobe.multi/bpfgen_no_such_function_*", "bpfgen_no_such_function_*"},
+	}
+	for _, tt := range tests {
+		l, err := AttachProbe(&Program{name: "p", section: tt.section}, elfsym.SymbolOffset)
+		if err == nil {
+			l.Close()
+			t.Fatalf("AttachProbe(%q) succeeded", tt.section)
+		}
+		if !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("AttachProbe(%q) = %v, want an error containing %q", tt.section, err, tt.want)
+		}
+	}
+}
+
+// getpidSyscall is the kernel function of getpid(2) on this kernel.
+func getpidSyscall() string {
+	if kernel.HaveSyscallWrapper() {
+		return "__" + kernel.SyscallPrefix() + "_sys_getpid"
+	}
+	return "sys_getpid"
+}
+
+func TestAttachKprobe(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	fn := getpidSyscall()
+	type attachFunc func(p *Program) (*Link, error)
+	tests := []struct {
+		name, section string
+		attach        attachFunc
+	}{
+		{"AttachKprobe", "", func(p *Program) (*Link, error) { return AttachKprobe(p, fn, nil) }},
+		{"AttachKprobe retprobe", "", func(p *Program) (*Link, error) { return AttachKprobe(p, fn, &KprobeOptions{Retprobe: true}) }},
+		{"AttachKsyscall", "", func(p *Program) (*Link, error) { return AttachKsyscall(p, "getpid", nil) }},
+		{"Attach kprobe", "kprobe/" + fn, nil},
+		{"Attach kprobe+0", "kprobe/" + fn + "+0", nil},
+		{"Attach kretprobe", "kretprobe/" + fn, nil},
+		{"Attach ksyscall", "ksyscall/getpid", nil},
+		{"Attach kretsyscall", "kretsyscall/getpid", nil},
+		{"tracefs kprobe_events", "", func(p *Program) (*Link, error) { return attachKprobeLegacy(t, p, fn, false) }},
+		{"tracefs kretprobe", "", func(p *Program) (*Link, error) { return attachKprobeLegacy(t, p, fn, true) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			prog := testProg(t, progSpec{typ: progTypeKprobe, insns: counterInsns(counts.FD(), 0)}, tt.section)
+			attach := tt.attach
+			if attach == nil {
+				prog.attachProbe = func(p *Program) (*Link, error) { return AttachProbe(p, nil) }
+				attach = (*Program).Attach
+			}
+			l, err := attach(prog)
+			if err != nil {
+				t.Fatal(err)
+			}
+			triggerGetpid(10)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := counter(t, counts); n < 10 {
+				t.Fatalf("count = %d after 10 getpid calls, want >= 10", n)
+			}
+		})
+	}
+	if l, err := AttachKprobe(&Program{name: "closed"}, "bpfgen_no_such_function", nil); err == nil {
+		l.Close()
+		t.Fatal("kprobe on a missing function attached")
+	} else if !strings.Contains(err.Error(), "kprobe bpfgen_no_such_function") {
+		t.Fatalf("error %q does not name the function", err)
+	}
+}
+
+// attachKprobeLegacy attaches through a tracefs kprobe event, the path of
+// kernels without the kprobe PMU, and checks that Close removes the event.
+func attachKprobeLegacy(t *testing.T, p *Program, fn string, retprobe bool) (*Link, error) {
+	t.Helper()
+	if _, err := os.Stat(kprobeEventsFiles[0]); err != nil {
+		if _, err := os.Stat(kprobeEventsFiles[1]); err != nil {
+			testutil.RequireFeature(t, false, "tracefs kprobe_events", "4.1")
+		}
+	}
+	perf, cleanup, err := openKprobeLegacy(fn, 0, retprobe, "legacy kprobe "+fn)
+	if err != nil {
+		return nil, err
+	}
+	l, err := attachPerf(p, perf, 0)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	l.cleanup = func() error {
+		err := cleanup()
+		b, _ := os.ReadFile(kprobeEventsFiles[0])
+		if strings.Contains(string(b), legacyKprobeGroup+"/p"+strconv.Itoa(os.Getpid())+"_") {
+			t.Errorf("kprobe event still listed after Close:\n%s", b)
+		}
+		return err
+	}
+	return l, nil
+}
+
+func TestAttachKprobeCookie(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	requireCookies(t)
+	vals := testMap(t, mapTypeArray, 4, 8, 1, 0)
+	prog := testProg(t, progSpec{typ: progTypeKprobe, insns: cookieInsns(vals.FD())}, "")
+	l, err := AttachKsyscall(prog, "getpid", &KprobeOptions{Cookie: 0xbeef})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	triggerGetpid(1)
+	if v := counter(t, vals); v != 0xbeef {
+		t.Fatalf("bpf_get_attach_cookie = %#x, want 0xbeef", v)
+	}
+}
+
+func TestAttachKprobeMulti(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	testutil.RequireFeature(t, testutil.HaveKprobeMulti(), "kprobe.multi links (CONFIG_FPROBE)", "5.18")
+	fn := getpidSyscall()
+	pattern := strings.TrimSuffix(fn, "getpid") + "getp?d"
+	tests := []struct {
+		name, section string
+		opts          *KprobeMultiOptions
+	}{
+		{"glob", "", nil},
+		{"glob return", "", &KprobeMultiOptions{Retprobe: true}},
+		{"symbols", "", &KprobeMultiOptions{Symbols: []string{fn}}},
+		{"section", "kprobe.multi/" + pattern, nil},
+		{"section return", "kretprobe.multi/" + pattern, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			prog := testProg(t, progSpec{typ: progTypeKprobe, attachType: unix.BPF_TRACE_KPROBE_MULTI, insns: counterInsns(counts.FD(), 0)}, tt.section)
+			var l *Link
+			var err error
+			if tt.section != "" {
+				prog.attachProbe = func(p *Program) (*Link, error) { return AttachProbe(p, nil) }
+				l, err = prog.Attach()
+			} else {
+				l, err = AttachKprobeMulti(prog, pattern, tt.opts)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			triggerGetpid(10)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := counter(t, counts); n < 10 {
+				t.Fatalf("count = %d after 10 getpid calls, want >= 10", n)
+			}
+		})
+	}
+	t.Run("cookies", func(t *testing.T) {
+		requireCookies(t)
+		vals := testMap(t, mapTypeArray, 4, 8, 1, 0)
+		prog := testProg(t, progSpec{typ: progTypeKprobe, attachType: unix.BPF_TRACE_KPROBE_MULTI, insns: cookieInsns(vals.FD())}, "")
+		l, err := AttachKprobeMulti(prog, "", &KprobeMultiOptions{Symbols: []string{fn}, Cookies: []uint64{0xfeed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		triggerGetpid(1)
+		if v := counter(t, vals); v != 0xfeed {
+			t.Fatalf("bpf_get_attach_cookie = %#x, want 0xfeed", v)
+		}
+	})
+}
