@@ -194,7 +194,7 @@ func TestAttachNeedsTarget(t *testing.T) {
 		{"cgroup_skb/egress", "AttachCgroup"},
 		{"perf_event", "AttachPerfEvent"},
 		{"uprobe", "AttachUprobe"},
-		{"uprobe//bin/true:main", "AttachProbe"},
+		{"uprobe//bin/true:main", "AttachProbe for uprobe/BINARY:SYMBOL"},
 		{"kprobe/do_sys_openat2", "AttachProbe"},
 		{"ksyscall/getpid", "AttachProbe"},
 		{"kprobe.multi/bpf_*", "AttachProbe"},

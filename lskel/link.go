@@ -313,11 +313,6 @@ func (p *Program) Attach() (*Link, error) {
 		return AttachTracing(p)
 	case abi.AttachIter:
 		return AttachIter(p)
-	case abi.AttachUprobe, abi.AttachKprobe, abi.AttachKprobeMulti:
-		if p.attachProbe != nil {
-			return p.attachProbe(p)
-		}
-		return nil, errors.New("attach " + strconv.Quote(section) + ": probe sections are attached by lskel.AttachProbe (or Attach of a program loaded with RunOptions.AttachProbe)")
 	}
 	var need string
 	switch {
@@ -329,8 +324,13 @@ func (p *Program) Attach() (*Link, error) {
 		need = "a cgroup: use AttachCgroup"
 	case kind == "perf_event":
 		need = "a perf event: use AttachPerfEvent"
+	case p.attachProbe != nil && (hasPrefix(kind, "k") || hasPrefix(kind, "u")):
+		// kprobe, ksyscall, uprobe... of an object that has probe sections.
+		return p.attachProbe(p)
 	case hasPrefix(kind, "uprobe") || hasPrefix(kind, "uretprobe"):
-		need = "a binary and offset: use AttachUprobe"
+		need = "a binary and offset: use AttachUprobe, or AttachProbe for uprobe/BINARY:SYMBOL"
+	case hasPrefix(kind, "kprobe") || hasPrefix(kind, "kretprobe") || hasPrefix(kind, "ksyscall") || hasPrefix(kind, "kretsyscall"):
+		need = "lskel.AttachProbe (or a program loaded with RunOptions.AttachProbe)"
 	case p.typ == progTypeTracing || p.typ == progTypeLSM:
 		return AttachTracing(p)
 	default:

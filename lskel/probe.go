@@ -41,7 +41,7 @@ func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
 	bad := func(why string) error {
 		return errors.New("attach " + strconv.Quote(p.section) + ": " + why)
 	}
-	switch abi.SectionAttachKind(sec) {
+	switch abi.ProbeAttachKind(sec) {
 	case abi.AttachUprobe:
 		binary, spec, _ := cut(target, ':')
 		symbol, off, err := splitOffset(spec)
@@ -63,7 +63,7 @@ func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
 	case abi.AttachKprobeMulti:
 		return AttachKprobeMulti(p, target, &KprobeMultiOptions{Retprobe: kind == "kretprobe.multi"})
 	}
-	return nil, bad("not a kprobe, uprobe or kprobe.multi section")
+	return nil, bad("not a probe section that names its target: use AttachUprobeSymbol, AttachUprobe, AttachKprobe or AttachKprobeMulti")
 }
 
 // splitOffset splits "NAME+OFFSET" (OFFSET decimal or 0x-prefixed hex)

@@ -299,7 +299,8 @@ func TestAttachProbeErrors(t *testing.T) {
 	tests := []struct{ section, want string }{
 		{"kprobe/f+zz", `bad offset "zz"`},
 		{"uprobe/libc.so.6:f+", "bad offset"},
-		{"xdp", "not a kprobe, uprobe or kprobe.multi section"},
+		{"xdp", "not a probe section that names its target"},
+		{"uprobe", "not a probe section that names its target"},
 		{"kprobe.multi/bpfgen_no_such_function_*", "bpfgen_no_such_function_*"},
 	}
 	for _, tt := range tests {

@@ -204,12 +204,46 @@ func SectionAttachKind(section string) AttachKind {
 	if len(section) > 0 && section[0] == '?' {
 		section = section[1:]
 	}
+	kind := section
+	for i := 0; i < len(section); i++ {
+		if section[i] == '/' {
+			kind = section[:i]
+			break
+		}
+	}
+	switch kind {
+	case "tp", "tracepoint":
+		return AttachTracepoint
+	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
+		return AttachRawTracepoint
+	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s", "freplace":
+		return AttachTracing
+	case "iter", "iter.s":
+		return AttachIter
+	}
+	return AttachByCaller
+}
+
+// ProbeAttachKind classifies the probe sections that name their target
+// (AttachUprobe, AttachKprobe, AttachKprobeMulti), which
+// SectionAttachKind leaves to the caller: the generator's Attach covers
+// them, given the runtime's AttachProbe.
+func ProbeAttachKind(section string) AttachKind {
+	if len(section) > 0 && section[0] == '?' {
+		section = section[1:]
+	}
 	kind, target := section, ""
 	for i := 0; i < len(section); i++ {
 		if section[i] == '/' {
 			kind, target = section[:i], section[i+1:]
 			break
 		}
+	}
+	if target == "" {
+		return AttachByCaller
+	}
+	if target == "" || target == "/" {
+		return AttachByCaller
 	}
 	switch kind {
 	case "uprobe", "uretprobe", "uprobe.s", "uretprobe.s":
@@ -220,25 +254,10 @@ func SectionAttachKind(section string) AttachKind {
 				return AttachUprobe
 			}
 		}
-		return AttachByCaller
 	case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
-		if target == "" {
-			return AttachByCaller
-		}
 		return AttachKprobe
 	case "kprobe.multi", "kretprobe.multi":
-		if target == "" {
-			return AttachByCaller
-		}
 		return AttachKprobeMulti
-	case "tp", "tracepoint":
-		return AttachTracepoint
-	case "raw_tp", "raw_tracepoint", "raw_tp.w", "raw_tracepoint.w":
-		return AttachRawTracepoint
-	case "tp_btf", "fentry", "fexit", "fmod_ret", "lsm", "fentry.s", "fexit.s", "fmod_ret.s", "lsm.s", "freplace":
-		return AttachTracing
-	case "iter", "iter.s":
-		return AttachIter
 	}
 	return AttachByCaller
 }

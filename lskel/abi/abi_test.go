@@ -16,7 +16,16 @@ func TestSectionAttachKind(t *testing.T) {
 		"kprobe.multi/bpf_fentry_test*": AttachKprobeMulti, "kretprobe.multi/f": AttachKprobeMulti, "kprobe.multi": AttachByCaller,
 		"syscall": AttachByCaller, "": AttachByCaller, "?": AttachByCaller, "fentryx/f": AttachByCaller,
 	} {
-		if got := SectionAttachKind(sec); got != want {
+		got := SectionAttachKind(sec)
+		if want >= AttachUprobe {
+			if got != AttachByCaller {
+				t.Errorf("SectionAttachKind(%q) = %v, want AttachByCaller", sec, got)
+			}
+			got = ProbeAttachKind(sec)
+		} else if probe := ProbeAttachKind(sec); probe != AttachByCaller {
+			t.Errorf("ProbeAttachKind(%q) = %v, want AttachByCaller", sec, probe)
+		}
+		if got != want {
 			t.Errorf("SectionAttachKind(%q) = %v, want %v", sec, got, want)
 		}
 	}
