@@ -31,6 +31,10 @@ type file struct {
 	// Freplace is set when freplace programs take their target program
 	// through the options.
 	Freplace bool
+	// Probes is set when Attach attaches kprobe, kprobe.multi or uprobe
+	// sections (the loader gets lskel.AttachProbe), Uprobes when it
+	// resolves uprobe symbols (and so links lskel/elfsym).
+	Probes, Uprobes bool
 
 	// Types are the Go declarations of the C types the file uses (see
 	// types.go), and SizeAsserts the compile-time checks of their sizes.

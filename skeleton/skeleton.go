@@ -317,7 +317,11 @@ func (g *generator) model() (*file, error) {
 			Type:       g.consts.progType(d.Type),
 			AttachType: g.consts.attachType(d.Type, d.AttachType),
 			AttachTo:   d.AttachTo, Loaded: d.Loaded, TargetFunc: d.TargetFunc,
-			Auto: d.Loaded && abi.SectionAttachKind(p.Section) != abi.AttachByCaller,
+			Auto: d.Loaded && (abi.SectionAttachKind(p.Section) != abi.AttachByCaller || abi.ProbeAttachKind(p.Section) != abi.AttachByCaller),
+		}
+		if pk := abi.ProbeAttachKind(p.Section); d.Loaded && pk != abi.AttachByCaller {
+			f.Probes = true
+			f.Uprobes = f.Uprobes || pk == abi.AttachUprobe
 		}
 		f.Programs = append(f.Programs, pr)
 		if pr.Auto {
@@ -363,6 +367,9 @@ func (g *generator) model() (*file, error) {
 		mod = append(mod, "github.com/bpfgen/bpfgen/kconfig")
 	}
 	mod = append(mod, "github.com/bpfgen/bpfgen/lskel", "github.com/bpfgen/bpfgen/lskel/abi")
+	if f.Uprobes {
+		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/elfsym")
+	}
 	if g.consts.usesUnix {
 		mod = append(mod, "golang.org/x/sys/unix")
 	}

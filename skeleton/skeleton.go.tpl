@@ -115,6 +115,11 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		AttachTargets: opts.AttachTargets,
 		FuncBTFID:     lskel.FuncBTFID,
 {{- end}}
+{{- if .Probes}}
+		AttachProbe: func(p *lskel.Program) (*lskel.Link, error) {
+			return lskel.AttachProbe(p, {{if .Uprobes}}elfsym.SymbolOffset{{else}}nil{{end}})
+		},
+{{- end}}
 	}
 {{- range .Sections}}{{if .Option}}
 	if opts.{{.Field}} != nil {
