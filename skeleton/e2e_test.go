@@ -420,6 +420,30 @@ var e2eCases = []e2eCase{
 	h.Run(target.CallReplaceable.FD(), h.Packet())
 	fmt.Println("result", target.BSS.Result)
 `, "true\nEPERM\n"},
+	{"uprobes", `
+	objs, err := LoadUprobes(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	for i := 0; i < 3; i++ {
+		h.Must(exec.Command("sh", "-c", ":").Run())
+	}
+	fmt.Println(objs.BSS.UprobeRuns >= 3, objs.BSS.UretprobeRuns >= 3, objs.UprobeGetpid.Link != nil)
+`, "true true true\n"},
+	{"kprobes", `
+	opts := NewKprobesOptions()
+	opts.Rodata.TargetPid = uint32(os.Getpid())
+	objs, err := LoadKprobes(opts)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	for i := 0; i < 5; i++ {
+		syscall.Getpid()
+	}
+	b := objs.BSS
+	// The Go runtime may call getpid(2) too (to signal a thread).
+	fmt.Println(b.KsyscallRuns >= 5, b.KretsyscallRuns >= 5, b.KprobeRuns >= 5, b.KretprobeRuns >= 5)
+`, "true true true true\n"},
 	{"missing_ksym", `
 	_, err := LoadMissingKsym(nil)
 	fmt.Println(err != nil)
@@ -442,7 +466,7 @@ var kernelDependentOutput = map[string]string{
 
 // driverImports are offered to every driver; goimports-style pruning is
 // done by listing only what each uses.
-var driverImports = []string{"errors", "fmt", "io", "os", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
+var driverImports = []string{"errors", "fmt", "io", "os", "os/exec", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
 	"golang.org/x/sys/unix", "github.com/bpfgen/bpfgen/lskel", "e2e/h"}
 
 func driverSource(body string) string {

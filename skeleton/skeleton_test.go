@@ -142,6 +142,10 @@ func TestGenerateAllObjects(t *testing.T) {
 					if len(l.Kconfig) == 0 {
 						t.Errorf("imports %s without kconfig externs", imp.Path.Value)
 					}
+				case `"github.com/bpfgen/bpfgen/lskel/elfsym"`:
+					if !bytes.Contains(src, []byte(`SEC("uprobe/`)) && !bytes.Contains(src, []byte(`SEC("uretprobe/`)) {
+						t.Errorf("imports %s without uprobe sections", imp.Path.Value)
+					}
 				default:
 					t.Errorf("unexpected import %s", imp.Path.Value)
 				}
@@ -227,7 +231,7 @@ func constString(c *types.Const) string {
 // DATASEC offset, and every member of each struct from BTF at its BTF
 // offset.
 func TestLayout(t *testing.T) {
-	for _, name := range []string{"globals", "minimal", "maps", "kconfig", "core", "ksyms", "progtypes", "mapinmap", "subprogs"} {
+	for _, name := range []string{"globals", "minimal", "maps", "kconfig", "core", "ksyms", "progtypes", "mapinmap", "subprogs", "uprobes", "kprobes"} {
 		t.Run(name, func(t *testing.T) {
 			obj, l := openObject(t, name)
 			src, named, secs, err := typeSource(obj, l, testOptions(name, "p"))

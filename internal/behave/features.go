@@ -109,6 +109,9 @@ var (
 	}}
 	AtomicFetch = Feature{"atomic fetch instructions (BPF_ATOMIC with BPF_FETCH)", "5.12", haveAtomicFetch}
 	DataKsyms   = Feature{"data symbols in kallsyms (CONFIG_KALLSYMS_ALL) for typed ksyms", "5.11", HaveDataKsyms}
+	// Kprobes is the kprobe perf PMU or tracefs kprobe_events; kprobe
+	// programs load without them but do not attach.
+	Kprobes = Feature{"kprobes (CONFIG_KPROBES: the kprobe perf PMU or tracefs kprobe_events)", "4.1", testutil.HaveKprobes}
 )
 
 // needs lists what each test object needs beyond what every kernel
@@ -128,6 +131,8 @@ var needs = map[string][]Feature{
 	"maps":       {AtomicFetch},
 	"freplace":   {Trampolines},
 	"ksym_data":  {SyscallProgs, DataKsyms},
+	"uprobes":    {SyscallProgs},
+	"kprobes":    {SyscallProgs, Kprobes},
 }
 
 // Require skips the test when the running kernel lacks something test
