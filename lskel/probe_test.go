@@ -51,11 +51,12 @@ func cookieInsns(mapFD int) []asm.Insn {
 }
 
 // goTarget builds testdata/gotarget (go test strips test binaries, so a
-// Go function to probe needs a binary of its own) and returns its path.
-func goTarget(t *testing.T) string {
+// Go function to probe needs a binary of its own) with the build mode
+// ("exe": at a fixed address, or "pie") and returns its path.
+func goTarget(t *testing.T, mode string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "gotarget")
-	cmd := exec.Command(testutil.GoTool(), "build", "-o", out, "./testdata/gotarget")
+	out := filepath.Join(t.TempDir(), "gotarget-"+mode)
+	cmd := exec.Command(testutil.GoTool(), "build", "-buildmode="+mode, "-o", out, "./testdata/gotarget")
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build testdata/gotarget: %v\n%s", err, b)
@@ -73,16 +74,19 @@ func runTarget(t *testing.T, bin string, n int) {
 
 func TestAttachUprobeSymbol(t *testing.T) {
 	requireKernel(t)
-	bin := goTarget(t)
+	bins := map[string]string{"exe": goTarget(t, "exe"), "pie": goTarget(t, "pie")}
 	tests := []struct {
-		name string
-		opts UprobeOptions
+		name, mode string
+		opts       UprobeOptions
 	}{
-		{"entry", UprobeOptions{}},
-		{"return", UprobeOptions{Retprobe: true}},
+		{"entry", "exe", UprobeOptions{}},
+		{"return", "exe", UprobeOptions{Retprobe: true}},
+		{"PIE entry", "pie", UprobeOptions{}},
+		{"PIE return", "pie", UprobeOptions{Retprobe: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			bin := bins[tt.mode]
 			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
 			prog := testProg(t, progSpec{typ: progTypeKprobe, insns: counterInsns(counts.FD(), 0)}, "")
 			opts := tt.opts
@@ -202,7 +206,7 @@ func haveSleepableUprobes() bool {
 func TestAttachUprobeCookie(t *testing.T) {
 	requireKernel(t)
 	requireCookies(t)
-	bin := goTarget(t)
+	bin := goTarget(t, "exe")
 	vals := testMap(t, mapTypeArray, 4, 8, 1, 0)
 	prog := testProg(t, progSpec{typ: progTypeKprobe, insns: cookieInsns(vals.FD())}, "")
 	l, err := AttachUprobeSymbol(prog, bin, "main.probed", &UprobeOptions{Cookie: 0xc0ffee, SymbolOffset: elfsym.SymbolOffset})
