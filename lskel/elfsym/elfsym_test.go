@@ -23,6 +23,8 @@ func TestSymbolOffset(t *testing.T) {
 	}{
 		{libc, "getpid", ""},
 		{libc, "no_such_symbol", `no function symbol "no_such_symbol"`},
+		{libc, "getpid@BPFGEN_NO_VERSION", `no function symbol "getpid@BPFGEN_NO_VERSION"`},
+		{libc, "_IO_stdin_used", "no function symbol"}, // an object, not a function
 		{"/no/such/file", "main", "no such file"},
 	}
 	for _, tt := range tests {
