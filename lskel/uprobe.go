@@ -2,12 +2,9 @@ package lskel
 
 import (
 	"errors"
-	"runtime"
 	"strconv"
-	"unsafe"
 
 	"github.com/bpfgen/bpfgen/kernel"
-	"golang.org/x/sys/unix"
 )
 
 const uprobePMU = "/sys/bus/event_source/devices/uprobe/"
@@ -35,19 +32,11 @@ func AttachUprobe(p *Program, binaryPath string, offset uint64, retprobe bool, p
 		config = 1 << bit
 	}
 	path := append([]byte(binaryPath), 0)
-	attr := unix.PerfEventAttr{
-		Type:   uint32(typ),
-		Config: config,
-		Ext1:   uint64(uintptr(unsafe.Pointer(&path[0]))), // uprobe_path
-		Ext2:   offset,                                    // probe_offset
-	}
 	cpu := -1
 	if pid < 0 {
 		pid, cpu = -1, 0
 	}
-	pfd, err := kernel.PerfEventOpen(&attr, pid, cpu, -1, 0)
-	// Keep path alive across the syscall: its address is in attr only.
-	runtime.KeepAlive(path)
+	pfd, err := perfEventOpenProbe(uint32(typ), config, path, offset, pid, cpu)
 	if err != nil {
 		return nil, sysErr(what, err)
 	}

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
@@ -136,11 +134,11 @@ func preparePinDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("pin directory: %w", err)
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	bpffs, err := isBPFFS(dir)
+	if err != nil {
 		return fmt.Errorf("pin directory %s: %w", dir, err)
 	}
-	if st.Type != unix.BPF_FS_MAGIC {
+	if !bpffs {
 		return fmt.Errorf("pin directory %s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)", dir)
 	}
 	return nil
@@ -148,6 +146,9 @@ func preparePinDir(dir string) error {
 
 // cmdLoad is `bpfgen load OBJ [--pin DIR] [--json]`.
 func cmdLoad(args []string, stdout, stderr io.Writer) error {
+	if err := needKernel(); err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
@@ -178,7 +179,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	defer func() {
 		for _, h := range res.Handles() {
-			unix.Close(int(h))
+			kernel.Close(int(h))
 		}
 	}()
 	var maps, progs []namedFD
@@ -264,6 +265,9 @@ func readLoader(path string) (*gen.Loader, binary.ByteOrder, error) {
 
 // cmdRun is `bpfgen run FILE [--pin DIR] [--json]`.
 func cmdRun(args []string, stdout, stderr io.Writer) error {
+	if err := needKernel(); err != nil {
+		return err
+	}
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
