@@ -3,7 +3,7 @@
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all deps build demo test test-kernels vet staticcheck layers fmtcheck testdata testdata-check bench fuzz clean
+.PHONY: all deps build cross demo test test-kernels vet staticcheck layers fmtcheck testdata testdata-check bench fuzz clean
 
 all: build
 
@@ -25,7 +25,7 @@ demo: deps
 # tracepoint's hits see the Go runtime's own getpid calls (preemption
 # signals) from another thread: gen's TestBehaviour/core failed one run in
 # three with packages in parallel. Parallel took ~60 s, -p 1 ~120 s.
-test: deps fmtcheck vet staticcheck testdata-check
+test: deps fmtcheck vet staticcheck testdata-check cross
 	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -p 1 -count=1 ./...
 
 # Every package's tests on the host and on Debian kernels 5.10, 6.1, 6.12,
@@ -37,6 +37,19 @@ test-kernels:
 
 vet:
 	$(GO) vet ./...
+
+# The generator and the runtime build on other platforms (they load only
+# on Linux): macOS, Windows and a big-endian Linux; vet too where the
+# tests build (Linux). cmd/bpfgen's TestSameOutputOtherArch runs the
+# 386 and s390x builds under qemu-user and compares their output.
+CROSS ?= darwin/arm64 windows/amd64 linux/s390x
+CROSS_PKGS = ./cmd/bpfgen ./lskel/... ./kernel ./kconfig
+cross:
+	@for t in $(CROSS); do \
+		echo "cross: $$t"; \
+		GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build -o /dev/null $(CROSS_PKGS) || exit 1; \
+		case $$t in linux/*) GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet $(CROSS_PKGS) || exit 1;; esac; \
+	done
 
 # Only the check that no package imports a layer it must not (the rules:
 # internal/layers/rules.go). `make test` runs it with the other tests.

@@ -15,8 +15,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
@@ -41,8 +39,8 @@ const (
 	helperBTFFindByName   = kernel.BPF_FUNC_btf_find_by_name_kind
 	helperSysClose        = kernel.BPF_FUNC_sys_close
 	helperKallsymsLookup  = kernel.BPF_FUNC_kallsyms_lookup_name
-	errnoENOENT           = int32(unix.ENOENT)
-	errnoECANCELED        = int32(unix.ECANCELED)
+	errnoENOENT           = 2   // Linux's ENOENT, whatever OS runs the generator
+	errnoECANCELED        = 125 // Linux's ECANCELED
 	maxDirectOffset       = 1<<15 - 1
 	maxLoaderInsns        = 1000000
 	maxBlobSize           = 1 << 29

@@ -22,7 +22,6 @@ import (
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
-	"golang.org/x/sys/unix"
 )
 
 // Config is a parsed kernel configuration plus the kernel release.
@@ -76,11 +75,10 @@ const EnvConfigFile = "BPFGEN_KCONFIG"
 // that need a value from it fail (see Fill). A file named by the
 // environment must exist.
 func ReadRunning() (*Config, error) {
-	var uts unix.Utsname
-	if err := unix.Uname(&uts); err != nil {
+	release, err := kernelRelease()
+	if err != nil {
 		return nil, fmt.Errorf("uname: %w", err)
 	}
-	release := unix.ByteSliceToString(uts.Release[:])
 	return readConfig(release, os.Getenv(EnvConfigFile), "/proc/config.gz", "/boot/config-"+release)
 }
 

@@ -3,8 +3,6 @@ package kernel
 import (
 	"encoding/binary"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // BTFFeatureSet says which BTF kinds and encodings the running kernel's
@@ -77,7 +75,7 @@ func btfLoads(raw []byte) bool {
 	if err != nil {
 		return false
 	}
-	unix.Close(fd)
+	Close(fd)
 	return true
 }
 

@@ -1,7 +1,8 @@
 package kernel
 
 // Constants bpfgen needs that golang.org/x/sys/unix does not define (or not
-// in the version we build with). Everything else: use unix.BPF_*.
+// in the version we build with). Everything else: use unix.BPF_*, except
+// in code that builds on every platform (see the next block).
 const (
 	// Map types added after x/sys/unix's list.
 	BPF_MAP_TYPE_ARENA = 33
@@ -30,6 +31,44 @@ const (
 
 	// BPF_TAG_SIZE is the size of bpf_prog_info.tag.
 	BPF_TAG_SIZE = 8
+)
+
+// Values of uapi/linux/bpf.h that x/sys/unix defines on Linux only, for the
+// code of bpfgen (the runtime, the direct load) that builds on every
+// platform. Same names and values as x/sys/unix's (TestLinuxConsts checks
+// them there).
+const (
+	BPF_OBJ_NAME_LEN = 16
+
+	BPF_PROG_TYPE_SOCKET_FILTER  = 1
+	BPF_PROG_TYPE_KPROBE         = 2
+	BPF_PROG_TYPE_SCHED_CLS      = 3
+	BPF_PROG_TYPE_TRACEPOINT     = 5
+	BPF_PROG_TYPE_XDP            = 6
+	BPF_PROG_TYPE_CGROUP_SKB     = 8
+	BPF_PROG_TYPE_RAW_TRACEPOINT = 17
+	BPF_PROG_TYPE_TRACING        = 26
+	BPF_PROG_TYPE_LSM            = 29
+	BPF_PROG_TYPE_SYSCALL        = 31
+
+	BPF_MAP_TYPE_HASH                  = 1
+	BPF_MAP_TYPE_ARRAY                 = 2
+	BPF_MAP_TYPE_PERF_EVENT_ARRAY      = 4
+	BPF_MAP_TYPE_PERCPU_HASH           = 5
+	BPF_MAP_TYPE_PERCPU_ARRAY          = 6
+	BPF_MAP_TYPE_LRU_PERCPU_HASH       = 10
+	BPF_MAP_TYPE_PERCPU_CGROUP_STORAGE = 21
+	BPF_MAP_TYPE_RINGBUF               = 27
+
+	BPF_CGROUP_INET_EGRESS = 1
+	BPF_TRACE_ITER         = 28
+	BPF_XDP                = 37
+	BPF_PERF_EVENT         = 41
+	BPF_TCX_INGRESS        = 46
+	BPF_TCX_EGRESS         = 47
+
+	BPF_F_SLEEPABLE = 1 << 4
+	BPF_F_MMAPABLE  = 1 << 10
 )
 
 // BTF type kinds (include/uapi/linux/btf.h).

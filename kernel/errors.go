@@ -1,11 +1,18 @@
 package kernel
 
 import (
+	"errors"
+	"runtime"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
+
+// ErrNotSupported is what the package's system calls fail with off Linux,
+// and so every load, map operation and attach of bpfgen there: the code
+// builds on every platform Go supports, but BPF needs Linux. Errors wrap
+// it, so errors.Is(err, ErrNotSupported) tells.
+var ErrNotSupported = errors.New("not supported on " + runtime.GOOS + ": BPF needs Linux")
 
 // LoadError is a failed load of a BPF object, whichever way it was loaded
 // (directly, or by running its loader program): the object, the step that
@@ -28,7 +35,7 @@ func (e *LoadError) Error() string {
 	return "load " + strconv.Quote(e.Object) + ": " + s
 }
 
-// Unwrap returns Err, so errors.Is(err, unix.EPERM) and errors.As(err,
+// Unwrap returns Err, so errors.Is(err, syscall.EPERM) and errors.As(err,
 // &verifierErr) see through a LoadError.
 func (e *LoadError) Unwrap() error { return e.Err }
 
@@ -42,7 +49,7 @@ func errString(err error) string {
 // VerifierError is a program or BTF blob the kernel refused, with the log
 // the kernel wrote about it.
 type VerifierError struct {
-	Errno unix.Errno
+	Errno syscall.Errno
 	// Log is the whole log; the message carries only its last
 	// VerifierLogTail lines. It is empty when the kernel wrote none.
 	Log string

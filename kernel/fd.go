@@ -8,8 +8,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 )
 
 // FD owns one file descriptor: whoever holds the *FD closes it, once.
@@ -48,11 +47,11 @@ func NewFD(raw int) (*FD, error) {
 // the exported function.
 func newFD(raw, skip int) (*FD, error) {
 	if raw < 0 {
-		return nil, fdErr("own", raw, unix.EBADF)
+		return nil, fdErr("own", raw, syscall.EBADF)
 	}
 	if raw <= 2 {
-		moved, err := unix.FcntlInt(uintptr(raw), unix.F_DUPFD_CLOEXEC, 3)
-		unix.Close(raw)
+		moved, err := dupCloexec(raw)
+		Close(raw)
 		if err != nil {
 			return nil, fdErr("move standard", raw, err)
 		}
@@ -75,7 +74,7 @@ func newFD(raw, skip int) (*FD, error) {
 func (f *FD) closeDropped() {
 	if raw := f.raw.Swap(-1); raw >= 0 {
 		untrace(f.trace)
-		unix.Close(int(raw))
+		Close(int(raw))
 	}
 }
 
@@ -96,7 +95,7 @@ func (f *FD) Close() error {
 	if raw < 0 {
 		return nil
 	}
-	if err := unix.Close(raw); err != nil {
+	if err := Close(raw); err != nil {
 		return fdErr("close", raw, err)
 	}
 	return nil
@@ -130,9 +129,9 @@ func (f *FD) release() int {
 func (f *FD) Dup() (*FD, error) {
 	raw := f.Int()
 	if raw < 0 {
-		return nil, fdErr("dup", raw, unix.EBADF)
+		return nil, fdErr("dup", raw, syscall.EBADF)
 	}
-	dup, err := unix.FcntlInt(uintptr(raw), unix.F_DUPFD_CLOEXEC, 3)
+	dup, err := dupCloexec(raw)
 	runtime.KeepAlive(f)
 	if err != nil {
 		return nil, fdErr("dup", raw, err)

@@ -2,9 +2,8 @@ package kernel
 
 import (
 	"errors"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // infoAttr is union bpf_attr for BPF_OBJ_GET_INFO_BY_FD.
@@ -263,7 +262,7 @@ func GetBTFInfo(fd int) (*BTFInfo, error) {
 	name := make([]byte, 64)
 	info := btfInfo{name: bytesPtr(name), nameLen: uint32(len(name))}
 	err := objInfo(fd, unsafe.Pointer(&info), unsafe.Sizeof(info))
-	if errors.Is(err, unix.E2BIG) {
+	if errors.Is(err, syscall.E2BIG) {
 		// Before 5.11 bpf_btf_info ends after id: no name to ask for.
 		info = btfInfo{}
 		err = objInfo(fd, unsafe.Pointer(&info), unsafe.Sizeof(info))

@@ -2,9 +2,8 @@ package kernel
 
 import (
 	"errors"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // rawTracepointAttr is union bpf_attr for BPF_RAW_TRACEPOINT_OPEN.
@@ -21,7 +20,7 @@ type rawTracepointAttr struct {
 func RawTracepointOpen(name string, progFD int) (int, error) {
 	n, err := cstring(name)
 	if err != nil {
-		return -1, &Error{Cmd: CmdRawTracepointOpen, Errno: unix.EINVAL}
+		return -1, &Error{Cmd: CmdRawTracepointOpen, Errno: syscall.EINVAL}
 	}
 	attr := rawTracepointAttr{name: bytesPtr(n), progFD: uint32(progFD)}
 	return call(CmdRawTracepointOpen, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
@@ -81,7 +80,7 @@ func LinkCreate(a *LinkCreateAttr) (int, error) {
 	iter := a.IterInfo != nil
 	tracing := a.TargetBTFID != 0
 	mprog := a.RelativeFD != 0 || a.ExpectedRevision != 0
-	perf := a.AttachType == unix.BPF_PERF_EVENT
+	perf := a.AttachType == BPF_PERF_EVENT
 	kinds := 0
 	for _, k := range [...]bool{iter, tracing, mprog, perf} {
 		if k {

@@ -3,9 +3,8 @@ package kernel
 import (
 	"errors"
 	"io"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // objAttr is union bpf_attr for BPF_OBJ_PIN and BPF_OBJ_GET.
@@ -22,7 +21,7 @@ type objAttr struct {
 func ObjPin(fd int, path string) error {
 	p, err := cstring(path)
 	if err != nil || p == nil {
-		return &Error{Cmd: CmdObjPin, Errno: unix.EINVAL}
+		return &Error{Cmd: CmdObjPin, Errno: syscall.EINVAL}
 	}
 	attr := objAttr{pathname: bytesPtr(p), bpfFD: uint32(fd)}
 	_, err = call(CmdObjPin, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
@@ -34,7 +33,7 @@ func ObjPin(fd int, path string) error {
 func ObjGet(path string, flags uint32) (int, error) {
 	p, err := cstring(path)
 	if err != nil || p == nil {
-		return -1, &Error{Cmd: CmdObjGet, Errno: unix.EINVAL}
+		return -1, &Error{Cmd: CmdObjGet, Errno: syscall.EINVAL}
 	}
 	attr := objAttr{pathname: bytesPtr(p), fileFlags: flags}
 	return call(CmdObjGet, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4)
@@ -51,7 +50,7 @@ type idAttr struct {
 func nextID(cmd Cmd, start uint32) (uint32, error) {
 	attr := idAttr{id: start}
 	if _, err := call(cmd, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 4); err != nil {
-		if errors.Is(err, unix.ENOENT) {
+		if errors.Is(err, syscall.ENOENT) {
 			return 0, io.EOF
 		}
 		return 0, err
@@ -78,7 +77,7 @@ func fdByID(cmd Cmd, id, flags uint32) (int, error) {
 }
 
 // ProgFDByID opens the program with the given id. A vanished id gives an
-// error that unwraps to unix.ENOENT.
+// error that unwraps to syscall.ENOENT.
 func ProgFDByID(id uint32) (int, error) { return fdByID(CmdProgGetFDByID, id, 0) }
 
 // MapFDByID opens the map with the given id (flags: unix.BPF_F_RDONLY,

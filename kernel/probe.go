@@ -5,8 +5,6 @@ import (
 	"errors"
 	"runtime"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // Feature probes. Each runs once per process; a probe that fails for any
@@ -34,15 +32,15 @@ func HaveSyscallProgs() bool {
 
 func haveSyscallProgsProbe() bool {
 	fd, _, err := ProgLoad(&ProgLoadAttr{
-		Type:    unix.BPF_PROG_TYPE_SYSCALL,
-		Flags:   unix.BPF_F_SLEEPABLE,
+		Type:    BPF_PROG_TYPE_SYSCALL,
+		Flags:   BPF_F_SLEEPABLE,
 		Insns:   insnsRet0,
 		License: "GPL",
 	})
 	if err != nil {
 		return false
 	}
-	unix.Close(fd)
+	Close(fd)
 	return true
 }
 
@@ -61,7 +59,7 @@ func haveKernelCOREProbe() bool {
 	if err != nil {
 		return false
 	}
-	unix.Close(fd)
+	Close(fd)
 	return true
 }
 
@@ -73,7 +71,7 @@ func probeCORELoad() (int, error) {
 	if err != nil {
 		return -1, err
 	}
-	defer unix.Close(btfFD)
+	defer Close(btfFD)
 	le := binary.NativeEndian
 	funcInfo := le.AppendUint32(le.AppendUint32(nil, 0), 3) // insn 0: FUNC [3]
 	relo := le.AppendUint32(nil, 0)                         // insn_off (bytes)
@@ -81,7 +79,7 @@ func probeCORELoad() (int, error) {
 	relo = le.AppendUint32(relo, probeAccessOff)            // access string "0"
 	relo = le.AppendUint32(relo, BPF_CORE_TYPE_ID_LOCAL)
 	fd, _, err := ProgLoad(&ProgLoadAttr{
-		Type:            unix.BPF_PROG_TYPE_SOCKET_FILTER,
+		Type:            BPF_PROG_TYPE_SOCKET_FILTER,
 		Insns:           insnsRet0,
 		License:         "GPL",
 		BTFFD:           uint32(btfFD),
@@ -137,9 +135,9 @@ func HaveBPFCookie() bool {
 		// call bpf_get_attach_cookie; r0 = 0; exit
 		insns := append([]byte{0x85, 0, 0, 0, 0, 0, 0, 0}, insnsRet0...)
 		binary.NativeEndian.PutUint32(insns[4:], BPF_FUNC_get_attach_cookie)
-		fd, _, err := ProgLoad(&ProgLoadAttr{Type: unix.BPF_PROG_TYPE_TRACEPOINT, Insns: insns, License: "GPL"})
+		fd, _, err := ProgLoad(&ProgLoadAttr{Type: BPF_PROG_TYPE_TRACEPOINT, Insns: insns, License: "GPL"})
 		if err == nil {
-			unix.Close(fd)
+			Close(fd)
 			haveBPFCookieOK = true
 		}
 	})
@@ -203,31 +201,16 @@ func RaiseMemlock() error {
 var raiseMemlockOnce sync.Once
 var raiseMemlockErr error
 
-func raiseMemlock() error {
-	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
-		return err
-	}
-	if lim.Cur == unix.RLIM_INFINITY || haveMemcgAccounting() {
-		return nil
-	}
-	lim = unix.Rlimit{Cur: unix.RLIM_INFINITY, Max: unix.RLIM_INFINITY}
-	if err := unix.Setrlimit(unix.RLIMIT_MEMLOCK, &lim); err != nil {
-		return errors.New("kernel: this kernel charges BPF memory to RLIMIT_MEMLOCK (before Linux 5.11) and raising it failed: " + err.Error())
-	}
-	return nil
-}
-
 // haveMemcgAccounting reports whether BPF memory is charged to memory
 // cgroups (Linux 5.11), found the way libbpf finds it: by the helper
 // bpf_ktime_get_coarse_ns, which came in the same release.
 func haveMemcgAccounting() bool {
 	insns := append([]byte{0x85, 0, 0, 0, 0, 0, 0, 0}, insnsRet0...)
 	binary.NativeEndian.PutUint32(insns[4:], BPF_FUNC_ktime_get_coarse_ns)
-	fd, _, err := ProgLoad(&ProgLoadAttr{Type: unix.BPF_PROG_TYPE_SOCKET_FILTER, Insns: insns, License: "GPL"})
+	fd, _, err := ProgLoad(&ProgLoadAttr{Type: BPF_PROG_TYPE_SOCKET_FILTER, Insns: insns, License: "GPL"})
 	if err != nil {
 		return false
 	}
-	unix.Close(fd)
+	Close(fd)
 	return true
 }

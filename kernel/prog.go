@@ -3,9 +3,8 @@ package kernel
 import (
 	"errors"
 	"strconv"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // ProgLoadAttr describes a BPF_PROG_LOAD call. Byte slices are passed as
@@ -167,7 +166,7 @@ func ProgLoad(a *ProgLoadAttr) (fd int, logTrueSize uint32, err error) {
 	}
 	for range 5 {
 		fd, err = call(CmdProgLoad, unsafe.Pointer(&attr), unsafe.Sizeof(attr), min)
-		if !errors.Is(err, unix.EAGAIN) {
+		if !errors.Is(err, syscall.EAGAIN) {
 			break
 		}
 	}

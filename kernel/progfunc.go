@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
-
-	"golang.org/x/sys/unix"
 )
 
 // ProgFuncBTFID returns the BTF id of function name in the BTF of the
@@ -26,7 +24,7 @@ func ProgFuncBTFID(progFD int, name string) (uint32, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer unix.Close(btfFD)
+	defer Close(btfFD)
 	raw, err := GetBTFData(btfFD)
 	if err != nil {
 		return 0, err

@@ -7,14 +7,17 @@
 // The package imports only the standard library and golang.org/x/sys/unix:
 // the runtime of generated light skeletons links it, so it must stay small.
 // File descriptors are plain ints; the caller closes them with unix.Close.
+//
+// The package builds on every platform Go supports, so that code shared
+// with other platforms compiles: the system calls themselves are in the
+// files built for Linux only (sys_linux.go and the few that need Linux's
+// types), and elsewhere they fail with ErrNotSupported (sys_other.go).
 package kernel
 
 import (
-	"runtime"
 	"strconv"
+	"syscall"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // Cmd is a bpf(2) command number.
@@ -88,14 +91,14 @@ func (c Cmd) String() string {
 
 // ENOTSUPP is the kernel-internal "operation not supported" errno (524) that
 // bpf(2) leaks to user space, e.g. for unsupported helpers or attach types.
-// It is distinct from unix.ENOTSUP/EOPNOTSUPP (95).
-const ENOTSUPP = unix.Errno(524)
+// It is distinct from syscall.ENOTSUP/EOPNOTSUPP (95).
+const ENOTSUPP = syscall.Errno(524)
 
 // Error is a failed bpf(2) call. It unwraps to its errno, so
-// errors.Is(err, unix.EPERM) works.
+// errors.Is(err, syscall.EPERM) works.
 type Error struct {
 	Cmd   Cmd
-	Errno unix.Errno
+	Errno syscall.Errno
 }
 
 func (e *Error) Error() string {
@@ -105,7 +108,7 @@ func (e *Error) Error() string {
 // Unwrap returns the errno.
 func (e *Error) Unwrap() error { return e.Errno }
 
-func errnoString(e unix.Errno) string {
+func errnoString(e syscall.Errno) string {
 	if e == ENOTSUPP {
 		return "operation not supported (ENOTSUPP)"
 	}
@@ -125,7 +128,7 @@ func cstring(s string) ([]byte, error) {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] == 0 {
-			return nil, unix.EINVAL
+			return nil, syscall.EINVAL
 		}
 	}
 	b := make([]byte, len(s)+1)
@@ -135,8 +138,8 @@ func cstring(s string) ([]byte, error) {
 
 // objName copies an object name (program, map) into the kernel's 16-byte
 // field, truncated to 15 bytes as libbpf does.
-func objName(s string) (n [unix.BPF_OBJ_NAME_LEN]byte) {
-	copy(n[:unix.BPF_OBJ_NAME_LEN-1], s)
+func objName(s string) (n [BPF_OBJ_NAME_LEN]byte) {
+	copy(n[:BPF_OBJ_NAME_LEN-1], s)
 	return n
 }
 
@@ -162,18 +165,6 @@ func attrSize(p unsafe.Pointer, full, min uintptr) uintptr {
 		n = full
 	}
 	return n
-}
-
-// sys calls bpf(cmd, attr, size) and converts a failure into *Error.
-func sys(cmd Cmd, attr unsafe.Pointer, size uintptr) (int, error) {
-	r, _, errno := unix.Syscall(unix.SYS_BPF, uintptr(cmd), uintptr(attr), size)
-	// The attribute and everything it points to must stay reachable until
-	// the kernel is done with them.
-	runtime.KeepAlive(attr)
-	if errno != 0 {
-		return -1, &Error{Cmd: cmd, Errno: errno}
-	}
-	return int(r), nil
 }
 
 // call passes the attribute at p with its minimal size.

@@ -8,8 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
@@ -167,12 +166,12 @@ func (d *Direct) createPinned(m *MapSpec, attr *kernel.MapCreateAttr) (Handle, e
 	fd, err := kernel.ObjGet(path, 0)
 	if err == nil {
 		if err := compatiblePinned(fd, attr); err != nil {
-			unix.Close(fd)
+			kernel.Close(fd)
 			return NoHandle, fmt.Errorf("pinned map %s: %w", path, err)
 		}
 		return Handle(fd), nil
 	}
-	if !errors.Is(err, unix.ENOENT) {
+	if !errors.Is(err, syscall.ENOENT) {
 		return NoHandle, fmt.Errorf("pinned map %s: %w", path, err)
 	}
 	fd, err = kernel.MapCreate(attr)
@@ -180,7 +179,7 @@ func (d *Direct) createPinned(m *MapSpec, attr *kernel.MapCreateAttr) (Handle, e
 		return NoHandle, err
 	}
 	if err := kernel.ObjPin(fd, path); err != nil {
-		unix.Close(fd)
+		kernel.Close(fd)
 		return NoHandle, fmt.Errorf("pin map at %s: %w", path, err)
 	}
 	if d.pinned == nil {
@@ -259,7 +258,7 @@ func (d *Direct) Close(h Handle) error {
 		os.Remove(path)
 		delete(d.pinned, h)
 	}
-	return unix.Close(int(h))
+	return kernel.Close(int(h))
 }
 
 // LoadProgram implements Backend: it resolves the fix-ups against this
@@ -277,7 +276,7 @@ func (d *Direct) LoadProgram(p *ProgSpec) (Handle, error) {
 	var modFDs []int
 	defer func() {
 		for _, fd := range modFDs {
-			unix.Close(fd)
+			kernel.Close(fd)
 		}
 	}()
 	kfuncSlot := make(map[int]int16) // module BTF fd → fd_array index
@@ -442,7 +441,7 @@ func (d *Direct) loadWithLog(p *ProgSpec, attr *kernel.ProgLoadAttr, level uint3
 		if err == nil {
 			return Handle(fd), nil
 		}
-		if errors.Is(err, unix.ENOSPC) && size < maxLog {
+		if errors.Is(err, syscall.ENOSPC) && size < maxLog {
 			size = max(size*4, int(trueSize)+1)
 			size = min(size, maxLog)
 			continue
@@ -616,7 +615,7 @@ func moduleBTFFD(module string) (int, error) {
 		if err == nil && info.KernelBTF && info.Name == module {
 			return fd, nil
 		}
-		unix.Close(fd)
+		kernel.Close(fd)
 	}
 }
 
@@ -666,10 +665,10 @@ func KernelBTFFeatures() (f btf.Features, partial bool) {
 }
 
 // errnoOf is the errno a failed call ended with (EINVAL when it has none).
-func errnoOf(err error) unix.Errno {
-	var errno unix.Errno
+func errnoOf(err error) syscall.Errno {
+	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		return errno
 	}
-	return unix.EINVAL
+	return syscall.EINVAL
 }

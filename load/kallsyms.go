@@ -4,8 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/btf"
@@ -15,8 +14,8 @@ import (
 const (
 	helperBTFFindByNameKind  = kernel.BPF_FUNC_btf_find_by_name_kind
 	helperKallsymsLookupName = kernel.BPF_FUNC_kallsyms_lookup_name
-	progTypeSyscall          = unix.BPF_PROG_TYPE_SYSCALL
-	flagSleepable            = unix.BPF_F_SLEEPABLE
+	progTypeSyscall          = kernel.BPF_PROG_TYPE_SYSCALL
+	flagSleepable            = kernel.BPF_F_SLEEPABLE
 	// maxHelperName is the longest name (with its NUL) the lookup program
 	// copies onto its stack; longer names go through /proc/kallsyms.
 	maxHelperName = 256
@@ -78,11 +77,11 @@ func kallsymsViaHelper(names []string) (map[string]uint64, error) {
 		switch {
 		case status == 0 && addr != 0:
 			found[n] = addr
-		case status == -int64(unix.ENOENT):
-		case status == -int64(unix.EPERM) || status == 0:
+		case status == -int64(syscall.ENOENT):
+		case status == -int64(syscall.EPERM) || status == 0:
 			return nil, fmt.Errorf("ksym %s: %w", n, kernel.ErrKallsymsHidden)
 		default:
-			return nil, fmt.Errorf("ksym %s: bpf_kallsyms_lookup_name: %w", n, unix.Errno(-status))
+			return nil, fmt.Errorf("ksym %s: bpf_kallsyms_lookup_name: %w", n, syscall.Errno(-status))
 		}
 	}
 	return found, nil
@@ -118,10 +117,10 @@ func btfIDsViaHelper(keys []typeKey) (map[typeKey]typeResult, error) {
 		switch {
 		case r >= 0:
 			out[k] = typeResult{id: uint32(r), objFD: int(r >> 32)}
-		case r == -int64(unix.ENOENT):
+		case r == -int64(syscall.ENOENT):
 			out[k] = typeResult{err: ErrNotInKernel}
 		default:
-			out[k] = typeResult{err: fmt.Errorf("bpf_btf_find_by_name_kind: %w", unix.Errno(-r))}
+			out[k] = typeResult{err: fmt.Errorf("bpf_btf_find_by_name_kind: %w", syscall.Errno(-r))}
 		}
 	}
 	return out, nil
@@ -159,7 +158,7 @@ func runLookups(lookups []symbolLookup) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer unix.Close(fd)
+	defer kernel.Close(fd)
 	ctx := make([]byte, 16*len(lookups))
 	if _, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: fd, CtxIn: ctx}); err != nil {
 		return nil, err

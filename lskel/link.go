@@ -5,10 +5,10 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"syscall"
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
-	"golang.org/x/sys/unix"
 )
 
 // Link is an attached program, and owns the fds of the attachment: Close
@@ -48,7 +48,7 @@ func (l *Link) Close() error {
 	err := sysErr("close link", l.fd.Close())
 	if pfd := l.perf.Int(); pfd >= 0 {
 		// Disabling first stops an ioctl-attached program at once.
-		_ = unix.IoctlSetInt(pfd, unix.PERF_EVENT_IOC_DISABLE, 0)
+		perfDisable(pfd)
 		if e := l.perf.Close(); e != nil && err == nil {
 			err = sysErr("close perf event", e)
 		}
@@ -103,7 +103,7 @@ func ownPerf(fd int, what string) (*kernel.FD, error) {
 func AttachPerfEvent(p *Program, perfFD int) (*Link, error) {
 	// The link owns a duplicate, so that closing it (which disables an
 	// ioctl attachment) never closes the caller's fd.
-	dup, err := unix.FcntlInt(uintptr(perfFD), unix.F_DUPFD_CLOEXEC, 3)
+	dup, err := dupCloexec(perfFD)
 	if err != nil {
 		return nil, sysErr("dup perf event", err)
 	}
@@ -209,8 +209,8 @@ func (r *fdReader) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
-		n, err := unix.Read(r.fd, p)
-		if err == unix.EINTR || err == unix.EAGAIN {
+		n, err := readFD(r.fd, p)
+		if err == syscall.EINTR || err == syscall.EAGAIN {
 			continue
 		}
 		if err != nil {
@@ -227,7 +227,7 @@ func (r *fdReader) Close() error {
 	if r.fd < 0 {
 		return nil
 	}
-	err := unix.Close(r.fd)
+	err := kernel.Close(r.fd)
 	r.fd = -1
 	return sysErr("close iterator", err)
 }
@@ -268,7 +268,7 @@ func AttachTCX(p *Program, ifindex int, ingress bool) (*Link, error) {
 // AttachCgroup attaches a cgroup program to the cgroup v2 directory
 // cgroupPath with the given attach type (BPF_CGROUP_*).
 func AttachCgroup(p *Program, cgroupPath string, attachType uint32) (*Link, error) {
-	cg, err := unix.Open(cgroupPath, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	cg, err := openDir(cgroupPath)
 	if err != nil {
 		return nil, sysErr("attach cgroup: open "+cgroupPath, err)
 	}

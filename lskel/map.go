@@ -4,9 +4,9 @@ import (
 	"errors"
 	"iter"
 	"strconv"
+	"syscall"
 
 	"github.com/bpfgen/bpfgen/kernel"
-	"golang.org/x/sys/unix"
 )
 
 // Map update flags.
@@ -17,8 +17,8 @@ const (
 )
 
 // ErrKeyNotExist is returned by Lookup and Delete for a missing key; it is
-// unix.ENOENT, so errors.Is works with either.
-var ErrKeyNotExist = unix.ENOENT
+// syscall.ENOENT, so errors.Is works with either.
+var ErrKeyNotExist = syscall.ENOENT
 
 // Map is a BPF map, and owns its fd: Close closes it, once. For per-CPU
 // maps ValueSize is the size of one CPU's value and the buffers passed to
@@ -144,7 +144,7 @@ func (m *Map) NextKey(key, next []byte) (bool, error) {
 		return false, errors.New("map fd " + strconv.Itoa(m.FD()) + ": next key: wrong key size")
 	}
 	err := kernel.MapGetNextKey(m.FD(), key, next)
-	if err != nil && errnoOf(err) == unix.ENOENT {
+	if err != nil && errnoOf(err) == syscall.ENOENT {
 		return false, nil
 	}
 	if err != nil {
@@ -189,7 +189,7 @@ func (m *Map) Iterate(fn func(key, value []byte) bool) error {
 			return err
 		}
 		if err := kernel.MapLookupElem(m.FD(), key, value); err != nil {
-			if err != nil && errnoOf(err) == unix.ENOENT {
+			if err != nil && errnoOf(err) == syscall.ENOENT {
 				continue
 			}
 			return sysErr("map fd "+strconv.Itoa(m.FD())+": lookup", err)

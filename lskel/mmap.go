@@ -2,10 +2,8 @@ package lskel
 
 import (
 	"errors"
+	"os"
 	"strconv"
-	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // MmapMap maps the value of a BPF_F_MMAPABLE array map (one element, as
@@ -24,13 +22,9 @@ func mmapValue(fd int, valueSize uint32, writable bool) ([]byte, error) {
 	if valueSize == 0 {
 		return nil, errors.New("mmap map: value size 0")
 	}
-	page := uint64(unix.Getpagesize())
+	page := uint64(os.Getpagesize())
 	size := (uint64(valueSize) + page - 1) &^ (page - 1)
-	prot := unix.PROT_READ
-	if writable {
-		prot |= unix.PROT_WRITE
-	}
-	b, err := mmap(fd, 0, int(size), prot)
+	b, err := mmap(fd, 0, int(size), writable)
 	if err != nil {
 		return nil, &SyscallError{Op: "mmap map fd " + strconv.Itoa(fd), Err: err}
 	}
@@ -47,23 +41,6 @@ func Munmap(b []byte) error {
 		return &SyscallError{Op: "munmap", Err: err}
 	}
 	return nil
-}
-
-// mmap maps length bytes of fd at offset, shared. It uses MmapPtr rather
-// than unix.Mmap, whose bookkeeping (a mutex-guarded map of mappings)
-// costs a few KB in every binary.
-func mmap(fd int, offset int64, length, prot int) ([]byte, error) {
-	p, err := unix.MmapPtr(fd, offset, nil, uintptr(length), prot, unix.MAP_SHARED)
-	if err != nil {
-		return nil, err
-	}
-	return unsafe.Slice((*byte)(p), length), nil
-}
-
-// munmap unmaps a mapping made by mmap: all of b's capacity.
-func munmap(b []byte) error {
-	b = b[:cap(b)]
-	return unix.MunmapPtr(unsafe.Pointer(&b[0]), uintptr(len(b)))
 }
 
 // SyscallError is a failed system call of the runtime, with what it was

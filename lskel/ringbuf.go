@@ -6,10 +6,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 	"unsafe"
-
-	"golang.org/x/sys/unix"
 )
 
 // Ring buffer record header bits (BPF_RINGBUF_BUSY_BIT, _DISCARD_BIT).
@@ -33,7 +32,6 @@ type RingBuf struct {
 	mask     uint64
 	epfd     int
 	wakefd   int // eventfd that Close writes to wake Read
-	events   [2]unix.EpollEvent
 }
 
 // NewRingBuf maps the ring buffer map m for reading. Close the RingBuf
@@ -44,7 +42,7 @@ func NewRingBuf(m *Map) (*RingBuf, error) {
 	if typ != mapTypeRingBuf {
 		return nil, errors.New("ring buffer: map fd " + strconv.Itoa(mapFD) + " is of type " + strconv.FormatUint(uint64(typ), 10) + ", not a ring buffer")
 	}
-	page := unix.Getpagesize()
+	page := os.Getpagesize()
 	if size == 0 || size&(size-1) != 0 || int(size)%page != 0 || size > 1<<30 {
 		return nil, errors.New("ring buffer: bad size " + strconv.FormatUint(uint64(size), 10))
 	}
@@ -56,23 +54,23 @@ func NewRingBuf(m *Map) (*RingBuf, error) {
 			r.release()
 		}
 	}()
-	if r.consumer, err = mmap(mapFD, 0, page, unix.PROT_READ|unix.PROT_WRITE); err != nil {
+	if r.consumer, err = mmap(mapFD, 0, page, true); err != nil {
 		return nil, sysErr("ring buffer: mmap consumer page", err)
 	}
-	if r.producer, err = mmap(mapFD, int64(page), page+2*int(size), unix.PROT_READ); err != nil {
+	if r.producer, err = mmap(mapFD, int64(page), page+2*int(size), false); err != nil {
 		return nil, sysErr("ring buffer: mmap producer and data pages", err)
 	}
 	r.data = r.producer[page:]
-	if r.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+	if r.epfd, err = epollCreate(); err != nil {
 		return nil, sysErr("ring buffer: epoll_create1", err)
 	}
-	if r.wakefd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK); err != nil {
+	if r.wakefd, err = eventfd(); err != nil {
 		return nil, sysErr("ring buffer: eventfd", err)
 	}
-	if err = unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, mapFD, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(mapFD)}); err != nil {
+	if err = epollAdd(r.epfd, mapFD); err != nil {
 		return nil, sysErr("ring buffer: epoll add map", err)
 	}
-	if err = unix.EpollCtl(r.epfd, unix.EPOLL_CTL_ADD, r.wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(r.wakefd)}); err != nil {
+	if err = epollAdd(r.epfd, r.wakefd); err != nil {
 		return nil, sysErr("ring buffer: epoll add eventfd", err)
 	}
 	ok = true
@@ -149,8 +147,8 @@ func (r *RingBuf) read(d time.Duration) ([]byte, error) {
 			}
 			ms = int((left + time.Millisecond - 1) / time.Millisecond)
 		}
-		_, err := unix.EpollWait(r.epfd, r.events[:], ms)
-		if err != nil && err != unix.EINTR {
+		err := epollWait(r.epfd, ms)
+		if err != nil && err != syscall.EINTR {
 			return nil, sysErr("ring buffer: epoll_wait", err)
 		}
 	}
@@ -164,7 +162,7 @@ func (r *RingBuf) Close() error {
 	}
 	var one [8]byte
 	one[0] = 1 // eventfd takes a native-endian u64; 1 is non-zero either way
-	_, _ = unix.Write(r.wakefd, one[:])
+	_, _ = writeFD(r.wakefd, one[:])
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.release()

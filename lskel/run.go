@@ -5,11 +5,11 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
+	"syscall"
 	"unsafe"
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
-	"golang.org/x/sys/unix"
 )
 
 // Names the runtime gives its own kernel objects and steps.
@@ -148,7 +148,7 @@ type VerifierError = kernel.VerifierError
 // needs to know about the failed step.
 type failure struct {
 	err    *LoadError
-	errno  unix.Errno
+	errno  syscall.Errno
 	step   uint32 // the failed step's number, when the loader ran
 	logged bool   // the failed step can take the context's log
 	log    string // the step's log, when this run gave it one
@@ -187,7 +187,7 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	// The verifier gives up with EAGAIN when a signal is pending (Go's
 	// preemption signals; frequent under emulation): the failed run left
 	// nothing behind, so run it again.
-	for try := 0; f != nil && f.errno == unix.EAGAIN && try < 5; try++ {
+	for try := 0; f != nil && f.errno == syscall.EAGAIN && try < 5; try++ {
 		res, f = runOnce(l, blob, prog, ctx, runLog{})
 	}
 	if f == nil {
@@ -372,7 +372,7 @@ func mapIndex(l *abi.Loader, name string) int {
 // createBlob creates the loader's blob map, writes the blob and freezes
 // it: the loader program reads it and nothing may change it.
 func createBlob(l *abi.Loader) (int, error) {
-	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
+	if len(l.Data) == 0 || uint64(len(l.Data)) > 1<<31 {
 		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
 	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
@@ -475,9 +475,9 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 		// The loader has closed what it created: the fd numbers in the
 		// context are not ours any more (and may already be reused), so
 		// they are not closed here.
-		errno := unix.Errno(-rv)
+		errno := syscall.Errno(-rv)
 		if rv > 0 {
-			errno = unix.EINVAL
+			errno = syscall.EINVAL
 		}
 		step := ne.Uint32(ctx[abi.CtxStepOff:])
 		name := "step " + strconv.FormatUint(uint64(step), 10)
@@ -546,10 +546,10 @@ func fdOut(v uint32) int {
 
 // errnoOf extracts the errno of a syscall error, EINVAL if it has none.
 // (errors.As would do, but links internal/reflectlite.)
-func errnoOf(err error) unix.Errno {
+func errnoOf(err error) syscall.Errno {
 	for err != nil {
 		switch e := err.(type) {
-		case unix.Errno:
+		case syscall.Errno:
 			return e
 		case *kernel.Error:
 			return e.Errno
@@ -560,5 +560,5 @@ func errnoOf(err error) unix.Errno {
 		}
 		err = u.Unwrap()
 	}
-	return unix.EINVAL
+	return syscall.EINVAL
 }

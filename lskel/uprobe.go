@@ -2,12 +2,9 @@ package lskel
 
 import (
 	"errors"
-	"runtime"
 	"strconv"
-	"unsafe"
 
 	"github.com/bpfgen/bpfgen/kernel"
-	"golang.org/x/sys/unix"
 )
 
 // The perf PMUs of dynamic probes (Linux 4.17).
@@ -61,20 +58,12 @@ func openProbe(pmu string, retprobe bool, name string, offset uint64, pid int, w
 		}
 		config = 1 << bit
 	}
-	cname := append([]byte(name), 0)
-	attr := unix.PerfEventAttr{
-		Type:   uint32(typ),
-		Config: config,
-		Ext1:   uint64(uintptr(unsafe.Pointer(&cname[0]))), // kprobe_func, uprobe_path
-		Ext2:   offset,                                     // probe_offset
-	}
+	cname := append([]byte(name), 0) // kprobe_func, uprobe_path
 	cpu := -1
 	if pid < 0 {
 		pid, cpu = -1, 0
 	}
-	pfd, err := kernel.PerfEventOpen(&attr, pid, cpu, -1, 0)
-	// Keep the name alive across the syscall: its address is in attr only.
-	runtime.KeepAlive(cname)
+	pfd, err := perfEventOpenProbe(uint32(typ), config, cname, offset, pid, cpu)
 	if err != nil {
 		return nil, sysErr(what, err)
 	}

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
@@ -132,11 +130,11 @@ func preparePinDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("pin directory: %w", err)
 	}
-	var st unix.Statfs_t
-	if err := unix.Statfs(dir, &st); err != nil {
+	bpffs, err := isBPFFS(dir)
+	if err != nil {
 		return fmt.Errorf("pin directory %s: %w", dir, err)
 	}
-	if st.Type != unix.BPF_FS_MAGIC {
+	if !bpffs {
 		return fmt.Errorf("pin directory %s is not on a bpf filesystem (mount -t bpf bpf /sys/fs/bpf)", dir)
 	}
 	return nil
@@ -144,6 +142,9 @@ func preparePinDir(dir string) error {
 
 // cmdLoad is `bpfgen load OBJ [--pin DIR] [--json]`.
 func cmdLoad(args []string, stdout, stderr io.Writer) error {
+	if err := needKernel(); err != nil {
+		return err
+	}
 	fs := newFlags("load")
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -170,7 +171,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	defer func() {
 		for _, h := range res.Handles() {
-			unix.Close(int(h))
+			kernel.Close(int(h))
 		}
 	}()
 	var maps, progs []namedFD
@@ -233,16 +234,6 @@ func cmdLoader(args []string, stdout, _ io.Writer) error {
 	return nil
 }
 
-// isTerminal reports whether w is a terminal.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
 // readLoader reads a loader file, or generates the loader of an object.
 func readLoader(path string) (*gen.Loader, binary.ByteOrder, error) {
 	raw, err := object.ReadFile(path)
@@ -261,6 +252,9 @@ func readLoader(path string) (*gen.Loader, binary.ByteOrder, error) {
 
 // cmdRun is `bpfgen run FILE [--pin DIR] [--json]`.
 func cmdRun(args []string, stdout, stderr io.Writer) error {
+	if err := needKernel(); err != nil {
+		return err
+	}
 	fs := newFlags("run")
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
