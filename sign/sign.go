@@ -276,4 +276,3 @@ func parseKey(b []byte) (crypto.Signer, error) {
 	}
 	return nil, fmt.Errorf("signing key: unsupported type %T (RSA or ECDSA)", s)
 }
-
