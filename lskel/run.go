@@ -22,6 +22,7 @@ const (
 	stepCreateBlob = "create blob map"
 	stepWriteBlob  = "write blob map"
 	stepFreezeBlob = "freeze blob map"
+	stepHashBlob   = "hash blob map"
 	stepLoadLoader = "load loader program"
 	stepRunLoader  = "run loader program"
 
@@ -64,7 +65,81 @@ type RunOptions struct {
 	// loader has kconfig externs; generated code passes the resolver so
 	// that only objects with kconfig externs link it.
 	Kconfig func(image []byte, vars []abi.KconfigVar) error
+
+	// KeyringID is the keyring the kernel checks a signed loader's
+	// signature against: KeyringBuiltin (0, the default), 1 the secondary
+	// and 2 the platform keyring, KeyringSession (-3) or another
+	// KEY_SPEC_* id, or the serial of a key or keyring. Unsigned loaders
+	// ignore it.
+	KeyringID int32
+	// Scheme chooses the signature scheme of a signed loader; SchemeAuto
+	// tries the load-time scheme (v2) and then v1, so that the kernel's
+	// own scheme verifies.
+	Scheme SigScheme
+	// Unsigned loads a signed loader without its signature, which a
+	// kernel that cannot verify signatures (EOPNOTSUPP) needs: the blob
+	// stays exclusive to the loader and checked against the hash in its
+	// instructions, but nothing vouches for the instructions. Without it
+	// a signed loader loads only verified.
+	Unsigned bool
 }
+
+// Keyrings for RunOptions.KeyringID.
+const (
+	KeyringBuiltin = 0  // the kernel's builtin trusted keys
+	KeyringSession = -3 // KEY_SPEC_SESSION_KEYRING: the caller's session keyring
+)
+
+// SigScheme is a signature scheme of signed loaders
+// (docs/loader-format.md, "Signed loaders").
+type SigScheme uint8
+
+// Signature schemes.
+const (
+	SchemeAuto SigScheme = iota // try v2, then v1
+	SchemeV1                    // Linux 6.18: the signature covers the instructions
+	SchemeV2                    // load-time: instructions and blob
+)
+
+// String names s ("v1", "v2", "auto").
+func (s SigScheme) String() string {
+	if s == SchemeAuto {
+		return "auto"
+	}
+	return abi.SchemeName(int(s) - 1)
+}
+
+// SignatureError is a signed loader whose signature the kernel did not
+// verify: Errno says why (EOPNOTSUPP: the kernel cannot verify
+// signatures; EKEYREJECTED: the signature does not match the loader
+// or the key; ENOKEY: no key of the keyring made it; EBADMSG: malformed;
+// EINVAL: unknown keyring).
+type SignatureError struct {
+	Errno   unix.Errno
+	Scheme  SigScheme
+	Keyring int32
+}
+
+func (e *SignatureError) Error() string {
+	msg := "signature (scheme " + e.Scheme.String() + ", keyring " + strconv.Itoa(int(e.Keyring)) + ") "
+	switch e.Errno {
+	case unix.EOPNOTSUPP:
+		return msg + "not verified: this kernel cannot verify BPF program signatures (EOPNOTSUPP: built without CONFIG_SYSTEM_DATA_VERIFICATION); a signed loader is not loaded unverified unless RunOptions.Unsigned says so"
+	case unix.E2BIG:
+		return msg + "not verified: this kernel takes no BPF program signatures (Linux 6.18 brought them, E2BIG); a signed loader is not loaded unverified unless RunOptions.Unsigned says so"
+	case unix.EKEYREJECTED:
+		return msg + "rejected (EKEYREJECTED): it does not match the loader's instructions and blob, or was made for another scheme"
+	case unix.ENOKEY:
+		return msg + "not verified: no key of the keyring made it (ENOKEY)"
+	case unix.EBADMSG:
+		return msg + "malformed (EBADMSG)"
+	case unix.EINVAL:
+		return msg + "refused (EINVAL): unknown keyring, or a signature of bad size"
+	}
+	return msg + "refused: " + e.Errno.Error()
+}
+
+func (e *SignatureError) Unwrap() error { return e.Errno }
 
 // FuncBTFID returns the BTF id of the function name in the BTF of the
 // loaded program progFD: what RunOptions.FuncBTFID needs.
@@ -82,9 +157,14 @@ type ProgTarget struct {
 // owns until Close. Closing one of them first (Map.Close, Program.Close)
 // is fine: each closes its fd once.
 type Result struct {
-	maps  []*Map     // in the order of abi.Loader.Maps
-	progs []*Program // in the order of abi.Loader.Progs; nil if not loaded
+	maps   []*Map     // in the order of abi.Loader.Maps
+	progs  []*Program // in the order of abi.Loader.Progs; nil if not loaded
+	scheme SigScheme  // the scheme the kernel verified; SchemeAuto: none
 }
+
+// Verified returns the scheme whose signature the kernel verified when it
+// loaded the loader, false when the loader was loaded unsigned.
+func (r *Result) Verified() (SigScheme, bool) { return r.scheme, r.scheme != SchemeAuto }
 
 // Map returns map i (in the order of abi.Loader.Maps) as the loader
 // created it, with the max_entries it was created with.
@@ -148,6 +228,9 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if opts == nil {
 		opts = &RunOptions{}
 	}
+	if err := checkSigned(l, opts); err != nil {
+		return nil, err
+	}
 	ctx, err := buildCtx(l, opts)
 	if err != nil {
 		return nil, err
@@ -160,12 +243,63 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 		return nil, err
 	}
 	defer closeFD(blob)
-	prog, err := loadLoader(l, blob, opts)
+	prog, scheme, err := loadLoader(l, blob, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer closeFD(prog)
+	res, err := runLoader(l, blob, prog, ctx, opts)
+	if res != nil {
+		res.scheme = scheme
+	}
+	return res, err
+}
 
+// checkSigned refuses, before anything is created, a signed loader that
+// could not be loaded verified as it was signed: options that change
+// what it loads (the loader ignores them), and a loader without the
+// signature a load asks for.
+func checkSigned(l *abi.Loader, opts *RunOptions) error {
+	if !l.Signed {
+		if opts.Scheme != SchemeAuto {
+			return fail(l, "RunOptions.Scheme "+opts.Scheme.String()+": the loader is not signed")
+		}
+		return nil
+	}
+	if len(opts.MaxEntries) > 0 {
+		return fail(l, "signed loader: RunOptions.MaxEntries would change what the signature covers; a signed loader creates its maps as the object says")
+	}
+	if len(opts.InitialValues) > 0 {
+		return fail(l, "signed loader: RunOptions.InitialValues would change what the signature covers; a signed loader's global data is the object's")
+	}
+	if len(l.InsnsHash) != 32 {
+		return fail(l, "signed loader without the 32-byte SHA-256 of its instructions")
+	}
+	if opts.Unsigned {
+		return nil
+	}
+	if opts.Scheme > SchemeV2 {
+		return fail(l, "RunOptions.Scheme: unknown scheme "+strconv.Itoa(int(opts.Scheme)))
+	}
+	if len(schemes(l, opts)) == 0 {
+		return fail(l, "signed loader has no signature for scheme "+opts.Scheme.String()+": sign it, or pass RunOptions.Unsigned to load it without verification")
+	}
+	return nil
+}
+
+// schemes lists the schemes to try, in order, for a signed load.
+func schemes(l *abi.Loader, opts *RunOptions) []SigScheme {
+	var out []SigScheme
+	for _, s := range []SigScheme{SchemeV2, SchemeV1} {
+		if (opts.Scheme == SchemeAuto || opts.Scheme == s) && len(l.Signatures[s-1]) > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// runLoader runs the loaded loader, rerunning it to explain a failure.
+func runLoader(l *abi.Loader, blob, prog int, ctx *runCtx, opts *RunOptions) (*Result, error) {
 	res, f := runOnce(l, blob, prog, ctx, runLog{})
 	// The verifier gives up with EAGAIN when a signal is pending (Go's
 	// preemption signals; frequent under emulation): the failed run left
@@ -354,7 +488,13 @@ func createBlob(l *abi.Loader) (int, error) {
 	if len(l.Data) == 0 || len(l.Data) > 1<<31 {
 		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
-	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
+	a := &kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName}
+	if l.Signed {
+		// Only the loader (the program with these instructions) may
+		// use the blob.
+		a.ExclProgHash = l.InsnsHash
+	}
+	fd, err := kernel.MapCreate(a)
 	if err != nil {
 		return -1, &LoadError{Object: l.Name, Step: stepCreateBlob, Err: err}
 	}
@@ -367,15 +507,50 @@ func createBlob(l *abi.Loader) (int, error) {
 		closeFD(fd)
 		return -1, &LoadError{Object: l.Name, Step: stepFreezeBlob, Err: err}
 	}
+	if l.Signed {
+		// The kernel computes the frozen blob's SHA-256 into the map
+		// when asked; the loader's first step compares it with its own.
+		if _, err := kernel.MapHash(fd); err != nil {
+			closeFD(fd)
+			return -1, &LoadError{Object: l.Name, Step: stepHashBlob, Err: err}
+		}
+	}
 	return fd, nil
 }
 
 // loadLoader loads the loader program, with the blob map as its only
-// fd_array entry.
-func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
+// fd_array entry. A signed loader binds the blob (fd_array_cnt 1) and
+// carries its signature, tried scheme by scheme: it returns the scheme
+// the kernel verified.
+func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, SigScheme, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
-		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
+		return -1, SchemeAuto, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
+	if !l.Signed || opts.Unsigned {
+		fd, err := loadLoaderSig(l, blob, opts, nil, SchemeAuto)
+		return fd, SchemeAuto, err
+	}
+	var err error
+	for _, s := range schemes(l, opts) {
+		var fd int
+		fd, err = loadLoaderSig(l, blob, opts, l.Signatures[s-1], s)
+		if err == nil {
+			return fd, s, nil
+		}
+		errno := errnoOf(err)
+		if errno != unix.EKEYREJECTED && errno != unix.EACCES {
+			return -1, SchemeAuto, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &SignatureError{Errno: errno, Scheme: s, Keyring: opts.KeyringID}}
+		}
+		// Signed for the other scheme, or not signed right: the next
+		// scheme, if any, decides.
+		err = &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &SignatureError{Errno: errno, Scheme: s, Keyring: opts.KeyringID}}
+	}
+	return -1, SchemeAuto, err
+}
+
+// loadLoaderSig loads the loader program with signature sig (nil:
+// unsigned) of scheme s.
+func loadLoaderSig(l *abi.Loader, blob int, opts *RunOptions, sig []byte, s SigScheme) (int, error) {
 	p := &kernel.ProgLoadAttr{
 		Type:    progTypeSyscall,
 		Flags:   progFlagSleepable,
@@ -383,6 +558,19 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 		License: loaderLicense,
 		Name:    loaderProgName,
 		FDArray: []int32{int32(blob)},
+	}
+	if s == SchemeV2 {
+		// v2 verifies the maps bound through fd_array with the
+		// instructions. (v1 kernels check excl_prog_hash of maps bound
+		// this way before the program's hash is known: Linux 6.18
+		// refuses the load with EACCES.)
+		p.FDArrayCnt = 1
+	}
+	if sig != nil {
+		p.Signature, p.KeyringID = sig, opts.KeyringID
+		// A signature the kernel refuses is no verifier matter: no log.
+		fd, _, err := kernel.ProgLoad(p)
+		return fd, err
 	}
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
