@@ -76,6 +76,19 @@ type {{.Names.Options}} struct {
 	LogLevel uint32
 	// LogSize is the size of the verifier log buffer; 0 means 1 MiB.
 	LogSize int
+{{- if .Loader.Signed}}
+	// KeyringID is the keyring the kernel verifies the loader's signature
+	// against: lskel.KeyringBuiltin (0, the default), lskel.KeyringSession,
+	// another KEY_SPEC_* id or a key or keyring serial. The loader is
+	// signed: MaxEntries and initial values are refused.
+	KeyringID int32
+	// Scheme forces a signature scheme; lskel.SchemeAuto picks the one
+	// the kernel verifies.
+	Scheme lskel.SigScheme
+	// Unsigned loads the signed loader without its signature (a kernel
+	// that cannot verify signatures refuses it otherwise).
+	Unsigned bool
+{{- end}}
 }
 
 // {{.Names.NewOptions}} returns options holding the object's initial values of
@@ -108,6 +121,11 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		LogLevel:   opts.LogLevel,
 		LogSize:    opts.LogSize,
 		MaxEntries: opts.MaxEntries,
+{{- if .Loader.Signed}}
+		KeyringID: opts.KeyringID,
+		Scheme:    opts.Scheme,
+		Unsigned:  opts.Unsigned,
+{{- end}}
 {{- if .Loader.Kconfig}}
 		Kconfig:    kconfig.Resolve,
 {{- end}}
@@ -305,6 +323,11 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		},
 {{- end}}
 		KconfigMap: {{.KconfigMap}},
+{{- if .Signed}}
+		Signed:     true,
+		InsnsHash:  []byte({{.InsnsHash}}),
+		Signatures: [abi.NumSchemes][]byte{abi.SchemeV1: []byte({{.SigV1}}), abi.SchemeV2: []byte({{.SigV2}})},
+{{- end}}
 	}
 }
 

@@ -211,16 +211,18 @@ func cmdLoader(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("loader", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "write the loader to `FILE` (default: OBJ with .loader)")
+	sf := addSignFlags(fs)
 	if err := fs.Parse(interleave(fs, args)); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return errors.New("usage: bpfgen loader OBJ -o FILE")
 	}
-	l, bo, err := generate(fs.Arg(0))
+	l, obj, err := generateWith(fs.Arg(0), sf)
 	if err != nil {
 		return err
 	}
+	bo := obj.ByteOrder
 	path := *out
 	if path == "" {
 		path = trimObjExt(fs.Arg(0)) + ".loader"
@@ -269,6 +271,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level")
+	rf := addRunFlags(fs)
 	if err := fs.Parse(interleave(fs, args)); err != nil {
 		return err
 	}
@@ -282,7 +285,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID})
+	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID}
+	undo, err := rf.options(ro)
+	if err != nil {
+		return err
+	}
+	defer undo()
+	res, err := lskel.Run(&l.Loader, ro)
 	if err != nil {
 		return err
 	}
@@ -313,6 +322,7 @@ func cmdDump(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	dumpSignatures(stdout, l)
 	return l.Dump(stdout, bo)
 }
 
