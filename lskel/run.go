@@ -123,18 +123,9 @@ type SignatureError struct {
 func (e *SignatureError) Error() string {
 	msg := "signature (scheme " + e.Scheme.String() + ", keyring " + strconv.Itoa(int(e.Keyring)) + ") "
 	switch e.Errno {
-	case unix.EOPNOTSUPP:
-		return msg + "not verified: this kernel cannot verify BPF program signatures (EOPNOTSUPP: built without CONFIG_SYSTEM_DATA_VERIFICATION); a signed loader is not loaded unverified unless RunOptions.Unsigned says so"
-	case unix.E2BIG:
-		return msg + "not verified: this kernel takes no BPF program signatures (Linux 6.18 brought them, E2BIG); a signed loader is not loaded unverified unless RunOptions.Unsigned says so"
-	case unix.EKEYREJECTED:
-		return msg + "rejected (EKEYREJECTED): it does not match the loader's instructions and blob, or was made for another scheme"
-	case unix.ENOKEY:
-		return msg + "not verified: no key of the keyring made it (ENOKEY)"
-	case unix.EBADMSG:
-		return msg + "malformed (EBADMSG)"
-	case unix.EINVAL:
-		return msg + "refused (EINVAL): unknown keyring, or a signature of bad size"
+	case unix.EOPNOTSUPP, unix.E2BIG:
+		// E2BIG: a kernel before 6.18 has no signature fields.
+		return msg + "not verified: this kernel cannot verify BPF program signatures (" + e.Errno.Error() + "); not loaded unverified without RunOptions.Unsigned"
 	}
 	return msg + "refused: " + e.Errno.Error()
 }
