@@ -3,6 +3,7 @@ package gen_test
 import (
 	"errors"
 	"os"
+	"reflect"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,6 +42,12 @@ func signedLoader(t *testing.T, name, key string) *gen.Loader {
 // and errno (0: any); it closes what a successful run made.
 func runSigned(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want string, errno unix.Errno) *lskel.Result {
 	t.Helper()
+	switch {
+	case opts.Signed == nil:
+		opts.Signed = lskel.Signed
+	case reflect.ValueOf(opts.Signed).Pointer() == reflect.ValueOf(noSigned).Pointer():
+		opts.Signed = nil
+	}
 	res, err := lskel.Run(&l.Loader, opts)
 	switch {
 	case want == "" && err != nil:
@@ -59,7 +66,10 @@ func runSigned(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want string,
 	return res
 }
 
-// TestSignedUnsignedPath: a signed loader loaded without its signature
+// noSigned in a test's options stands for RunOptions.Signed left nil.
+func noSigned() {}
+
+// TestSignedLoaderChecks: a signed loader loaded without its signature
 // keeps the blob check and the exclusive blob map, on any kernel with map
 // hashes (Linux 6.18); options that change what it loads are refused
 // before anything is created.
@@ -81,6 +91,7 @@ func TestSignedLoaderChecks(t *testing.T) {
 		{name: "initial value override", opts: lskel.RunOptions{InitialValues: map[string][]byte{".rodata": make([]byte, 4)}}, want: "InitialValues would change"},
 		{name: "no signature of the scheme", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = nil },
 			opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "no signature for scheme v1"},
+		{name: "without RunOptions.Signed", opts: lskel.RunOptions{Unsigned: true, Signed: noSigned}, want: "pass RunOptions.Signed"},
 		{name: "no hash of the instructions", change: func(l *gen.Loader) { l.InsnsHash = nil },
 			opts: lskel.RunOptions{Unsigned: true}, want: "SHA-256 of its instructions"},
 	} {
@@ -103,10 +114,14 @@ func TestSignedLoaderChecks(t *testing.T) {
 }
 
 // TestSchemeOnUnsignedLoader: signature options do not apply to an
-// unsigned loader.
+// unsigned loader, which loads as before and reports no verification.
 func TestSchemeOnUnsignedLoader(t *testing.T) {
+	behave.SyscallProgs.Require(t)
 	l := generate(t, "minimal")
-	runSigned(t, l, &lskel.RunOptions{Scheme: lskel.SchemeV2}, "the loader is not signed", 0)
+	res := runSigned(t, l, &lskel.RunOptions{Scheme: lskel.SchemeV2, KeyringID: lskel.KeyringSession, Signed: noSigned}, "", 0)
+	if s, ok := res.Verified(); ok {
+		t.Errorf("unsigned loader reports verified scheme %v", s)
+	}
 }
 
 // TestExclusiveBlobMap: the blob map of a signed loader can be used by
@@ -166,6 +181,7 @@ func TestSignedLoadFailsClosed(t *testing.T) {
 	}
 	l := signedLoader(t, "minimal", "rsa")
 	for _, opts := range []lskel.RunOptions{{}, {KeyringID: lskel.KeyringSession}, {Scheme: lskel.SchemeV1}} {
+		opts.Signed = lskel.Signed
 		_, err := lskel.Run(&l.Loader, &opts)
 		var se *lskel.SignatureError
 		if !errors.As(err, &se) || se.Errno != errno {
@@ -200,6 +216,9 @@ func TestSignedLoadVerified(t *testing.T) {
 
 	l := signedLoader(t, "minimal", "rsa")
 	res := runSigned(t, l, &lskel.RunOptions{KeyringID: lskel.KeyringSession}, "", 0)
+	if res == nil {
+		return
+	}
 	scheme, ok := res.Verified()
 	if !ok {
 		t.Fatal("signed load not reported verified")
@@ -240,6 +259,7 @@ func TestSignedLoadVerified(t *testing.T) {
 				tc.change(l)
 			}
 			opts := tc.opts
+			opts.Signed = lskel.Signed
 			if opts.KeyringID == 0 && tc.name != "builtin keyring" {
 				opts.KeyringID = lskel.KeyringSession
 			}

@@ -22,7 +22,6 @@ const (
 	stepCreateBlob = "create blob map"
 	stepWriteBlob  = "write blob map"
 	stepFreezeBlob = "freeze blob map"
-	stepHashBlob   = "hash blob map"
 	stepLoadLoader = "load loader program"
 	stepRunLoader  = "run loader program"
 
@@ -66,6 +65,11 @@ type RunOptions struct {
 	// that only objects with kconfig externs link it.
 	Kconfig func(image []byte, vars []abi.KconfigVar) error
 
+	// Signed runs signed loaders (abi.Loader.Signed): pass Signed.
+	// Generated code passes it only for signed skeletons, so that only
+	// they link what signed loads need; without it a signed loader is
+	// refused.
+	Signed func()
 	// KeyringID is the keyring the kernel checks a signed loader's
 	// signature against: KeyringBuiltin (0, the default), 1 the secondary
 	// and 2 the platform keyring, KeyringSession (-3) or another
@@ -74,7 +78,7 @@ type RunOptions struct {
 	KeyringID int32
 	// Scheme chooses the signature scheme of a signed loader; SchemeAuto
 	// tries the load-time scheme (v2) and then v1, so that the kernel's
-	// own scheme verifies.
+	// own scheme verifies. Unsigned loaders ignore it.
 	Scheme SigScheme
 	// Unsigned loads a signed loader without its signature, which a
 	// kernel that cannot verify signatures (EOPNOTSUPP) needs: the blob
@@ -83,54 +87,6 @@ type RunOptions struct {
 	// a signed loader loads only verified.
 	Unsigned bool
 }
-
-// Keyrings for RunOptions.KeyringID.
-const (
-	KeyringBuiltin = 0  // the kernel's builtin trusted keys
-	KeyringSession = -3 // KEY_SPEC_SESSION_KEYRING: the caller's session keyring
-)
-
-// SigScheme is a signature scheme of signed loaders
-// (docs/loader-format.md, "Signed loaders").
-type SigScheme uint8
-
-// Signature schemes.
-const (
-	SchemeAuto SigScheme = iota // try v2, then v1
-	SchemeV1                    // Linux 6.18: the signature covers the instructions
-	SchemeV2                    // load-time: instructions and blob
-)
-
-// String names s ("v1", "v2", "auto").
-func (s SigScheme) String() string {
-	if s == SchemeAuto {
-		return "auto"
-	}
-	return abi.SchemeName(int(s) - 1)
-}
-
-// SignatureError is a signed loader whose signature the kernel did not
-// verify: Errno says why (EOPNOTSUPP: the kernel cannot verify
-// signatures; EKEYREJECTED: the signature does not match the loader
-// or the key; ENOKEY: no key of the keyring made it; EBADMSG: malformed;
-// EINVAL: unknown keyring).
-type SignatureError struct {
-	Errno   unix.Errno
-	Scheme  SigScheme
-	Keyring int32
-}
-
-func (e *SignatureError) Error() string {
-	msg := "signature (scheme " + e.Scheme.String() + ", keyring " + strconv.Itoa(int(e.Keyring)) + ") "
-	switch e.Errno {
-	case unix.EOPNOTSUPP, unix.E2BIG:
-		// E2BIG: a kernel before 6.18 has no signature fields.
-		return msg + "not verified: this kernel cannot verify BPF program signatures (" + e.Errno.Error() + "); not loaded unverified without RunOptions.Unsigned"
-	}
-	return msg + "refused: " + e.Errno.Error()
-}
-
-func (e *SignatureError) Unwrap() error { return e.Errno }
 
 // FuncBTFID returns the BTF id of the function name in the BTF of the
 // loaded program progFD: what RunOptions.FuncBTFID needs.
@@ -219,8 +175,17 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if opts == nil {
 		opts = &RunOptions{}
 	}
-	if err := checkSigned(l, opts); err != nil {
-		return nil, err
+	var so sigOpts
+	if l.Signed {
+		if opts.Signed == nil {
+			return nil, fail(l, "signed: pass RunOptions.Signed")
+		}
+		opts.Signed()
+		so = sigOpts{MaxEntries: len(opts.MaxEntries) > 0, InitialValues: len(opts.InitialValues) > 0, KeyringID: opts.KeyringID,
+			Scheme: opts.Scheme, Unsigned: opts.Unsigned, LogLevel: opts.LogLevel, LogSize: opts.LogSize}
+		if err := signedHooks.check(l, so); err != nil {
+			return nil, err
+		}
 	}
 	ctx, err := buildCtx(l, opts)
 	if err != nil {
@@ -234,63 +199,18 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 		return nil, err
 	}
 	defer closeFD(blob)
-	prog, scheme, err := loadLoader(l, blob, opts)
+	var prog int
+	scheme := SchemeAuto
+	if l.Signed {
+		prog, scheme, err = signedHooks.load(l, blob, so)
+	} else {
+		prog, err = loadLoader(l, blob, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer closeFD(prog)
-	res, err := runLoader(l, blob, prog, ctx, opts)
-	if res != nil {
-		res.scheme = scheme
-	}
-	return res, err
-}
 
-// checkSigned refuses, before anything is created, a signed loader that
-// could not be loaded verified as it was signed: options that change
-// what it loads (the loader ignores them), and a loader without the
-// signature a load asks for.
-func checkSigned(l *abi.Loader, opts *RunOptions) error {
-	if !l.Signed {
-		if opts.Scheme != SchemeAuto {
-			return fail(l, "RunOptions.Scheme "+opts.Scheme.String()+": the loader is not signed")
-		}
-		return nil
-	}
-	if len(opts.MaxEntries) > 0 {
-		return fail(l, "signed loader: RunOptions.MaxEntries would change what the signature covers; a signed loader creates its maps as the object says")
-	}
-	if len(opts.InitialValues) > 0 {
-		return fail(l, "signed loader: RunOptions.InitialValues would change what the signature covers; a signed loader's global data is the object's")
-	}
-	if len(l.InsnsHash) != 32 {
-		return fail(l, "signed loader without the 32-byte SHA-256 of its instructions")
-	}
-	if opts.Unsigned {
-		return nil
-	}
-	if opts.Scheme > SchemeV2 {
-		return fail(l, "RunOptions.Scheme: unknown scheme "+strconv.Itoa(int(opts.Scheme)))
-	}
-	if len(schemes(l, opts)) == 0 {
-		return fail(l, "signed loader has no signature for scheme "+opts.Scheme.String()+": sign it, or pass RunOptions.Unsigned to load it without verification")
-	}
-	return nil
-}
-
-// schemes lists the schemes to try, in order, for a signed load.
-func schemes(l *abi.Loader, opts *RunOptions) []SigScheme {
-	var out []SigScheme
-	for _, s := range []SigScheme{SchemeV2, SchemeV1} {
-		if (opts.Scheme == SchemeAuto || opts.Scheme == s) && len(l.Signatures[s-1]) > 0 {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// runLoader runs the loaded loader, rerunning it to explain a failure.
-func runLoader(l *abi.Loader, blob, prog int, ctx *runCtx, opts *RunOptions) (*Result, error) {
 	res, f := runOnce(l, blob, prog, ctx, runLog{})
 	// The verifier gives up with EAGAIN when a signal is pending (Go's
 	// preemption signals; frequent under emulation): the failed run left
@@ -299,6 +219,7 @@ func runLoader(l *abi.Loader, blob, prog int, ctx *runCtx, opts *RunOptions) (*R
 		res, f = runOnce(l, blob, prog, ctx, runLog{})
 	}
 	if f == nil {
+		res.scheme = scheme
 		return res, nil
 	}
 	if !f.logged {
@@ -313,6 +234,7 @@ func runLoader(l *abi.Loader, blob, prog int, ctx *runCtx, opts *RunOptions) (*R
 	rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: f.step}
 	res2, f2 := runOnce(l, blob, prog, ctx, rl)
 	if f2 == nil {
+		res2.scheme = scheme
 		return res2, nil
 	}
 	log := ""
@@ -498,50 +420,15 @@ func createBlob(l *abi.Loader) (int, error) {
 		closeFD(fd)
 		return -1, &LoadError{Object: l.Name, Step: stepFreezeBlob, Err: err}
 	}
-	if l.Signed {
-		// The kernel computes the frozen blob's SHA-256 into the map
-		// when asked; the loader's first step compares it with its own.
-		if _, err := kernel.MapHash(fd); err != nil {
-			closeFD(fd)
-			return -1, &LoadError{Object: l.Name, Step: stepHashBlob, Err: err}
-		}
-	}
 	return fd, nil
 }
 
 // loadLoader loads the loader program, with the blob map as its only
-// fd_array entry. A signed loader binds the blob (fd_array_cnt 1) and
-// carries its signature, tried scheme by scheme: it returns the scheme
-// the kernel verified.
-func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, SigScheme, error) {
+// fd_array entry.
+func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
-		return -1, SchemeAuto, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
+		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
-	if !l.Signed || opts.Unsigned {
-		fd, err := loadLoaderSig(l, blob, opts, nil, SchemeAuto)
-		return fd, SchemeAuto, err
-	}
-	var err error
-	for _, s := range schemes(l, opts) {
-		var fd int
-		fd, err = loadLoaderSig(l, blob, opts, l.Signatures[s-1], s)
-		if err == nil {
-			return fd, s, nil
-		}
-		errno := errnoOf(err)
-		if errno != unix.EKEYREJECTED && errno != unix.EACCES {
-			return -1, SchemeAuto, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &SignatureError{Errno: errno, Scheme: s, Keyring: opts.KeyringID}}
-		}
-		// Signed for the other scheme, or not signed right: the next
-		// scheme, if any, decides.
-		err = &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &SignatureError{Errno: errno, Scheme: s, Keyring: opts.KeyringID}}
-	}
-	return -1, SchemeAuto, err
-}
-
-// loadLoaderSig loads the loader program with signature sig (nil:
-// unsigned) of scheme s.
-func loadLoaderSig(l *abi.Loader, blob int, opts *RunOptions, sig []byte, s SigScheme) (int, error) {
 	p := &kernel.ProgLoadAttr{
 		Type:    progTypeSyscall,
 		Flags:   progFlagSleepable,
@@ -549,19 +436,6 @@ func loadLoaderSig(l *abi.Loader, blob int, opts *RunOptions, sig []byte, s SigS
 		License: loaderLicense,
 		Name:    loaderProgName,
 		FDArray: []int32{int32(blob)},
-	}
-	if s == SchemeV2 {
-		// v2 verifies the maps bound through fd_array with the
-		// instructions. (v1 kernels check excl_prog_hash of maps bound
-		// this way before the program's hash is known: Linux 6.18
-		// refuses the load with EACCES.)
-		p.FDArrayCnt = 1
-	}
-	if sig != nil {
-		p.Signature, p.KeyringID = sig, opts.KeyringID
-		// A signature the kernel refuses is no verifier matter: no log.
-		fd, _, err := kernel.ProgLoad(p)
-		return fd, err
 	}
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
@@ -581,6 +455,7 @@ func loadLoaderSig(l *abi.Loader, blob int, opts *RunOptions, sig []byte, s SigS
 	}
 	return fd, nil
 }
+
 
 // logSize is the log buffer size for a requested size n.
 func logSize(n int) int {

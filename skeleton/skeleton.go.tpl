@@ -122,6 +122,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		LogSize:    opts.LogSize,
 		MaxEntries: opts.MaxEntries,
 {{- if .Loader.Signed}}
+		Signed:    lskel.Signed,
 		KeyringID: opts.KeyringID,
 		Scheme:    opts.Scheme,
 		Unsigned:  opts.Unsigned,

@@ -163,7 +163,7 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 // options fills the signature options of a run; the returned function
 // removes the key --cert added.
 func (f *runFlags) options(ro *lskel.RunOptions) (func(), error) {
-	ro.KeyringID, ro.Unsigned = int32(f.keyring), f.unsigned
+	ro.Signed, ro.KeyringID, ro.Unsigned = lskel.Signed, int32(f.keyring), f.unsigned
 	switch f.scheme {
 	case "auto":
 	case "v1":
