@@ -429,14 +429,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
 		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
-	p := &kernel.ProgLoadAttr{
-		Type:    progTypeSyscall,
-		Flags:   progFlagSleepable,
-		Insns:   l.Insns,
-		License: loaderLicense,
-		Name:    loaderProgName,
-		FDArray: []int32{int32(blob)},
-	}
+	p := loaderAttr(l, blob)
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
 	// retried with a log, to explain it.
@@ -456,6 +449,18 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	return fd, nil
 }
 
+// loaderAttr is the BPF_PROG_LOAD attr of the loader program, with the
+// blob map as its only fd_array entry.
+func loaderAttr(l *abi.Loader, blob int) *kernel.ProgLoadAttr {
+	return &kernel.ProgLoadAttr{
+		Type:    progTypeSyscall,
+		Flags:   progFlagSleepable,
+		Insns:   l.Insns,
+		License: loaderLicense,
+		Name:    loaderProgName,
+		FDArray: []int32{int32(blob)},
+	}
+}
 
 // logSize is the log buffer size for a requested size n.
 func logSize(n int) int {

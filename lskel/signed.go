@@ -157,16 +157,8 @@ func loadSigned(l *abi.Loader, blob int, opts sigOpts) (int, SigScheme, error) {
 // s, checked against keyring. A signature the kernel refuses is no
 // verifier matter: there is no log.
 func loadSignedLoader(l *abi.Loader, blob int, sig []byte, s SigScheme, keyring int32) (int, error) {
-	p := &kernel.ProgLoadAttr{
-		Type:      progTypeSyscall,
-		Flags:     progFlagSleepable,
-		Insns:     l.Insns,
-		License:   loaderLicense,
-		Name:      loaderProgName,
-		FDArray:   []int32{int32(blob)},
-		Signature: sig,
-		KeyringID: keyring,
-	}
+	p := loaderAttr(l, blob)
+	p.Signature, p.KeyringID = sig, keyring
 	if s == SchemeV2 {
 		// v2 verifies the maps bound through fd_array with the
 		// instructions. (v1 kernels check excl_prog_hash of maps bound
