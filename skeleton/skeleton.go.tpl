@@ -58,6 +58,7 @@ type {{.Names.Programs}} struct {
 
 // {{.Names.Options}} tune {{.Names.Load}}. The zero value loads the object as compiled.
 type {{.Names.Options}} struct {
+{{- if not .Loader.Signed}}
 	// MaxEntries overrides max_entries of maps, by their names in the
 	// object.
 	MaxEntries map[string]uint32
@@ -66,6 +67,7 @@ type {{.Names.Options}} struct {
 	// object's.
 	{{.Field}} *{{.Type}}
 {{- end}}{{end}}
+{{- end}}
 {{- if .Freplace}}
 	// AttachTargets gives each freplace program, by its name in the
 	// object, the loaded program whose function it replaces.
@@ -80,7 +82,8 @@ type {{.Names.Options}} struct {
 	// KeyringID is the keyring the kernel verifies the loader's signature
 	// against: lskel.KeyringBuiltin (0, the default), lskel.KeyringSession,
 	// another KEY_SPEC_* id or a key or keyring serial. The loader is
-	// signed: MaxEntries and initial values are refused.
+	// signed: its maps and global data are the object's, with no
+	// overrides.
 	KeyringID int32
 	// Scheme forces a signature scheme; lskel.SchemeAuto picks the one
 	// the kernel verifies.
@@ -95,9 +98,11 @@ type {{.Names.Options}} struct {
 // its initialised global data, ready to be changed before {{.Names.Load}}.
 func {{.Names.NewOptions}}() *{{.Names.Options}} {
 	return &{{.Names.Options}}{
+{{- if not .Loader.Signed}}
 {{- range .Sections}}{{if .Default}}
 		{{.Field}}: Default{{.Type}}(),
 {{- end}}{{end}}
+{{- end}}
 	}
 }
 {{range .Sections}}{{if .Default}}
@@ -120,8 +125,9 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	ro := &lskel.RunOptions{
 		LogLevel:   opts.LogLevel,
 		LogSize:    opts.LogSize,
+{{- if not .Loader.Signed}}
 		MaxEntries: opts.MaxEntries,
-{{- if .Loader.Signed}}
+{{- else}}
 		Signed:    lskel.Signed,
 		KeyringID: opts.KeyringID,
 		Scheme:    opts.Scheme,
@@ -135,6 +141,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		FuncBTFID:     lskel.FuncBTFID,
 {{- end}}
 	}
+{{- if not .Loader.Signed}}
 {{- range .Sections}}{{if .Option}}
 	if opts.{{.Field}} != nil {
 		if ro.InitialValues == nil {
@@ -143,6 +150,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		ro.InitialValues[{{quote .MapName}}] = lskel.Bytes(opts.{{.Field}}){{with .InitialValueLen}}[:{{.}}]{{end}}
 	}
 {{- end}}{{end}}
+{{- end}}
 	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
 	if err != nil {
 		return nil, err
@@ -194,6 +202,12 @@ func (o *{{$.Names.Objects}}) Attach() error {
 	return nil
 }
 {{end}}
+{{- if .Loader.Signed}}
+// Verified returns the signature scheme the kernel verified when it loaded
+// the objects; false when they were loaded with Unsigned.
+func (o *{{.Names.Objects}}) Verified() (lskel.SigScheme, bool) { return o.result.Verified() }
+
+{{end -}}
 // Close detaches the programs attached by Attach, unmaps the global data
 // and closes every map and program. It is safe to call twice.
 func (o *{{.Names.Objects}}) Close() error {
