@@ -74,6 +74,8 @@ type SignatureError struct {
 	Keyring int32
 }
 
+// Error says why the signature was not verified and, where the kernel
+// cannot verify signatures, how to load the loader unsigned.
 func (e *SignatureError) Error() string {
 	msg := "signature (scheme " + e.Scheme.String() + ", keyring " + strconv.Itoa(int(e.Keyring)) + ") "
 	switch e.Errno {
@@ -84,6 +86,7 @@ func (e *SignatureError) Error() string {
 	return msg + "refused: " + e.Errno.Error()
 }
 
+// Unwrap returns the errno, for errors.Is.
 func (e *SignatureError) Unwrap() error { return e.Errno }
 
 // checkSigned refuses, before anything is created, a signed loader that

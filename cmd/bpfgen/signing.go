@@ -184,7 +184,7 @@ func (f *runFlags) options(ro *lskel.RunOptions) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	id, err := AddSessionKey(der)
+	id, err := addSessionKey(der)
 	if err != nil {
 		return nil, err
 	}
@@ -192,9 +192,9 @@ func (f *runFlags) options(ro *lskel.RunOptions) (func(), error) {
 	return func() { unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_SESSION_KEYRING, 0, 0) }, nil
 }
 
-// AddSessionKey adds an X.509 certificate (DER) to the session keyring
+// addSessionKey adds an X.509 certificate (DER) to the session keyring
 // as an asymmetric key and returns its serial.
-func AddSessionKey(der []byte) (int, error) {
+func addSessionKey(der []byte) (int, error) {
 	id, err := unix.AddKey("asymmetric", "", der, unix.KEY_SPEC_SESSION_KEYRING)
 	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENOENT) {
 		return 0, fmt.Errorf("adding the certificate to the session keyring: this kernel has no \"asymmetric\" key type (CONFIG_ASYMMETRIC_KEY_TYPE): %w", err)
