@@ -233,13 +233,6 @@ func TestSignedLoadVerified(t *testing.T) {
 	}
 	t.Logf("kernel verified scheme %v", scheme)
 	res.Close()
-	// The session keyring by its serial rather than KEY_SPEC_SESSION_KEYRING.
-	serial, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
-	if err != nil {
-		t.Fatalf("serial of the session keyring: %v", err)
-	}
-	res = runSigned(t, l, &lskel.RunOptions{KeyringID: int32(serial)}, "", 0)
-	res.Close()
 	other := lskel.SchemeV1
 	if scheme == lskel.SchemeV1 {
 		other = lskel.SchemeV2
