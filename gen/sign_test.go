@@ -251,9 +251,13 @@ func TestSignedLoadVerified(t *testing.T) {
 		}, errnos: []unix.Errno{unix.EBADMSG}},
 		{name: "unknown keyring", opts: lskel.RunOptions{KeyringID: 0x7ffffff0}, errnos: []unix.Errno{unix.EINVAL}},
 		{name: "builtin keyring", opts: lskel.RunOptions{KeyringID: lskel.KeyringBuiltin}, errnos: []unix.Errno{unix.ENOKEY, unix.EKEYREJECTED}},
-		{name: "wrong scheme", opts: lskel.RunOptions{Scheme: other}, errnos: []unix.Errno{unix.EKEYREJECTED, unix.EACCES}},
-		{name: "tampered instructions", change: func(l *gen.Loader) { l.Insns[len(l.Insns)-12] ^= 1 }, errnos: []unix.Errno{unix.EKEYREJECTED, unix.EACCES}},
-		{name: "tampered blob", change: func(l *gen.Loader) { l.Data[len(l.Data)-1] ^= 1 }, errnos: []unix.Errno{unix.EKEYREJECTED, unix.EACCES, unix.EINVAL}},
+		// A signature that does not match what it signs: EKEYREJECTED
+		// on 6.19 (v1), ENOKEY on 7.3 (v2); EACCES where the blob map's
+		// excl_prog_hash refuses tampered instructions first; EINVAL
+		// from the loader's blob check under v1.
+		{name: "wrong scheme", opts: lskel.RunOptions{Scheme: other}, errnos: []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY, unix.EACCES}},
+		{name: "tampered instructions", change: func(l *gen.Loader) { l.Insns[len(l.Insns)-12] ^= 1 }, errnos: []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY, unix.EACCES}},
+		{name: "tampered blob", change: func(l *gen.Loader) { l.Data[len(l.Data)-1] ^= 1 }, errnos: []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY, unix.EACCES, unix.EINVAL}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			key := tc.key
