@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -216,6 +217,10 @@ func TestSignedLoadVerified(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A session keyring that add_key creates belongs to the calling
+	// thread's credentials: the loads must run on the same thread.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	id, err := unix.AddKey("asymmetric", "", der, unix.KEY_SPEC_SESSION_KEYRING)
 	if err != nil {
 		t.Fatalf("add_key asymmetric: %v", err)
@@ -232,6 +237,13 @@ func TestSignedLoadVerified(t *testing.T) {
 		t.Fatal("signed load not reported verified")
 	}
 	t.Logf("kernel verified scheme %v", scheme)
+	res.Close()
+	// The session keyring by its serial rather than KEY_SPEC_SESSION_KEYRING.
+	serial, err := unix.KeyctlGetKeyringID(unix.KEY_SPEC_SESSION_KEYRING, false)
+	if err != nil {
+		t.Fatalf("serial of the session keyring: %v", err)
+	}
+	res = runSigned(t, l, &lskel.RunOptions{KeyringID: int32(serial)}, "", 0)
 	res.Close()
 	other := lskel.SchemeV1
 	if scheme == lskel.SchemeV1 {

@@ -24,6 +24,8 @@ const signedDriver = `
 	fmt.Println("builtin:", h.Errno(err), err != nil)
 	opts := NewMinimalOptions()
 	opts.KeyringID = lskel.KeyringSession
+	// The session keyring add_key may create is this thread's only.
+	runtime.LockOSThread()
 	if cert := os.Getenv("SIGNED_CERT"); cert != "" {
 		der, err := os.ReadFile(cert)
 		h.Must(err)

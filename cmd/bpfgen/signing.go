@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -184,12 +185,19 @@ func (f *runFlags) options(ro *lskel.RunOptions) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	// A session keyring that add_key creates belongs to this thread's
+	// credentials only: the load must run on the same thread.
+	runtime.LockOSThread()
 	id, err := addSessionKey(der)
 	if err != nil {
+		runtime.UnlockOSThread()
 		return nil, err
 	}
 	ro.KeyringID = lskel.KeyringSession
-	return func() { unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_SESSION_KEYRING, 0, 0) }, nil
+	return func() {
+		unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_SESSION_KEYRING, 0, 0)
+		runtime.UnlockOSThread()
+	}, nil
 }
 
 // addSessionKey adds an X.509 certificate (DER) to the session keyring
