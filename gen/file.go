@@ -13,12 +13,14 @@ import (
 )
 
 // FileMagic starts every loader file; FileVersion is the format version
-// this package writes and reads. The format is described in
-// docs/loader-format.md.
+// this package writes for unsigned loaders, FileVersionSigned the one for
+// signed loaders (two more sections: the signatures). Both are read. The
+// format is described in docs/loader-format.md.
 const (
-	FileMagic   = "BPFGENLD"
-	FileVersion = 2
-	maxSection  = 1 << 30
+	FileMagic         = "BPFGENLD"
+	FileVersion       = 2
+	FileVersionSigned = 3
+	maxSection        = 1 << 30
 )
 
 // fileHeader is the JSON part of a loader file.
@@ -39,11 +41,17 @@ func (l *Loader) WriteFile(w io.Writer, bo binary.ByteOrder) error {
 	}
 	var buf bytes.Buffer
 	buf.WriteString(FileMagic)
-	for _, n := range []int{FileVersion, len(js)} {
+	version := FileVersion
+	secs := [][]byte{l.Data, l.Insns}
+	if l.Signed {
+		version = FileVersionSigned
+		secs = append(secs, l.Signatures[abi.SchemeV1], l.Signatures[abi.SchemeV2])
+	}
+	for _, n := range []int{version, len(js)} {
 		binary.Write(&buf, binary.LittleEndian, uint32(n))
 	}
 	buf.Write(js)
-	for _, sec := range [][]byte{l.Data, l.Insns} {
+	for _, sec := range secs {
 		binary.Write(&buf, binary.LittleEndian, uint32(len(sec)))
 		buf.Write(sec)
 	}
@@ -62,8 +70,8 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 	if err := binary.Read(r, binary.LittleEndian, &version); err != nil {
 		return nil, nil, fmt.Errorf("loader file: %w", err)
 	}
-	if version != FileVersion {
-		return nil, nil, fmt.Errorf("loader file version %d, this bpfgen reads version %d", version, FileVersion)
+	if version != FileVersion && version != FileVersionSigned {
+		return nil, nil, fmt.Errorf("loader file version %d, this bpfgen reads versions %d and %d", version, FileVersion, FileVersionSigned)
 	}
 	section := func(what string) ([]byte, error) {
 		var n uint32
@@ -90,6 +98,20 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 	}
 	if h.Insns, err = section("instructions"); err != nil {
 		return nil, nil, err
+	}
+	if version == FileVersionSigned {
+		for s, what := range []string{"v1 signature", "v2 signature"} {
+			sig, err := section(what)
+			if err != nil {
+				return nil, nil, err
+			}
+			if len(sig) > 0 {
+				h.Signatures[s] = sig
+			}
+		}
+	}
+	if h.Signed != (version == FileVersionSigned) {
+		return nil, nil, fmt.Errorf("loader file version %d with signed %v in its header", version, h.Signed)
 	}
 	if len(h.Insns)%asm.InsnSize != 0 {
 		return nil, nil, fmt.Errorf("loader file: instructions of %d bytes are not whole instructions", len(h.Insns))

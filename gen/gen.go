@@ -12,6 +12,7 @@
 package gen
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 
@@ -41,6 +42,7 @@ const (
 	helperKallsymsLookup  = kernel.BPF_FUNC_kallsyms_lookup_name
 	errnoENOENT           = 2   // Linux's ENOENT, whatever OS runs the generator
 	errnoECANCELED        = 125 // Linux's ECANCELED
+	errnoEINVAL           = 22  // Linux's EINVAL
 	maxDirectOffset       = 1<<15 - 1
 	maxLoaderInsns        = 1000000
 	maxBlobSize           = 1 << 29
@@ -112,6 +114,25 @@ type Generator struct {
 	kconfig     []abi.KconfigVar
 	kconfigMap  int
 	err         error
+
+	// signed makes a loader to be signed (Options.Signed); hashAt are the
+	// indexes of the ld_imm64 instructions that Finish completes with the
+	// blob's SHA-256, 8 bytes each.
+	signed bool
+	hashAt []int
+}
+
+// Options change what the generator makes.
+type Options struct {
+	// Signed makes a loader to be signed (docs/loader-format.md,
+	// "Signed loaders"): it compares the SHA-256 the kernel computed of
+	// its frozen blob map with the hash of the blob embedded in its
+	// instructions, so that a signature over the instructions covers the
+	// blob too, and it honours no input of the context that would change
+	// what it loads: max_entries and initial values are what the object
+	// says, except what only the target knows (the .kconfig image and the
+	// CPU count of perf-event arrays).
+	Signed bool
 }
 
 // BlobItem is one entry of the blob's table of contents.
@@ -134,8 +155,11 @@ type Loader struct {
 var _ load.Backend = (*Generator)(nil)
 
 // New starts a loader for obj.
-func New(obj *object.Object) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1}
+func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}) }
+
+// NewWith starts a loader for obj made as o says.
+func NewWith(obj *object.Object, o Options) (*Generator, error) {
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed}
 	if g.bo == nil {
 		g.bo = binary.LittleEndian
 	}
@@ -225,8 +249,33 @@ func (g *Generator) prologue() {
 	// bpf_probe_read_kernel of NULL fails and zero-fills its destination.
 	g.b.Comment("zero the fd table")
 	g.emit(asm.Mov.Reg(asm.R1, rBlob), asm.Mov.Imm(asm.R2, int32(4*g.nSlots)), asm.Mov.Imm(asm.R3, 0), asm.Call(helperProbeReadKernel))
+	if g.signed {
+		g.emitBlobHashCheck()
+	}
 	g.lastTramp = g.b.Len()
 }
+
+// emitBlobHashCheck compares the SHA-256 the kernel keeps of the frozen
+// blob map (struct bpf_map's first member, computed when the runtime asks
+// for it with BPF_OBJ_GET_INFO_BY_FD, Linux 6.18) with the blob's hash,
+// which Finish writes into the instructions: a signature over the
+// instructions then vouches for the blob. A mismatch fails the step with
+// EINVAL before the loader does anything else.
+func (g *Generator) emitBlobHashCheck() {
+	g.step(StepCheckBlobHash)
+	g.b.Comment("r1 = the blob map (struct bpf_map: sha[32] first); compare with the blob's SHA-256, 8 bytes at a time")
+	for i := 0; i < 4; i++ {
+		g.emit(asm.LdImm64(asm.R1, asm.PseudoMapIdx, 0)...)
+		g.emit(asm.LoadMem(asm.SizeDW, asm.R2, asm.R1, int16(8*i)))
+		g.hashAt = append(g.hashAt, g.b.Len())
+		g.emit(asm.LdImm64(asm.R3, 0, 0)...)
+		g.emit(asm.Mov.Imm(rResult, -errnoEINVAL))
+		g.b.Jump(asm.JNE.Reg(asm.R2, asm.R3, g.cleanup))
+	}
+}
+
+// StepCheckBlobHash names the first step of a signed loader.
+const StepCheckBlobHash = "check the blob's SHA-256"
 
 // step starts a numbered step: the number goes into the blob, and the
 // cleanup copies it into the context, so that a failure can be
@@ -448,8 +497,9 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	if m.Inner != load.NoHandle {
 		g.copySlot(attr+kernel.MapCreateInnerMapFD, int(m.Inner))
 	}
-	if m.Index >= 0 {
-		// max_entries from the context, when the caller set one.
+	if m.Index >= 0 && (!g.signed || isCPUSized(m.Map)) {
+		// max_entries from the context, when the caller set one. A
+		// signed loader takes only the target's CPU count.
 		keep := g.b.NewLabel("keep_max_entries")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff)))
 		g.b.Jump(asm.JEq.Imm(asm.R0, 0, keep))
@@ -510,7 +560,7 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 	attr := place()
 	g.step(what)
 	g.useBase(attr)
-	if v.Bytes != nil && g.obj.Maps[mapIndex].Internal != object.NotInternal {
+	if v.Bytes != nil && g.obj.Maps[mapIndex].Internal != object.NotInternal && (!g.signed || mapIndex == g.kconfigMap) {
 		// A caller-supplied initial value replaces the blob's copy.
 		keep := g.b.NewLabel("keep_value")
 		g.emit(asm.LoadMem(asm.SizeDW, asm.R3, rCtx, int16(abi.MapDescOff(mapIndex)+abi.MapDescInitValueOff)))
@@ -573,6 +623,12 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.Name = g.obj.Name
 	l.Data = g.blob
 	l.Insns = asm.Encode(insns, g.bo)
+	if g.signed {
+		g.writeBlobHash(l.Insns)
+		l.Signed = true
+		h := sha256.Sum256(l.Insns)
+		l.InsnsHash = h[:]
+	}
 	l.Steps = g.steps
 	l.LogSteps = g.logSteps
 	l.Kconfig = g.kconfig
@@ -580,6 +636,18 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.Maps = g.mapDescs()
 	l.Progs = g.progDescs()
 	return l, nil
+}
+
+// writeBlobHash completes the hash check of a signed loader: dword i of
+// the blob's SHA-256, read in the target's byte order as the kernel's
+// 8-byte load reads it, becomes the immediate of ld_imm64 number i.
+func (g *Generator) writeBlobHash(insns []byte) {
+	sum := sha256.Sum256(g.blob)
+	for i, at := range g.hashAt {
+		v := g.bo.Uint64(sum[8*i:])
+		g.bo.PutUint32(insns[at*asm.InsnSize+4:], uint32(v))
+		g.bo.PutUint32(insns[(at+1)*asm.InsnSize+4:], uint32(v>>32))
+	}
 }
 
 // emitSuccess ends the loader: it closes the BTF fd, hands the map and
@@ -615,7 +683,7 @@ func (g *Generator) mapDescs() []abi.MapDesc {
 			Flags:              m.Flags,
 			Section:            internalSection(m),
 			HasInitialValue:    m.Internal != object.NotInternal,
-			MaxEntriesFromCPUs: m.Type == object.MapTypePerfEventArray && m.MaxEntries == 0,
+			MaxEntriesFromCPUs: isCPUSized(m),
 		})
 	}
 	return descs
@@ -639,6 +707,12 @@ func (g *Generator) progDescs() []abi.ProgDesc {
 	return descs
 }
 
+// isCPUSized reports whether m is a perf-event array the runtime sizes
+// with the target's CPU count.
+func isCPUSized(m *object.Map) bool {
+	return m.Type == object.MapTypePerfEventArray && m.MaxEntries == 0
+}
+
 func internalSection(m *object.Map) string {
 	if m.Internal == object.NotInternal {
 		return ""
@@ -648,7 +722,13 @@ func internalSection(m *object.Map) string {
 
 // Generate records the load of obj as a loader program.
 func Generate(obj *object.Object, opts *load.Options) (*Loader, error) {
-	g, err := New(obj)
+	return GenerateWith(obj, opts, Options{})
+}
+
+// GenerateWith records the load of obj as a loader program made as o
+// says.
+func GenerateWith(obj *object.Object, opts *load.Options, o Options) (*Loader, error) {
+	g, err := NewWith(obj, o)
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,28 @@ type RunOptions struct {
 	// objects that have such sections, so that only they link the probe
 	// code (and debug/elf).
 	AttachProbe func(p *Program) (*Link, error)
+
+	// Signed runs signed loaders (abi.Loader.Signed): pass Signed.
+	// Generated code passes it only for signed skeletons, so that only
+	// they link what signed loads need; without it a signed loader is
+	// refused.
+	Signed func()
+	// KeyringID is the keyring the kernel checks a signed loader's
+	// signature against: KeyringBuiltin (0, the default), 1 the secondary
+	// and 2 the platform keyring, KeyringSession (-3) or another
+	// KEY_SPEC_* id, or the serial of a key or keyring. Unsigned loaders
+	// ignore it.
+	KeyringID int32
+	// Scheme chooses the signature scheme of a signed loader; SchemeAuto
+	// tries the load-time scheme (v2) and then v1, so that the kernel's
+	// own scheme verifies. Unsigned loaders ignore it.
+	Scheme SigScheme
+	// Unsigned loads a signed loader without its signature, which a
+	// kernel that cannot verify signatures (EOPNOTSUPP) needs: the blob
+	// stays exclusive to the loader and checked against the hash in its
+	// instructions, but nothing vouches for the instructions. Without it
+	// a signed loader loads only verified.
+	Unsigned bool
 }
 
 // FuncBTFID returns the BTF id of the function name in the BTF of the
@@ -89,9 +111,14 @@ type ProgTarget struct {
 // owns until Close. Closing one of them first (Map.Close, Program.Close)
 // is fine: each closes its fd once.
 type Result struct {
-	maps  []*Map     // in the order of abi.Loader.Maps
-	progs []*Program // in the order of abi.Loader.Progs; nil if not loaded
+	maps   []*Map     // in the order of abi.Loader.Maps
+	progs  []*Program // in the order of abi.Loader.Progs; nil if not loaded
+	scheme SigScheme  // the scheme the kernel verified; SchemeAuto: none
 }
+
+// Verified returns the scheme whose signature the kernel verified when it
+// loaded the loader, false when the loader was loaded unsigned.
+func (r *Result) Verified() (SigScheme, bool) { return r.scheme, r.scheme != SchemeAuto }
 
 // Map returns map i (in the order of abi.Loader.Maps) as the loader
 // created it, with the max_entries it was created with.
@@ -165,6 +192,18 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if opts == nil {
 		opts = &RunOptions{}
 	}
+	var so sigOpts
+	if l.Signed {
+		if opts.Signed == nil {
+			return nil, fail(l, "signed: pass RunOptions.Signed")
+		}
+		opts.Signed()
+		so = sigOpts{MaxEntries: len(opts.MaxEntries) > 0, InitialValues: len(opts.InitialValues) > 0, KeyringID: opts.KeyringID,
+			Scheme: opts.Scheme, Unsigned: opts.Unsigned, LogLevel: opts.LogLevel, LogSize: opts.LogSize}
+		if err := signedHooks.check(l, so); err != nil {
+			return nil, err
+		}
+	}
 	ctx, err := buildCtx(l, opts)
 	if err != nil {
 		return nil, err
@@ -177,7 +216,13 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 		return nil, err
 	}
 	defer closeFD(blob)
-	prog, err := loadLoader(l, blob, opts)
+	var prog int
+	scheme := SchemeAuto
+	if l.Signed {
+		prog, scheme, err = signedHooks.load(l, blob, so)
+	} else {
+		prog, err = loadLoader(l, blob, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +237,7 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	}
 	if f == nil {
 		res.setAttachProbe(opts.AttachProbe)
+		res.scheme = scheme
 		return res, nil
 	}
 	if !f.logged {
@@ -209,6 +255,7 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 		// A rerun that succeeds (the failure was transient) owns its
 		// programs like the first would have.
 		res2.setAttachProbe(opts.AttachProbe)
+		res2.scheme = scheme
 		return res2, nil
 	}
 	log := ""
@@ -375,7 +422,13 @@ func createBlob(l *abi.Loader) (int, error) {
 	if len(l.Data) == 0 || uint64(len(l.Data)) > 1<<31 {
 		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
-	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName})
+	a := &kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1, Name: blobMapName}
+	if l.Signed {
+		// Only the loader (the program with these instructions) may
+		// use the blob.
+		a.ExclProgHash = l.InsnsHash
+	}
+	fd, err := kernel.MapCreate(a)
 	if err != nil {
 		return -1, &LoadError{Object: l.Name, Step: stepCreateBlob, Err: err}
 	}
@@ -397,14 +450,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
 		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
-	p := &kernel.ProgLoadAttr{
-		Type:    progTypeSyscall,
-		Flags:   progFlagSleepable,
-		Insns:   l.Insns,
-		License: loaderLicense,
-		Name:    loaderProgName,
-		FDArray: []int32{int32(blob)},
-	}
+	p := loaderAttr(l, blob)
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
 	// retried with a log, to explain it.
@@ -422,6 +468,19 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 		return -1, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &VerifierError{Errno: errnoOf(err), Log: kernel.CString(p.LogBuf)}}
 	}
 	return fd, nil
+}
+
+// loaderAttr is the BPF_PROG_LOAD attr of the loader program, with the
+// blob map as its only fd_array entry.
+func loaderAttr(l *abi.Loader, blob int) *kernel.ProgLoadAttr {
+	return &kernel.ProgLoadAttr{
+		Type:    progTypeSyscall,
+		Flags:   progFlagSleepable,
+		Insns:   l.Insns,
+		License: loaderLicense,
+		Name:    loaderProgName,
+		FDArray: []int32{int32(blob)},
+	}
 }
 
 // logSize is the log buffer size for a requested size n.

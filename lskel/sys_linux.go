@@ -82,3 +82,12 @@ func perfEventOpenProbe(typ uint32, config uint64, path []byte, offset uint64, p
 	runtime.KeepAlive(path)
 	return fd, err
 }
+
+// Errnos a signed load tells apart (Linux's; sys_other.go gives the same
+// numbers, for code that only builds there).
+const (
+	errnoOpNotSupp   = unix.EOPNOTSUPP
+	errnoE2BIG       = unix.E2BIG
+	errnoEACCES      = unix.EACCES
+	errnoKeyRejected = unix.EKEYREJECTED
+)

@@ -5,7 +5,11 @@ package lskel
 // The runtime's own system calls off Linux: each fails with
 // kernel.ErrNotSupported (sys_linux.go has the real ones).
 
-import "github.com/bpfgen/bpfgen/kernel"
+import (
+	"syscall"
+
+	"github.com/bpfgen/bpfgen/kernel"
+)
 
 func mmap(fd int, offset int64, length int, writable bool) ([]byte, error) {
 	return nil, kernel.ErrNotSupported
@@ -23,3 +27,11 @@ func perfDisable(fd int)                    {}
 func perfEventOpenProbe(typ uint32, config uint64, path []byte, offset uint64, pid, cpu int) (int, error) {
 	return -1, kernel.ErrNotSupported
 }
+
+// Linux's numbers of the errnos a signed load tells apart (x86-64).
+const (
+	errnoOpNotSupp   = syscall.Errno(95)
+	errnoE2BIG       = syscall.Errno(7)
+	errnoEACCES      = syscall.Errno(13)
+	errnoKeyRejected = syscall.Errno(129)
+)

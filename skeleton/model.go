@@ -144,6 +144,10 @@ type loader struct {
 	// Data and Insns are the string literals of the blob and the
 	// instructions (placeholders until after formatting, see Generate).
 	Data, Insns string
+	// Signed is set for a signed loader; InsnsHash, SigV1 and SigV2 are
+	// then the literals of its instructions' SHA-256 and signatures.
+	Signed                  bool
+	InsnsHash, SigV1, SigV2 string
 }
 
 // mapDesc is one map's loader descriptor; Type and Flags are Go

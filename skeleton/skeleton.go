@@ -577,6 +577,12 @@ func (g *generator) loader() loader {
 		KconfigMap: l.KconfigMap,
 		Data:       g.literal(l.Data),
 		Insns:      g.literal(l.Insns),
+		Signed:     l.Signed,
+	}
+	if l.Signed {
+		out.InsnsHash = stringLiteral(l.InsnsHash)
+		out.SigV1 = g.literal(l.Signatures[abi.SchemeV1])
+		out.SigV2 = g.literal(l.Signatures[abi.SchemeV2])
 	}
 	for _, m := range l.Maps {
 		out.Maps = append(out.Maps, mapDesc{

@@ -58,6 +58,7 @@ type {{.Names.Programs}} struct {
 
 // {{.Names.Options}} tune {{.Names.Load}}. The zero value loads the object as compiled.
 type {{.Names.Options}} struct {
+{{- if not .Loader.Signed}}
 	// MaxEntries overrides max_entries of maps, by their names in the
 	// object.
 	MaxEntries map[string]uint32
@@ -66,6 +67,7 @@ type {{.Names.Options}} struct {
 	// object's.
 	{{.Field}} *{{.Type}}
 {{- end}}{{end}}
+{{- end}}
 {{- if .Freplace}}
 	// AttachTargets gives each freplace program, by its name in the
 	// object, the loaded program whose function it replaces.
@@ -76,15 +78,31 @@ type {{.Names.Options}} struct {
 	LogLevel uint32
 	// LogSize is the size of the verifier log buffer; 0 means 1 MiB.
 	LogSize int
+{{- if .Loader.Signed}}
+	// KeyringID is the keyring the kernel verifies the loader's signature
+	// against: lskel.KeyringBuiltin (0, the default), lskel.KeyringSession,
+	// another KEY_SPEC_* id or a key or keyring serial. The loader is
+	// signed: its maps and global data are the object's, with no
+	// overrides.
+	KeyringID int32
+	// Scheme forces a signature scheme; lskel.SchemeAuto picks the one
+	// the kernel verifies.
+	Scheme lskel.SigScheme
+	// Unsigned loads the signed loader without its signature (a kernel
+	// that cannot verify signatures refuses it otherwise).
+	Unsigned bool
+{{- end}}
 }
 
 // {{.Names.NewOptions}} returns options holding the object's initial values of
 // its initialised global data, ready to be changed before {{.Names.Load}}.
 func {{.Names.NewOptions}}() *{{.Names.Options}} {
 	return &{{.Names.Options}}{
+{{- if not .Loader.Signed}}
 {{- range .Sections}}{{if .Default}}
 		{{.Field}}: Default{{.Type}}(),
 {{- end}}{{end}}
+{{- end}}
 	}
 }
 {{range .Sections}}{{if .Default}}
@@ -107,7 +125,14 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	ro := &lskel.RunOptions{
 		LogLevel:   opts.LogLevel,
 		LogSize:    opts.LogSize,
+{{- if not .Loader.Signed}}
 		MaxEntries: opts.MaxEntries,
+{{- else}}
+		Signed:    lskel.Signed,
+		KeyringID: opts.KeyringID,
+		Scheme:    opts.Scheme,
+		Unsigned:  opts.Unsigned,
+{{- end}}
 {{- if .Loader.Kconfig}}
 		Kconfig:    kconfig.Resolve,
 {{- end}}
@@ -121,6 +146,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		},
 {{- end}}
 	}
+{{- if not .Loader.Signed}}
 {{- range .Sections}}{{if .Option}}
 	if opts.{{.Field}} != nil {
 		if ro.InitialValues == nil {
@@ -129,6 +155,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		ro.InitialValues[{{quote .MapName}}] = lskel.Bytes(opts.{{.Field}}){{with .InitialValueLen}}[:{{.}}]{{end}}
 	}
 {{- end}}{{end}}
+{{- end}}
 	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
 	if err != nil {
 		return nil, err
@@ -180,6 +207,12 @@ func (o *{{$.Names.Objects}}) Attach() error {
 	return nil
 }
 {{end}}
+{{- if .Loader.Signed}}
+// Verified returns the signature scheme the kernel verified when it loaded
+// the objects; false when they were loaded with Unsigned.
+func (o *{{.Names.Objects}}) Verified() (lskel.SigScheme, bool) { return o.result.Verified() }
+
+{{end -}}
 // Close detaches the programs attached by Attach, unmaps the global data
 // and closes every map and program. It is safe to call twice.
 func (o *{{.Names.Objects}}) Close() error {
@@ -310,6 +343,11 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		},
 {{- end}}
 		KconfigMap: {{.KconfigMap}},
+{{- if .Signed}}
+		Signed:     true,
+		InsnsHash:  []byte({{.InsnsHash}}),
+		Signatures: [abi.NumSchemes][]byte{abi.SchemeV1: []byte({{.SigV1}}), abi.SchemeV2: []byte({{.SigV2}})},
+{{- end}}
 	}
 }
 

@@ -7,6 +7,8 @@ package main
 // isTerminal is here because only Linux has its termios call in x/sys.
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -33,4 +35,22 @@ func isTerminal(w io.Writer) bool {
 	}
 	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
 	return err == nil
+}
+
+// addSessionKey adds an X.509 certificate (DER) to the session keyring
+// as an asymmetric key and returns its serial.
+func addSessionKey(der []byte) (int, error) {
+	id, err := unix.AddKey("asymmetric", "", der, unix.KEY_SPEC_SESSION_KEYRING)
+	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENOENT) {
+		return 0, fmt.Errorf("adding the certificate to the session keyring: this kernel has no \"asymmetric\" key type (CONFIG_ASYMMETRIC_KEY_TYPE): %w", err)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("adding the certificate to the session keyring (add_key asymmetric): %w", err)
+	}
+	return id, nil
+}
+
+// unlinkSessionKey removes key id from the session keyring again.
+func unlinkSessionKey(id int) {
+	_, _ = unix.KeyctlInt(unix.KEYCTL_UNLINK, id, unix.KEY_SPEC_SESSION_KEYRING, 0, 0)
 }

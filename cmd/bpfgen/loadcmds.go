@@ -205,6 +205,7 @@ func generate(path string) (*gen.Loader, binary.ByteOrder, error) {
 func cmdLoader(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("loader")
 	out := fs.String("o", "-", "write the loader to `FILE`; - is standard output")
+	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
 	}
@@ -212,10 +213,11 @@ func cmdLoader(args []string, stdout, _ io.Writer) error {
 	if toStdout && isTerminal(stdout) {
 		return errors.New("refusing to write a binary loader to a terminal: use -o FILE or redirect standard output")
 	}
-	l, bo, err := generate(fs.Arg(0))
+	l, obj, err := generateWith(fs.Arg(0), sf)
 	if err != nil {
 		return err
 	}
+	bo := obj.ByteOrder
 	var buf bytes.Buffer
 	if err := l.WriteFile(&buf, bo); err != nil {
 		return fmt.Errorf("encode the loader: %w", err)
@@ -259,6 +261,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level")
+	rf := addRunFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
 	}
@@ -269,7 +272,13 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID})
+	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID}
+	undo, err := rf.options(ro)
+	if err != nil {
+		return err
+	}
+	defer undo()
+	res, err := lskel.Run(&l.Loader, ro)
 	if err != nil {
 		return err
 	}
@@ -298,6 +307,7 @@ func cmdDump(args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	if !*asJSON {
+		dumpSignatures(stdout, l)
 		return l.Dump(stdout, bo)
 	}
 	doc, err := describeLoader(l, bo)

@@ -6,8 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/bpfgen/bpfgen/gen"
-	"github.com/bpfgen/bpfgen/object"
 	"github.com/bpfgen/bpfgen/skeleton"
 )
 
@@ -30,6 +28,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 	pkg := fs.String("package", skeleton.DefaultPackage(), "Go package name (default $GOPACKAGE, else main)")
 	ident := fs.String("ident", "", "identifier the generated names start with (default: the object's file name)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
 	}
@@ -48,11 +47,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	obj, err := object.Open(path)
-	if err != nil {
-		return err
-	}
-	l, err := gen.Generate(obj, nil)
+	l, obj, err := generateWith(path, sf)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package behave
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -217,3 +218,50 @@ func haveSleepableUprobes() bool {
 	p.Close()
 	return true
 }
+
+// Signatures is the kernel's verification of BPF program signatures:
+// probed with a malformed signature, which a verifying kernel refuses
+// with EBADMSG and one that cannot verify with EOPNOTSUPP (built without
+// CONFIG_SYSTEM_DATA_VERIFICATION) or E2BIG (before the signature
+// fields).
+var Signatures = Feature{"verification of BPF program signatures (CONFIG_SYSTEM_DATA_VERIFICATION)", "6.18", VerifiesSignatures}
+
+// SignatureProbe returns the errno of loading a trivial program with a
+// malformed signature: EBADMSG where the kernel verifies signatures.
+func SignatureProbe() error {
+	signatureOnce.Do(func() {
+		insns := []byte{0xb7, 0, 0, 0, 0, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0} // r0 = 0; exit
+		fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{Type: unix.BPF_PROG_TYPE_SOCKET_FILTER, Insns: insns, License: "GPL",
+			Signature: []byte{0x30, 0x03, 0x02, 0x01, 0x00}})
+		if err == nil {
+			unix.Close(fd)
+		}
+		signatureErr = err
+	})
+	return signatureErr
+}
+
+// VerifiesSignatures reports whether the kernel verifies BPF program
+// signatures (SignatureProbe gives EBADMSG).
+func VerifiesSignatures() bool { return errors.Is(SignatureProbe(), unix.EBADMSG) }
+
+var (
+	signatureOnce sync.Once
+	signatureErr  error
+)
+
+// ExclusiveMaps is maps exclusive to one program (excl_prog_hash) and the
+// SHA-256 of frozen array maps (bpf_map_info.hash), which signed loaders
+// need: probed by creating, freezing and hashing one.
+var ExclusiveMaps = Feature{"exclusive maps (excl_prog_hash) and map hashes", "6.18", func() bool {
+	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 1, ExclProgHash: make([]byte, 32)})
+	if err != nil {
+		return false
+	}
+	defer unix.Close(fd)
+	if kernel.MapFreeze(fd) != nil {
+		return false
+	}
+	_, err = kernel.MapHash(fd)
+	return err == nil
+}}

@@ -14,6 +14,7 @@ var Rules = []Rule{
 	{Pkg: "lskel/abi", May: []string{Std}, Why: "the loader ABI is shared by the generator and the runtime, so it depends on neither"},
 	{Pkg: "lskel/elfsym", May: []string{Std}, Why: "debug/elf costs a binary ~25 KB, so only programs that resolve uprobe symbols link it"},
 	{Pkg: "kernel", May: []string{Std, unix}, Why: "the bpf(2) layer; the runtime links it, so it stays small"},
+	{Pkg: "sign", May: []string{Std}, Why: "CMS signatures of loaders, made at generation: cryptography stands alone"},
 
 	// The open phase and user-space CO-RE.
 	{Pkg: "object", May: []string{Std, "asm", "btf", "lskel/abi"}, Why: "the open phase touches no kernel; a kconfig extern's value type is the loader ABI's, defined once"},
@@ -44,6 +45,7 @@ var Rules = []Rule{
 var Bans = []Ban{
 	{Import: "internal/...", Except: []string{"internal/...", "cmd/...", "bench/..."}, Why: "internal packages are test and tooling helpers, not part of the library"},
 	{Import: "cmd/...", Why: "commands are not libraries"},
+	{Import: "sign", Except: []string{"gen", "skeleton", "cmd/...", "internal/..."}, Why: "signing happens at generation: the runtime (lskel, kernel) links no cryptography, and a skeleton carries its signatures as bytes"},
 }
 
 // Pending lists today's known violations, tolerated until the issue "One

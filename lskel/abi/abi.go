@@ -34,6 +34,53 @@ type Loader struct {
 	// and the index of the .kconfig map in Maps (-1 if none).
 	Kconfig    []KconfigVar `json:"kconfig,omitempty"`
 	KconfigMap int          `json:"kconfig_map"`
+
+	// Signed is set for a loader made to be signed: its first step
+	// compares the kernel's SHA-256 of the frozen blob map with the
+	// blob's hash in its instructions, and it ignores the context's
+	// max_entries and initial values except the target's own (.kconfig
+	// image, CPU count). The runtime loads it only with a signature the
+	// kernel verifies, unless told to load it unsigned.
+	Signed bool `json:"signed,omitempty"`
+	// Signatures holds the loader's detached CMS signatures by scheme
+	// (index SchemeV1, SchemeV2; nil: none for that scheme).
+	Signatures [NumSchemes][]byte `json:"-"`
+	// InsnsHash is the SHA-256 of Insns, computed at generation, for a
+	// signed loader: the runtime makes the blob map exclusive to the
+	// program with that hash (excl_prog_hash) without hashing anything
+	// itself. A wrong value only makes the load fail.
+	InsnsHash []byte `json:"insns_sha256,omitempty"`
+}
+
+// Signature schemes: what a signature of a loader covers.
+const (
+	// SchemeV1 signs Insns alone (Linux 6.18): the kernel verifies the
+	// instructions, and the loader checks the blob against its hash.
+	SchemeV1 = 0
+	// SchemeV2 signs Insns followed by Data (load-time verification of
+	// the exclusive, frozen maps of fd_array).
+	SchemeV2   = 1
+	NumSchemes = 2
+)
+
+// SchemeName names scheme s as the command line and errors do.
+func SchemeName(s int) string {
+	switch s {
+	case SchemeV1:
+		return "v1"
+	case SchemeV2:
+		return "v2"
+	}
+	return "unknown"
+}
+
+// Payload returns the bytes a signature of scheme s covers.
+func (l *Loader) Payload(s int) []byte {
+	if s == SchemeV2 {
+		p := make([]byte, 0, len(l.Insns)+len(l.Data))
+		return append(append(p, l.Insns...), l.Data...)
+	}
+	return l.Insns
 }
 
 // TakesLog reports whether step n takes the context's log (LogSteps).

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
+	"github.com/bpfgen/bpfgen/internal/testutil"
+	"github.com/bpfgen/bpfgen/lskel/abi"
+	"github.com/bpfgen/bpfgen/sign"
+)
+
+const (
+	minimalObj = "../../testdata/minimal.bpf.o"
+	keys       = "../../sign/testdata"
+)
+
+// TestSignFlags: --sign-key/--sign-cert sign both schemes; --payload-out
+// writes what a scheme's signature covers; --signature attaches one made
+// by openssl (checked against --sign-cert when given); dump shows them.
+func TestSignFlags(t *testing.T) {
+	dir := t.TempDir()
+	signed := filepath.Join(dir, "signed.loader")
+	if _, errs, code := runCmd(t, "loader", minimalObj, "-o", signed, "--sign-key", filepath.Join(keys, "ecdsa.key"), "--sign-cert", filepath.Join(keys, "ecdsa.crt")); code != 0 {
+		t.Fatalf("loader --sign-key: exit %d: %s", code, errs)
+	}
+	l := readLoaderFile(t, signed)
+	cert := certificate(t, "ecdsa.crt")
+	for s := 0; s < abi.NumSchemes; s++ {
+		if err := sign.Verify(l.Signatures[s], l.Payload(s), cert); err != nil {
+			t.Errorf("scheme %s: %v", abi.SchemeName(s), err)
+		}
+	}
+	out, errs, code := runCmd(t, "dump", signed)
+	if code != 0 {
+		t.Fatalf("dump: %s", errs)
+	}
+	for _, want := range []string{"signature v1 (instructions): ", "signature v2 (instructions and blob): ", "ECDSA with SHA-256, signer key id "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dump lacks %q", want)
+		}
+	}
+
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Fatalf("openssl, which this test signs with, is not installed: %v", err)
+	}
+	for _, tc := range []struct {
+		scheme string
+		index  int
+	}{{"v1", abi.SchemeV1}, {"v2", abi.SchemeV2}} {
+		t.Run("openssl "+tc.scheme, func(t *testing.T) {
+			payload := filepath.Join(dir, tc.scheme+".payload")
+			out := filepath.Join(dir, tc.scheme+".loader")
+			if _, errs, code := runCmd(t, "loader", minimalObj, "-o", out, "--payload-out", payload, "--scheme", tc.scheme); code != 0 {
+				t.Fatalf("--payload-out: exit %d: %s", code, errs)
+			}
+			unsigned := readLoaderFile(t, out)
+			got, err := os.ReadFile(payload)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, unsigned.Payload(tc.index)) || !unsigned.Signed {
+				t.Fatalf("payload of %d bytes is not the %s payload of the signed loader", len(got), tc.scheme)
+			}
+			sig := filepath.Join(dir, tc.scheme+".sig")
+			if b, err := exec.Command(openssl, "cms", "-sign", "-binary", "-noattr", "-nocerts", "-keyid", "-md", "sha256", "-outform", "DER",
+				"-in", payload, "-signer", filepath.Join(keys, "rsa.crt"), "-inkey", filepath.Join(keys, "rsa.key"), "-out", sig).CombinedOutput(); err != nil {
+				t.Fatalf("openssl cms -sign: %v\n%s", err, b)
+			}
+			if _, errs, code := runCmd(t, "loader", minimalObj, "-o", out, "--signature", tc.scheme+"="+sig, "--sign-cert", filepath.Join(keys, "rsa.crt")); code != 0 {
+				t.Fatalf("--signature: exit %d: %s", code, errs)
+			}
+			l := readLoaderFile(t, out)
+			if !bytes.Equal(l.Signatures[tc.index], mustRead(t, sig)) || len(l.Signatures[1-tc.index]) != 0 {
+				t.Errorf("signature not attached for %s alone", tc.scheme)
+			}
+			// The other scheme's payload does not verify.
+			other := "v1"
+			if tc.scheme == "v1" {
+				other = "v2"
+			}
+			if _, errs, code := runCmd(t, "loader", minimalObj, "-o", out, "--signature", other+"="+sig, "--sign-cert", filepath.Join(keys, "rsa.crt")); code == 0 || !strings.Contains(errs, "verification") {
+				t.Errorf("a %s signature attached as %s: exit %d, %s", tc.scheme, other, code, errs)
+			}
+		})
+	}
+}
+
+// TestSignFlagErrors: what the signing flags refuse.
+func TestSignFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"key without cert", []string{"--sign-key", filepath.Join(keys, "rsa.key")}, "--sign-key needs --sign-cert"},
+		{"cert alone", []string{"--sign-cert", filepath.Join(keys, "rsa.crt")}, "--sign-cert needs --sign-key"},
+		{"mismatched pair", []string{"--sign-key", filepath.Join(keys, "rsa.key"), "--sign-cert", filepath.Join(keys, "other.crt")}, "not the key of the certificate"},
+		{"unknown scheme", []string{"--payload-out", filepath.Join(dir, "p"), "--scheme", "v3"}, "unknown signature scheme"},
+		{"not a signature", []string{"--signature", filepath.Join(keys, "rsa.crt")}, "decoding the signature"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs, code := runCmd(t, append([]string{"loader", minimalObj, "-o", filepath.Join(dir, "x.loader")}, tc.args...)...)
+			if code == 0 || !strings.Contains(errs, tc.want) {
+				t.Errorf("exit %d, stderr %q, want %q", code, errs, tc.want)
+			}
+		})
+	}
+}
+
+// TestRunSigned: `run` refuses a signed loader the kernel cannot verify,
+// loads it with --unsigned, and with --cert where the kernel verifies.
+func TestRunSigned(t *testing.T) {
+	testutil.RequireLoaders(t)
+	behave.ExclusiveMaps.Require(t)
+	signed := filepath.Join(t.TempDir(), "signed.loader")
+	if _, errs, code := runCmd(t, "loader", minimalObj, "-o", signed, "--sign-key", filepath.Join(keys, "rsa.key"), "--sign-cert", filepath.Join(keys, "rsa.crt")); code != 0 {
+		t.Fatalf("loader: %s", errs)
+	}
+	if _, errs, code := runCmd(t, "run", signed, "--unsigned"); code != 0 {
+		t.Errorf("run --unsigned: exit %d: %s", code, errs)
+	}
+	_, errs, code := runCmd(t, "run", signed, "--cert", filepath.Join(keys, "rsa.crt"))
+	switch {
+	case behave.VerifiesSignatures() && code != 0:
+		t.Errorf("run --cert: exit %d: %s", code, errs)
+	case !behave.VerifiesSignatures() && (code == 0 || !strings.Contains(errs, "cannot verify") && !strings.Contains(errs, "asymmetric")):
+		t.Errorf("run --cert on a kernel that cannot verify: exit %d: %s", code, errs)
+	}
+	if _, errs, code := runCmd(t, "run", signed); code == 0 {
+		t.Error("run with the builtin keyring loaded a loader signed by a test key")
+	} else if !behave.VerifiesSignatures() && !strings.Contains(errs, "cannot verify BPF program signatures") {
+		t.Errorf("run: %s", errs)
+	}
+}
+
+func readLoaderFile(t *testing.T, path string) *gen.Loader {
+	t.Helper()
+	l, _, err := gen.ReadFile(mustRead(t, path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func certificate(t *testing.T, name string) *x509.Certificate {
+	t.Helper()
+	c, err := sign.ParseCertificate(mustRead(t, filepath.Join(keys, name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
