@@ -557,39 +557,34 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 }
 
 // own takes ownership of the fds a successful run wrote into the context.
-// If one cannot be owned, every fd of the run is closed.
+// If one cannot be owned, every fd of the run is closed: all are wrapped
+// first (newMap and newProgram close the fd they fail on), then closed.
 func own(l *abi.Loader, ctx []byte) (*Result, error) {
 	ne := binary.NativeEndian
 	res := &Result{maps: make([]*Map, len(l.Maps)), progs: make([]*Program, len(l.Progs))}
-	var err error
-	i, j := 0, 0
-	for ; i < len(l.Maps) && err == nil; i++ {
-		d := &l.Maps[i]
-		fd := fdOut(ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:]))
-		entries := ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescMaxEntriesOff:])
+	var first, err error
+	for i := range l.Maps {
+		d, off := &l.Maps[i], abi.MapDescOff(i)
+		entries := ne.Uint32(ctx[off+abi.MapDescMaxEntriesOff:])
 		if entries == 0 {
 			entries = d.MaxEntries
 		}
-		res.maps[i], err = newMap(fd, d.KeySize, d.ValueSize, entries, d.Type)
-	}
-	for ; j < len(l.Progs) && err == nil; j++ {
-		if fd := fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):])); fd >= 0 {
-			res.progs[j], err = newProgram(fd, &l.Progs[j])
+		if res.maps[i], err = newMap(fdOut(ne.Uint32(ctx[off+abi.MapDescFDOff:])), d.KeySize, d.ValueSize, entries, d.Type); first == nil {
+			first = err
 		}
 	}
-	if err == nil {
-		return res, nil
+	for j := range l.Progs {
+		if fd := fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):])); fd >= 0 {
+			if res.progs[j], err = newProgram(fd, &l.Progs[j]); first == nil {
+				first = err
+			}
+		}
 	}
-	// newMap and newProgram closed the fd they failed on; close the
-	// ones not reached, then what was owned.
-	for ; i < len(l.Maps); i++ {
-		closeFD(fdOut(ne.Uint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:])))
+	if first != nil {
+		res.Close()
+		return nil, first
 	}
-	for ; j < len(l.Progs); j++ {
-		closeFD(fdOut(ne.Uint32(ctx[abi.ProgDescOff(len(l.Maps), j):])))
-	}
-	res.Close()
-	return nil, err
+	return res, nil
 }
 
 // noLogStep is a step number no loader has: no load gets the log.
