@@ -429,7 +429,7 @@ func TestAttachKprobeMulti(t *testing.T) {
 	testutil.RequireFeature(t, testutil.HaveKprobeMulti(), "kprobe.multi links (CONFIG_FPROBE)", "5.18")
 	fn := getpidSyscall()
 	// Any of the getpid syscall functions ftrace lists: which ones depends
-	// on the kernel (7.3 does not list __x64_sys_getpid, but __do_sys_getpid).
+	// on the kernel (7.3 lists none that match __x64_sys_getp?d).
 	pattern := "*sys_getp?d"
 	tests := []struct {
 		name, section string
