@@ -91,6 +91,24 @@ func TestSignFlags(t *testing.T) {
 			}
 		})
 	}
+	// The signatures openssl made load: verified where the kernel checks
+	// signatures, refused closed where it cannot.
+	t.Run("openssl signatures load", func(t *testing.T) {
+		testutil.RequireLoaders(t)
+		behave.ExclusiveMaps.Require(t)
+		both := filepath.Join(dir, "both.loader")
+		if _, errs, code := runCmd(t, "loader", minimalObj, "-o", both, "--signature", "v1="+filepath.Join(dir, "v1.sig"),
+			"--signature", "v2="+filepath.Join(dir, "v2.sig"), "--sign-cert", filepath.Join(keys, "rsa.crt")); code != 0 {
+			t.Fatalf("--signature v1=… --signature v2=…: exit %d: %s", code, errs)
+		}
+		_, errs, code := runCmd(t, "run", both, "--cert", filepath.Join(keys, "rsa.crt"))
+		switch {
+		case behave.VerifiesSignatures() && code != 0:
+			t.Errorf("run --cert of openssl's signatures: exit %d: %s", code, errs)
+		case !behave.VerifiesSignatures() && (code == 0 || !strings.Contains(errs, "cannot verify") && !strings.Contains(errs, "asymmetric")):
+			t.Errorf("run --cert on a kernel that cannot verify: exit %d: %s", code, errs)
+		}
+	})
 }
 
 // TestSignFlagErrors: what the signing flags refuse.
