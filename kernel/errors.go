@@ -113,3 +113,23 @@ func CString(b []byte) string {
 	}
 	return string(b)
 }
+
+// ErrnoOf is the errno a failed call ended with, EINVAL when err carries
+// none. It walks the Unwrap chain by hand: errors.As would link
+// internal/reflectlite into every skeleton.
+func ErrnoOf(err error) syscall.Errno {
+	for err != nil {
+		switch e := err.(type) {
+		case syscall.Errno:
+			return e
+		case *Error:
+			return e.Errno
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			break
+		}
+		err = u.Unwrap()
+	}
+	return syscall.EINVAL
+}

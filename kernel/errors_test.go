@@ -2,7 +2,9 @@ package kernel
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -46,5 +48,24 @@ func TestLoadErrorMessage(t *testing.T) {
 				t.Errorf("errors.Is(%v, %v) = false", tt.err, tt.wantErrno)
 			}
 		})
+	}
+}
+
+func TestErrnoOf(t *testing.T) {
+	tests := []struct {
+		err  error
+		want syscall.Errno
+	}{
+		{unix.EPERM, unix.EPERM},
+		{&Error{Cmd: CmdProgLoad, Errno: unix.EACCES}, unix.EACCES},
+		{&LoadError{Step: "load BTF", Err: &VerifierError{Errno: unix.E2BIG}}, unix.E2BIG},
+		{fmt.Errorf("wrapped: %w", unix.ENOENT), unix.ENOENT},
+		{errors.New("no errno"), unix.EINVAL},
+		{nil, unix.EINVAL},
+	}
+	for _, tt := range tests {
+		if got := ErrnoOf(tt.err); got != tt.want {
+			t.Errorf("ErrnoOf(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

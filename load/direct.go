@@ -109,7 +109,7 @@ func (d *Direct) LoadBTF(raw []byte) (Handle, error) {
 		// Loaded the second time; keep it rather than fail.
 		return Handle(fd2), nil
 	}
-	return NoHandle, &kernel.VerifierError{Errno: errnoOf(err), Log: kernel.CString(buf)}
+	return NoHandle, &kernel.VerifierError{Errno: kernel.ErrnoOf(err), Log: kernel.CString(buf)}
 }
 
 // CreateMap implements Backend.
@@ -446,7 +446,7 @@ func (d *Direct) loadWithLog(p *ProgSpec, attr *kernel.ProgLoadAttr, level uint3
 			size = min(size, maxLog)
 			continue
 		}
-		return NoHandle, &kernel.VerifierError{Errno: errnoOf(err), Log: kernel.CString(attr.LogBuf)}
+		return NoHandle, &kernel.VerifierError{Errno: kernel.ErrnoOf(err), Log: kernel.CString(attr.LogBuf)}
 	}
 }
 
@@ -662,13 +662,4 @@ func KernelBTFFeatures() (f btf.Features, partial bool) {
 		Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
 	}
 	return f, kf.BTF && !kf.Complete()
-}
-
-// errnoOf is the errno a failed call ended with (EINVAL when it has none).
-func errnoOf(err error) syscall.Errno {
-	var errno syscall.Errno
-	if errors.As(err, &errno) {
-		return errno
-	}
-	return syscall.EINVAL
 }

@@ -37,7 +37,12 @@ func newLink(fd int, what string) (*Link, error) {
 
 // FD is the BPF link's fd, or -1 when there is none (closed, or attached
 // through a perf event ioctl). The Link still owns it.
-func (l *Link) FD() int { return l.fd.Int() }
+func (l *Link) FD() int {
+	if l == nil {
+		return -1
+	}
+	return l.fd.Int()
+}
 
 // Close detaches the program and closes the link's fds. Closing twice, or
 // a nil Link, does nothing.
@@ -156,6 +161,9 @@ func AttachRawTracepoint(p *Program, name string) (*Link, error) {
 // It tries BPF_RAW_TRACEPOINT_OPEN, then BPF_LINK_CREATE with the
 // program's expected attach type.
 func AttachTracing(p *Program) (*Link, error) {
+	if p == nil {
+		return nil, errNotLoaded
+	}
 	fd, err := kernel.RawTracepointOpen("", p.FD())
 	if err != nil && p.attachType != 0 {
 		var err2 error

@@ -144,7 +144,7 @@ func (m *Map) NextKey(key, next []byte) (bool, error) {
 		return false, errors.New("map fd " + strconv.Itoa(m.FD()) + ": next key: wrong key size")
 	}
 	err := kernel.MapGetNextKey(m.FD(), key, next)
-	if err != nil && errnoOf(err) == syscall.ENOENT {
+	if err != nil && kernel.ErrnoOf(err) == syscall.ENOENT {
 		return false, nil
 	}
 	if err != nil {
@@ -189,7 +189,7 @@ func (m *Map) Iterate(fn func(key, value []byte) bool) error {
 			return err
 		}
 		if err := kernel.MapLookupElem(m.FD(), key, value); err != nil {
-			if err != nil && errnoOf(err) == syscall.ENOENT {
+			if err != nil && kernel.ErrnoOf(err) == syscall.ENOENT {
 				continue
 			}
 			return sysErr("map fd "+strconv.Itoa(m.FD())+": lookup", err)

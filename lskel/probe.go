@@ -78,8 +78,8 @@ func splitOffset(s string) (string, uint64, error) {
 			return s[:i], off, nil
 		}
 	}
-	if s == "" {
-		return "", 0, errors.New("no symbol")
+	if s == "" || s[0] == '+' {
+		return "", 0, errors.New("no symbol in " + strconv.Quote(s))
 	}
 	return s, 0, nil
 }

@@ -266,6 +266,8 @@ func TestSplitOffset(t *testing.T) {
 		{"f+", "", 0, true},
 		{"f+0x", "", 0, true},
 		{"f+z", "", 0, true},
+		{"+5", "", 0, true},
+		{"+", "", 0, true},
 		{"", "", 0, true},
 	}
 	for _, tt := range tests {
@@ -360,13 +362,7 @@ func TestAttachKprobe(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			triggerGetpid(10)
-			if err := l.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if n := counter(t, counts); n < 10 {
-				t.Fatalf("count = %d after 10 getpid calls, want >= 10", n)
-			}
+			wantGetpidCounted(t, l, counts, 10)
 		})
 	}
 	if l, err := AttachKprobe(&Program{name: "closed"}, "bpfgen_no_such_function", nil); err == nil {
@@ -456,13 +452,7 @@ func TestAttachKprobeMulti(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			triggerGetpid(10)
-			if err := l.Close(); err != nil {
-				t.Fatal(err)
-			}
-			if n := counter(t, counts); n < 10 {
-				t.Fatalf("count = %d after 10 getpid calls, want >= 10", n)
-			}
+			wantGetpidCounted(t, l, counts, 10)
 		})
 	}
 	t.Run("cookies", func(t *testing.T) {
@@ -479,4 +469,17 @@ func TestAttachKprobeMulti(t *testing.T) {
 			t.Fatalf("bpf_get_attach_cookie = %#x, want 0xfeed", v)
 		}
 	})
+}
+
+// wantGetpidCounted calls getpid n times with l attached, detaches it and
+// checks that the program counted at least n calls in counts.
+func wantGetpidCounted(t *testing.T, l *Link, counts *Map, n uint64) {
+	t.Helper()
+	triggerGetpid(int(n))
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := counter(t, counts); got < n {
+		t.Fatalf("count = %d after %d getpid calls, want >= %d", got, n, n)
+	}
 }

@@ -198,6 +198,10 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 			return nil, fail(l, "signed: pass RunOptions.Signed")
 		}
 		opts.Signed()
+		// Only lskel.Signed sets the hooks (both at once).
+		if signedHooks.check == nil {
+			return nil, fail(l, "signed: RunOptions.Signed must be lskel.Signed")
+		}
 		so = sigOpts{MaxEntries: len(opts.MaxEntries) > 0, InitialValues: len(opts.InitialValues) > 0, KeyringID: opts.KeyringID,
 			Scheme: opts.Scheme, Unsigned: opts.Unsigned, LogLevel: opts.LogLevel, LogSize: opts.LogSize}
 		if err := signedHooks.check(l, so); err != nil {
@@ -235,35 +239,33 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	for try := 0; f != nil && f.errno == syscall.EAGAIN && try < 5; try++ {
 		res, f = runOnce(l, blob, prog, ctx, runLog{})
 	}
-	if f == nil {
-		res.setAttachProbe(opts.AttachProbe)
-		res.scheme = scheme
-		return res, nil
+	if f != nil && f.logged {
+		// Rerun with a log for the failed step only: the failed run left
+		// nothing behind, and no other load writes to the buffer, so what
+		// it holds is that step's log whether or not the kernel reports
+		// how much it wrote (log_true_size is not written back on every
+		// kernel). The first run's step and errno stand (a log can change
+		// the errno, e.g. ENOSPC when it does not fit); the log is the
+		// second run's. A rerun that succeeds (the failure was transient)
+		// stands as the result.
+		rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: f.step}
+		var f2 *failure
+		if res, f2 = runOnce(l, blob, prog, ctx, rl); f2 == nil {
+			f = nil
+		} else {
+			log := ""
+			if f2.step == f.step {
+				log = f2.log
+			}
+			f.err.Err = &VerifierError{Errno: f.errno, Log: log}
+		}
 	}
-	if !f.logged {
+	if f != nil {
 		return nil, f.err
 	}
-	// Rerun with a log for the failed step only: the failed run left
-	// nothing behind, and no other load writes to the buffer, so what it
-	// holds is that step's log whether or not the kernel reports how much
-	// it wrote (log_true_size is not written back on every kernel). The
-	// first run's step and errno stand (a log can change the errno, e.g.
-	// ENOSPC when it does not fit); the log is the second run's.
-	rl := runLog{level: max(opts.LogLevel, 1), size: logSize(opts.LogSize), step: f.step}
-	res2, f2 := runOnce(l, blob, prog, ctx, rl)
-	if f2 == nil {
-		// A rerun that succeeds (the failure was transient) owns its
-		// programs like the first would have.
-		res2.setAttachProbe(opts.AttachProbe)
-		res2.scheme = scheme
-		return res2, nil
-	}
-	log := ""
-	if f2.step == f.step {
-		log = f2.log
-	}
-	f.err.Err = &VerifierError{Errno: f.errno, Log: log}
-	return nil, f.err
+	res.setAttachProbe(opts.AttachProbe)
+	res.scheme = scheme
+	return res, nil
 }
 
 // runLog says which step of a run gets a log, of which level and size.
@@ -465,7 +467,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 		if !kernel.HaveSyscallProgs() {
 			return -1, wrapErr("load "+strconv.Quote(l.Name), ErrNoSyscallProgs)
 		}
-		return -1, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &VerifierError{Errno: errnoOf(err), Log: kernel.CString(p.LogBuf)}}
+		return -1, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &VerifierError{Errno: kernel.ErrnoOf(err), Log: kernel.CString(p.LogBuf)}}
 	}
 	return fd, nil
 }
@@ -528,7 +530,7 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 	if err != nil {
 		// The loader did not run (or the kernel refused the context):
 		// it created nothing.
-		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepRunLoader, Err: err}, errno: errnoOf(err)}
+		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepRunLoader, Err: err}, errno: kernel.ErrnoOf(err)}
 	}
 	if rv := int32(retval); rv != 0 {
 		// The loader has closed what it created: the fd numbers in the
@@ -551,7 +553,7 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 	}
 	res, err := own(l, ctx)
 	if err != nil {
-		return nil, &failure{err: &LoadError{Object: l.Name, Step: "take the loader's fds", Err: err}, errno: errnoOf(err)}
+		return nil, &failure{err: &LoadError{Object: l.Name, Step: "take the loader's fds", Err: err}, errno: kernel.ErrnoOf(err)}
 	}
 	return res, nil
 }
@@ -596,23 +598,4 @@ func fdOut(v uint32) int {
 		return -1
 	}
 	return int(v)
-}
-
-// errnoOf extracts the errno of a syscall error, EINVAL if it has none.
-// (errors.As would do, but links internal/reflectlite.)
-func errnoOf(err error) syscall.Errno {
-	for err != nil {
-		switch e := err.(type) {
-		case syscall.Errno:
-			return e
-		case *kernel.Error:
-			return e.Errno
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			break
-		}
-		err = u.Unwrap()
-	}
-	return syscall.EINVAL
 }

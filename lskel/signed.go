@@ -145,7 +145,7 @@ func loadSigned(l *abi.Loader, blob int, opts sigOpts) (int, SigScheme, error) {
 		if err == nil {
 			return fd, s, nil
 		}
-		errno := errnoOf(err)
+		errno := kernel.ErrnoOf(err)
 		err = &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &SignatureError{Errno: errno, Scheme: s, Keyring: opts.KeyringID}}
 		if errno != errnoKeyRejected && errno != errnoEACCES {
 			break

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -73,7 +74,7 @@ func describeLoader(l *gen.Loader, bo binary.ByteOrder) (*dumpJSON, error) {
 	}
 	d := &dumpJSON{
 		Version: DumpVersion, Name: l.Name,
-		Instructions: len(l.Insns) / 8, BlobSize: len(l.Data), ContextSize: l.CtxSize(),
+		Instructions: len(l.Insns) / asm.InsnSize, BlobSize: len(l.Data), ContextSize: l.CtxSize(),
 		Maps: []dumpMap{}, Programs: []dumpProg{}, Kconfig: []dumpKconfig{},
 		Blob: []dumpBlob{}, Steps: append([]string{}, l.Steps...), Program: []dumpInsn{},
 	}

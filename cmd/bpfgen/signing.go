@@ -115,9 +115,10 @@ func (f *signFlags) apply(l *gen.Loader) error {
 	}
 	for _, v := range f.sigs {
 		s, file := scheme, v
-		if name, rest, ok := strings.Cut(v, "="); ok && (name == "v1" || name == "v2") {
-			s, _ = parseScheme(name)
-			file = rest
+		if name, rest, ok := strings.Cut(v, "="); ok {
+			if sc, err := parseScheme(name); err == nil {
+				s, file = sc, rest
+			}
 		}
 		sig, err := os.ReadFile(file)
 		if err != nil {
@@ -163,14 +164,12 @@ func addRunFlags(fs *flag.FlagSet) *runFlags {
 // removes the key --cert added.
 func (f *runFlags) options(ro *lskel.RunOptions) (func(), error) {
 	ro.Signed, ro.KeyringID, ro.Unsigned = lskel.Signed, int32(f.keyring), f.unsigned
-	switch f.scheme {
-	case "auto":
-	case "v1":
-		ro.Scheme = lskel.SchemeV1
-	case "v2":
-		ro.Scheme = lskel.SchemeV2
-	default:
-		return nil, fmt.Errorf("unknown signature scheme %q (auto, v1 or v2)", f.scheme)
+	if f.scheme != "auto" {
+		sc, err := parseScheme(f.scheme)
+		if err != nil {
+			return nil, fmt.Errorf("unknown signature scheme %q (auto, v1 or v2)", f.scheme)
+		}
+		ro.Scheme = lskel.SigScheme(sc + 1) // lskel's schemes count from SchemeAuto
 	}
 	if f.cert == "" {
 		return func() {}, nil
