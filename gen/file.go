@@ -10,6 +10,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/lskel/abi"
+	"github.com/bpfgen/bpfgen/sign"
 )
 
 // FileMagic starts every loader file; FileVersion is the format version
@@ -104,6 +105,9 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 			sig, err := section(what)
 			if err != nil {
 				return nil, nil, err
+			}
+			if len(sig) > sign.MaxSize {
+				return nil, nil, fmt.Errorf("loader file: %s of %d bytes, larger than a signature can be (%d)", what, len(sig), sign.MaxSize)
 			}
 			if len(sig) > 0 {
 				h.Signatures[s] = sig

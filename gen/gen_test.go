@@ -103,6 +103,20 @@ func TestReadFileErrors(t *testing.T) {
 		{"truncated", raw[:len(raw)-3], "exceeds"},
 		{"bad json", patch(16, '!'), "header"},
 	}
+	// A signed loader file whose signature section is larger than any
+	// signature.
+	big := generate(t, "minimal")
+	big.Signed = true
+	big.Signatures[0] = make([]byte, 4097)
+	var oversize bytes.Buffer
+	if err := big.WriteFile(&oversize, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name string
+		in   []byte
+		want string
+	}{"oversize signature", oversize.Bytes(), "larger than a signature can be"})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, _, err := gen.ReadFile(tt.in)

@@ -31,7 +31,7 @@ var Rules = []Rule{
 
 	// The load phase and the loader generator.
 	{Pkg: "load", May: []string{Std, "asm", "btf", "core", "kconfig", "kernel", "object", "lskel/abi", unix}, Why: "the load phase does not depend on the skeleton runtime"},
-	{Pkg: "gen", May: []string{Std, "asm", "btf", "kernel", "load", "object", "kconfig", "lskel/abi", unix}, Why: "the generator writes loaders; it does not run them"},
+	{Pkg: "gen", May: []string{Std, "asm", "btf", "kernel", "load", "object", "kconfig", "lskel/abi", "sign", unix}, Why: "the generator writes loaders; it does not run them"},
 	{Pkg: "skeleton", May: []string{Std, "btf", "gen", "object", "lskel/abi", "load", "kernel", unix}, Why: "Go source generation over the generator's output; it writes calls to the runtime but does not run it"},
 
 	// Users of the library.
