@@ -1,0 +1,415 @@
+package cheader
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/bpfgen/bpfgen/btf"
+	"github.com/bpfgen/bpfgen/internal/testutil"
+)
+
+// The oracles: bpftool's header of the same BTF, and clang-19, which
+// compiles our header, checks its layouts against the BTF and compiles
+// the test objects against both headers.
+
+// modeAttr is what libbpf 1.2 added to enums whose size C would not give
+// them; bpftool 7.1 (libbpf 1.1) lays such enums out 4 bytes wide, which
+// moves the members after them (struct inode on Linux 6.18, for one).
+var modeAttr = regexp.MustCompile(` __attribute__\(\(mode\((byte|word)\)\)\)`)
+
+func bpftoolHeader(t *testing.T, bpftool, file string) string {
+	t.Helper()
+	out, err := exec.Command(bpftool, "btf", "dump", "file", file, "format", "c").Output()
+	if err != nil {
+		t.Fatalf("bpftool btf dump file %s format c: %v", file, err)
+	}
+	return string(out)
+}
+
+// sameAsBpftool checks that our header of spec is bpftool's but for the
+// enum mode attributes, and says how many of those there are.
+func sameAsBpftool(t *testing.T, ours, theirs string) int {
+	t.Helper()
+	stripped := modeAttr.ReplaceAllString(ours, "")
+	if stripped == theirs {
+		return len(modeAttr.FindAllStringIndex(ours, -1))
+	}
+	a, b := strings.Split(stripped, "\n"), strings.Split(theirs, "\n")
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			lo := max(0, i-5)
+			t.Fatalf("header differs from bpftool's at line %d:\nours:\n%s\nbpftool:\n%s", i+1,
+				strings.Join(a[lo:min(len(a), i+5)], "\n"), strings.Join(b[lo:min(len(b), i+5)], "\n"))
+		}
+	}
+	t.Fatalf("header differs from bpftool's in length: %d lines, bpftool %d", len(a), len(b))
+	return 0
+}
+
+func TestGoldenMatchesBpftool(t *testing.T) {
+	bpftool := testutil.RequireTool(t, "bpftool", "to compare headers with bpftool's")
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			spec := build(t, c)
+			raw, err := spec.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), "types.btf")
+			if err := os.WriteFile(file, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			n := sameAsBpftool(t, header(t, spec), bpftoolHeader(t, bpftool, file))
+			if (n > 0) != c.modeAttrs {
+				t.Errorf("%d mode attributes, want some: %v", n, c.modeAttrs)
+			}
+		})
+	}
+}
+
+// writable reports whether C can lay type id out as the BTF does, as far
+// as bpftool's header goes: not when it holds, by value, a
+// __builtin_va_list (the BPF target's is a pointer, the kernel's 24
+// bytes) or a union whose members BTF lost (bpftool pads structs, not
+// unions). memo caches the answers.
+func writable(spec *btf.Spec, id btf.TypeID, memo map[btf.TypeID]bool) bool {
+	if ok, seen := memo[id]; seen {
+		return ok
+	}
+	memo[id] = true // a cycle goes through a pointer, which is fine
+	t, err := spec.Type(id)
+	ok := err == nil
+	if ok {
+		switch t.Kind {
+		case btf.KindTypedef:
+			ok = t.Name != "__builtin_va_list" && writable(spec, t.Type, memo)
+		case btf.KindConst, btf.KindVolatile, btf.KindRestrict, btf.KindTypeTag:
+			ok = writable(spec, t.Type, memo)
+		case btf.KindArray:
+			ok = writable(spec, t.Array.Type, memo)
+		case btf.KindUnion, btf.KindStruct:
+			ok = t.Kind == btf.KindStruct || len(t.Members) > 0 || t.Size == 0
+			for _, m := range t.Members {
+				ok = ok && writable(spec, m.Type, memo)
+			}
+		}
+	}
+	memo[id] = ok
+	return ok
+}
+
+// layoutCheck returns C that asserts, for every struct, union and
+// typedef of spec whose name is unique (so ours keeps it) and that C can
+// lay out (writable), the size the BTF gives it and the offset of each
+// named member that is not a bitfield. It returns how many assertions it
+// wrote.
+func layoutCheck(spec *btf.Spec) (string, int) {
+	memo := map[btf.TypeID]bool{}
+	tags, idents := map[string]int{}, map[string]int{}
+	for _, t := range spec.Types() {
+		switch t.Kind {
+		case btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64:
+			tags[t.Name]++
+		case btf.KindTypedef:
+			idents[t.Name]++
+		}
+		for _, e := range t.Enums {
+			idents[e.Name]++
+		}
+	}
+	var b strings.Builder
+	b.WriteString("#define BPF_NO_PRESERVE_ACCESS_INDEX\n#include \"vmlinux.h\"\n")
+	n := 0
+	assert := func(expr string, want uint32) {
+		fmt.Fprintf(&b, "_Static_assert(%s == %d, \"%s\");\n", expr, want, strings.ReplaceAll(expr, `"`, `'`))
+		n++
+	}
+	for id, t := range spec.Types() {
+		if !writable(spec, id, memo) {
+			continue
+		}
+		var cname string
+		switch t.Kind {
+		case btf.KindStruct, btf.KindUnion:
+			if t.Name == "" || tags[t.Name] != 1 {
+				continue
+			}
+			cname = kindWord(t) + " " + t.Name
+		case btf.KindTypedef:
+			if t.Name == "" || idents[t.Name] != 1 || strings.HasPrefix(t.Name, "__builtin") {
+				continue
+			}
+			_, rt, err := spec.Resolve(id)
+			if err != nil || rt.Kind == btf.KindFuncProto || rt.Kind == btf.KindFwd || rt.Kind == btf.KindUnknown {
+				continue
+			}
+			cname = t.Name
+		default:
+			continue
+		}
+		size, err := spec.Size(id)
+		if err != nil {
+			continue
+		}
+		assert("sizeof("+cname+")", size)
+		if t.Kind == btf.KindTypedef {
+			continue
+		}
+		for i, m := range t.Members {
+			off, _, isBitfield, err := spec.Bitfield(t, i)
+			if m.Name == "" || isBitfield || err != nil || off%8 != 0 {
+				continue
+			}
+			assert("__builtin_offsetof("+cname+", "+m.Name+")", off/8)
+		}
+	}
+	return b.String(), n
+}
+
+// compileLayout compiles the layout check of spec against header with
+// clang: every assertion must hold.
+func compileLayout(t *testing.T, clang string, spec *btf.Spec, header string) int {
+	t.Helper()
+	dir := t.TempDir()
+	src, n := layoutCheck(spec)
+	if err := os.WriteFile(filepath.Join(dir, "vmlinux.h"), []byte(header), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "layout.c"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(clang, "-target", "bpf", "-fsyntax-only", "-ferror-limit=20", "-I", dir, filepath.Join(dir, "layout.c"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("clang: the header does not compile or lays types out differently from the BTF: %v\n%s", err, out)
+	}
+	return n
+}
+
+func TestGoldenCompiles(t *testing.T) {
+	clang := testutil.RequireTool(t, "clang-19", "to compile the headers")
+	for _, c := range goldenCases {
+		t.Run(c.name, func(t *testing.T) {
+			spec := build(t, c)
+			compileLayout(t, clang, spec, header(t, spec))
+		})
+	}
+}
+
+// kernelBTF is the BTF of a kernel the tests write a vmlinux.h for.
+type kernelBTF struct {
+	name string
+	path string
+}
+
+// kernels returns the running kernel's BTF and a guest kernel's: Debian's
+// 6.1, fetched into the kernel matrix's cache and extracted by
+// scripts/kernels/btf.sh (which the test runs when the kernel is
+// required and the cache has no BTF yet).
+func kernels(t *testing.T) []kernelBTF {
+	t.Helper()
+	var ks []kernelBTF
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err == nil {
+		ks = append(ks, kernelBTF{"host", "/sys/kernel/btf/vmlinux"})
+	} else {
+		testutil.SkipOrFail(t, "the running kernel has no BTF (CONFIG_DEBUG_INFO_BTF, Linux 5.4): %v", err)
+	}
+	cache := os.Getenv("BPFGEN_KERNEL_CACHE")
+	if cache == "" {
+		home, _ := os.UserHomeDir()
+		cache = filepath.Join(home, ".cache", "bpfgen", "kernels")
+	}
+	guests, _ := filepath.Glob(filepath.Join(cache, "k", "*", "vmlinux.btf"))
+	if len(guests) == 0 && testutil.KernelRequired() {
+		script := filepath.Join(testutil.Root(), "scripts", "kernels", "btf.sh")
+		if out, err := exec.Command(script, "6.1").CombinedOutput(); err != nil {
+			t.Fatalf("%s 6.1: %v\n%s", script, err, out)
+		}
+		guests, _ = filepath.Glob(filepath.Join(cache, "k", "*", "vmlinux.btf"))
+	}
+	if len(guests) == 0 {
+		t.Logf("no guest kernel BTF in %s (scripts/kernels/btf.sh 6.1 extracts one): host only", cache)
+	}
+	slices.Sort(guests)
+	for _, g := range guests {
+		ks = append(ks, kernelBTF{"linux-" + filepath.Base(filepath.Dir(g)), g})
+	}
+	return ks
+}
+
+func readSpec(t testing.TB, path string) *btf.Spec {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := btf.Parse(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return spec
+}
+
+// TestKernels writes the header of each kernel's BTF and checks it three
+// ways: it is bpftool's but for the enum mode attributes; clang lays out
+// every struct, union and typedef as the BTF says; and every test object
+// that includes vmlinux.h compiles against ours exactly when against
+// bpftool's, with the same CO-RE relocations.
+func TestKernels(t *testing.T) {
+	clang := testutil.RequireTool(t, "clang-19", "to compile the headers")
+	bpftool := testutil.RequireTool(t, "bpftool", "to compare headers with bpftool's")
+	for _, k := range kernels(t) {
+		t.Run(k.name, func(t *testing.T) {
+			spec := readSpec(t, k.path)
+			ours := header(t, spec)
+			theirs := bpftoolHeader(t, bpftool, k.path)
+			modes := sameAsBpftool(t, ours, theirs)
+			asserts := compileLayout(t, clang, spec, ours)
+			t.Logf("%s: %d lines, the same as bpftool's but for %d enum mode attributes; %d layout assertions hold",
+				k.path, strings.Count(ours, "\n"), modes, asserts)
+			compareObjects(t, clang, ours, theirs)
+		})
+	}
+}
+
+// compareObjects compiles every testdata object that includes vmlinux.h
+// (through common.h) against both headers, as testdata/Makefile does,
+// and compares the CO-RE relocations.
+func compareObjects(t *testing.T, clang, ours, theirs string) {
+	t.Helper()
+	srcDir := filepath.Join(testutil.Root(), "testdata")
+	srcs, err := filepath.Glob(filepath.Join(srcDir, "*.bpf.c"))
+	if err != nil || len(srcs) == 0 {
+		t.Fatalf("no testdata/*.bpf.c: %v", err)
+	}
+	dirs := map[string]string{"ours": t.TempDir(), "bpftool": t.TempDir()}
+	for name, h := range map[string]string{"ours": ours, "bpftool": theirs} {
+		copyHeaders(t, srcDir, dirs[name])
+		if err := os.WriteFile(filepath.Join(dirs[name], "vmlinux.h"), []byte(h), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	compiled, relos := 0, 0
+	for _, src := range srcs {
+		text, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(text, []byte(`"vmlinux.h"`)) && !bytes.Contains(text, []byte(`"common.h"`)) {
+			continue
+		}
+		name := strings.TrimSuffix(filepath.Base(src), ".bpf.c")
+		objs := map[string]string{}
+		errs := map[string]error{}
+		for which, dir := range dirs {
+			obj := filepath.Join(dir, name+".bpf.o")
+			errs[which] = compile(clang, dir, src, obj)
+			objs[which] = obj
+		}
+		if (errs["ours"] == nil) != (errs["bpftool"] == nil) {
+			t.Errorf("%s: compiles against one header only: ours: %v; bpftool's: %v", name, errs["ours"], errs["bpftool"])
+			continue
+		}
+		if errs["ours"] != nil {
+			// This kernel lacks a type the object uses, in both headers.
+			t.Logf("%s: compiles against neither header (a type this kernel lacks): %v", name, firstLine(errs["ours"].Error()))
+			continue
+		}
+		a, b := coreRelos(t, objs["ours"]), coreRelos(t, objs["bpftool"])
+		if !slices.Equal(a, b) {
+			t.Errorf("%s: CO-RE relocations differ:\nours:\n%s\nbpftool's:\n%s", name, strings.Join(a, "\n"), strings.Join(b, "\n"))
+		}
+		compiled++
+		relos += len(a)
+	}
+	if compiled == 0 || relos == 0 {
+		t.Fatalf("%d objects compiled with %d CO-RE relocations: nothing compared", compiled, relos)
+	}
+	t.Logf("%d objects, %d CO-RE relocations: the same against both headers", compiled, relos)
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}
+
+// copyHeaders copies testdata's own headers but vmlinux.h into dir.
+func copyHeaders(t *testing.T, from, to string) {
+	t.Helper()
+	hs, _ := filepath.Glob(filepath.Join(from, "*.h"))
+	for _, h := range hs {
+		if filepath.Base(h) == "vmlinux.h" {
+			continue
+		}
+		b, err := os.ReadFile(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(to, filepath.Base(h)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// compile builds src as testdata/Makefile does, with the headers in dir
+// (common.h's #include "vmlinux.h" finds dir's, as common.h is there).
+func compile(clang, dir, src, obj string) error {
+	cmd := exec.Command(clang, "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-mcpu=v3",
+		"-Wall", "-Werror", "-I", dir, "-c", src, "-o", obj)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%v: %s", err, out)
+	}
+	return nil
+}
+
+// coreRelos lists an object's CO-RE relocations, each as section,
+// instruction, kind, the kind and name of its type, and access string.
+func coreRelos(t *testing.T, obj string) []string {
+	t.Helper()
+	f, err := elf.Open(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	section := func(name string) []byte {
+		s := f.Section(name)
+		if s == nil {
+			t.Fatalf("%s: no %s section", obj, name)
+		}
+		b, err := s.Data()
+		if err != nil {
+			t.Fatalf("%s: %s: %v", obj, name, err)
+		}
+		return b
+	}
+	spec, err := btf.Parse(section(".BTF"))
+	if err != nil {
+		t.Fatalf("%s: .BTF: %v", obj, err)
+	}
+	ext, err := btf.ParseExt(section(".BTF.ext"), spec)
+	if err != nil {
+		t.Fatalf("%s: .BTF.ext: %v", obj, err)
+	}
+	var out []string
+	for _, sec := range ext.Sections {
+		for _, r := range sec.CORERelos {
+			typ, err := spec.Type(r.TypeID)
+			if err != nil {
+				t.Fatalf("%s: %s: relocation at %d: %v", obj, sec.Name, r.InsnOff, err)
+			}
+			access, err := spec.StringAt(r.AccessStrOff)
+			if err != nil {
+				t.Fatalf("%s: %s: relocation at %d: %v", obj, sec.Name, r.InsnOff, err)
+			}
+			out = append(out, fmt.Sprintf("%s+%d %s %s %q %s", sec.Name, r.InsnOff, r.Kind, typ.Kind, typ.Name, access))
+		}
+	}
+	return out
+}
