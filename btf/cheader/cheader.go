@@ -50,6 +50,9 @@ func Write(w io.Writer, spec *btf.Spec, opts *Options) error {
 			return err
 		}
 	}
+	if debugSteps != nil {
+		debugSteps(d.steps, d.budget)
+	}
 	d.printf("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n#pragma clang attribute pop\n#endif\n\n")
 	d.printf("#endif /* %s */\n", guard)
 	if err := d.out.Flush(); err != nil {
@@ -102,6 +105,21 @@ type dumper struct {
 	queue []btf.TypeID
 	// decls is the shared stack of declarator chains (see typeDecl).
 	decls []btf.TypeID
+
+	// steps counts the calls of the recursive walks, which budget
+	// bounds: BTF can nest prototypes so that writing them takes
+	// exponential time and space.
+	steps, budget int
+}
+
+// stepsPerRecord is the budget of steps per type and per member,
+// parameter or enumerator: writing a kernel's BTF takes under 2.
+const stepsPerRecord = 64
+
+// step counts a step and reports whether the budget allows it.
+func (d *dumper) step() bool {
+	d.steps++
+	return d.steps <= d.budget
 }
 
 func newDumper(spec *btf.Spec, w io.Writer) (*dumper, error) {
@@ -120,9 +138,12 @@ func newDumper(spec *btf.Spec, w io.Writer) (*dumper, error) {
 		typeNames:  map[string]int{},
 		identNames: map[string]int{},
 	}
+	records := 0
 	for id, t := range spec.Types() {
 		d.types[id] = t
+		records += 1 + len(t.Members) + len(t.Params) + len(t.Enums)
 	}
+	d.budget = stepsPerRecord*records + 1<<16
 	d.order[0], d.emit[0] = done, done
 	d.ptrSize = pointerSize(d.types)
 	for _, t := range d.types[1:] {
@@ -261,6 +282,9 @@ func (d *dumper) dumpType(id btf.TypeID) error {
 	for _, q := range d.queue {
 		d.emitType(q, 0)
 	}
+	if d.steps > d.budget {
+		return fmt.Errorf("cheader: type %d (%s %q): writing the header takes more than %d steps (prototypes nested exponentially?)", id, d.types[id].Kind, d.types[id].Name, d.budget)
+	}
 	return nil
 }
 
@@ -272,6 +296,9 @@ func (d *dumper) dumpType(id btf.TypeID) error {
 // through a pointer to a named type, which a forward declaration
 // satisfies.
 func (d *dumper) orderType(id btf.TypeID, throughPtr bool) (bool, error) {
+	if !d.step() {
+		return false, fmt.Errorf("cheader: type %d (%s %q): ordering the types takes more than %d steps (prototypes nested exponentially?)", id, d.types[id].Kind, d.types[id].Name, d.budget)
+	}
 	if d.order[id] == done {
 		return true, nil
 	}
@@ -356,7 +383,7 @@ func (d *dumper) orderType(id btf.TypeID, throughPtr bool) (bool, error) {
 // through a pointer while being written). contID is the named struct or
 // union being written around id, 0 at the top level.
 func (d *dumper) emitType(id btf.TypeID, contID btf.TypeID) {
-	if d.emit[id] == done {
+	if d.emit[id] == done || !d.step() {
 		return
 	}
 	t := d.types[id]
@@ -547,17 +574,18 @@ func indent(lvl int) string {
 // bitPadding writes unnamed bitfields that take a member from bit cur to
 // bit next, relying on C's natural alignment where it does the same.
 // nextAlign is the alignment of the member at next; inBitfield says the
-// previous member was a bitfield and so is this one.
-func (d *dumper) bitPadding(cur, next int, nextAlign int, inBitfield bool, lvl int) {
+// previous member was a bitfield and so is this one. Each line is a
+// step: a struct's size may be up to 4 GiB.
+func (d *dumper) bitPadding(cur, next int64, nextAlign int64, inBitfield bool, lvl int) {
 	if cur >= next {
 		return
 	}
 	pads := [...]struct {
 		name string
-		bits int
-	}{{"long", int(d.ptrSize) * 8}, {"int", 32}, {"short", 16}, {"char", 8}}
+		bits int64
+	}{{"long", int64(d.ptrSize) * 8}, {"int", 32}, {"short", 16}, {"char", 8}}
 	var padName string
-	padBits, newOff := 0, 0
+	var padBits, newOff int64
 	for _, p := range pads {
 		padBits, padName = p.bits, p.name
 		newOff = roundUp(cur, padBits)
@@ -572,7 +600,7 @@ func (d *dumper) bitPadding(cur, next int, nextAlign int, inBitfield bool, lvl i
 		if inBitfield ||
 			(newOff == next && roundUp(cur, nextAlign*8) != newOff) ||
 			(newOff != next && next-newOff <= newOff-cur) {
-			n := 0
+			var n int64
 			if inBitfield {
 				n = newOff - cur
 			}
@@ -580,7 +608,7 @@ func (d *dumper) bitPadding(cur, next int, nextAlign int, inBitfield bool, lvl i
 		}
 		cur = newOff
 	}
-	for cur != next {
+	for cur != next && d.step() {
 		bits := min(next-cur, padBits)
 		if bits == padBits {
 			d.printf("\n%s%s: %d;", indent(lvl), padName, padBits)
@@ -600,7 +628,7 @@ func (d *dumper) bitPadding(cur, next int, nextAlign int, inBitfield bool, lvl i
 	}
 }
 
-func roundUp(x, to int) int {
+func roundUp(x, to int64) int64 {
 	if to <= 0 {
 		return x
 	}
@@ -628,14 +656,14 @@ func (d *dumper) structDef(id btf.TypeID, t *btf.Type, lvl int) {
 	packed := isStruct && d.packed(t)
 	d.structFwd(id, t)
 	d.print(" {")
-	off := 0
+	var off int64
 	prevBitfield := false
 	for i, m := range t.Members {
-		size := int(bitfieldSize(t, i))
-		mOff := int(m.Offset)
-		mAlign := 1
+		size := int64(bitfieldSize(t, i))
+		mOff := int64(m.Offset)
+		mAlign := int64(1)
 		if !packed {
-			mAlign = int(d.alignOf(m.Type))
+			mAlign = int64(d.alignOf(m.Type))
 		}
 		inBitfield := prevBitfield && size != 0
 		d.bitPadding(off, mOff, mAlign, inBitfield, lvl+1)
@@ -647,13 +675,13 @@ func (d *dumper) structDef(id btf.TypeID, t *btf.Type, lvl int) {
 			off = mOff + size
 			prevBitfield = true
 		} else {
-			off = mOff + int(d.sizeOf(m.Type))*8
+			off = mOff + int64(d.sizeOf(m.Type))*8
 			prevBitfield = false
 		}
 		d.print(";")
 	}
 	if isStruct {
-		d.bitPadding(off, int(t.Size)*8, int(align), false, lvl+1)
+		d.bitPadding(off, int64(t.Size)*8, int64(align), false, lvl+1)
 	}
 	// An empty struct stays on one line: struct empty {}.
 	if len(t.Members) > 0 || t.Size > 0 {
@@ -747,6 +775,9 @@ func (d *dumper) typedefDef(id btf.TypeID, t *btf.Type, lvl int) {
 // and prototypes down to the base type, then writes the chain from the
 // base type back out.
 func (d *dumper) typeDecl(id btf.TypeID, name string, lvl int) {
+	if !d.step() {
+		return
+	}
 	start := len(d.decls)
 	for {
 		d.decls = append(d.decls, id)
@@ -956,3 +987,6 @@ func (d *dumper) resolveName(id btf.TypeID, names map[string]int) string {
 
 func (d *dumper) typeName(id btf.TypeID) string  { return d.resolveName(id, d.typeNames) }
 func (d *dumper) identName(id btf.TypeID) string { return d.resolveName(id, d.identNames) }
+
+// debugSteps, when set (by tests), gets the steps Write took and its budget.
+var debugSteps func(steps, budget int)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -297,5 +298,40 @@ func TestBadBTF(t *testing.T) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestBudget checks that the step budget is far above what real BTF
+// needs, and that BTF nesting prototypes exponentially is refused.
+func TestBudget(t *testing.T) {
+	raw, err := os.ReadFile("/sys/kernel/btf/vmlinux")
+	if err == nil {
+		spec, err := btf.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var steps, budget int
+		debugSteps = func(s, b int) { steps, budget = s, b }
+		defer func() { debugSteps = nil }()
+		header(t, spec)
+		if steps*10 > budget {
+			t.Errorf("the kernel's BTF takes %d steps, more than a tenth of the budget %d", steps, budget)
+		}
+		t.Logf("the kernel's BTF: %d steps, budget %d", steps, budget)
+	}
+	// Each prototype takes the previous one twice: 2^40 declarations.
+	ts := types{{Kind: btf.KindInt, Name: "int", Size: 4, IntBits: 32}}
+	prev := btf.TypeID(1)
+	for range 40 {
+		p := ts.proto(prev, btf.Param{Type: prev}, btf.Param{Type: prev})
+		prev = ts.ref(btf.KindPtr, "", p)
+	}
+	ts.ref(btf.KindTypedef, "deep_t", prev)
+	spec, err := btf.Build(binary.LittleEndian, ts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(io.Discard, spec, nil); err == nil || !strings.Contains(err.Error(), "steps") {
+		t.Errorf("err = %v, want the budget's", err)
 	}
 }
