@@ -27,15 +27,24 @@ type Options struct {
 	Guard string
 }
 
+// Validate reports options Write refuses: a guard that is not a C
+// identifier.
+func (o *Options) Validate() error {
+	if o != nil && o.Guard != "" && !validIdent(o.Guard) {
+		return fmt.Errorf("cheader: include guard %q is not a C identifier", o.Guard)
+	}
+	return nil
+}
+
 // Write writes the C header of every type of spec (for split BTF, the
 // base's types too, as a C file needs them) to w.
 func Write(w io.Writer, spec *btf.Spec, opts *Options) error {
+	if err := opts.Validate(); err != nil {
+		return err
+	}
 	guard := "__VMLINUX_H__"
 	if opts != nil && opts.Guard != "" {
 		guard = opts.Guard
-	}
-	if !validIdent(guard) {
-		return fmt.Errorf("cheader: include guard %q is not a C identifier", guard)
 	}
 	d, err := newDumper(spec, w)
 	if err != nil {

@@ -8,8 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/bpfgen/bpfgen/btf"
@@ -203,10 +205,12 @@ func TestGoldenCompiles(t *testing.T) {
 	}
 }
 
-// kernelBTF is the BTF of a kernel the tests write a vmlinux.h for.
+// kernelBTF is the BTF of a kernel the tests write a vmlinux.h for, and
+// a module of it (an ELF file with split BTF), if there is one.
 type kernelBTF struct {
-	name string
-	path string
+	name   string
+	path   string
+	module string
 }
 
 // kernels returns the running kernel's BTF and a guest kernel's: Debian's
@@ -217,7 +221,7 @@ func kernels(t *testing.T) []kernelBTF {
 	t.Helper()
 	var ks []kernelBTF
 	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err == nil {
-		ks = append(ks, kernelBTF{"host", "/sys/kernel/btf/vmlinux"})
+		ks = append(ks, kernelBTF{name: "host", path: "/sys/kernel/btf/vmlinux"})
 	} else {
 		testutil.SkipOrFail(t, "the running kernel has no BTF (CONFIG_DEBUG_INFO_BTF, Linux 5.4): %v", err)
 	}
@@ -239,7 +243,14 @@ func kernels(t *testing.T) []kernelBTF {
 	}
 	slices.Sort(guests)
 	for _, g := range guests {
-		ks = append(ks, kernelBTF{"linux-" + filepath.Base(filepath.Dir(g)), g})
+		k := kernelBTF{name: "linux-" + filepath.Base(filepath.Dir(g)), path: g}
+		// fetch.sh unpacks the kernel's packages under root/.
+		mods, _ := filepath.Glob(filepath.Join(filepath.Dir(g), "root", "*", "modules", "*", "kernel", "net", "netfilter", "nf_conntrack.ko"))
+		mods2, _ := filepath.Glob(filepath.Join(filepath.Dir(g), "root", "usr", "lib", "modules", "*", "kernel", "net", "netfilter", "nf_conntrack.ko"))
+		if mods = append(mods, mods2...); len(mods) > 0 {
+			k.module = mods[0]
+		}
+		ks = append(ks, k)
 	}
 	return ks
 }
@@ -275,8 +286,42 @@ func TestKernels(t *testing.T) {
 			t.Logf("%s: %d lines, the same as bpftool's but for %d enum mode attributes; %d layout assertions hold",
 				k.path, strings.Count(ours, "\n"), modes, asserts)
 			compareObjects(t, clang, ours, theirs)
+			if k.module != "" {
+				t.Run("module", func(t *testing.T) { checkModule(t, clang, bpftool, k, spec) })
+			}
 		})
 	}
+}
+
+// checkModule writes the header of a kernel module's split BTF on the
+// kernel's and compares it with bpftool's (-B) and the BTF's layouts.
+func checkModule(t *testing.T, clang, bpftool string, k kernelBTF, base *btf.Spec) {
+	f, err := elf.Open(k.module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sec := f.Section(".BTF")
+	if sec == nil {
+		t.Fatalf("%s: no .BTF section", k.module)
+	}
+	raw, err := sec.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := btf.ParseSplit(raw, base)
+	if err != nil {
+		t.Fatalf("%s: %v", k.module, err)
+	}
+	ours := header(t, spec)
+	out, err := exec.Command(bpftool, "-B", k.path, "btf", "dump", "file", k.module, "format", "c").Output()
+	if err != nil {
+		t.Fatalf("bpftool -B %s btf dump file %s format c: %v", k.path, k.module, err)
+	}
+	modes := sameAsBpftool(t, ours, string(out))
+	asserts := compileLayout(t, clang, spec, ours)
+	t.Logf("%s: %d types on the kernel's %d, the same as bpftool's but for %d enum mode attributes; %d layout assertions hold",
+		filepath.Base(k.module), spec.NumTypes()-base.NumTypes(), base.NumTypes(), modes, asserts)
 }
 
 // compareObjects compiles every testdata object that includes vmlinux.h
@@ -296,7 +341,13 @@ func compareObjects(t *testing.T, clang, ours, theirs string) {
 			t.Fatal(err)
 		}
 	}
-	compiled, relos := 0, 0
+	// Compile in parallel, compare in order.
+	type build struct {
+		name string
+		objs map[string]string
+		errs map[string]error
+	}
+	var builds []*build
 	for _, src := range srcs {
 		text, err := os.ReadFile(src)
 		if err != nil {
@@ -305,14 +356,30 @@ func compareObjects(t *testing.T, clang, ours, theirs string) {
 		if !bytes.Contains(text, []byte(`"vmlinux.h"`)) && !bytes.Contains(text, []byte(`"common.h"`)) {
 			continue
 		}
-		name := strings.TrimSuffix(filepath.Base(src), ".bpf.c")
-		objs := map[string]string{}
-		errs := map[string]error{}
+		builds = append(builds, &build{name: strings.TrimSuffix(filepath.Base(src), ".bpf.c"), objs: map[string]string{}, errs: map[string]error{}})
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for _, b := range builds {
 		for which, dir := range dirs {
-			obj := filepath.Join(dir, name+".bpf.o")
-			errs[which] = compile(clang, dir, src, obj)
-			objs[which] = obj
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
+				obj := filepath.Join(dir, b.name+".bpf.o")
+				err := compile(clang, dir, filepath.Join(srcDir, b.name+".bpf.c"), obj)
+				mu.Lock()
+				b.objs[which], b.errs[which] = obj, err
+				mu.Unlock()
+			}()
 		}
+	}
+	wg.Wait()
+	compiled, relos := 0, 0
+	for _, b := range builds {
+		name, objs, errs := b.name, b.objs, b.errs
 		if (errs["ours"] == nil) != (errs["bpftool"] == nil) {
 			t.Errorf("%s: compiles against one header only: ours: %v; bpftool's: %v", name, errs["ours"], errs["bpftool"])
 			continue

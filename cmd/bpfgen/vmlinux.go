@@ -34,6 +34,10 @@ func cmdVmlinux(args []string, stdout, _ io.Writer) error {
 	if err := parseFlags(fs, args, 0, stdout); err != nil {
 		return err
 	}
+	opts := &cheader.Options{Guard: *guard}
+	if opts.Validate() != nil {
+		return fmt.Errorf("--guard %q is not a C identifier", *guard)
+	}
 	if *base == "" && filepath.Dir(*in) == filepath.Dir(kernelBTF) && *in != kernelBTF {
 		*base = kernelBTF
 	}
@@ -48,18 +52,36 @@ func cmdVmlinux(args []string, stdout, _ io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := cheader.Write(&buf, spec, &cheader.Options{Guard: *guard}); err != nil {
-		return fmt.Errorf("%s: %w", *in, err)
-	}
 	if *out == "-" || *out == "" {
-		_, err = stdout.Write(buf.Bytes())
-		return err
+		if err := cheader.Write(stdout, spec, opts); err != nil {
+			return fmt.Errorf("%s: %w", *in, err)
+		}
+		return nil
 	}
-	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+	// Written beside the target and renamed over it, so that a failed
+	// write leaves no half header behind.
+	f, err := os.CreateTemp(filepath.Dir(*out), "."+filepath.Base(*out)+".*")
+	if err != nil {
 		return fmt.Errorf("write the header: %w", err)
 	}
-	return nil
+	err = cheader.Write(f, spec, opts)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write the header: %w", cerr)
+	}
+	if err == nil {
+		if err = os.Chmod(f.Name(), 0o644); err == nil {
+			err = os.Rename(f.Name(), *out)
+		}
+		if err != nil {
+			err = fmt.Errorf("write the header: %w", err)
+		}
+	} else {
+		err = fmt.Errorf("%s: %w", *in, err)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
+	return err
 }
 
 // readBTF parses the BTF in path, split on base when base is not nil:
