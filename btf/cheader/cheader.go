@@ -15,7 +15,9 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bpfgen/bpfgen/btf"
 )
@@ -25,6 +27,12 @@ import (
 type Options struct {
 	// Guard is the include guard macro; "" means __VMLINUX_H__.
 	Guard string
+	// Kfuncs adds, after the types, an extern declaration of every
+	// kfunc (a FUNC with the decl tag bpf_kfunc, sorted by name), as
+	// bpftool 7.5 and later write them: weak ksyms, bpf_fastcall where
+	// tagged so, all inside #ifndef BPF_NO_KFUNC_PROTOTYPES for programs
+	// that declare kfuncs themselves.
+	Kfuncs bool
 }
 
 // Validate reports options Write refuses: a guard that is not a C
@@ -54,10 +62,17 @@ func Write(w io.Writer, spec *btf.Spec, opts *Options) error {
 	d.printf("#ifndef BPF_NO_PRESERVE_ACCESS_INDEX\n")
 	d.printf("#pragma clang attribute push (__attribute__((preserve_access_index)), apply_to = record)\n")
 	d.printf("#endif\n\n")
+	kfuncs := opts != nil && opts.Kfuncs
+	if kfuncs {
+		d.print(kfuncMacros)
+	}
 	for id := 1; id < d.n; id++ {
 		if err := d.dumpType(btf.TypeID(id)); err != nil {
 			return err
 		}
+	}
+	if kfuncs {
+		d.kfuncs()
 	}
 	if debugSteps != nil {
 		debugSteps(d.steps, d.budget)
@@ -999,3 +1014,53 @@ func (d *dumper) identName(id btf.TypeID) string { return d.resolveName(id, d.id
 
 // debugSteps, when set (by tests), gets the steps Write took and its budget.
 var debugSteps func(steps, budget int)
+
+// kfuncMacros define what kfunc declarations use, unless the program
+// did (bpf_helpers.h defines __ksym and __weak too).
+const kfuncMacros = `#ifndef __ksym
+#define __ksym __attribute__((section(".ksyms")))
+#endif
+
+#ifndef __weak
+#define __weak __attribute__((weak))
+#endif
+
+#ifndef __bpf_fastcall
+#if __has_attribute(bpf_fastcall)
+#define __bpf_fastcall __attribute__((bpf_fastcall))
+#else
+#define __bpf_fastcall
+#endif
+#endif
+
+`
+
+// kfuncs writes the extern declarations of the FUNCs that decl tags
+// (on the function itself, not a parameter) name bpf_kfunc.
+func (d *dumper) kfuncs() {
+	var funcs []btf.TypeID
+	fastcall := map[btf.TypeID]bool{}
+	for _, t := range d.types[1:] {
+		if t.Kind != btf.KindDeclTag || t.ComponentIdx != -1 || d.types[t.Type].Kind != btf.KindFunc {
+			continue
+		}
+		switch t.Name {
+		case "bpf_kfunc":
+			funcs = append(funcs, t.Type)
+		case "bpf_fastcall":
+			fastcall[t.Type] = true
+		}
+	}
+	// By name, so that the list does not move with type ids.
+	slices.SortStableFunc(funcs, func(a, b btf.TypeID) int { return strings.Compare(d.types[a].Name, d.types[b].Name) })
+	d.print("\n/* BPF kfuncs */\n#ifndef BPF_NO_KFUNC_PROTOTYPES\n")
+	for _, id := range funcs {
+		d.print("extern ")
+		if fastcall[id] {
+			d.print("__bpf_fastcall ")
+		}
+		d.typeDecl(d.types[id].Type, d.types[id].Name, 0)
+		d.print(" __weak __ksym;\n")
+	}
+	d.print("#endif\n\n")
+}

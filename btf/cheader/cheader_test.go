@@ -66,6 +66,9 @@ type goldenCase struct {
 	// modeAttrs: the header has enums with mode(byte) or mode(word),
 	// which bpftool 7.1 (libbpf 1.1) does not write yet.
 	modeAttrs bool
+	// opts are the options the header is written with; bpftool 7.1 has
+	// none of them, so cases with options are not compared with it.
+	opts *Options
 }
 
 var goldenCases = []goldenCase{
@@ -202,6 +205,30 @@ var goldenCases = []goldenCase{
 	},
 }
 
+func init() {
+	goldenCases = append(goldenCases, goldenCase{
+		name: "kfuncs",
+		opts: &Options{Kfuncs: true},
+		build: func(ts *types) {
+			i32 := ts.integer("int", 4, btf.IntSigned)
+			task := ts.composite(btf.KindStruct, "task", 4, member("pid", i32, 0))
+			ptask := ts.ref(btf.KindPtr, "", task)
+			get := ts.add(btf.Type{Kind: btf.KindFunc, Name: "task_get", Vlen: btf.LinkageGlobal,
+				Type: ts.proto(ptask, btf.Param{Name: "pid", Type: i32})})
+			put := ts.add(btf.Type{Kind: btf.KindFunc, Name: "task_put", Vlen: btf.LinkageGlobal,
+				Type: ts.proto(0, btf.Param{Name: "t", Type: ptask})})
+			plain := ts.add(btf.Type{Kind: btf.KindFunc, Name: "not_a_kfunc", Vlen: btf.LinkageGlobal,
+				Type: ts.proto(i32, btf.Param{})})
+			ts.add(btf.Type{Kind: btf.KindDeclTag, Name: "bpf_kfunc", Type: put, ComponentIdx: -1})
+			ts.add(btf.Type{Kind: btf.KindDeclTag, Name: "bpf_kfunc", Type: get, ComponentIdx: -1})
+			ts.add(btf.Type{Kind: btf.KindDeclTag, Name: "bpf_fastcall", Type: get, ComponentIdx: -1})
+			// Tags of a parameter, or of another function, make no kfunc.
+			ts.add(btf.Type{Kind: btf.KindDeclTag, Name: "bpf_kfunc", Type: plain, ComponentIdx: 0})
+			ts.add(btf.Type{Kind: btf.KindDeclTag, Name: "other", Type: plain, ComponentIdx: -1})
+		},
+	})
+}
+
 func build(t testing.TB, c goldenCase) *btf.Spec {
 	t.Helper()
 	var ts types
@@ -227,7 +254,11 @@ func header(t testing.TB, spec *btf.Spec) string {
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases {
 		t.Run(c.name, func(t *testing.T) {
-			got := header(t, build(t, c))
+			var buf bytes.Buffer
+			if err := Write(&buf, build(t, c), c.opts); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.String()
 			file := filepath.Join("testdata", "golden", strings.ReplaceAll(c.name, " ", "-")+".h")
 			if *update {
 				if err := os.WriteFile(file, []byte(got), 0o644); err != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // FuzzWrite writes the header of any BTF that parses, alone and split on
-// the golden cases' first BTF: the writer must return, with a header or
+// the golden cases' first BTF (with kfunc declarations): the writer must return, with a header or
 // an error, and never panic. The committed corpus
 // (testdata/fuzz/FuzzWrite) holds every golden case's BTF and the BTF of
 // two test objects.
@@ -19,7 +19,7 @@ func FuzzWrite(f *testing.F) {
 			_ = Write(io.Discard, spec, nil)
 		}
 		if spec, err := btf.ParseSplit(raw, base); err == nil {
-			_ = Write(io.Discard, spec, nil)
+			_ = Write(io.Discard, spec, &Options{Kfuncs: true})
 		}
 	})
 }

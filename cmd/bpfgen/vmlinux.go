@@ -14,7 +14,7 @@ import (
 
 func init() {
 	register("vmlinux", command{
-		usage:   "vmlinux [--btf FILE] [--base FILE] [-o vmlinux.h]",
+		usage:   "vmlinux [--btf FILE] [--base FILE] [--kfuncs] [-o vmlinux.h]",
 		summary: "write the C header (vmlinux.h) of a kernel's BTF, as bpftool btf dump format c does",
 		run:     cmdVmlinux,
 	})
@@ -31,10 +31,11 @@ func cmdVmlinux(args []string, stdout, _ io.Writer) error {
 	base := fs.String("base", "", "the base BTF `FILE` of split BTF (a module's); default "+kernelBTF+" for the running kernel's modules")
 	out := fs.String("o", "-", "write the header to `FILE`; - is standard output")
 	guard := fs.String("guard", "", "include guard macro (default __VMLINUX_H__)")
+	kfuncs := fs.Bool("kfuncs", false, "declare the kernel's kfuncs (extern __weak __ksym), as bpftool 7.5 and later do")
 	if err := parseFlags(fs, args, 0, stdout); err != nil {
 		return err
 	}
-	opts := &cheader.Options{Guard: *guard}
+	opts := &cheader.Options{Guard: *guard, Kfuncs: *kfuncs}
 	if opts.Validate() != nil {
 		return fmt.Errorf("--guard %q is not a C identifier", *guard)
 	}
