@@ -71,8 +71,8 @@ func TestKfuncs(t *testing.T) {
 		t.Fatal(err)
 	}
 	obj := filepath.Join(dir, "kfuncs.bpf.o")
-	out, err := exec.Command(clang, "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wall", "-Werror",
-		"-I", dir, "-c", filepath.Join("testdata", "kfuncs.bpf.c"), "-o", obj).CombinedOutput()
+	args := append([]string{"-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-Wall", "-Werror"}, msExtensions...)
+	out, err := exec.Command(clang, append(args, "-I", dir, "-c", filepath.Join("testdata", "kfuncs.bpf.c"), "-o", obj)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("clang: %v\n%s", err, out)
 	}

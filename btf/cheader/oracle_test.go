@@ -179,6 +179,14 @@ func layoutCheck(spec *btf.Spec) (string, int) {
 	return b.String(), n
 }
 
+// msExtensions are the clang flags a vmlinux.h of Linux 6.19 and later
+// needs, ours as bpftool's: the kernel embeds tagged structs and unions
+// without a member name (union { struct ns_tree; … }), Microsoft's
+// extension, which BTF keeps and the header writes as the kernel does.
+// Without it clang reads "struct ns_tree;" as a declaration and drops
+// the members. The kernel's BPF selftests compile with the same flags.
+var msExtensions = []string{"-fms-extensions", "-Wno-microsoft-anon-tag"}
+
 // compileLayout compiles the layout check of spec against header with
 // clang: every assertion must hold.
 func compileLayout(t *testing.T, clang string, spec *btf.Spec, header string) int {
@@ -191,7 +199,8 @@ func compileLayout(t *testing.T, clang string, spec *btf.Spec, header string) in
 	if err := os.WriteFile(filepath.Join(dir, "layout.c"), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(clang, "-target", "bpf", "-fsyntax-only", "-ferror-limit=20", "-I", dir, filepath.Join(dir, "layout.c"))
+	args := append([]string{"-target", "bpf", "-fsyntax-only", "-ferror-limit=20"}, msExtensions...)
+	cmd := exec.Command(clang, append(args, "-I", dir, filepath.Join(dir, "layout.c"))...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("clang: the header does not compile or lays types out differently from the BTF: %v\n%s", err, out)
 	}
@@ -310,7 +319,7 @@ func checkModule(t *testing.T, clang, bpftool string, k kernelBTF, base *btf.Spe
 	defer f.Close()
 	sec := f.Section(".BTF")
 	if sec == nil {
-		t.Fatalf("%s: no .BTF section", k.module)
+		testutil.RequireFeature(t, false, "BTF in its modules (CONFIG_DEBUG_INFO_BTF_MODULES; "+filepath.Base(k.module)+" has none)", "5.11")
 	}
 	raw, err := sec.Data()
 	if err != nil {
@@ -435,8 +444,8 @@ func copyHeaders(t *testing.T, from, to string) {
 // compile builds src as testdata/Makefile does, with the headers in dir
 // (common.h's #include "vmlinux.h" finds dir's, as common.h is there).
 func compile(clang, dir, src, obj string) error {
-	cmd := exec.Command(clang, "-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-mcpu=v3",
-		"-Wall", "-Werror", "-I", dir, "-c", src, "-o", obj)
+	args := append([]string{"-g", "-O2", "-target", "bpf", "-D__TARGET_ARCH_x86", "-mcpu=v3", "-Wall", "-Werror"}, msExtensions...)
+	cmd := exec.Command(clang, append(args, "-I", dir, "-c", src, "-o", obj)...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("%v: %s", err, out)
 	}
