@@ -261,9 +261,12 @@ func kernels(t *testing.T) []kernelBTF {
 	for _, g := range guests {
 		k := kernelBTF{name: "linux-" + filepath.Base(filepath.Dir(g)), path: g}
 		// fetch.sh unpacks the kernel's packages under root/.
-		mods, _ := filepath.Glob(filepath.Join(filepath.Dir(g), "root", "*", "modules", "*", "kernel", "net", "netfilter", "nf_conntrack.ko"))
-		mods2, _ := filepath.Glob(filepath.Join(filepath.Dir(g), "root", "usr", "lib", "modules", "*", "kernel", "net", "netfilter", "nf_conntrack.ko"))
-		if mods = append(mods, mods2...); len(mods) > 0 {
+		var mods []string
+		for _, pat := range []string{"root/lib/modules/*/kernel/net/netfilter/nf_conntrack.ko*", "root/usr/lib/modules/*/kernel/net/netfilter/nf_conntrack.ko*"} {
+			m, _ := filepath.Glob(filepath.Join(filepath.Dir(g), pat))
+			mods = append(mods, m...)
+		}
+		if len(mods) > 0 {
 			k.module = mods[0]
 		}
 		ks = append(ks, k)
@@ -312,6 +315,17 @@ func TestKernels(t *testing.T) {
 // checkModule writes the header of a kernel module's split BTF on the
 // kernel's and compares it with bpftool's (-B) and the BTF's layouts.
 func checkModule(t *testing.T, clang, bpftool string, k kernelBTF, base *btf.Spec) {
+	if strings.HasSuffix(k.module, ".ko.xz") { // Debian's modules since 6.19
+		xz := testutil.RequireTool(t, "xz", "to unpack "+filepath.Base(k.module))
+		raw, err := exec.Command(xz, "-dc", k.module).Output()
+		if err != nil {
+			t.Fatalf("xz -dc %s: %v", k.module, err)
+		}
+		k.module = filepath.Join(t.TempDir(), strings.TrimSuffix(filepath.Base(k.module), ".xz"))
+		if err := os.WriteFile(k.module, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f, err := elf.Open(k.module)
 	if err != nil {
 		t.Fatal(err)
