@@ -7,8 +7,11 @@
 // declarations where a pointer cycle needs them, anonymous types inline,
 // explicit padding and bitfields that give each member its BTF offset,
 // __attribute__((packed)) where the layout can only be packed, and
-// clashing names made unique with a ___N suffix. Writing the same BTF
-// twice gives the same bytes.
+// clashing names made unique with a ___N suffix. One thing differs, as
+// in libbpf 1.2 and later: enums of 1 or 8 bytes keep their size with
+// mode(byte) or mode(word), where bpftool 7.1 lets C make them 4 bytes
+// and so moves the members after them. Writing the same BTF twice gives
+// the same bytes.
 package cheader
 
 import (
@@ -73,6 +76,9 @@ func Write(w io.Writer, spec *btf.Spec, opts *Options) error {
 	}
 	if kfuncs {
 		d.kfuncs()
+		if d.steps > d.budget {
+			return fmt.Errorf("cheader: kfunc declarations: writing the header takes more than %d steps", d.budget)
+		}
 	}
 	if debugSteps != nil {
 		debugSteps(d.steps, d.budget)
@@ -222,7 +228,7 @@ func (d *dumper) markReferenced(t *btf.Type) {
 	}
 }
 
-// declEdges calls f for each type t's C declaration spells out in place:
+// declEdges calls f for each type that t's C declaration spells out in place:
 // a declarator's target (pointers, qualifiers, arrays, function
 // prototypes, typedefs) and an anonymous struct's members. Named structs,
 // unions, enums and forward declarations end a declaration, so only these
