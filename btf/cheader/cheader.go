@@ -228,11 +228,11 @@ func (d *dumper) markReferenced(t *btf.Type) {
 	}
 }
 
-// declEdges calls f for each type that t's C declaration spells out in place:
-// a declarator's target (pointers, qualifiers, arrays, function
-// prototypes, typedefs) and an anonymous struct's members. Named structs,
-// unions, enums and forward declarations end a declaration, so only these
-// edges can make BTF that no C declaration can write.
+// declEdges calls f for each type that t's C declaration spells out in
+// place: a declarator's target (pointers, qualifiers, arrays, function
+// prototypes, typedefs) and an anonymous struct's members. Named
+// structs, unions, enums and forward declarations end a declaration, so
+// only these edges can make BTF that no C declaration can write.
 func declEdges(t *btf.Type, f func(btf.TypeID)) {
 	switch t.Kind {
 	case btf.KindPtr, btf.KindTypedef, btf.KindVolatile, btf.KindConst, btf.KindRestrict, btf.KindTypeTag:
