@@ -147,9 +147,13 @@ var goldenCases = []goldenCase{
 		name:      "enum sizes",
 		modeAttrs: true,
 		build: func(ts *types) {
-			ts.enum(btf.KindEnum, "byte_e", 1, false, btf.EnumValue{Name: "B0"})
+			b := ts.enum(btf.KindEnum, "byte_e", 1, false, btf.EnumValue{Name: "B0"})
 			ts.enum(btf.KindEnum64, "word_e", 8, false, btf.EnumValue{Name: "W1", Value: 1})
 			ts.enum(btf.KindEnum, "word32_e", 8, false, btf.EnumValue{Name: "W2", Value: 2})
+			// Laid out as the BTF says only with the enum 1 byte wide
+			// (as struct inode's i_write_hint on Linux 6.18).
+			u8 := ts.integer("unsigned char", 1, 0)
+			ts.composite(btf.KindStruct, "hint", 2, member("e", b, 0), member("next", u8, 8))
 		},
 	},
 	{

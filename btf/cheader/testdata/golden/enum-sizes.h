@@ -17,6 +17,11 @@ enum word32_e {
 	W2 = 2,
 } __attribute__((mode(word)));
 
+struct hint {
+	enum byte_e e;
+	unsigned char next;
+};
+
 #ifndef BPF_NO_PRESERVE_ACCESS_INDEX
 #pragma clang attribute pop
 #endif
