@@ -370,3 +370,22 @@ func TestBudget(t *testing.T) {
 		t.Errorf("err = %v, want the budget's", err)
 	}
 }
+
+// TestBigEndianBTF: the header of big-endian BTF (an s390x kernel's) is
+// the header of the same types in little-endian BTF.
+func TestBigEndianBTF(t *testing.T) {
+	for _, c := range goldenCases {
+		var ts types
+		c.build(&ts)
+		be, err := btf.Build(binary.BigEndian, ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if be.ByteOrder() != binary.BigEndian {
+			t.Fatalf("%s: built %v BTF", c.name, be.ByteOrder())
+		}
+		if got, want := header(t, be), header(t, build(t, c)); got != want {
+			t.Errorf("%s: big-endian BTF gives another header:\n%s", c.name, got)
+		}
+	}
+}
