@@ -39,8 +39,8 @@ func cmdVmlinux(args []string, stdout, _ io.Writer) error {
 	if opts.Validate() != nil {
 		return fmt.Errorf("--guard %q is not a C identifier", *guard)
 	}
-	if *base == "" && filepath.Dir(*in) == filepath.Dir(kernelBTF) && *in != kernelBTF {
-		*base = kernelBTF
+	if *base == "" {
+		*base = defaultBase(*in)
 	}
 	var baseSpec *btf.Spec
 	if *base != "" {
@@ -83,6 +83,16 @@ func cmdVmlinux(args []string, stdout, _ io.Writer) error {
 		os.Remove(f.Name())
 	}
 	return err
+}
+
+// defaultBase is the base of split BTF at path when --base does not say:
+// the running kernel's for its modules' (/sys/kernel/btf/MODULE), as
+// bpftool assumes; none for anything else.
+func defaultBase(path string) string {
+	if filepath.Dir(path) == filepath.Dir(kernelBTF) && path != kernelBTF {
+		return kernelBTF
+	}
+	return ""
 }
 
 // readBTF parses the BTF in path, split on base when base is not nil:

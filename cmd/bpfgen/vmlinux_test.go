@@ -84,3 +84,16 @@ func objectBTF(t *testing.T, path string) []byte {
 	}
 	return b
 }
+
+func TestDefaultBase(t *testing.T) {
+	for in, want := range map[string]string{
+		"/sys/kernel/btf/vmlinux":      "",
+		"/sys/kernel/btf/nf_conntrack": "/sys/kernel/btf/vmlinux",
+		"/boot/vmlinux":                "",
+		"nf_conntrack.ko":              "",
+	} {
+		if got := defaultBase(in); got != want {
+			t.Errorf("defaultBase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
