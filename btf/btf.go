@@ -830,3 +830,47 @@ func (k Kind) String() string {
 	}
 	return fmt.Sprintf("Kind(%d)", uint8(k))
 }
+
+// Build encodes types as base BTF in byte order bo and parses it back:
+// types[0] gets id 1. Names are taken from the Name fields (the NameOff
+// fields are ignored and set anew in a fresh string table); Vlen is used
+// only as a FUNC's linkage. It is how BTF is written from scratch, by
+// hand in tests or by generators.
+func Build(bo binary.ByteOrder, types []Type) (*Spec, error) {
+	var strs strings.Builder
+	strs.WriteByte(0)
+	offs := map[string]uint32{"": 0}
+	str := func(s string) uint32 {
+		if off, ok := offs[s]; ok {
+			return off
+		}
+		off := uint32(strs.Len())
+		strs.WriteString(s)
+		strs.WriteByte(0)
+		offs[s] = off
+		return off
+	}
+	s := &Spec{bo: bo, hdrLen: btfHeaderSize, types: make([]Type, 1, len(types)+1)}
+	for _, t := range types {
+		t.NameOff = str(t.Name)
+		t.Members = append([]Member(nil), t.Members...)
+		for i := range t.Members {
+			t.Members[i].NameOff = str(t.Members[i].Name)
+		}
+		t.Enums = append([]EnumValue(nil), t.Enums...)
+		for i := range t.Enums {
+			t.Enums[i].NameOff = str(t.Enums[i].Name)
+		}
+		t.Params = append([]Param(nil), t.Params...)
+		for i := range t.Params {
+			t.Params[i].NameOff = str(t.Params[i].Name)
+		}
+		s.types = append(s.types, t)
+	}
+	s.strings = strs.String()
+	raw, err := s.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return Parse(raw)
+}

@@ -505,3 +505,48 @@ func TestLaxLayout(t *testing.T) {
 		t.Error("types differ")
 	}
 }
+
+func TestBuild(t *testing.T) {
+	raw, _ := allKinds(binary.LittleEndian)
+	want := mustParse(t, raw)
+	var types []Type
+	for id, typ := range want.Types() {
+		if id != 0 {
+			types = append(types, *typ)
+		}
+	}
+	got, err := Build(binary.LittleEndian, types)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.NumTypes() != want.NumTypes() {
+		t.Fatalf("Build: %d types, want %d", got.NumTypes(), want.NumTypes())
+	}
+	// The string table is new, so only the offsets may differ.
+	noOffs := func(t Type) Type {
+		t.NameOff = 0
+		t.Members = append([]Member(nil), t.Members...)
+		for i := range t.Members {
+			t.Members[i].NameOff = 0
+		}
+		t.Enums = append([]EnumValue(nil), t.Enums...)
+		for i := range t.Enums {
+			t.Enums[i].NameOff = 0
+		}
+		t.Params = append([]Param(nil), t.Params...)
+		for i := range t.Params {
+			t.Params[i].NameOff = 0
+		}
+		return t
+	}
+	for id, w := range want.Types() {
+		g, _ := got.Type(id)
+		if !reflect.DeepEqual(noOffs(*g), noOffs(*w)) {
+			t.Errorf("type %d: got %+v, want %+v", id, *g, *w)
+		}
+	}
+	// Bad input is refused by the parse, not written.
+	if _, err := Build(binary.LittleEndian, []Type{{Kind: KindPtr, Type: 9}}); err == nil {
+		t.Error("Build accepted a pointer to a missing type")
+	}
+}

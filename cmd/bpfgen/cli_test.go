@@ -131,11 +131,18 @@ func TestHelpAndUsage(t *testing.T) {
 				stdout: []string{"usage: bpfgen " + c.usage, c.summary},
 			})
 		}
+		cases = append(cases, cliCase{
+			name: name + " --bogus", args: []string{name, "--bogus", "x.o"}, code: 2,
+			stderr: []string{"bpfgen " + name + ": flag provided but not defined: -bogus\n", "usage: bpfgen " + c.usage},
+		})
+		if strings.HasPrefix(c.usage, name+" [") { // no positional argument
+			cases = append(cases, cliCase{
+				name: name + " an argument", args: []string{name, "a.o"}, code: 2,
+				stderr: []string{"bpfgen " + name + ": extra arguments: a.o\n", "usage: bpfgen " + c.usage},
+			})
+			continue
+		}
 		cases = append(cases,
-			cliCase{
-				name: name + " --bogus", args: []string{name, "--bogus", "x.o"}, code: 2,
-				stderr: []string{"bpfgen " + name + ": flag provided but not defined: -bogus\n", "usage: bpfgen " + c.usage},
-			},
 			cliCase{
 				name: name + " no argument", args: []string{name}, code: 2,
 				stderr: []string{"bpfgen " + name + ": missing argument\n", "usage: bpfgen " + c.usage},

@@ -14,9 +14,10 @@ import (
 
 // TestSameOutputOtherArch builds bpfgen for linux/386 (32-bit int and
 // pointers) and linux/s390x (big-endian), runs them under qemu-user, and
-// checks that, for every test object, inspect, loader, dump and skeleton
-// write byte for byte what the linux/amd64 build writes: the generator's
-// output must not depend on the machine it runs on. scripts/deps.sh
+// checks that, for every test object, inspect, loader, dump, skeleton and
+// vmlinux (of the object's BTF, and of the running kernel's) write byte
+// for byte what the linux/amd64 build writes: the generator's output must
+// not depend on the machine it runs on. scripts/deps.sh
 // installs qemu-user; without it the test fails where kernel tests must
 // not skip (CI=true, BPFGEN_REQUIRE_KERNEL=1) and skips elsewhere.
 func TestSameOutputOtherArch(t *testing.T) {
@@ -96,37 +97,49 @@ func TestSameOutputOtherArch(t *testing.T) {
 		}
 		return "stdout:\n" + stdout.String() + "\nstderr:\n" + stderr.String() + "\nerr: " + errString(err), files
 	}
+	// same runs bpfgen with args on every build, each in its own
+	// directory under tmp/name, and compares with the amd64 build.
+	same := func(t *testing.T, name string, args ...string) {
+		dirs := map[string]string{}
+		for _, a := range archs {
+			dirs[a.arch] = filepath.Join(tmp, name, a.arch)
+			if err := os.MkdirAll(dirs[a.arch], 0o755); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, wantFiles := run(t, "amd64", dirs["amd64"], args...)
+		what := strings.Join(append([]string{args[0], name}, args[2:]...), " ")
+		for _, a := range archs[1:] {
+			got, gotFiles := run(t, a.arch, dirs[a.arch], args...)
+			if got != want {
+				t.Errorf("bpfgen %s: linux/%s and linux/amd64 differ\n%s:\n%.2000s\namd64:\n%.2000s", what, a.arch, a.arch, got, want)
+			}
+			for f, w := range wantFiles {
+				if !bytes.Equal(gotFiles[f], w) {
+					t.Errorf("bpfgen %s: %s differs between linux/%s (%d bytes) and linux/amd64 (%d bytes)", what, f, a.arch, len(gotFiles[f]), len(w))
+				}
+			}
+		}
+	}
 	for _, name := range objects {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			obj := filepath.Join(root, "testdata", name+".bpf.o")
-			dirs := map[string]string{}
-			for _, a := range archs {
-				dirs[a.arch] = filepath.Join(tmp, name, a.arch)
-				if err := os.MkdirAll(dirs[a.arch], 0o755); err != nil {
-					t.Fatal(err)
-				}
-			}
 			for _, args := range [][]string{
 				{"inspect", obj, "--json"},
 				{"loader", obj, "-o", "out.loader"},
 				{"dump", obj},
 				{"skeleton", obj, "-package", "p", "-o", "out.go"},
+				{"vmlinux", "--btf", obj, "-o", "out.h"},
 			} {
-				want, wantFiles := run(t, "amd64", dirs["amd64"], args...)
-				what := strings.Join(append([]string{args[0], name}, args[2:]...), " ")
-				for _, a := range archs[1:] {
-					got, gotFiles := run(t, a.arch, dirs[a.arch], args...)
-					if got != want {
-						t.Errorf("bpfgen %s: linux/%s and linux/amd64 differ\n%s:\n%.2000s\namd64:\n%.2000s", what, a.arch, a.arch, got, want)
-					}
-					for f, w := range wantFiles {
-						if !bytes.Equal(gotFiles[f], w) {
-							t.Errorf("bpfgen %s: %s differs between linux/%s (%d bytes) and linux/amd64 (%d bytes)", what, f, a.arch, len(gotFiles[f]), len(w))
-						}
-					}
-				}
+				same(t, name, args...)
 			}
+		})
+	}
+	if _, err := os.Stat("/sys/kernel/btf/vmlinux"); err == nil {
+		t.Run("kernel", func(t *testing.T) {
+			t.Parallel()
+			same(t, "kernel", "vmlinux", "-o", "out.h")
 		})
 	}
 }

@@ -19,6 +19,7 @@ var Rules = []Rule{
 	// The open phase and user-space CO-RE.
 	{Pkg: "object", May: []string{Std, "asm", "btf", "lskel/abi"}, Why: "the open phase touches no kernel; a kconfig extern's value type is the loader ABI's, defined once"},
 	{Pkg: "core", May: []string{Std, "asm", "btf"}, Why: "CO-RE relocation is computed from BTF alone"},
+	{Pkg: "btf/cheader", May: []string{Std, "btf"}, Why: "a kernel's vmlinux.h is written from its BTF alone"},
 
 	// The runtime that generated skeletons import.
 	{

@@ -54,6 +54,18 @@ func SkipOrFail(tb testing.TB, format string, args ...any) {
 	tb.Skipf(format, args...)
 }
 
+// RequireTool returns the path of the command name, which the test
+// needs (for why); without it the test fails when the kernel is required
+// (make test installs every tool with make deps), else it skips.
+func RequireTool(tb testing.TB, name, why string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		SkipOrFail(tb, "%s, needed %s, is not installed (make deps installs it): %v", name, why, err)
+	}
+	return p
+}
+
 // RequireKernel fails (under CI) or skips the test when the BPF syscall
 // is out of reach. It calls bpf(2) itself, so that package kernel's own
 // tests can use it.

@@ -58,6 +58,9 @@ fi
 # --- kernels ---
 # shellcheck disable=SC2086
 "$ROOT/scripts/kernels/fetch.sh" $KERNELS
+# Their BTF, which btf/cheader's tests (on the host) write vmlinux.h for.
+# shellcheck disable=SC2086
+"$ROOT/scripts/kernels/btf.sh" $KERNELS || log "could not extract every kernel's BTF"
 
 # --- the tree under test, its test binaries, and the package list ---
 # The tests run from $WORK/src, a copy of the tree, so that the work tree can
