@@ -73,6 +73,20 @@ type {{.Names.Options}} struct {
 	// object, the loaded program whose function it replaces.
 	AttachTargets map[string]lskel.ProgTarget
 {{- end}}
+{{- with .PinnedMaps}}
+	// PinPath is the directory, on bpffs, of the maps the object pins by
+	// name ({{range $i, $m := .}}{{if $i}}, {{end}}{{$m}}{{end}}): each is taken from PinPath/<name> when
+	// a compatible map is pinned there, else created and pinned there.
+	// "" means lskel.DefaultPinPath (/sys/fs/bpf).
+	PinPath string
+{{- end}}
+{{- if or .PinnedMaps (not .Loader.Signed)}}
+	// ReplaceMaps gives maps, by their names in the object, to use
+	// instead of creating them, after checking that they have the
+	// declared type, sizes and flags: another skeleton's map is then
+	// shared with it. The caller keeps its maps.
+	ReplaceMaps map[string]*lskel.Map
+{{- end}}
 	// LogLevel is the verifier log level of the rerun that explains a
 	// failed load (0 means 1): the error then carries the verifier's log.
 	LogLevel uint32
@@ -156,7 +170,18 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	}
 {{- end}}{{end}}
 {{- end}}
+{{- if .PinnedMaps}}
+	share := &lskel.MapSharing{PinPath: opts.PinPath, ReplaceMaps: opts.ReplaceMaps}
+	res, err := share.Run({{.Names.NewLoader}}(), ro)
+{{- else if not .Loader.Signed}}
+	run := lskel.Run
+	if opts.ReplaceMaps != nil {
+		run = (&lskel.MapSharing{ReplaceMaps: opts.ReplaceMaps}).Run
+	}
+	res, err := run({{.Names.NewLoader}}(), ro)
+{{- else}}
 	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
+{{- end}}
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +232,31 @@ func (o *{{$.Names.Objects}}) Attach() error {
 	return nil
 }
 {{end}}
+{{- with .Programs}}
+// PinLinks pins the link of every attached program (its Link field) at
+// dir/<program name>, on bpffs: the program stays attached after Close
+// until the pin is removed (Link.Unpin). Links pinned before a failure
+// stay pinned.
+func (o *{{$.Names.Objects}}) PinLinks(dir string) error {
+	for _, p := range []struct {
+		name string
+		prog *{{$.Names.Program}}
+	}{
+{{- range .}}
+		{ {{- quote .Name}}, o.{{.Field}}},
+{{- end}}
+	} {
+		if p.prog == nil || p.prog.Link == nil {
+			continue
+		}
+		if err := p.prog.Link.Pin(dir + "/" + p.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+{{end -}}
 {{- if .Loader.Signed}}
 // Verified returns the signature scheme the kernel verified when it loaded
 // the objects; false when they were loaded with Unsigned.
@@ -315,7 +365,9 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 			{Name: {{quote .Name}}, KernelName: {{quote .KernelName}}, Type: {{.Type}}, KeySize: {{.KeySize}}, ValueSize: {{.ValueSize}}, MaxEntries: {{.MaxEntries}}, Flags: {{.Flags}}
 				{{- with .Section}}, Section: {{quote .}}{{end}}
 				{{- if .HasInitialValue}}, HasInitialValue: true{{end}}
-				{{- if .MaxEntriesFromCPUs}}, MaxEntriesFromCPUs: true{{end}}},
+				{{- if .MaxEntriesFromCPUs}}, MaxEntriesFromCPUs: true{{end}}
+				{{- with .MapExtra}}, MapExtra: {{.}}{{end}}
+				{{- with .Pinning}}, Pinning: {{.}}{{end}}},
 {{- end}}
 		},
 		Progs: []abi.ProgDesc{
@@ -343,6 +395,9 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		},
 {{- end}}
 		KconfigMap: {{.KconfigMap}},
+{{- if .MapFDsIn}}
+		MapFDsIn:   true,
+{{- end}}
 {{- if .Signed}}
 		Signed:     true,
 		InsnsHash:  []byte({{.InsnsHash}}),
