@@ -96,7 +96,7 @@ func (s *MapSharing) Run(l *abi.Loader, opts *RunOptions) (res *Result, err erro
 		} else {
 			path := root + "/" + m.Name
 			fd, err = kernel.ObjGet(path, 0)
-			if errors.Is(err, syscall.ENOENT) {
+			if kernel.ErrnoOf(err) == syscall.ENOENT {
 				pins[i] = path
 				continue
 			}
@@ -131,8 +131,9 @@ func (s *MapSharing) Run(l *abi.Loader, opts *RunOptions) (res *Result, err erro
 	o := *opts
 	o.presets = presets
 	if res, err = Run(l, &o); err != nil {
-		var le *LoadError
-		if errors.As(err, &le) && le.Step == stepOwnFDs {
+		// Run returns a failed run's *LoadError itself (a type assertion
+		// rather than errors.As, which links reflection).
+		if le, ok := err.(*LoadError); ok && le.Step == stepOwnFDs {
 			// The result took the maps passed in, and closed them.
 			clear(presets)
 		}
@@ -195,4 +196,10 @@ func (l *Link) Unpin() error {
 	}
 	l.pin = ""
 	return nil
+}
+
+// Sharer runs a loader taking existing maps: a *MapSharing. A skeleton's
+// options take one, so that only programs that share maps link the code.
+type Sharer interface {
+	Run(l *abi.Loader, opts *RunOptions) (*Result, error)
 }

@@ -130,7 +130,7 @@ var e2eCases = []e2eCase{
 	dir := os.Getenv("BPFGEN_PIN_DIR")
 	opts := NewPinnedOptions()
 	opts.Rodata.FilterPid = pid
-	opts.PinPath = dir
+	opts.Share = &lskel.MapSharing{PinPath: dir}
 	a, err := LoadPinned(opts)
 	h.Must(err)
 	defer a.Close()
@@ -156,7 +156,7 @@ var e2eCases = []e2eCase{
 	m, err := LoadMinimal(mopts)
 	h.Must(err)
 	defer m.Close()
-	c, err := LoadPinned(&PinnedOptions{Rodata: opts.Rodata, PinPath: dir, ReplaceMaps: map[string]*lskel.Map{"counts": m.Counts.Map}})
+	c, err := LoadPinned(&PinnedOptions{Rodata: opts.Rodata, Share: &lskel.MapSharing{PinPath: dir, ReplaceMaps: map[string]*lskel.Map{"counts": m.Counts.Map}}})
 	h.Must(err)
 	h.Must(m.Attach())
 	h.Must(c.Attach())
@@ -210,7 +210,7 @@ var e2eCases = []e2eCase{
 	opts := NewMapsOptions()
 	opts.Rodata.TargetPid = uint32(pid)
 	opts.MaxEntries = map[string]uint32{"hash": 64}
-	opts.PinPath = os.Getenv("BPFGEN_PIN_DIR")
+	opts.Share = &lskel.MapSharing{PinPath: os.Getenv("BPFGEN_PIN_DIR")}
 	objs, err := LoadMaps(opts)
 	h.Must(err)
 	defer objs.Close()

@@ -73,19 +73,16 @@ type {{.Names.Options}} struct {
 	// object, the loaded program whose function it replaces.
 	AttachTargets map[string]lskel.ProgTarget
 {{- end}}
-{{- with .PinnedMaps}}
-	// PinPath is the directory, on bpffs, of the maps the object pins by
-	// name ({{range $i, $m := .}}{{if $i}}, {{end}}{{$m}}{{end}}): each is taken from PinPath/<name> when
-	// a compatible map is pinned there, else created and pinned there.
-	// "" means lskel.DefaultPinPath (/sys/fs/bpf).
-	PinPath string
-{{- end}}
 {{- if or .PinnedMaps (not .Loader.Signed)}}
-	// ReplaceMaps gives maps, by their names in the object, to use
-	// instead of creating them, after checking that they have the
-	// declared type, sizes and flags: another skeleton's map is then
-	// shared with it. The caller keeps its maps.
-	ReplaceMaps map[string]*lskel.Map
+	// Share, if set, loads with maps that exist already: a *lskel.MapSharing
+	// whose ReplaceMaps gives maps by their names in the object (another
+	// skeleton's, to share them) and whose PinPath is where maps pinned by
+	// name live.
+{{- with .PinnedMaps}} The object pins {{range $i, $m := .}}{{if $i}}, {{end}}{{$m}}{{end}} by name: without Share, Load pins
+	// and reuses them under lskel.DefaultPinPath (/sys/fs/bpf).
+{{- else}} Programs that leave it nil do not link the sharing code.
+{{- end}}
+	Share lskel.Sharer
 {{- end}}
 	// LogLevel is the verifier log level of the rerun that explains a
 	// failed load (0 means 1): the error then carries the verifier's log.
@@ -171,14 +168,19 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 {{- end}}{{end}}
 {{- end}}
 {{- if .PinnedMaps}}
-	share := &lskel.MapSharing{PinPath: opts.PinPath, ReplaceMaps: opts.ReplaceMaps}
+	share := opts.Share
+	if share == nil {
+		share = &lskel.MapSharing{}
+	}
 	res, err := share.Run({{.Names.NewLoader}}(), ro)
 {{- else if not .Loader.Signed}}
-	run := lskel.Run
-	if opts.ReplaceMaps != nil {
-		run = (&lskel.MapSharing{ReplaceMaps: opts.ReplaceMaps}).Run
+	var res *lskel.Result
+	var err error
+	if opts.Share != nil {
+		res, err = opts.Share.Run({{.Names.NewLoader}}(), ro)
+	} else {
+		res, err = lskel.Run({{.Names.NewLoader}}(), ro)
 	}
-	res, err := run({{.Names.NewLoader}}(), ro)
 {{- else}}
 	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
 {{- end}}

@@ -52,11 +52,11 @@ type MinimalOptions struct {
 	// BSS, if not nil, is the initial value of .bss instead of the
 	// object's.
 	BSS *MinimalBSS
-	// ReplaceMaps gives maps, by their names in the object, to use
-	// instead of creating them, after checking that they have the
-	// declared type, sizes and flags: another skeleton's map is then
-	// shared with it. The caller keeps its maps.
-	ReplaceMaps map[string]*lskel.Map
+	// Share, if set, loads with maps that exist already: a *lskel.MapSharing
+	// whose ReplaceMaps gives maps by their names in the object (another
+	// skeleton's, to share them) and whose PinPath is where maps pinned by
+	// name live. Programs that leave it nil do not link the sharing code.
+	Share lskel.Sharer
 	// LogLevel is the verifier log level of the rerun that explains a
 	// failed load (0 means 1): the error then carries the verifier's log.
 	LogLevel uint32
@@ -102,11 +102,13 @@ func LoadMinimal(opts *MinimalOptions) (*MinimalObjects, error) {
 		}
 		ro.InitialValues[".bss"] = lskel.Bytes(opts.BSS)
 	}
-	run := lskel.Run
-	if opts.ReplaceMaps != nil {
-		run = (&lskel.MapSharing{ReplaceMaps: opts.ReplaceMaps}).Run
+	var res *lskel.Result
+	var err error
+	if opts.Share != nil {
+		res, err = opts.Share.Run(newMinimalLoader(), ro)
+	} else {
+		res, err = lskel.Run(newMinimalLoader(), ro)
 	}
-	res, err := run(newMinimalLoader(), ro)
 	if err != nil {
 		return nil, err
 	}
