@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/leakcheck"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
@@ -460,4 +461,47 @@ func TestLinkPin(t *testing.T) {
 		unix.Nanosleep(&unix.Timespec{Nsec: 20e6}, nil)
 	}
 	t.Error("the program still counts after its link was unpinned and closed")
+}
+
+// TestSignedLoaderPinnedMap: a signed loader takes the maps its object
+// pins by name (the object asks for them, so the signature covers it) and
+// no other map.
+func TestSignedLoaderPinnedMap(t *testing.T) {
+	behave.SyscallProgs.Require(t)
+	behave.ExclusiveMaps.Require(t)
+	l := signedLoader(t, "pinned", "rsa")
+	for i, m := range l.Maps {
+		if got, want := l.TakesMapFD(i), m.Pinning == abi.PinByName; got != want {
+			t.Errorf("signed loader: map %s takes an fd %v, want %v", m.Name, got, want)
+		}
+	}
+	dir := testutil.PinDir(t)
+	share := &lskel.MapSharing{PinPath: dir}
+	opts := func() *lskel.RunOptions { return &lskel.RunOptions{Signed: lskel.Signed, Unsigned: true} }
+	r1, err := share.Run(&l.Loader, opts())
+	if err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	defer r1.Close()
+	updateU64(t, mapByName(t, l, r1, "pin_hits"), 0, 9)
+	r2, err := share.Run(&l.Loader, opts())
+	if err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	defer r2.Close()
+	if got := lookupU64(t, mapByName(t, l, r2, "pin_hits"), 0); got != 9 {
+		t.Errorf("pin_hits[0] through the second signed run: %d, want 9", got)
+	}
+
+	before := leakcheck.Take(true)
+	counts := mapByName(t, l, r1, "counts")
+	res, err := (&lskel.MapSharing{PinPath: dir, ReplaceMaps: map[string]*lskel.Map{"counts": counts}}).Run(&l.Loader, opts())
+	if err == nil {
+		res.Close()
+		t.Fatal("a signed loader took a map its object does not pin")
+	}
+	noLeaksSince(t, before, "after the refused run")
+	if !strings.Contains(err.Error(), "a signed loader takes only the maps the object pins by name") {
+		t.Errorf("error: %v", err)
+	}
 }
