@@ -14,8 +14,9 @@ import (
 // MapSharing.PinPath says otherwise, as with libbpf.
 const DefaultPinPath = "/sys/fs/bpf"
 
-// MapSharing makes a run (MapSharing.Run) use maps that exist already instead of creating
-// them, and pin the maps the object pins by name. A map taken this way
+// MapSharing makes a run (MapSharing.Run) use maps that exist already
+// instead of creating them, and pin the maps the object pins by name. It
+// is what a skeleton's Share option takes. A map taken this way
 // keeps what it holds: the loader writes no initial value into it and
 // fills none of its map-in-map slots, as libbpf leaves a reused map alone.
 // Before a map is taken, its type, key and value size, max_entries, flags
@@ -45,6 +46,9 @@ func (s *MapSharing) Run(l *abi.Loader, opts *RunOptions) (res *Result, err erro
 	}
 	if opts == nil {
 		opts = &RunOptions{}
+	}
+	if s == nil {
+		s = &MapSharing{}
 	}
 	root := s.PinPath
 	if root == "" {
