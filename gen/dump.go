@@ -8,8 +8,22 @@ import (
 	"text/tabwriter"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
+
+// fdIn says whether map i of l takes an existing map from the context
+// (abi.Loader.TakesMapFD), and whether the object pins it by name.
+func fdIn(l *abi.Loader, i int) string {
+	s := "no"
+	if l.TakesMapFD(i) {
+		s = "yes"
+	}
+	if l.Maps[i].Pinning == abi.PinByName {
+		s += ", pinned by name"
+	}
+	return s
+}
 
 // Dump prints a loader for a reader: its maps and programs, the blob's
 // table of contents, the steps, and the loader program disassembled with
@@ -28,9 +42,9 @@ func (l *Loader) Dump(w io.Writer, bo binary.ByteOrder) error {
 		l.Name, len(l.Insns)/asm.InsnSize, len(l.Data), l.CtxSize())
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "MAP\tKERNEL NAME\tTYPE\tKEY\tVALUE\tMAX ENTRIES\tFLAGS")
+	fmt.Fprintln(tw, "MAP\tKERNEL NAME\tTYPE\tKEY\tVALUE\tMAX ENTRIES\tFLAGS\tFD IN")
 	for i, m := range l.Maps {
-		fmt.Fprintf(tw, "%d %s\t%s\t%s\t%d\t%d\t%d\t%#x\n", i, m.Name, m.KernelName, object.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags)
+		fmt.Fprintf(tw, "%d %s\t%s\t%s\t%d\t%d\t%d\t%#x\t%s\n", i, m.Name, m.KernelName, object.MapType(m.Type), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags, fdIn(&l.Loader, i))
 	}
 	tw.Flush()
 	fmt.Fprintln(w)

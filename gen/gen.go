@@ -120,6 +120,10 @@ type Generator struct {
 	// blob's SHA-256, 8 bytes each.
 	signed bool
 	hashAt []int
+
+	// desc is the runtime's view of the loader as far as known at New:
+	// which maps take an fd from the context (abi.Loader.TakesMapFD).
+	desc abi.Loader
 }
 
 // Options change what the generator makes.
@@ -174,6 +178,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		}
 	}
 	g.nMaps = len(obj.Maps)
+	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: true, Maps: g.mapDescs()}
 	g.progBase = g.nMaps
 	g.btfSlot = g.progBase + g.nProgs
 	g.innerSlot = g.btfSlot + 1
@@ -238,6 +243,11 @@ func (g *Generator) prologue() {
 		skip := g.b.NewLabel("closed")
 		g.emit(asm.LoadMem(asm.SizeW, asm.R1, rBlob, int16(4*s)))
 		g.b.Jump(asm.JSLE.Imm(asm.R1, 0, skip))
+		if s < g.nMaps && g.desc.TakesMapFD(s) {
+			// A map passed in is the caller's to close.
+			g.emit(asm.LoadMem(asm.SizeW, asm.R2, rCtx, int16(abi.MapDescOff(s)+abi.MapDescFDOff)))
+			g.b.Jump(asm.JNE.Imm(asm.R2, 0, skip))
+		}
 		g.emit(asm.Call(helperSysClose))
 		g.label(skip)
 	}
@@ -490,6 +500,17 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 		name = "map " + m.Map.Name
 	}
 	g.step("create " + name)
+	create, done := "", ""
+	if m.Index >= 0 && g.desc.TakesMapFD(m.Index) {
+		// A map passed in the context takes the place of a new one.
+		g.b.Comment("map passed in the context: use it instead of creating one")
+		create, done = g.b.NewLabel("create"), g.b.NewLabel("created")
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(abi.MapDescOff(m.Index)+abi.MapDescFDOff)))
+		g.b.Jump(asm.JEq.Imm(asm.R0, 0, create))
+		g.storeReg(asm.SizeW, slotOff(slot), asm.R0)
+		g.b.Jump(asm.Ja.Label(done))
+		g.label(create)
+	}
 	g.useBase(attr)
 	if m.BTF != load.NoHandle {
 		g.copySlot(attr+kernel.MapCreateBTFFD, int(m.BTF))
@@ -508,7 +529,24 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	}
 	g.sysBPF(cmdMapCreate, attr, int32(mapCreateAttrSize))
 	g.storeReg(asm.SizeW, slotOff(slot), rResult)
+	if done != "" {
+		g.label(done)
+	}
 	return load.Handle(slot), nil
+}
+
+// skipIfPassedIn starts the skip, around a step that initialises map i,
+// of a map passed in the context (which keeps what it holds, as libbpf
+// leaves a reused map alone); the returned func ends it. Steps of maps
+// that are always created get no skip.
+func (g *Generator) skipIfPassedIn(i int) func() {
+	if !g.desc.TakesMapFD(i) {
+		return func() {}
+	}
+	skip := g.b.NewLabel("passed_in")
+	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(abi.MapDescOff(i)+abi.MapDescFDOff)))
+	g.b.Jump(asm.JNE.Imm(asm.R0, 0, skip))
+	return func() { g.label(skip) }
 }
 
 // fillMapCreateAttr sets the fields of a BPF_MAP_CREATE attr known at
@@ -559,6 +597,11 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+mapName)
 	attr := place()
 	g.step(what)
+	end := func() {}
+	if v.Init {
+		end = g.skipIfPassedIn(mapIndex)
+	}
+	defer end()
 	g.useBase(attr)
 	if v.Bytes != nil && g.obj.Maps[mapIndex].Internal != object.NotInternal && (!g.signed || mapIndex == g.kconfigMap) {
 		// A caller-supplied initial value replaces the blob's copy.
@@ -584,6 +627,7 @@ func (g *Generator) Freeze(m load.Handle, mapIndex int) error {
 	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
+	defer g.skipIfPassedIn(mapIndex)()
 	g.useBase(attr)
 	g.copySlot(attr+kernel.MapElemFD, int(m))
 	g.sysBPF(cmdMapFreeze, attr, int32(mapFreezeAttrSize))
@@ -633,7 +677,8 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.LogSteps = g.logSteps
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
-	l.Maps = g.mapDescs()
+	l.Maps = g.desc.Maps
+	l.MapFDsIn = true
 	l.Progs = g.progDescs()
 	return l, nil
 }
@@ -684,6 +729,8 @@ func (g *Generator) mapDescs() []abi.MapDesc {
 			Section:            internalSection(m),
 			HasInitialValue:    m.Internal != object.NotInternal,
 			MaxEntriesFromCPUs: isCPUSized(m),
+			MapExtra:           m.MapExtra,
+			Pinning:            m.Pinning,
 		})
 	}
 	return descs

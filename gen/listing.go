@@ -8,6 +8,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // Line is one instruction of a loader's listing (see Loader.Listing).
@@ -101,6 +102,33 @@ func (l *Loader) blobNote(off int, addr bool) string {
 	return it.What
 }
 
+// ctxNote names the context field at off (r6 holds the context
+// throughout): a header field, or a field of a map, program or target
+// descriptor ("context: map 0 counts: fd").
+func (l *Loader) ctxNote(off int) string {
+	header := map[int]string{abi.CtxSizeOff: "size", abi.CtxFlagsOff: "flags", abi.CtxLogLevelOff: "log level",
+		abi.CtxLogSizeOff: "log size", abi.CtxLogBufOff: "log buffer", abi.CtxStepOff: "step", abi.CtxLogStepOff: "step given the log"}
+	nm, np := len(l.Maps), len(l.Progs)
+	switch {
+	case off < abi.CtxHeaderSize:
+		if h, ok := header[off]; ok {
+			return "context: " + h
+		}
+	case off < abi.ProgDescOff(nm, 0):
+		i := (off - abi.CtxHeaderSize) / abi.MapDescSize
+		field := map[int]string{abi.MapDescFDOff: "fd", abi.MapDescMaxEntriesOff: "max_entries", abi.MapDescInitValueOff: "initial value"}[off-abi.MapDescOff(i)]
+		return fmt.Sprintf("context: map %d %s: %s", i, l.Maps[i].Name, field)
+	case off < abi.TargetDescOff(nm, np, 0):
+		j := (off - abi.ProgDescOff(nm, 0)) / abi.ProgDescSize
+		return fmt.Sprintf("context: program %d %s: fd", j, l.Progs[j].Name)
+	default:
+		k := (off - abi.TargetDescOff(nm, np, 0)) / abi.TargetDescSize
+		field := map[int]string{abi.TargetDescFDOff: "fd", abi.TargetDescBTFIDOff: "btf id"}[off-abi.TargetDescOff(nm, np, k)]
+		return fmt.Sprintf("context: freplace target %d: %s", k, field)
+	}
+	return ""
+}
+
 // Listing decodes the loader program into lines: each instruction with
 // the generator's comment and a note naming its numbers (see Line).
 // Notes follow the blob's base registers through each straight run of
@@ -148,10 +176,14 @@ func (l *Loader) Listing(bo binary.ByteOrder) ([]Line, error) {
 		case ins.Class() == asm.ClassLDX:
 			if off, ok := base[ins.Src]; ok {
 				line.Note = l.blobNote(off+int(ins.Off), false)
+			} else if ins.Src == rCtx {
+				line.Note = l.ctxNote(int(ins.Off))
 			}
 		case ins.Class() == asm.ClassST || ins.Class() == asm.ClassSTX:
 			if off, ok := base[ins.Dst]; ok {
 				line.Note = l.blobNote(off+int(ins.Off), false)
+			} else if ins.Dst == rCtx {
+				line.Note = l.ctxNote(int(ins.Off))
 			}
 		}
 		// Any other write to a register ends what it held.

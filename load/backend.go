@@ -30,10 +30,13 @@ type Backend interface {
 	ResolveKconfig(m *object.Map, externs []*object.Extern, image []byte) ([]byte, error)
 
 	// UpdateElem sets one element of a map (initial global data, or a
-	// map-in-map / program-array slot).
+	// map-in-map / program-array slot). A write marked Value.Init is
+	// skipped for a map that was not created but reused (a pin, a map
+	// passed in), as libbpf skips it.
 	UpdateElem(m Handle, mapIndex int, key []byte, value Value) error
 
-	// Freeze makes a map read-only for user space.
+	// Freeze makes a map read-only for user space; skipped for a reused
+	// map, which its creator froze or not.
 	Freeze(m Handle, mapIndex int) error
 
 	// LoadProgram loads one fully linked program, applying its fix-ups.
@@ -70,6 +73,9 @@ type Value struct {
 	Bytes []byte
 	// FD is used when Bytes is nil.
 	FD Handle
+	// Init marks a write that initialises a new map (initial global data,
+	// map-in-map slots): a reused map keeps what it holds.
+	Init bool
 }
 
 // ProgSpec is a linked program ready for BPF_PROG_LOAD.

@@ -15,6 +15,7 @@ import (
 	"github.com/bpfgen/bpfgen/core"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -50,6 +51,7 @@ type Direct struct {
 	// progTypes holds the lookups of the program being loaded.
 	progTypes map[typeKey]typeResult
 	pinned    map[Handle]string // pins this load made, undone on failure
+	reused    map[Handle]bool   // maps taken from a pin, not created
 }
 
 // COREMode says who applies an object's CO-RE relocations.
@@ -153,7 +155,7 @@ func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
 	return Handle(fd), nil
 }
 
-const pinByName = 1
+const pinByName = abi.PinByName
 
 // createPinned reuses a compatible map pinned under the map's name, or
 // creates the map and pins it there.
@@ -165,10 +167,14 @@ func (d *Direct) createPinned(m *MapSpec, attr *kernel.MapCreateAttr) (Handle, e
 	path := filepath.Join(root, m.Map.Name)
 	fd, err := kernel.ObjGet(path, 0)
 	if err == nil {
-		if err := compatiblePinned(fd, attr); err != nil {
+		if err := kernel.CheckMapReuse(fd, attr); err != nil {
 			kernel.Close(fd)
 			return NoHandle, fmt.Errorf("pinned map %s: %w", path, err)
 		}
+		if d.reused == nil {
+			d.reused = make(map[Handle]bool)
+		}
+		d.reused[Handle(fd)] = true
 		return Handle(fd), nil
 	}
 	if !errors.Is(err, syscall.ENOENT) {
@@ -187,31 +193,6 @@ func (d *Direct) createPinned(m *MapSpec, attr *kernel.MapCreateAttr) (Handle, e
 	}
 	d.pinned[Handle(fd)] = path
 	return Handle(fd), nil
-}
-
-// compatiblePinned checks that a pinned map has the shape the object asks
-// for, as libbpf does before reusing it.
-func compatiblePinned(fd int, want *kernel.MapCreateAttr) error {
-	info, err := kernel.GetMapInfo(fd)
-	if err != nil {
-		return err
-	}
-	type field struct {
-		name      string
-		have, got uint32
-	}
-	for _, f := range []field{
-		{"type", want.Type, info.Type},
-		{"key size", want.KeySize, info.KeySize},
-		{"value size", want.ValueSize, info.ValueSize},
-		{"max entries", want.MaxEntries, info.MaxEntries},
-		{"flags", want.Flags, info.Flags},
-	} {
-		if f.have != f.got {
-			return fmt.Errorf("incompatible: %s is %d, the object wants %d", f.name, f.got, f.have)
-		}
-	}
-	return nil
 }
 
 // ResolveKconfig implements Backend: the running kernel's config.
@@ -236,6 +217,9 @@ func (d *Direct) ResolveKconfig(m *object.Map, externs []*object.Extern, image [
 
 // UpdateElem implements Backend.
 func (d *Direct) UpdateElem(m Handle, _ int, key []byte, v Value) error {
+	if v.Init && d.reused[m] {
+		return nil
+	}
 	value := v.Bytes
 	if value == nil {
 		value = make([]byte, 4)
@@ -246,6 +230,9 @@ func (d *Direct) UpdateElem(m Handle, _ int, key []byte, v Value) error {
 
 // Freeze implements Backend.
 func (d *Direct) Freeze(m Handle, _ int) error {
+	if d.reused[m] {
+		return nil
+	}
 	return kernel.MapFreeze(int(m))
 }
 
@@ -258,6 +245,7 @@ func (d *Direct) Close(h Handle) error {
 		os.Remove(path)
 		delete(d.pinned, h)
 	}
+	delete(d.reused, h)
 	return kernel.Close(int(h))
 }
 

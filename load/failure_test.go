@@ -314,7 +314,7 @@ func TestLoadPinnedMapReuse(t *testing.T) {
 		}
 		noLeaksSince(t, before)
 		t.Logf("error: %v", err)
-		for _, s := range []string{"incompatible", path, "max entries"} {
+		for _, s := range []string{"incompatible", path, "max_entries"} {
 			if !strings.Contains(err.Error(), s) {
 				t.Errorf("error does not contain %q: %v", s, err)
 			}

@@ -259,7 +259,7 @@ func (l *loader) createMap(index int, m *object.Map, btfH Handle) (Handle, error
 		}
 	}
 	key := make([]byte, 4)
-	if err := l.b.UpdateElem(h, index, key, Value{Bytes: image}); err != nil {
+	if err := l.b.UpdateElem(h, index, key, Value{Bytes: image, Init: true}); err != nil {
 		return NoHandle, l.fail("write initial value of "+m.Name, err)
 	}
 	if m.Flags&object.MapFlagRdonlyProg != 0 {
@@ -283,7 +283,9 @@ func (l *loader) fillSlots(index int, m *object.Map, res *Result) error {
 			}
 			v = Value{FD: res.Programs[pi]}
 		case s.Map >= 0 && s.Map < len(res.Maps):
-			v = Value{FD: res.Maps[s.Map]}
+			// Like libbpf, a reused map-in-map keeps its slots;
+			// program-array slots are filled either way.
+			v = Value{FD: res.Maps[s.Map], Init: true}
 		default:
 			return l.fail(fmt.Sprintf("fill slot %d of %s", s.Index, m.Name), errors.New("no map or program"))
 		}

@@ -65,3 +65,36 @@ func ExampleRingBuf() {
 		fmt.Printf("%d bytes\n", len(rec))
 	}
 }
+
+// Run two loaders that share maps: the first pins the maps its object
+// pins by name under /sys/fs/bpf/app (or takes them from there), the
+// second uses the first's map "counts" instead of creating its own.
+func ExampleMapSharing_Run() {
+	var first, second *abi.Loader // embedded by generated skeletons
+	a, err := (&lskel.MapSharing{PinPath: "/sys/fs/bpf/app"}).Run(first, nil)
+	if err != nil {
+		log.Fatal(err) // an incompatible pin names the map, the path and the field
+	}
+	defer a.Close()
+	share := &lskel.MapSharing{ReplaceMaps: map[string]*lskel.Map{"counts": a.Map(0)}}
+	b, err := share.Run(second, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer b.Close()
+}
+
+// Keep a program attached after the process exits, and detach it later.
+func ExampleLink_Pin() {
+	var p *lskel.Program // e.g. Result.Program(j) of a loader run
+	l, err := p.Attach()
+	if err != nil {
+		log.Fatal(err)
+	}
+	if err := l.Pin("/sys/fs/bpf/app/my_link"); err != nil {
+		log.Fatal(err)
+	}
+	l.Close() // still attached: the pin holds the link
+	// Later, in this or another process: os.Remove("/sys/fs/bpf/app/my_link"),
+	// or l.Unpin() here.
+}

@@ -24,6 +24,8 @@ type Link struct {
 	// cleanup, if set, runs after the fds are closed: it removes what the
 	// attachment made outside them (a tracefs kprobe event).
 	cleanup func() error
+	// pin is where Pin pinned the link.
+	pin string
 }
 
 // newLink owns the BPF link fd; on failure fd is closed.

@@ -24,6 +24,7 @@ const (
 	stepFreezeBlob = "freeze blob map"
 	stepLoadLoader = "load loader program"
 	stepRunLoader  = "run loader program"
+	stepOwnFDs     = "take the loader's fds"
 
 	defaultLogSize = 1 << 20
 	maxCtxSize     = 1<<16 - 1 // BPF_PROG_TEST_RUN's limit on ctx_size_in
@@ -71,6 +72,10 @@ type RunOptions struct {
 	// objects that have such sections, so that only they link the probe
 	// code (and debug/elf).
 	AttachProbe func(p *Program) (*Link, error)
+
+	// presets are the fds of existing maps the run uses, by map index (0:
+	// create the map); set by MapSharing.Run.
+	presets []int32
 
 	// Signed runs signed loaders (abi.Loader.Signed): pass Signed.
 	// Generated code passes it only for signed skeletons, so that only
@@ -182,7 +187,9 @@ type failure struct {
 }
 
 // Run runs loader l: it creates and freezes the blob map, loads the loader
-// program, runs it once and returns the fds it created. The blob map and
+// program, runs it once and returns the fds it created. It creates every
+// map: to pin maps the object pins by name, reuse pinned ones or share
+// maps, run with MapSharing.Run. The blob map and
 // the loader program are always closed before Run returns; on failure no
 // fd is left open.
 func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
@@ -328,6 +335,9 @@ func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
 			entries = uint32(n)
 		}
 		ne.PutUint32(c.buf[off+abi.MapDescMaxEntriesOff:], entries)
+		if opts.presets != nil {
+			ne.PutUint32(c.buf[off+abi.MapDescFDOff:], uint32(opts.presets[i]))
+		}
 		var val []byte
 		if v, ok := opts.InitialValues[m.Name]; ok {
 			if !m.HasInitialValue {
@@ -501,15 +511,11 @@ func logSize(n int) int {
 func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *failure) {
 	ne := binary.NativeEndian
 	ctx := c.buf
-	// Reset the outputs of a previous run.
+	// Reset the outputs of a previous run. Only a successful run, which
+	// is not run again, writes fds (a map descriptor's fd holds the input
+	// buildCtx wrote until then).
 	ne.PutUint32(ctx[abi.CtxSizeOff:], uint32(len(ctx)))
 	ne.PutUint32(ctx[abi.CtxStepOff:], 0)
-	for i := range l.Maps {
-		ne.PutUint32(ctx[abi.MapDescOff(i)+abi.MapDescFDOff:], 0)
-	}
-	for j := range l.Progs {
-		ne.PutUint32(ctx[abi.ProgDescOff(len(l.Maps), j):], 0)
-	}
 	var logBuf []byte
 	if rl.level != 0 {
 		logBuf = make([]byte, rl.size)
@@ -553,7 +559,7 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 	}
 	res, err := own(l, ctx)
 	if err != nil {
-		return nil, &failure{err: &LoadError{Object: l.Name, Step: "take the loader's fds", Err: err}, errno: kernel.ErrnoOf(err)}
+		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepOwnFDs, Err: err}, errno: kernel.ErrnoOf(err)}
 	}
 	return res, nil
 }

@@ -31,7 +31,7 @@ type e2eCase struct {
 
 // e2eAlso lists, for a case, other objects whose skeletons its driver
 // uses too.
-var e2eAlso = map[string][]string{"freplace": {"freplace_target"}}
+var e2eAlso = map[string][]string{"freplace": {"freplace_target"}, "pinned": {"minimal"}}
 
 // e2eHelpers is a package every driver imports: a BPF_PROG_TEST_RUN
 // wrapper and error helpers.
@@ -125,6 +125,58 @@ var e2eCases = []e2eCase{
 	fmt.Println("closed", objs.BSS == nil, objs.HandleGetpid.FD(), objs.HandleGetpid.Link == nil, "reused fd kept", syscall.Fstat(countsFD, &st) == nil)
 `, "calls 3 counts 3 rodata true\nkeys 1\nclosed true -1 true reused fd kept true\n"},
 
+	{"pinned", `
+	pid := uint32(os.Getpid())
+	dir := os.Getenv("BPFGEN_PIN_DIR")
+	opts := NewPinnedOptions()
+	opts.Rodata.FilterPid = pid
+	opts.Share = &lskel.MapSharing{PinPath: dir}
+	a, err := LoadPinned(opts)
+	h.Must(err)
+	defer a.Close()
+	h.Must(a.PinHits.Update(0, 40, lskel.UpdateAny))
+	// A second skeleton takes the map a pinned by name.
+	b, err := LoadPinned(opts)
+	h.Must(err)
+	v, err := b.PinHits.Lookup(0)
+	h.Must(err)
+	fmt.Println("shared", v)
+	h.Must(b.Attach())
+	for range 2 {
+		syscall.Getpid()
+	}
+	h.Must(b.Close())
+	v, err = a.PinHits.Lookup(0)
+	h.Must(err)
+	fmt.Println("counted through the other", v)
+
+	// ReplaceMaps: a skeleton of another object uses minimal's counts.
+	mopts := NewMinimalOptions()
+	mopts.Rodata.FilterPid = pid
+	m, err := LoadMinimal(mopts)
+	h.Must(err)
+	defer m.Close()
+	c, err := LoadPinned(&PinnedOptions{Rodata: opts.Rodata, Share: &lskel.MapSharing{PinPath: dir, ReplaceMaps: map[string]*lskel.Map{"counts": m.Counts.Map}}})
+	h.Must(err)
+	h.Must(m.Attach())
+	h.Must(c.Attach())
+	for range 3 {
+		syscall.Getpid()
+	}
+	n, err := m.Counts.Lookup(pid)
+	h.Must(err)
+	fmt.Println("minimal calls", m.BSS.Calls, "shared counts", n)
+
+	// Pinned links keep counting after Close.
+	h.Must(c.PinLinks(dir))
+	h.Must(c.Close())
+	syscall.Getpid()
+	v, err = a.PinHits.Lookup(0)
+	h.Must(err)
+	fmt.Println("after close", v)
+	h.Must(os.Remove(dir + "/count_pinned"))
+`, "shared 40\ncounted through the other 42\nminimal calls 3 shared counts 6\nafter close 46\n"},
+
 	{"globals", `
 	opts := NewGlobalsOptions()
 	fmt.Println("defaults", opts.Rodata.Cfg.A, opts.Rodata.RoBits.Y(), opts.Rodata.RoColor == GlobalsColorGreen, opts.Data.DataVar)
@@ -158,6 +210,7 @@ var e2eCases = []e2eCase{
 	opts := NewMapsOptions()
 	opts.Rodata.TargetPid = uint32(pid)
 	opts.MaxEntries = map[string]uint32{"hash": 64}
+	opts.Share = &lskel.MapSharing{PinPath: os.Getenv("BPFGEN_PIN_DIR")}
 	objs, err := LoadMaps(opts)
 	h.Must(err)
 	defer objs.Close()
@@ -538,7 +591,9 @@ func TestEndToEnd(t *testing.T) {
 			if _, ok := kernelDependentOutput[c.name]; !ok {
 				behave.Require(t, c.name)
 			}
-			out, err := exec.Command(filepath.Join(bin, c.name)).CombinedOutput()
+			cmd := exec.Command(filepath.Join(bin, c.name))
+			cmd.Env = append(os.Environ(), "BPFGEN_PIN_DIR="+testutil.PinDir(t))
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				var ee *exec.ExitError
 				if !errors.As(err, &ee) {

@@ -35,6 +35,9 @@ type file struct {
 	// sections (the loader gets lskel.AttachProbe), Uprobes when it
 	// resolves uprobe symbols (and so links lskel/elfsym).
 	Probes, Uprobes bool
+	// PinnedMaps names the maps the object pins by name: Load pins and
+	// reuses them (lskel.MapSharing).
+	PinnedMaps []string
 
 	// Types are the Go declarations of the C types the file uses (see
 	// types.go), and SizeAsserts the compile-time checks of their sizes.
@@ -148,6 +151,8 @@ type loader struct {
 	// then the literals of its instructions' SHA-256 and signatures.
 	Signed                  bool
 	InsnsHash, SigV1, SigV2 string
+	// MapFDsIn: the loader takes existing maps (abi.Loader.MapFDsIn).
+	MapFDsIn bool
 }
 
 // mapDesc is one map's loader descriptor; Type and Flags are Go
@@ -158,6 +163,8 @@ type mapDesc struct {
 	KeySize, ValueSize, MaxEntries      uint32
 	Section                             string
 	HasInitialValue, MaxEntriesFromCPUs bool
+	MapExtra                            uint64
+	Pinning                             uint32
 }
 
 // kconfigVar is one kconfig extern's descriptor; Type is a Go

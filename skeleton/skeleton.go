@@ -308,6 +308,9 @@ func (g *generator) model() (*file, error) {
 		if m.Internal == object.NotInternal {
 			f.Maps = append(f.Maps, &mapField{Name: m.Name, Index: i, Field: g.member("map", m.Name, goIdent(m.Name)), GoType: "*lskel.Map"})
 		}
+		if m.Pinning == abi.PinByName {
+			f.PinnedMaps = append(f.PinnedMaps, m.Name)
+		}
 	}
 	for j, p := range g.progs {
 		d := g.l.Progs[j]
@@ -578,6 +581,7 @@ func (g *generator) loader() loader {
 		Data:       g.literal(l.Data),
 		Insns:      g.literal(l.Insns),
 		Signed:     l.Signed,
+		MapFDsIn:   l.MapFDsIn,
 	}
 	if l.Signed {
 		out.InsnsHash = stringLiteral(l.InsnsHash)
@@ -591,6 +595,7 @@ func (g *generator) loader() loader {
 			KeySize: m.KeySize, ValueSize: m.ValueSize, MaxEntries: m.MaxEntries,
 			Flags:   g.consts.mapFlags(m.Flags),
 			Section: m.Section, HasInitialValue: m.HasInitialValue, MaxEntriesFromCPUs: m.MaxEntriesFromCPUs,
+			MapExtra: m.MapExtra, Pinning: m.Pinning,
 		})
 	}
 	for _, k := range l.Kconfig {

@@ -73,6 +73,17 @@ type {{.Names.Options}} struct {
 	// object, the loaded program whose function it replaces.
 	AttachTargets map[string]lskel.ProgTarget
 {{- end}}
+{{- if or .PinnedMaps (not .Loader.Signed)}}
+	// Share, if set, loads with maps that exist already: a *lskel.MapSharing
+	// whose ReplaceMaps gives maps by their names in the object (another
+	// skeleton's, to share them) and whose PinPath is where maps pinned by
+	// name live.
+{{- with .PinnedMaps}} The object pins {{range $i, $m := .}}{{if $i}}, {{end}}{{$m}}{{end}} by name: without Share, Load pins
+	// and reuses them under lskel.DefaultPinPath (/sys/fs/bpf).
+{{- else}} Programs that leave it nil do not link the sharing code.
+{{- end}}
+	Share lskel.Sharer
+{{- end}}
 	// LogLevel is the verifier log level of the rerun that explains a
 	// failed load (0 means 1): the error then carries the verifier's log.
 	LogLevel uint32
@@ -156,7 +167,23 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	}
 {{- end}}{{end}}
 {{- end}}
+{{- if .PinnedMaps}}
+	share := opts.Share
+	if share == nil {
+		share = &lskel.MapSharing{}
+	}
+	res, err := share.Run({{.Names.NewLoader}}(), ro)
+{{- else if not .Loader.Signed}}
+	var res *lskel.Result
+	var err error
+	if opts.Share != nil {
+		res, err = opts.Share.Run({{.Names.NewLoader}}(), ro)
+	} else {
+		res, err = lskel.Run({{.Names.NewLoader}}(), ro)
+	}
+{{- else}}
 	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
+{{- end}}
 	if err != nil {
 		return nil, err
 	}
@@ -207,6 +234,31 @@ func (o *{{$.Names.Objects}}) Attach() error {
 	return nil
 }
 {{end}}
+{{- with .Programs}}
+// PinLinks pins the link of every attached program (its Link field) at
+// dir/<program name>, on bpffs: the program stays attached after Close
+// until the pin is removed (Link.Unpin). Links pinned before a failure
+// stay pinned.
+func (o *{{$.Names.Objects}}) PinLinks(dir string) error {
+	for _, p := range []struct {
+		name string
+		prog *{{$.Names.Program}}
+	}{
+{{- range .}}
+		{ {{- quote .Name}}, o.{{.Field}}},
+{{- end}}
+	} {
+		if p.prog == nil || p.prog.Link == nil {
+			continue
+		}
+		if err := p.prog.Link.Pin(dir + "/" + p.name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+{{end -}}
 {{- if .Loader.Signed}}
 // Verified returns the signature scheme the kernel verified when it loaded
 // the objects; false when they were loaded with Unsigned.
@@ -315,7 +367,9 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 			{Name: {{quote .Name}}, KernelName: {{quote .KernelName}}, Type: {{.Type}}, KeySize: {{.KeySize}}, ValueSize: {{.ValueSize}}, MaxEntries: {{.MaxEntries}}, Flags: {{.Flags}}
 				{{- with .Section}}, Section: {{quote .}}{{end}}
 				{{- if .HasInitialValue}}, HasInitialValue: true{{end}}
-				{{- if .MaxEntriesFromCPUs}}, MaxEntriesFromCPUs: true{{end}}},
+				{{- if .MaxEntriesFromCPUs}}, MaxEntriesFromCPUs: true{{end}}
+				{{- with .MapExtra}}, MapExtra: {{.}}{{end}}
+				{{- with .Pinning}}, Pinning: {{.}}{{end}}},
 {{- end}}
 		},
 		Progs: []abi.ProgDesc{
@@ -343,6 +397,9 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		},
 {{- end}}
 		KconfigMap: {{.KconfigMap}},
+{{- if .MapFDsIn}}
+		MapFDsIn:   true,
+{{- end}}
 {{- if .Signed}}
 		Signed:     true,
 		InsnsHash:  []byte({{.InsnsHash}}),

@@ -246,7 +246,7 @@ func TestLoaderOutput(t *testing.T) {
 	}{
 		{cliCase: cliCase{name: "stdout", args: []string{"loader", obj}, stdout: []string{gen.FileMagic}}},
 		{cliCase: cliCase{name: "-o -", args: []string{"loader", obj, "-o", "-"}, stdout: []string{gen.FileMagic}}},
-		{cliCase: cliCase{name: "-o FILE", args: []string{"loader", "-o", out, obj}, stdout: []string{out + ": 192 instructions"}}, file: true},
+		{cliCase: cliCase{name: "-o FILE", args: []string{"loader", "-o", out, obj}, stdout: []string{out + ": 216 instructions"}}, file: true},
 		{cliCase: cliCase{name: "unwritable", args: []string{"loader", obj, "-o", filepath.Join(dir, "no", "such", "dir")}, code: 1,
 			line: "bpfgen loader: write the loader: open " + filepath.Join(dir, "no", "such", "dir") + ": no such file or directory"}},
 	} {

@@ -37,6 +37,8 @@ type dumpMap struct {
 	ValueSize  uint32 `json:"value_size"`
 	MaxEntries uint32 `json:"max_entries"`
 	Flags      uint32 `json:"flags"`
+	Pinning    uint32 `json:"pinning"`
+	FDIn       bool   `json:"fd_in"`
 }
 
 type dumpProg struct {
@@ -79,7 +81,7 @@ func describeLoader(l *gen.Loader, bo binary.ByteOrder) (*dumpJSON, error) {
 		Blob: []dumpBlob{}, Steps: append([]string{}, l.Steps...), Program: []dumpInsn{},
 	}
 	for i, m := range l.Maps {
-		d.Maps = append(d.Maps, dumpMap{i, m.Name, m.KernelName, object.MapType(m.Type).String(), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags})
+		d.Maps = append(d.Maps, dumpMap{i, m.Name, m.KernelName, object.MapType(m.Type).String(), m.KeySize, m.ValueSize, m.MaxEntries, m.Flags, m.Pinning, l.TakesMapFD(i)})
 	}
 	for j, p := range l.Progs {
 		d.Programs = append(d.Programs, dumpProg{j, p.Name, p.Section, object.ProgType(p.Type).String(), p.Loaded})

@@ -17,13 +17,14 @@ import (
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
 func init() {
-	register("load", command{usage: "load OBJ [--pin DIR] [--core auto|kernel|user] [--json]", summary: "load an object directly into the kernel and print what it created", run: cmdLoad})
+	register("load", command{usage: "load OBJ [--pin DIR] [--pin-root DIR] [--core auto|kernel|user] [--json]", summary: "load an object directly into the kernel and print what it created", run: cmdLoad})
 	register("loader", command{usage: "loader OBJ [-o FILE]", summary: "write the loader program of an object to FILE (default: standard output)", run: cmdLoader})
-	register("run", command{usage: "run FILE|OBJ [--pin DIR] [--json]", summary: "run a loader and print what it created", run: cmdRun})
+	register("run", command{usage: "run FILE|OBJ [--pin DIR] [--pin-root DIR] [--json]", summary: "run a loader and print what it created", run: cmdRun})
 	register("dump", command{usage: "dump FILE|OBJ [--json]", summary: "disassemble a loader, each step annotated", run: cmdDump})
 }
 
@@ -35,22 +36,27 @@ type created struct {
 	ID   uint32 `json:"id"`
 	Type uint32 `json:"type"`
 	Pin  string `json:"pin,omitempty"`
+	// Reused is set for a map taken from its pin by name instead of
+	// created.
+	Reused bool `json:"reused,omitempty"`
 }
 
 // report pins (when asked) and prints what was created, then closes the
 // fds: pinned objects stay in the kernel, the rest go away with the
-// process, as with `bpftool prog loadall`.
-func report(w io.Writer, asJSON bool, pinDir string, maps []namedFD, progs []namedFD) (err error) {
+// process, as with `bpftool prog loadall`. Maps pinned by name are at
+// their pin already (byName) and are not pinned again.
+func report(w io.Writer, asJSON bool, pinDir string, byName *namePins, maps []namedFD, progs []namedFD) (err error) {
 	var out []created
 	defer func() {
 		// All or nothing: a failure unpins what this run pinned, so that no
 		// kernel object outlives a failed command.
 		if err != nil {
 			for _, c := range out {
-				if c.Pin != "" {
+				if c.Pin != "" && !c.Reused {
 					os.Remove(c.Pin)
 				}
 			}
+			byName.undo()
 		}
 	}()
 	add := func(kind string, n namedFD) error {
@@ -68,7 +74,9 @@ func report(w io.Writer, asJSON bool, pinDir string, maps []namedFD, progs []nam
 			}
 			c.ID, c.Type = info.ID, info.Type
 		}
-		if pinDir != "" {
+		if path, ok := byName.paths[n.name]; ok && kind == "map" {
+			c.Pin, c.Reused = path, byName.existed[path]
+		} else if pinDir != "" {
 			c.Pin = filepath.Join(pinDir, pinName(n.pin))
 			if err := kernel.ObjPin(n.fd, c.Pin); err != nil {
 				return fmt.Errorf("pin %s %s at %s: %w", kind, n.name, c.Pin, err)
@@ -123,6 +131,52 @@ func mapPinName(name, kernelName string, internal bool) string {
 	return name
 }
 
+// namePins are the pin paths of the maps an object pins by name, and
+// which of them were there before the command: a failed command removes
+// the others.
+type namePins struct {
+	paths   map[string]string // map name → pin path
+	existed map[string]bool
+}
+
+// pinsByName lists the pin paths under root of the maps pinned by name
+// (pinned: the object's pinning of each map, by name).
+func pinsByName(root string, pinned map[string]uint32) *namePins {
+	p := &namePins{paths: map[string]string{}, existed: map[string]bool{}}
+	for name, pinning := range pinned {
+		if pinning != abi.PinByName {
+			continue
+		}
+		path := filepath.Join(root, name)
+		p.paths[name] = path
+		if _, err := os.Stat(path); err == nil {
+			p.existed[path] = true
+		}
+	}
+	return p
+}
+
+// undo removes the pins by name the command made.
+func (p *namePins) undo() {
+	for _, path := range p.paths {
+		if !p.existed[path] {
+			os.Remove(path)
+		}
+	}
+}
+
+// pinRoot is where maps pinned by name go: --pin-root, else the --pin
+// directory, else /sys/fs/bpf as with libbpf.
+func pinRoot(root, pin string) (string, error) {
+	switch {
+	case root != "":
+		return root, preparePinDir(root)
+	case pin != "":
+		return pin, nil
+	}
+	return lskel.DefaultPinPath, nil
+}
+
 func preparePinDir(dir string) error {
 	if dir == "" {
 		return nil
@@ -147,6 +201,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := newFlags("load")
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
+	root := fs.String("pin-root", "", "where maps pinned by name are pinned and reused: `DIR` (default: the --pin DIR, else /sys/fs/bpf)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level of the first attempt")
 	coreMode := fs.String("core", "auto", "who applies CO-RE relocations: `auto` (the kernel where it can, else bpfgen), kernel or user")
@@ -161,11 +216,20 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 	if err := preparePinDir(*pin); err != nil {
 		return err
 	}
+	pinRootDir, err := pinRoot(*root, *pin)
+	if err != nil {
+		return err
+	}
 	obj, err := object.Open(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	res, err := load.Load(obj, &load.Direct{LogLevel: uint32(*logLevel), CORE: mode}, nil)
+	pinning := map[string]uint32{}
+	for _, m := range obj.Maps {
+		pinning[m.Name] = m.Pinning
+	}
+	byName := pinsByName(pinRootDir, pinning)
+	res, err := load.Load(obj, &load.Direct{LogLevel: uint32(*logLevel), CORE: mode, PinRoot: pinRootDir}, nil)
 	if err != nil {
 		return fmt.Errorf("%s: %w", fs.Arg(0), err)
 	}
@@ -183,7 +247,7 @@ func cmdLoad(args []string, stdout, stderr io.Writer) error {
 			progs = append(progs, namedFD{p.Name, int(res.Programs[j]), p.Name})
 		}
 	}
-	return report(stdout, *asJSON, *pin, maps, progs)
+	return report(stdout, *asJSON, *pin, byName, maps, progs)
 }
 
 // generate opens an object and generates its loader.
@@ -259,6 +323,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	}
 	fs := newFlags("run")
 	pin := fs.String("pin", "", "pin maps and programs in `DIR` (on bpffs)")
+	root := fs.String("pin-root", "", "where maps pinned by name are pinned and reused: `DIR` (default: the --pin DIR, else /sys/fs/bpf)")
 	asJSON := fs.Bool("json", false, "print JSON")
 	logLevel := fs.Uint("log-level", 0, "verifier log level")
 	rf := addRunFlags(fs)
@@ -268,17 +333,26 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err := preparePinDir(*pin); err != nil {
 		return err
 	}
+	pinRootDir, err := pinRoot(*root, *pin)
+	if err != nil {
+		return err
+	}
 	l, _, err := readLoader(fs.Arg(0))
 	if err != nil {
 		return err
 	}
+	pinning := map[string]uint32{}
+	for _, m := range l.Maps {
+		pinning[m.Name] = m.Pinning
+	}
+	byName := pinsByName(pinRootDir, pinning)
 	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID}
 	undo, err := rf.options(ro)
 	if err != nil {
 		return err
 	}
 	defer undo()
-	res, err := lskel.Run(&l.Loader, ro)
+	res, err := (&lskel.MapSharing{PinPath: pinRootDir}).Run(&l.Loader, ro)
 	if err != nil {
 		return err
 	}
@@ -292,7 +366,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 			progs = append(progs, namedFD{p.Name, res.Program(j).FD(), p.Name})
 		}
 	}
-	return report(stdout, *asJSON, *pin, maps, progs)
+	return report(stdout, *asJSON, *pin, byName, maps, progs)
 }
 
 // cmdDump is `bpfgen dump FILE|OBJ [--json]`.

@@ -166,3 +166,75 @@ func TestPinFailureUnpins(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestPinByName runs pinned.bpf.o's loader with `run` twice and loads it
+// with `load`, all with one --pin-root: the first command creates and
+// pins pin_hits there, the others report the same map, reused; the map
+// not pinned by name is new each time and, without --pin, not pinned.
+func TestPinByName(t *testing.T) {
+	testutil.RequireLoaders(t)
+	root := testutil.PinDir(t)
+	path := filepath.Join(root, "pin_hits")
+	var firstID uint32
+	for i, args := range [][]string{
+		{"run", "../../testdata/pinned.bpf.o"},
+		{"run", "../../testdata/pinned.bpf.o"},
+		{"load", "../../testdata/pinned.bpf.o"},
+	} {
+		out, errs, code := runCmd(t, append(args, "--json", "--pin-root", root)...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", args, code, errs)
+		}
+		var got loadOutput
+		if err := json.Unmarshal([]byte(out), &got); err != nil {
+			t.Fatalf("%s: output is not JSON: %v\n%s", args, err, out)
+		}
+		byName := map[string]created{}
+		for _, c := range got.Objects {
+			byName[c.Name] = c
+		}
+		hits, counts := byName["pin_hits"], byName["counts"]
+		if hits.Pin != path || hits.Reused != (i > 0) {
+			t.Errorf("%s: pin_hits pin %q reused %v, want %q reused %v", args, hits.Pin, hits.Reused, path, i > 0)
+		}
+		if i == 0 {
+			firstID = hits.ID
+		} else if hits.ID != firstID {
+			t.Errorf("%s: pin_hits is map %d, want the pinned map %d", args, hits.ID, firstID)
+		}
+		if counts.Pin != "" || counts.Reused || counts.ID == 0 {
+			t.Errorf("%s: counts %+v, want a new map, not pinned", args, counts)
+		}
+	}
+	fd, err := kernel.ObjGet(path, 0)
+	if err != nil {
+		t.Fatalf("pin %s gone after the commands: %v", path, err)
+	}
+	defer unix.Close(fd)
+	if info, err := kernel.GetMapInfo(fd); err != nil || info.ID != firstID {
+		t.Errorf("pin %s: map %v (%v), want id %d", path, info, err, firstID)
+	}
+
+	// An incompatible pin: the error names the map, the path and the
+	// field, and the pin stays.
+	other := testutil.PinDir(t)
+	bad, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: kernel.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 3, Name: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(bad)
+	if err := kernel.ObjPin(bad, filepath.Join(other, "pin_hits")); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"run", "load"} {
+		_, errs, code := runCmd(t, cmd, "../../testdata/pinned.bpf.o", "--pin-root", other)
+		if code != 1 {
+			t.Errorf("%s with an incompatible pin: exit %d, want 1", cmd, code)
+		}
+		for _, s := range []string{"pin_hits", filepath.Join(other, "pin_hits"), "max_entries is 3, the object declares 1"} {
+			if !strings.Contains(errs, s) {
+				t.Errorf("%s: stderr does not contain %q: %s", cmd, s, errs)
+			}
+		}
+	}
+}

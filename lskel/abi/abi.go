@@ -50,7 +50,28 @@ type Loader struct {
 	// program with that hash (excl_prog_hash) without hashing anything
 	// itself. A wrong value only makes the load fail.
 	InsnsHash []byte `json:"insns_sha256,omitempty"`
+
+	// MapFDsIn is set for loaders that take existing maps: a map
+	// descriptor whose fd field the caller sets (TakesMapFD) makes the
+	// loader use that map instead of creating one, and skip what
+	// initialises a new map (initial value, freeze, map-in-map slots),
+	// as libbpf does for a reused pinned map.
+	MapFDsIn bool `json:"map_fds_in,omitempty"`
 }
+
+// TakesMapFD reports whether the loader uses an fd passed in map i's
+// descriptor instead of creating the map: every map of an unsigned
+// loader that takes map fds, and only the maps the object pins by name
+// in a signed one (a map passed in otherwise changes what the signature
+// covers).
+func (l *Loader) TakesMapFD(i int) bool {
+	return l.MapFDsIn && i >= 0 && i < len(l.Maps) && (!l.Signed || l.Maps[i].Pinning == PinByName)
+}
+
+// PinByName is the pinning of a map declared with
+// __uint(pinning, LIBBPF_PIN_BY_NAME): it is pinned at <pin root>/<name>,
+// and a compatible map pinned there is used instead of a new one.
+const PinByName = 1
 
 // Signature schemes: what a signature of a loader covers.
 const (
@@ -111,6 +132,11 @@ type MapDesc struct {
 	// MaxEntriesFromCPUs is set for perf-event arrays created with
 	// max_entries 0: the runtime passes the target's CPU count.
 	MaxEntriesFromCPUs bool `json:"max_entries_from_cpus,omitempty"`
+	// MapExtra is the map's map_extra (bloom filter hashes, arena
+	// address), compared with a pinned map's before reusing it.
+	MapExtra uint64 `json:"map_extra,omitempty"`
+	// Pinning is the object's pinning of the map: PinByName, or 0.
+	Pinning uint32 `json:"pinning,omitempty"`
 }
 
 // ProgDesc is one program the loader loads.
@@ -187,7 +213,7 @@ const (
 	CtxHeaderSize  = 32
 
 	MapDescSize          = 16
-	MapDescFDOff         = 0 // u32 out
+	MapDescFDOff         = 0 // u32 in/out: in, an existing map to use (0: create one; see Loader.TakesMapFD); out, the map's fd
 	MapDescMaxEntriesOff = 4 // u32 in, 0 keeps the default
 	MapDescInitValueOff  = 8 // u64 in: user pointer to ValueSize bytes, 0 keeps the blob's
 
