@@ -10,8 +10,9 @@ type file struct {
 	// ObjectPath (slash-separated) and Command are for the header;
 	// ObjectFile is the object's base name for doc comments.
 	ObjectPath, Command, ObjectFile string
-	// Arches is the build constraint of the object's byte order.
-	Arches  string
+	// Constraint is the //go:build expression: by default Linux and the
+	// architectures of the object's byte order.
+	Constraint string
 	Package string
 	// Imports are the import paths, in groups separated by a blank line.
 	Imports [][]string

@@ -51,6 +51,26 @@ type Options struct {
 	// Command is how to regenerate the file, for the header comment; empty
 	// means a bpfgen command line built from the other options.
 	Command string
+	// BuildConstraint, when set, is the file's //go:build expression
+	// instead of Linux and the architectures of the object's byte order
+	// (bpfgen generate gives bpf2go's: its target's architectures and
+	// -tags).
+	BuildConstraint string
+	// Types are C types (struct, union, enum or typedef names) declared as
+	// Go types even when no map or global variable uses them (bpf2go's
+	// -type).
+	Types []string
+	// NoGlobalTypes leaves maps untyped (*lskel.Map) and, for APICilium,
+	// declares no types but Types (bpf2go's -no-global-types).
+	NoGlobalTypes bool
+	// API chooses the generated file's interface: APIBpfgen (the default,
+	// the light skeleton) or APICilium (bpf2go's names and cilium/ebpf's
+	// types).
+	API API
+	// ObjectFile is the object's file name next to the generated file,
+	// which an APICilium file embeds for its CollectionSpec; empty means
+	// the base name of ObjectPath.
+	ObjectFile string
 	// Note, when set, is told in one line each thing the generated file
 	// lacks or names differently than the object suggests: global data
 	// that BTF does not type, maps that stay untyped, and a map, program or
@@ -121,17 +141,34 @@ const (
 )
 
 // templateText is the generated file's layout; see model.go for its data.
-//
-//go:embed skeleton.go.tpl
-var templateText string
+// ciliumText is an APICilium file's, which uses templateText's loader.
+var (
+	//go:embed skeleton.go.tpl
+	templateText string
+	//go:embed cilium.go.tpl
+	ciliumText string
+)
 
-// parseTemplate parses templateText once.
+// parseTemplate parses templateText and ciliumText once.
 var parseTemplate = sync.OnceValues(func() (*template.Template, error) {
-	return template.New("skeleton.go.tpl").
-		Funcs(template.FuncMap{"quote": strconv.Quote}).
+	t, err := template.New("skeleton.go.tpl").
+		Funcs(template.FuncMap{"quote": strconv.Quote, "importSpec": importSpec}).
 		Option("missingkey=error").
 		Parse(templateText)
+	if err != nil {
+		return nil, err
+	}
+	return t.New("cilium.go.tpl").Parse(ciliumText)
 })
+
+// importSpec writes an import path as an import spec; "_ path" imports
+// for side effects.
+func importSpec(path string) string {
+	if p, ok := strings.CutPrefix(path, "_ "); ok {
+		return "_ " + strconv.Quote(p)
+	}
+	return strconv.Quote(path)
+}
 
 // Generate returns the light skeleton of obj, whose loader is l (as
 // gen.Generate made it from obj), as gofmt-formatted Go source. It
@@ -150,6 +187,9 @@ func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	if opts.API == "" {
+		opts.API = APIBpfgen
+	}
 	tpl, err := parseTemplate()
 	if err != nil {
 		return nil, fmt.Errorf("skeleton: parsing the template (a bpfgen bug): %w", err)
@@ -162,7 +202,15 @@ func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
 	}
-	out, err := render(tpl, f)
+	var data any = f
+	name := "skeleton.go.tpl"
+	if opts.API == APICilium {
+		if data, err = g.ciliumModel(f); err != nil {
+			return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
+		}
+		name = "cilium.go.tpl"
+	}
+	out, err := render(tpl.Lookup(name), data)
 	if err != nil {
 		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
 	}
@@ -176,7 +224,7 @@ func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 }
 
 // render executes tpl on f and formats the result.
-func render(tpl *template.Template, f *file) ([]byte, error) {
+func render(tpl *template.Template, f any) ([]byte, error) {
 	var b bytes.Buffer
 	if err := tpl.Execute(&b, f); err != nil {
 		return nil, fmt.Errorf("executing the template (a bpfgen bug): %w", err)
@@ -242,6 +290,9 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	if opts.ObjectPath == "" {
 		opts.ObjectPath = obj.Path
 	}
+	if opts.ObjectFile == "" {
+		opts.ObjectFile = filepath.Base(opts.ObjectPath)
+	}
 	if opts.Command == "" {
 		opts.Command = fmt.Sprintf("bpfgen skeleton %s -package %s -ident %s", opts.ObjectPath, opts.Package, opts.Ident)
 	}
@@ -280,7 +331,11 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	for _, n := range []string{g.names.Maps, g.names.Programs, "result", "mmaps", "init"} {
 		g.owners[g.members.add(n)] = "a field of " + g.names.Objects
 	}
-	g.types = newTypeGen(obj.BTF, bo, exp, g.pkg)
+	typePrefix := exp
+	if opts.API == APICilium {
+		typePrefix = opts.Ident // bpf2go's types keep the ident's case: bpfEvent
+	}
+	g.types = newTypeGen(obj.BTF, bo, typePrefix, g.pkg)
 	return g, nil
 }
 
@@ -290,12 +345,15 @@ func (g *generator) model() (*file, error) {
 		ObjectPath: filepath.ToSlash(g.opts.ObjectPath),
 		ObjectFile: filepath.Base(g.opts.ObjectPath),
 		Command:    g.opts.Command,
-		Arches:     littleEndianArches,
+		Constraint: "linux && (" + littleEndianArches + ")",
 		Package:    g.opts.Package,
 		Names:      g.names,
 	}
 	if g.bo == binary.BigEndian {
-		f.Arches = bigEndianArches
+		f.Constraint = "linux && (" + bigEndianArches + ")"
+	}
+	if g.opts.BuildConstraint != "" {
+		f.Constraint = g.opts.BuildConstraint
 	}
 	// Global data sections first: their fields and types have fixed
 	// names.
@@ -350,8 +408,16 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 	for _, mf := range f.Maps {
+		if g.opts.NoGlobalTypes {
+			break
+		}
 		if err := g.typeMap(mf); err != nil {
 			return nil, fmt.Errorf("map %s: %w", mf.Name, err)
+		}
+	}
+	for _, name := range g.opts.Types {
+		if err := g.namedType(name); err != nil {
+			return nil, err
 		}
 	}
 	f.Types, f.SizeAsserts = g.types.decls, g.types.asserts
@@ -360,17 +426,23 @@ func (g *generator) model() (*file, error) {
 
 	// Imports last: the types and constants decide them.
 	var std, mod []string
+	if g.opts.API == APICilium {
+		std = append(std, "bytes", "_ embed", "errors", "fmt", "io")
+	}
 	if g.types.usesUnsafe {
 		std = append(std, "unsafe")
+	}
+	if g.opts.API == APICilium {
+		mod = append(mod, "github.com/cilium/ebpf")
 	}
 	if len(g.l.Kconfig) > 0 {
 		mod = append(mod, "github.com/bpfgen/bpfgen/kconfig")
 	}
 	mod = append(mod, "github.com/bpfgen/bpfgen/lskel", "github.com/bpfgen/bpfgen/lskel/abi")
-	if f.Uprobes {
+	if f.Uprobes && g.opts.API != APICilium {
 		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/elfsym")
 	}
-	if g.consts.usesUnix {
+	if g.consts.usesUnix || g.opts.API == APICilium {
 		mod = append(mod, "golang.org/x/sys/unix")
 	}
 	for _, group := range [][]string{std, mod} {
@@ -472,6 +544,25 @@ func sectionField(sec string) string {
 		return "Kconfig"
 	}
 	return goIdent(sec)
+}
+
+// namedType declares the Go type of the C type name (a struct, union,
+// enum or typedef), for Options.Types.
+func (g *generator) namedType(name string) error {
+	if g.obj.BTF == nil {
+		return fmt.Errorf("type %s: the object has no BTF", name)
+	}
+	for _, k := range []btf.Kind{btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64, btf.KindTypedef} {
+		id, _, err := g.obj.BTF.TypeByName(name, k)
+		if err != nil {
+			continue
+		}
+		if _, err := g.types.goType(id, goIdent(name)); err != nil {
+			return fmt.Errorf("type %s: %w", name, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("type %s: no struct, union, enum or typedef of that name in the object's BTF", name)
 }
 
 // typedMapKinds are the map types whose keys and values a typed wrapper

@@ -9,13 +9,13 @@ of blank lines do not matter here, line breaks do.
 //
 // To regenerate: {{.Command}}
 
-//go:build linux && ({{.Arches}})
+//go:build {{.Constraint}}
 
 package {{.Package}}
 
 import (
 {{- range .Imports}}
-{{range .}}	{{quote .}}
+{{range .}}	{{importSpec .}}
 {{end}}{{end -}}
 )
 
@@ -302,6 +302,9 @@ var (
 {{- end}}
 )
 {{end}}
+{{template "loader" .}}
+
+{{- define "loader"}}
 {{with .Loader -}}
 // {{$.Names.NewLoader}} returns the loader program of {{$.ObjectFile}}: {{.DataLen}} bytes of data and
 // {{.InsnCount}} instructions.
@@ -357,3 +360,4 @@ const {{$.Names.LoaderData}} = {{.Data}}
 // {{$.Names.LoaderInsns}} are the loader's instructions, in the target's byte order.
 const {{$.Names.LoaderInsns}} = {{.Insns}}
 {{end -}}
+{{end}}
