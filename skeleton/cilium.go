@@ -27,7 +27,9 @@ const (
 // model (for the loader and the types) and bpf2go's names.
 type ciliumFile struct {
 	*file
-	N ciliumNames
+	// Skel is the embedded model, for the loader template.
+	Skel *file
+	N    ciliumNames
 	// CMaps, CPrograms and CVariables are the objects by their names in
 	// the object, sorted by name as bpf2go sorts them.
 	CMaps, CPrograms, CVariables []ciliumObj
@@ -101,7 +103,7 @@ func ciliumIdent(s string) string {
 
 // ciliumModel adds bpf2go's names to the light skeleton's model f.
 func (g *generator) ciliumModel(f *file) (*ciliumFile, error) {
-	c := &ciliumFile{file: f, N: newCiliumNames(g.opts.Ident), Embed: g.opts.ObjectFile}
+	c := &ciliumFile{file: f, Skel: f, N: newCiliumNames(g.opts.Ident), Embed: g.opts.ObjectFile}
 	for i, m := range g.obj.Maps {
 		if m.Pinning != 0 {
 			c.Pinned = append(c.Pinned, m.Name)

@@ -313,4 +313,4 @@ func {{.Close}}(closers ...io.Closer) error {
 //go:embed {{$.Embed}}
 var {{.Bytes}} []byte
 {{end}}
-{{template "loader" .file}}
+{{template "loader" .Skel}}

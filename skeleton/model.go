@@ -13,7 +13,7 @@ type file struct {
 	// Constraint is the //go:build expression: by default Linux and the
 	// architectures of the object's byte order.
 	Constraint string
-	Package string
+	Package    string
 	// Imports are the import paths, in groups separated by a blank line.
 	Imports [][]string
 
