@@ -2,6 +2,7 @@ package skeleton
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"unicode"
 
@@ -128,6 +129,12 @@ func (g *generator) ciliumModel(f *file) (*ciliumFile, error) {
 	}
 	for j, p := range g.progs {
 		c.CPrograms = append(c.CPrograms, ciliumObj{Name: p.Name, Field: ciliumIdent(p.Name), Index: j})
+	}
+	if len(c.CMaps)+len(c.CPrograms)+len(c.CVariables) == 0 && !g.consts.usesUnix {
+		// Nothing to duplicate fds of: the file needs no x/sys/unix.
+		for i, group := range f.Imports {
+			f.Imports[i] = slices.DeleteFunc(slices.Clone(group), func(p string) bool { return p == "golang.org/x/sys/unix" })
+		}
 	}
 	for _, objs := range [][]ciliumObj{c.CMaps, c.CPrograms, c.CVariables} {
 		sort.Slice(objs, func(i, j int) bool { return objs[i].Name < objs[j].Name })

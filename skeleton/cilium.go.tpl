@@ -144,7 +144,10 @@ func {{.RunOptions}}(opts *ebpf.CollectionOptions) (*lskel.RunOptions, error) {
 // {{.Adopt}} fills m and p with cilium/ebpf objects on duplicates of the
 // fds of res, and v, when wantVars, with the global variables.
 func {{.Adopt}}(res *lskel.Result, m *{{.Maps}}, p *{{.Programs}}, v *{{.Variables}}, wantVars bool) error {
+{{- if or $.CMaps $.CPrograms $.CVariables}}
 	dup := func(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3) }
+{{- end}}
+{{- if or $.CMaps $.CVariables}}
 	newMap := func(i int) (*ebpf.Map, error) {
 		fd, err := dup(res.Map(i).FD())
 		if err != nil {
@@ -152,6 +155,8 @@ func {{.Adopt}}(res *lskel.Result, m *{{.Maps}}, p *{{.Programs}}, v *{{.Variabl
 		}
 		return ebpf.NewMapFromFD(fd)
 	}
+{{- end}}
+{{- if $.CPrograms}}
 	newProg := func(j int) (*ebpf.Program, error) {
 		if res.Program(j) == nil { // SEC("?..."): not loaded
 			return nil, nil
@@ -162,7 +167,10 @@ func {{.Adopt}}(res *lskel.Result, m *{{.Maps}}, p *{{.Programs}}, v *{{.Variabl
 		}
 		return ebpf.NewProgramFromFD(fd)
 	}
+{{- end}}
+{{- if or $.CMaps $.CPrograms}}
 	var err error
+{{- end}}
 {{- range $.CMaps}}
 	if m.{{.Field}}, err = newMap({{.Index}}); err != nil {
 		return fmt.Errorf("map {{.Name}}: %w", err)

@@ -63,6 +63,10 @@ type Options struct {
 	// NoGlobalTypes leaves maps untyped (*lskel.Map) and, for APICilium,
 	// declares no types but Types (bpf2go's -no-global-types).
 	NoGlobalTypes bool
+	// GlobalTypes declares, as bpf2go does, the struct, union and enum
+	// types of every map's key and value (ring buffer events included,
+	// whatever the map's type) and of every global variable.
+	GlobalTypes bool
 	// API chooses the generated file's interface: APIBpfgen (the default,
 	// the light skeleton) or APICilium (bpf2go's names and cilium/ebpf's
 	// types).
@@ -415,6 +419,11 @@ func (g *generator) model() (*file, error) {
 			return nil, fmt.Errorf("map %s: %w", mf.Name, err)
 		}
 	}
+	if g.opts.GlobalTypes && !g.opts.NoGlobalTypes {
+		if err := g.globalTypes(); err != nil {
+			return nil, err
+		}
+	}
 	for _, name := range g.opts.Types {
 		if err := g.namedType(name); err != nil {
 			return nil, err
@@ -544,6 +553,76 @@ func sectionField(sec string) string {
 		return "Kconfig"
 	}
 	return goIdent(sec)
+}
+
+// globalTypes declares the named compound types of the maps' keys and
+// values and of the global variables, for Options.GlobalTypes.
+func (g *generator) globalTypes() error {
+	if g.obj.BTF == nil {
+		return nil
+	}
+	for _, m := range g.obj.Maps {
+		for _, id := range []btf.TypeID{m.BTFKeyID, m.BTFValueID} {
+			if err := g.globalType(id); err != nil {
+				return fmt.Errorf("map %s: %w", m.Name, err)
+			}
+		}
+		if m.Internal == object.NotInternal || m.DatasecID == 0 {
+			continue
+		}
+		t, err := g.obj.BTF.Type(m.DatasecID)
+		if err != nil {
+			return err
+		}
+		for _, v := range t.Vars {
+			vt, err := g.obj.BTF.Type(v.Type)
+			if err != nil {
+				return err
+			}
+			if vt.Kind == btf.KindVar {
+				if err := g.globalType(vt.Type); err != nil {
+					return fmt.Errorf("variable %s: %w", vt.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// globalType declares the Go type of BTF type id when, past qualifiers
+// and arrays, it is a named struct, union or enum, or a typedef of one.
+func (g *generator) globalType(id btf.TypeID) error {
+	for id != 0 {
+		t, err := g.obj.BTF.Type(id)
+		if err != nil {
+			return err
+		}
+		switch t.Kind {
+		case btf.KindConst, btf.KindVolatile, btf.KindRestrict, btf.KindTypeTag:
+			id = t.Type
+		case btf.KindArray:
+			id = t.Array.Type
+		case btf.KindTypedef:
+			_, rt, err := g.obj.BTF.Resolve(id)
+			if err != nil {
+				return err
+			}
+			if !isNamedKind(rt.Kind) {
+				return nil
+			}
+			_, err = g.types.goType(id, goIdent(t.Name))
+			return err
+		case btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64:
+			if t.Name == "" {
+				return nil
+			}
+			_, err = g.types.goType(id, "")
+			return err
+		default:
+			return nil
+		}
+	}
+	return nil
 }
 
 // namedType declares the Go type of the C type name (a struct, union,

@@ -205,6 +205,7 @@ func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stder
 		BuildConstraint: constraint(arches, o.tags),
 		Types:           o.types,
 		NoGlobalTypes:   o.noGlobalTypes,
+		GlobalTypes:     true,
 		API:             skeleton.API(o.api),
 		Note:            func(msg string) { fmt.Fprintf(stderr, "bpfgen generate: note: %s\n", msg) },
 	}
