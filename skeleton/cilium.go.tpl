@@ -191,6 +191,7 @@ func {{.Adopt}}(res *lskel.Result, m *{{.Maps}}, p *{{.Programs}}, v *{{.Variabl
 	if err != nil {
 		return err
 	}
+	spec.Programs = nil // nothing of the programs is needed, not even their kallsyms
 	repl := map[string]*ebpf.Map{}
 	defer func() {
 		for _, m := range repl {

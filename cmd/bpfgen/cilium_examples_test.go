@@ -128,6 +128,34 @@ func TestCiliumExamples(t *testing.T) {
 	}
 }
 
+// TestCiliumOptions runs testdata/generate/cilium: the CollectionOptions
+// a loader program cannot honour are refused by name, the others work,
+// and the maps, programs and variables are cilium/ebpf's, working with
+// its link package.
+func TestCiliumOptions(t *testing.T) {
+	testutil.RequireClang(t)
+	testutil.RequireLoaders(t)
+	testutil.RequireTracefs(t)
+	dir := t.TempDir()
+	newToolModule(t, dir, "github.com/cilium/ebpf v0.22.0")
+	for _, f := range []string{"opts.c", "main.go"} {
+		copyTo(t, filepath.Join("testdata", "generate", "cilium", f), filepath.Join(dir, f))
+	}
+	goCmd(t, dir, []string{"GOFLAGS=-mod=mod"}, "mod", "tidy")
+	goCmd(t, dir, nil, "generate")
+	bin := filepath.Join(dir, "opts")
+	goCmd(t, dir, nil, "build", "-o", bin, ".")
+	out, err := exec.Command(bin).CombinedOutput()
+	if err != nil {
+		t.Fatalf("opts: %v\n%s", err, out)
+	}
+	for _, want := range []string{"ok MapReplacements refused", "ok PinPath refused", "ok KernelTypes refused", "ok load maps only", "ok set filter_pid through its Variable", "ok counts", "ok the spec"} {
+		if !strings.Contains(string(out), want+"\n") {
+			t.Errorf("opts printed no %q:\n%s", want, out)
+		}
+	}
+}
+
 // copyExamples copies every example directory of src, and the shared
 // headers, into dir without the objects and Go files bpf2go generated,
 // and switches their //go:generate lines to bpfgen. It returns the number

@@ -29,7 +29,7 @@ func init() {
 // bpf2go's environment variables.
 type generateOpts struct {
 	cc, strip, cflags, targets, outDir, outStem, outSuffix, pkg, makeBase, api string
-	noStrip, noGlobalTypes                                                     bool
+	noStrip, noGlobalTypes, verbose                                            bool
 	types, tags                                                                listFlag
 	ident, source                                                              string
 	extraCFlags                                                                []string
@@ -69,6 +69,7 @@ func cmdGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.outSuffix, "output-suffix", defSuffix, "file name suffix such as _test (default _test when $GOFILE is a test file)")
 	fs.StringVar(&o.pkg, "go-package", "", "Go package of the generated files (default $GOPACKAGE)")
 	fs.StringVar(&o.makeBase, "makebase", os.Getenv("BPF2GO_MAKEBASE"), "write make dependencies (FILE.go.d) relative to `directory` (default $BPF2GO_MAKEBASE)")
+	fs.BoolVar(&o.verbose, "verbose", os.Getenv("V") != "" && os.Getenv("V") != "0", "tell each file written or left unchanged (default $V)")
 	fs.StringVar(&o.api, "api", string(skeleton.APIBpfgen), "interface of the Go files: bpfgen (light skeleton) or cilium (bpf2go's names over cilium/ebpf)")
 	pos, cflags := splitCFlags(args)
 	if err := parseFlags(fs, pos, 2, stdout); err != nil {
@@ -78,7 +79,7 @@ func cmdGenerate(args []string, stdout, stderr io.Writer) error {
 	if err := o.check(fs); err != nil {
 		return err
 	}
-	return o.run(stderr)
+	return o.run(stdout, stderr)
 }
 
 // splitCFlags cuts args at the first "--": what follows goes to the
@@ -133,7 +134,7 @@ func (o *generateOpts) check(fs *flag.FlagSet) error {
 }
 
 // run compiles for every target and writes what changed.
-func (o *generateOpts) run(stderr io.Writer) error {
+func (o *generateOpts) run(stdout, stderr io.Writer) error {
 	flags, err := splitQuoted(o.cflags)
 	if err != nil {
 		return fmt.Errorf("-cflags: %w", err)
@@ -160,7 +161,7 @@ func (o *generateOpts) run(stderr io.Writer) error {
 		}
 	}
 	for _, j := range jobs {
-		if err := o.generateTarget(j.t, j.arches, flags, stderr); err != nil {
+		if err := o.generateTarget(j.t, j.arches, flags, stdout, stderr); err != nil {
 			return err
 		}
 	}
@@ -168,7 +169,18 @@ func (o *generateOpts) run(stderr io.Writer) error {
 }
 
 // generateTarget writes <stem>_<suffix>.o and .go for one target.
-func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stderr io.Writer) error {
+func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stdout, stderr io.Writer) error {
+	write := func(path string, b []byte) error {
+		changed, err := writeIfChanged(path, b)
+		if err == nil && o.verbose {
+			what := "wrote"
+			if !changed {
+				what = "unchanged"
+			}
+			fmt.Fprintf(stdout, "%s %s\n", what, path)
+		}
+		return err
+	}
 	stem := o.outStem + "_" + t.Suffix() + o.outSuffix
 	objPath := filepath.Join(o.outDir, stem+".o")
 	goPath := filepath.Join(o.outDir, stem+".go")
@@ -186,7 +198,7 @@ func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stder
 	if err != nil {
 		return err
 	}
-	if err := writeIfChanged(objPath, b); err != nil {
+	if err := write(objPath, b); err != nil {
 		return err
 	}
 	obj, err := object.Open(objPath)
@@ -213,7 +225,7 @@ func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stder
 	if err != nil {
 		return err
 	}
-	if err := writeIfChanged(goPath, src); err != nil {
+	if err := write(goPath, src); err != nil {
 		return err
 	}
 	if depFile != "" {
@@ -259,15 +271,16 @@ func constraint(arches, tags []string) string {
 }
 
 // writeIfChanged writes b to path unless path holds b already, so that an
-// unchanged output keeps its modification time.
-func writeIfChanged(path string, b []byte) error {
+// unchanged output keeps its modification time, and reports whether it
+// wrote.
+func writeIfChanged(path string, b []byte) (bool, error) {
 	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, b) {
-		return nil
+		return false, nil
 	}
 	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return false, fmt.Errorf("write %s: %w", path, err)
 	}
-	return nil
+	return true, nil
 }
 
 // writeDeps turns clang's dependency file into one whose target is
@@ -318,7 +331,8 @@ func writeDeps(path, clangDeps, goFile, base string) error {
 	for _, d := range others {
 		fmt.Fprintf(&b, "\n%s:\n", rel(d))
 	}
-	return writeIfChanged(path, []byte(b.String()))
+	_, err = writeIfChanged(path, []byte(b.String()))
+	return err
 }
 
 // splitQuoted splits s at spaces outside single or double quotes, as

@@ -143,8 +143,12 @@ func TestGenerateUnchanged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, errs, code := generateIn(t, dir, args...); code != 0 {
+	out, errs, code := generateIn(t, dir, append([]string{"-verbose"}, args...)...)
+	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if want := "unchanged " + outs[0] + "\nunchanged " + outs[1] + "\n"; out != want {
+		t.Errorf("-verbose printed %q, want %q", out, want)
 	}
 	for _, p := range outs {
 		if fi, err := os.Stat(p); err != nil || !fi.ModTime().Equal(old) {
