@@ -138,9 +138,8 @@ func TestCiliumOptions(t *testing.T) {
 	testutil.RequireTracefs(t)
 	dir := t.TempDir()
 	newToolModule(t, dir, "github.com/cilium/ebpf v0.22.0")
-	for _, f := range []string{"opts.c", "main.go"} {
-		copyTo(t, filepath.Join("testdata", "generate", "cilium", f), filepath.Join(dir, f))
-	}
+	copyTo(t, counterSource, filepath.Join(dir, "counter.c"))
+	copyTo(t, filepath.Join("testdata", "generate", "cilium", "main.go"), filepath.Join(dir, "main.go"))
 	goCmd(t, dir, []string{"GOFLAGS=-mod=mod"}, "mod", "tidy")
 	goCmd(t, dir, nil, "generate")
 	bin := filepath.Join(dir, "opts")

@@ -2,7 +2,8 @@
 
 // counter counts getpid calls of one process: the BPF side of the
 // bpfgen generate tests. It needs no header, so that it compiles wherever
-// clang does.
+// clang does. The process is named before load (target_pid, read-only)
+// or after it (filter_pid); -DPIN_BY_NAME pins the map by name.
 typedef unsigned int __u32;
 typedef unsigned long long __u64;
 
@@ -28,9 +29,13 @@ struct {
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, __u64);
+#ifdef PIN_BY_NAME
+	__uint(pinning, 1); // LIBBPF_PIN_BY_NAME
+#endif
 } counts SEC(".maps");
 
 const volatile __u32 target_pid = 0;
+volatile __u32 filter_pid = 0;
 __u64 calls = 0;
 
 SEC("tracepoint/syscalls/sys_enter_getpid")
@@ -39,7 +44,9 @@ int count_getpid(void *ctx)
 	__u32 key = 0;
 	__u64 *v;
 
-	if ((bpf_get_current_pid_tgid() >> 32) != target_pid)
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+	if (pid != target_pid && pid != filter_pid)
 		return 0;
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (v)

@@ -15,7 +15,7 @@ import (
 	"github.com/cilium/ebpf/link"
 )
 
-//go:generate go tool bpfgen generate -api cilium -tags linux opts opts.c
+//go:generate go tool bpfgen generate -api cilium -tags linux opts counter.c -- -DPIN_BY_NAME
 
 func check(what string, err error) {
 	if err != nil {
@@ -43,8 +43,8 @@ func main() {
 	other, err := ebpf.NewMap(&ebpf.MapSpec{Type: ebpf.Array, KeySize: 4, ValueSize: 8, MaxEntries: 1})
 	check("create a map to replace with", err)
 	defer other.Close()
-	refused("MapReplacements refused", &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{"pinned_counts": other}}, "CollectionOptions.MapReplacements")
-	refused("PinPath refused", &ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: "/sys/fs/bpf"}}, "CollectionOptions.Maps.PinPath: bpfgen's loader program creates every map and cannot pin by name (LIBBPF_PIN_BY_NAME: pinned_counts)")
+	refused("MapReplacements refused", &ebpf.CollectionOptions{MapReplacements: map[string]*ebpf.Map{"counts": other}}, "CollectionOptions.MapReplacements")
+	refused("PinPath refused", &ebpf.CollectionOptions{Maps: ebpf.MapOptions{PinPath: "/sys/fs/bpf"}}, "CollectionOptions.Maps.PinPath: bpfgen's loader program creates every map and cannot pin by name (LIBBPF_PIN_BY_NAME: counts)")
 	refused("KernelTypes refused", &ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{KernelTypes: &btf.Spec{}}}, "CollectionOptions.Programs.KernelTypes")
 	if err := loadOptsObjects(&struct{}{}, nil); err == nil || !strings.Contains(err.Error(), "want *optsObjects, *optsMaps, *optsPrograms or *optsVariables") {
 		check("a struct of another type refused", fmt.Errorf("got %v", err))
@@ -53,7 +53,7 @@ func main() {
 
 	var maps optsMaps
 	check("load maps only", loadOptsObjects(&maps, &ebpf.CollectionOptions{Programs: ebpf.ProgramOptions{LogLevel: ebpf.LogLevelBranch, LogSizeStart: 1 << 16}}))
-	info, err := maps.PinnedCounts.Info()
+	info, err := maps.Counts.Info()
 	check("maps only: map info", err)
 	if info.Type != ebpf.Array || info.ValueSize != 8 {
 		check("maps only: map shape", fmt.Errorf("%v value %d", info.Type, info.ValueSize))
@@ -71,7 +71,7 @@ func main() {
 		syscall.Getpid()
 	}
 	var n uint64
-	check("look up the count", objs.PinnedCounts.Lookup(uint32(0), &n))
+	check("look up the count", objs.Counts.Lookup(uint32(0), &n))
 	var calls uint64
 	check("read calls through its Variable", objs.Calls.Get(&calls))
 	if n != 5 || calls != 5 {
@@ -80,8 +80,8 @@ func main() {
 	check("counts", nil)
 	spec, err := loadOpts()
 	check("loadOpts", err)
-	if spec.Maps["pinned_counts"] == nil || spec.Programs["count_getpid"] == nil {
-		check("the spec", fmt.Errorf("lacks pinned_counts or count_getpid"))
+	if spec.Maps["counts"] == nil || spec.Programs["count_getpid"] == nil {
+		check("the spec", fmt.Errorf("lacks counts or count_getpid"))
 	}
 	check("the spec", nil)
 }
