@@ -62,9 +62,11 @@ func {{.Load}}() (*ebpf.CollectionSpec, error) {
 //	*{{.Variables}}
 //
 // with cilium/ebpf objects made from the loader's fds. Of opts it honours
-// Programs.LogLevel and Programs.LogSizeStart (the verifier log of a failed
-// load is in the error); the options it cannot honour are refused by
-// name.
+// Programs.LogLevel and Programs.LogSizeStart for the verifier log of a
+// failed load, which the error carries (a loaded program's VerifierLog
+// stays empty); Programs.LogDisabled and Cache change nothing (a
+// log is made only for a failed load, and no kernel BTF is parsed); the
+// options a loader program cannot honour are refused by name.
 func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
 	ro, err := {{.RunOptions}}(opts)
 	if err != nil {
