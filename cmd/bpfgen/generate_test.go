@@ -304,3 +304,32 @@ func TestGoToolGenerate(t *testing.T) {
 		t.Errorf("counter printed %q", out)
 	}
 }
+
+// FuzzSplitQuoted: -cflags never panics, and what it splits, quoted
+// again, splits the same.
+func FuzzSplitQuoted(f *testing.F) {
+	for _, s := range []string{"", "-O2 -g", `-I "a dir" -DX='1 2'`, `"unterminated`, `a'b'c "" ''`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		words, err := splitQuoted(s)
+		if err != nil {
+			return
+		}
+		quoted := make([]string, len(words))
+		for i, w := range words {
+			switch {
+			case !strings.Contains(w, "'"):
+				quoted[i] = "'" + w + "'"
+			case !strings.Contains(w, `"`):
+				quoted[i] = `"` + w + `"`
+			default:
+				return
+			}
+		}
+		again, err := splitQuoted(strings.Join(quoted, " "))
+		if err != nil || !slices.Equal(again, words) {
+			t.Errorf("splitQuoted(%q) = %q; quoted again %q, %v", s, words, again, err)
+		}
+	})
+}
