@@ -10,7 +10,6 @@ package cc
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -32,7 +31,7 @@ type Options struct {
 	CC string
 	// Strip is the program that removes DWARF (run as "Strip -g FILE");
 	// empty means llvm-strip with the compiler's version suffix
-	// (clang-19 → llvm-strip-19), else llvm-strip.
+	// (clang-19 → llvm-strip-19), else llvm-strip, else StripDWARF.
 	Strip string
 	// NoStrip keeps the DWARF.
 	NoStrip bool
@@ -76,11 +75,13 @@ func Compile(opts Options) ([]byte, error) {
 	if err := runTool(dir, ccArgs[0], args); err != nil {
 		return nil, fmt.Errorf("compile %s: %w", opts.Source, err)
 	}
+	strip := ""
 	if !opts.NoStrip {
-		strip, err := findStrip(opts.Strip, ccArgs[0])
-		if err != nil {
+		if strip, err = findStrip(opts.Strip, ccArgs[0]); err != nil {
 			return nil, err
 		}
+	}
+	if strip != "" {
 		if err := runTool(dir, strip, []string{"-g", out}); err != nil {
 			return nil, fmt.Errorf("strip the DWARF of %s: %w", opts.Source, err)
 		}
@@ -88,6 +89,9 @@ func Compile(opts Options) ([]byte, error) {
 	b, err := os.ReadFile(out)
 	if err != nil {
 		return nil, fmt.Errorf("compile %s: %w", opts.Source, err)
+	}
+	if !opts.NoStrip && strip == "" {
+		return StripDWARF(b)
 	}
 	return b, nil
 }
@@ -262,7 +266,8 @@ func versionedOnPath(prefix string) []versioned {
 
 // findStrip finds the DWARF stripper: strip when set, else llvm-strip
 // with the version suffix of the compiler (clang-19 → llvm-strip-19),
-// else llvm-strip, else the newest llvm-strip-NN.
+// else llvm-strip, else the newest llvm-strip-NN; "" when there is none,
+// for StripDWARF.
 func findStrip(strip, compiler string) (string, error) {
 	if strip != "" {
 		p, err := exec.LookPath(strip)
@@ -283,5 +288,5 @@ func findStrip(strip, compiler string) (string, error) {
 	if vs := versionedOnPath("llvm-strip"); len(vs) > 0 {
 		return vs[0].path, nil
 	}
-	return "", errors.New("no llvm-strip on PATH to remove DWARF from the object: install llvm (Debian: apt install llvm-19), name a strip program with -strip or $BPF2GO_STRIP, or keep the DWARF with -no-strip")
+	return "", nil
 }

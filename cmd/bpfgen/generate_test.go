@@ -188,6 +188,39 @@ func TestGenerateNoStripAndMakebase(t *testing.T) {
 	}
 }
 
+// TestGenerateWithoutLLVMStrip: with clang but no llvm-strip on PATH, the
+// DWARF is stripped by cc.StripDWARF and the object loads.
+func TestGenerateWithoutLLVMStrip(t *testing.T) {
+	clang := testutil.RequireClang(t)
+	testutil.RequireLoaders(t)
+	bin := t.TempDir()
+	if err := os.Symlink(clang, filepath.Join(bin, "clang-19")); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	t.Setenv("BPF2GO_STRIP", "")
+	dir := t.TempDir()
+	if _, errs, code := generateIn(t, dir, "-target", "bpfel", "counter", counterSource); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	obj := filepath.Join(dir, "counter_bpfel.o")
+	f, err := elf.Open(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, s := range f.Sections {
+		if strings.HasPrefix(s.Name, ".debug_") && s.Type != elf.SHT_NULL {
+			t.Errorf("%s is left", s.Name)
+		}
+	}
+	for _, cmd := range []string{"load", "run"} {
+		if _, errs, code := runCmd(t, cmd, obj); code != 0 {
+			t.Errorf("bpfgen %s of the object: exit %d: %s", cmd, code, errs)
+		}
+	}
+}
+
 // TestGenerateEnvironment: bpf2go's environment variables are read.
 func TestGenerateEnvironment(t *testing.T) {
 	clang := testutil.RequireClang(t)
