@@ -164,7 +164,7 @@ func resolveCC(cc string) ([]string, error) {
 	}
 	path, err := exec.LookPath(parts[0])
 	if err != nil {
-		return nil, fmt.Errorf("C compiler %q: %w", parts[0], err)
+		return nil, fmt.Errorf("the C compiler %q: %w", parts[0], err)
 	}
 	parts[0] = path
 	return parts, nil

@@ -110,7 +110,7 @@ func (o *generateOpts) check(fs *flag.FlagSet) error {
 	if err := opts.Validate(); err != nil {
 		var oe *skeleton.OptionError
 		if errors.As(err, &oe) && oe.Field == "Package" {
-			return fmt.Errorf("Go package %q is not a Go identifier", oe.Value)
+			return fmt.Errorf("the Go package name %q is not a Go identifier", oe.Value)
 		}
 		return fmt.Errorf("IDENT %q is not a Go identifier", o.ident)
 	}
@@ -264,9 +264,7 @@ func constraint(arches, tags []string) string {
 	if len(arches) > 0 {
 		terms = append(terms, "("+strings.Join(arches, " || ")+")")
 	}
-	for _, t := range tags {
-		terms = append(terms, t)
-	}
+	terms = append(terms, tags...)
 	return strings.Join(terms, " && ")
 }
 
