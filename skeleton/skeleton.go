@@ -643,11 +643,16 @@ func (g *generator) namedType(name string) error {
 		return fmt.Errorf("type %s: the object has no BTF", name)
 	}
 	for _, k := range []btf.Kind{btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64, btf.KindTypedef} {
-		id, _, err := g.obj.BTF.TypeByName(name, k)
+		id, t, err := g.obj.BTF.TypeByName(name, k)
 		if err != nil {
 			continue
 		}
-		if _, err := g.types.goType(id, goIdent(name)); err != nil {
+		if k == btf.KindTypedef {
+			err = g.types.typedef(id, t)
+		} else {
+			_, err = g.types.goType(id, goIdent(name))
+		}
+		if err != nil {
 			return fmt.Errorf("type %s: %w", name, err)
 		}
 		return nil

@@ -60,9 +60,9 @@ func TestGenerateFiles(t *testing.T) {
 		},
 		{
 			name: "arch target, tags, stem, type",
-			args: []string{"-target", "amd64", "-tags", "linux", "-tags", "foo,bar", "-output-stem", "cnt", "-type", "event", "counter", counterSource},
+			args: []string{"-target", "amd64", "-tags", "linux", "-tags", "foo,bar", "-output-stem", "cnt", "-type", "event", "-type", "__u64", "counter", counterSource},
 			files: map[string][]string{
-				"cnt_x86_bpfel.go": {"//go:build (386 || amd64) && linux && foo && bar\n", "type CounterEvent struct {\n\tPid   uint32\n\tFlags uint32\n\tCount uint64\n}", "-target amd64 -tags linux,foo,bar -type event counter"},
+				"cnt_x86_bpfel.go": {"//go:build (386 || amd64) && linux && foo && bar\n", "type CounterEvent struct {\n\tPid   uint32\n\tFlags uint32\n\tCount uint64\n}", "// CounterU64 is typedef __u64.\ntype CounterU64 uint64\n", "-target amd64 -tags linux,foo,bar -type event -type __u64 counter"},
 			},
 			order: map[string]elf.Data{"cnt_x86_bpfel.o": elf.ELFDATA2LSB},
 		},
