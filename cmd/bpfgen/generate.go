@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -204,6 +205,17 @@ func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stdou
 	obj, err := object.Open(objPath)
 	if err != nil {
 		return err
+	}
+	if len(arches) == 0 {
+		// -target bpf: the host's byte order. bpf2go's file then builds
+		// for every GOARCH, but a loader program is of one byte order.
+		order := "bpfel"
+		if obj.ByteOrder == binary.BigEndian {
+			order = "bpfeb"
+		}
+		if _, arches, err = cc.FindTarget(order); err != nil {
+			return err
+		}
 	}
 	l, err := gen.Generate(obj, nil)
 	if err != nil {

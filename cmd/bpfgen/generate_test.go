@@ -67,6 +67,15 @@ func TestGenerateFiles(t *testing.T) {
 			order: map[string]elf.Data{"cnt_x86_bpfel.o": elf.ELFDATA2LSB},
 		},
 		{
+			name: "bpf target",
+			args: []string{"-target", "bpf", "-tags", "linux", "counter", counterSource},
+			files: map[string][]string{
+				// A loader is of one byte order: the host's constrains the file.
+				"counter_bpf.go": {"//go:build (386 || amd64 || arm || arm64 || loong64 || mips64le || mipsle || ppc64le || riscv64 || wasm) && linux\n"},
+			},
+			order: map[string]elf.Data{"counter_bpf.o": elf.ELFDATA2LSB},
+		},
+		{
 			name: "no global types",
 			args: []string{"-target", "bpfel", "-no-global-types", "counter", counterSource},
 			files: map[string][]string{
