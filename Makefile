@@ -92,6 +92,8 @@ fuzz:
 	$(GO) test ./core -run '^$$' -fuzz FuzzTarget -fuzztime $(FUZZTIME)
 	$(GO) test ./kernel -run '^$$' -fuzz FuzzFindFunc -fuzztime $(FUZZTIME)
 	$(GO) test ./btf -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./cmd/bpfgen -run '^$$' -fuzz FuzzSplitQuoted -fuzztime $(FUZZTIME)
+	$(GO) test ./cc -run '^$$' -fuzz FuzzStripDWARF -fuzztime $(FUZZTIME)
 
 # Remove what builds and benchmarks leave behind (not the committed
 # objects: `make -C testdata clean` does that).

@@ -350,6 +350,13 @@ func (o *opener) parseMapDef(m *Map, def *btf.Type, isInner bool) (*Map, error) 
 	if m.Type == MapTypeRingbuf || m.Type == MapTypeUserRingbuf {
 		m.MaxEntries = adjustRingbufSize(m.MaxEntries, uint32(os.Getpagesize()))
 	}
+	if m.Type == MapTypePerfEventArray {
+		// Its keys are CPU numbers and its values perf event fds, 4 bytes
+		// each, whatever __type names: bpf2go's users name the event
+		// type there (__type(value, struct event)) so that it gets a Go
+		// type; the kernel refuses any other size.
+		m.KeySize, m.ValueSize = 4, 4
+	}
 	return inner, nil
 }
 

@@ -102,6 +102,32 @@ func (g *typeGen) goType(id btf.TypeID, ctx string) (string, error) {
 	return "", fmt.Errorf("type %d (%s %q) has no Go equivalent", id, t.Kind, t.Name)
 }
 
+// typedef declares the Go type of a C typedef: the struct, union or enum
+// it names takes the typedef's name when it has none of its own; any
+// other type gets a declared type of the typedef's name ("typedef __u32
+// pid_t" gives "type PrefixPidT uint32"), as bpf2go's -type does.
+func (g *typeGen) typedef(id btf.TypeID, t *btf.Type) error {
+	_, rt, err := g.spec.Resolve(id)
+	if err != nil {
+		return err
+	}
+	if isNamedKind(rt.Kind) {
+		_, err := g.goType(id, goIdent(t.Name))
+		return err
+	}
+	if _, ok := g.named[id]; ok {
+		return nil
+	}
+	under, err := g.goType(t.Type, goIdent(t.Name))
+	if err != nil {
+		return err
+	}
+	name := g.names.add(g.prefix + goIdent(t.Name))
+	g.named[id] = name
+	g.decls = append(g.decls, fmt.Sprintf("// %s is typedef %s.\ntype %s %s\n", name, t.Name, name, under))
+	return nil
+}
+
 func isNamedKind(k btf.Kind) bool {
 	switch k {
 	case btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64:

@@ -131,27 +131,28 @@ func TestHelpAndUsage(t *testing.T) {
 				stdout: []string{"usage: bpfgen " + c.usage, c.summary},
 			})
 		}
-		cases = append(cases, cliCase{
-			name: name + " --bogus", args: []string{name, "--bogus", "x.o"}, code: 2,
-			stderr: []string{"bpfgen " + name + ": flag provided but not defined: -bogus\n", "usage: bpfgen " + c.usage},
-		})
-		if strings.HasPrefix(c.usage, name+" [") { // no positional argument
-			cases = append(cases, cliCase{
-				name: name + " an argument", args: []string{name, "a.o"}, code: 2,
-				stderr: []string{"bpfgen " + name + ": extra arguments: a.o\n", "usage: bpfgen " + c.usage},
-			})
-			continue
+		// Commands take one argument (an object or a file), but these.
+		nargs := 1
+		if n, ok := map[string]int{"generate": 2, "version": 0, "vmlinux": 0}[name]; ok {
+			nargs = n
 		}
+		args := []string{"a.o", "b.o", "c.o"}[:nargs+1]
 		cases = append(cases,
 			cliCase{
-				name: name + " no argument", args: []string{name}, code: 2,
-				stderr: []string{"bpfgen " + name + ": missing argument\n", "usage: bpfgen " + c.usage},
+				name: name + " --bogus", args: append([]string{name, "--bogus"}, args[:nargs]...), code: 2,
+				stderr: []string{"bpfgen " + name + ": flag provided but not defined: -bogus\n", "usage: bpfgen " + c.usage},
 			},
 			cliCase{
-				name: name + " two arguments", args: []string{name, "a.o", "b.o"}, code: 2,
-				stderr: []string{"bpfgen " + name + ": extra arguments: b.o\n", "usage: bpfgen " + c.usage},
+				name: name + " extra argument", args: append([]string{name}, args...), code: 2,
+				stderr: []string{"bpfgen " + name + ": extra arguments: " + args[nargs] + "\n", "usage: bpfgen " + c.usage},
 			},
 		)
+		if nargs > 0 {
+			cases = append(cases, cliCase{
+				name: name + " missing argument", args: append([]string{name}, args[:nargs-1]...), code: 2,
+				stderr: []string{"bpfgen " + name + ": missing argument\n", "usage: bpfgen " + c.usage},
+			})
+		}
 	}
 	cases = append(cases, cliCase{
 		name: "flags in help", args: []string{"skeleton", "-h"},

@@ -16,6 +16,8 @@ var Rules = []Rule{
 	{Pkg: "kernel", May: []string{Std, unix}, Why: "the bpf(2) layer; the runtime links it, so it stays small"},
 	{Pkg: "sign", May: []string{Std}, Why: "CMS signatures of loaders, made at generation: cryptography stands alone"},
 
+	{Pkg: "cc", May: []string{Std}, Why: "the C compiler driver runs clang and llvm-strip; it knows nothing of BPF objects"},
+
 	// The open phase and user-space CO-RE.
 	{Pkg: "object", May: []string{Std, "asm", "btf", "lskel/abi"}, Why: "the open phase touches no kernel; a kconfig extern's value type is the loader ABI's, defined once"},
 	{Pkg: "core", May: []string{Std, "asm", "btf"}, Why: "CO-RE relocation is computed from BTF alone"},

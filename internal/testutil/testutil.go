@@ -211,3 +211,15 @@ func HaveKprobeMulti() bool {
 	}
 	return false
 }
+
+// RequireClang fails (under CI) or skips the test when clang-19, which
+// builds bpfgen's test programs (scripts/deps.sh installs it), is not on
+// PATH, and returns its path.
+func RequireClang(tb testing.TB) string {
+	tb.Helper()
+	p, err := exec.LookPath("clang-19")
+	if err != nil {
+		SkipOrFail(tb, "clang-19 is not on PATH (scripts/deps.sh installs it): %v", err)
+	}
+	return p
+}
