@@ -2,9 +2,11 @@ package lskel
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -368,5 +370,82 @@ func TestRingBufDiscard(t *testing.T) {
 	}
 	if _, err := rb.ReadTimeout(0); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("ReadTimeout after the last record: %v", err)
+	}
+}
+
+func TestRingBufContext(t *testing.T) {
+	requireKernel(t)
+	page := uint32(os.Getpagesize())
+	rbMap := testMap(t, mapTypeRingBuf, 0, 0, page, 0)
+	prog := ringbufProg(t, rbMap.FD())
+	rb, err := NewTypedRingBuf[uint64](rbMap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+
+	// Typed records, in order.
+	for i := range 3 {
+		runWith(t, prog, uint64(500+i))
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		v, err := rb.Read(ctx)
+		if err != nil || v != uint64(500+i) {
+			t.Fatalf("record %d = %d, %v; want %d", i, v, err, 500+i)
+		}
+	}
+	// A record shorter than the type is an error, not a half-filled value.
+	short := &TypedRingBuf[[2]uint64]{RingBuf: rb.RingBuf}
+	runWith(t, prog, 1)
+	var sizeErr *RecordSizeError
+	if _, err := short.Read(ctx); !errors.As(err, &sizeErr) || sizeErr.Size != 8 || sizeErr.Want != 16 {
+		t.Fatalf("8-byte record read as 16 bytes: %v, want a RecordSizeError", err)
+	}
+
+	// A cancelled context fails before reading; a blocked read returns
+	// ctx.Err() once cancelled, and leaves no goroutine behind.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := rb.Read(done); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with a cancelled context: %v", err)
+	}
+	goroutines := runtime.NumGoroutine()
+	for range 3 {
+		cctx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		go func() { _, err := rb.Read(cctx); errc <- err }()
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+		if err := waitErr(t, errc); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled read: %v, want context.Canceled", err)
+		}
+	}
+	if n := runtime.NumGoroutine(); n > goroutines {
+		t.Fatalf("%d goroutines after cancelled reads, %d before", n, goroutines)
+	}
+	// A deadline ends a read; the wake-up it caused does not make the next
+	// read spin or return early: a record produced later still arrives.
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer dcancel()
+	if _, err := rb.Read(dctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("read with a deadline: %v", err)
+	}
+	errc := make(chan error, 1)
+	var got uint64
+	go func() { var err error; got, err = rb.Read(ctx); errc <- err }()
+	time.Sleep(20 * time.Millisecond)
+	runWith(t, prog, 99)
+	if err := waitErr(t, errc); err != nil || got != 99 {
+		t.Fatalf("blocked read = %d, %v; want 99", got, err)
+	}
+	// Close wakes a read blocked with a context.
+	go func() { _, err := rb.Read(ctx); errc <- err }()
+	time.Sleep(20 * time.Millisecond)
+	if err := rb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitErr(t, errc); !errors.Is(err, ErrClosed) {
+		t.Fatalf("read during Close: %v, want ErrClosed", err)
 	}
 }
