@@ -1,7 +1,6 @@
 package lskel
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
 	"os"
@@ -93,7 +92,7 @@ func NewPerfReader(m *Map, opts *PerfReaderOptions) (*PerfReader, error) {
 	if pages < 0 || pages&(pages-1) != 0 || pages > 1<<20 {
 		return nil, errors.New("perf reader: PerCPUPages " + strconv.Itoa(pages) + " is not a power of two")
 	}
-	cpus, err := kernel.OnlineCPUs()
+	cpus, err := onlineCPUs()
 	if err != nil {
 		return nil, wrapErr("perf reader", err)
 	}
@@ -164,13 +163,13 @@ func (r *PerfReader) LostSamples() uint64 { return r.lost.Load() }
 // Read blocks until a record is available and returns it.
 func (r *PerfReader) Read() (PerfRecord, error) { return r.read(nil) }
 
-// ReadContext is Read that gives up when ctx is done, returning
-// ctx.Err().
-func (r *PerfReader) ReadContext(ctx context.Context) (PerfRecord, error) {
+// ReadContext is Read that gives up when ctx (a context.Context) is done,
+// returning ctx.Err().
+func (r *PerfReader) ReadContext(ctx Context) (PerfRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return PerfRecord{}, err
 	}
-	stop := context.AfterFunc(ctx, r.wake)
+	stop := r.watch(ctx)
 	defer stop()
 	return r.read(ctx.Err)
 }
@@ -267,4 +266,34 @@ func (r *PerfReader) release() {
 	}
 	r.rings = nil
 	r.poller.close()
+}
+
+// onlineCPUs lists the CPUs online now (read each time: CPUs come and
+// go).
+func onlineCPUs() ([]int, error) {
+	const path = "/sys/devices/system/cpu/online"
+	b, err := kernel.ReadSysFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var cpus []int
+	for s := trimSpace(string(b)); s != ""; {
+		var item string
+		item, s, _ = cut(s, ',')
+		first, last, isRange := cut(item, '-')
+		lo, ok := parseUint(first)
+		hi := lo
+		if isRange {
+			var ok2 bool
+			hi, ok2 = parseUint(last)
+			ok = ok && ok2
+		}
+		if !ok || hi < lo || hi >= 1<<16 {
+			return nil, errors.New(path + ": bad CPU list " + strconv.Quote(string(b)))
+		}
+		for c := lo; c <= hi; c++ {
+			cpus = append(cpus, int(c))
+		}
+	}
+	return cpus, nil
 }

@@ -265,7 +265,7 @@ func pinToCPU(t *testing.T) {
 
 func mustOnline(t *testing.T) int {
 	t.Helper()
-	cpus, err := kernel.OnlineCPUs()
+	cpus, err := onlineCPUs()
 	if err != nil {
 		t.Fatal(err)
 	}

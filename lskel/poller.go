@@ -82,3 +82,34 @@ func (p *poller) shutdown(release func()) {
 	defer p.mu.Unlock()
 	release()
 }
+
+// Context is what the readers use of a context.Context, which satisfies
+// it: pass one. (The runtime does not import package context, whose
+// initialisation every binary linking it would pay for.)
+type Context interface {
+	Done() <-chan struct{}
+	Err() error
+}
+
+// watch wakes the poller when ctx is done, until the returned stop is
+// called; stop waits for the watching goroutine to end, so that none
+// outlives the read.
+func (p *poller) watch(ctx Context) (stop func()) {
+	done := ctx.Done()
+	if done == nil {
+		return func() {} // never done: nothing to watch
+	}
+	quit, exited := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(exited)
+		select {
+		case <-done:
+			p.wake()
+		case <-quit:
+		}
+	}()
+	return func() {
+		close(quit)
+		<-exited
+	}
+}

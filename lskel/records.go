@@ -1,7 +1,6 @@
 package lskel
 
 import (
-	"context"
 	"strconv"
 	"unsafe"
 )
@@ -24,7 +23,7 @@ func NewTypedRingBuf[T any](m *Map) (*TypedRingBuf[T], error) {
 // reader is closed (ErrClosed). A record shorter than T is an error; the
 // bytes of a longer one past T (a variable-length tail) are dropped: read
 // those with the RingBuf.
-func (r *TypedRingBuf[T]) Read(ctx context.Context) (T, error) {
+func (r *TypedRingBuf[T]) Read(ctx Context) (T, error) {
 	rec, err := r.RingBuf.ReadContext(ctx)
 	if err != nil {
 		var zero T
@@ -65,7 +64,7 @@ func NewTypedPerfReader[T any](m *Map, opts *PerfReaderOptions) (*TypedPerfReade
 // reader is closed (ErrClosed). A sample shorter than T is an error
 // (bpf_perf_event_output pads samples to 8 bytes, so longer ones are the
 // rule: the bytes past T are dropped).
-func (r *TypedPerfReader[T]) Read(ctx context.Context) (PerfSample[T], error) {
+func (r *TypedPerfReader[T]) Read(ctx Context) (PerfSample[T], error) {
 	rec, err := r.Reader.ReadContext(ctx)
 	s := PerfSample[T]{CPU: rec.CPU, LostSamples: rec.LostSamples}
 	if err != nil || rec.RawSample == nil {

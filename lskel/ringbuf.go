@@ -1,7 +1,6 @@
 package lskel
 
 import (
-	"context"
 	"errors"
 	"os"
 	"strconv"
@@ -115,16 +114,14 @@ func (r *RingBuf) ReadTimeout(d time.Duration) ([]byte, error) {
 	return r.read(nil, d)
 }
 
-// ReadContext is Read that gives up when ctx is done, returning
-// ctx.Err(); a deadline of ctx limits the wait as ReadTimeout does.
-func (r *RingBuf) ReadContext(ctx context.Context) ([]byte, error) {
+// ReadContext is Read that gives up when ctx (a context.Context) is done,
+// returning ctx.Err(); a deadline of ctx limits the wait as ReadTimeout
+// does.
+func (r *RingBuf) ReadContext(ctx Context) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The wake-up goes through the eventfd Close uses; the callback runs
-	// only if ctx ends during the read, and stop unregisters it, so no
-	// goroutine outlives the call.
-	stop := context.AfterFunc(ctx, r.wake)
+	stop := r.watch(ctx)
 	defer stop()
 	return r.read(ctx.Err, -1)
 }
