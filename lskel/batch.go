@@ -24,25 +24,31 @@ type BatchCursor struct {
 // Done reports whether the walk reached the end of the map.
 func (c *BatchCursor) Done() bool { return c.done }
 
-// LookupBatch copies the next batch of entries of the walk c into keys
+// Batch runs the batch operations of its map: Batch{m}.Lookup(&c, keys,
+// values). (They are not methods of Map so that binaries that never call
+// them do not carry their method table entries.)
+type Batch struct{ Map *Map }
+
+// Lookup copies the next batch of entries of the walk c into keys
 // and values: up to len(keys)/KeySize() entries, values holding
 // PerCPUValueSize() bytes for each. It returns how many it copied; after
 // the map's last entry c.Done() is true (that call may still have copied
 // some). Entries added or deleted during a walk may be missed. A hash map
 // refuses a batch smaller than one of its buckets (ENOSPC): pass more
 // room. A map type without batch operations gives an error saying so.
-func (m *Map) LookupBatch(c *BatchCursor, keys, values []byte) (int, error) {
-	return m.lookupBatch(kernel.CmdMapLookupBatch, "lookup batch", c, keys, values)
+func (b Batch) Lookup(c *BatchCursor, keys, values []byte) (int, error) {
+	return b.lookup(kernel.CmdMapLookupBatch, "lookup batch", c, keys, values)
 }
 
-// LookupAndDeleteBatch is LookupBatch that also deletes the entries it
-// returns (hash maps; arrays cannot delete).
-func (m *Map) LookupAndDeleteBatch(c *BatchCursor, keys, values []byte) (int, error) {
-	return m.lookupBatch(kernel.CmdMapLookupAndDeleteBat, "lookup and delete batch", c, keys, values)
+// LookupAndDelete is Lookup that also deletes the entries it returns
+// (hash maps; arrays cannot delete).
+func (b Batch) LookupAndDelete(c *BatchCursor, keys, values []byte) (int, error) {
+	return b.lookup(kernel.CmdMapLookupAndDeleteBat, "lookup and delete batch", c, keys, values)
 }
 
-func (m *Map) lookupBatch(cmd kernel.Cmd, what string, c *BatchCursor, keys, values []byte) (int, error) {
-	n, err := m.batchCount(what, keys, values, true)
+func (b Batch) lookup(cmd kernel.Cmd, what string, c *BatchCursor, keys, values []byte) (int, error) {
+	m := b.Map
+	n, err := b.count(what, keys, values, true)
 	if err != nil || c.done || n == 0 {
 		return 0, err
 	}
@@ -61,43 +67,44 @@ func (m *Map) lookupBatch(cmd kernel.Cmd, what string, c *BatchCursor, keys, val
 		c.done, err = true, nil
 	}
 	if err != nil {
-		return 0, m.batchErr(what, err)
+		return 0, b.err(what, err)
 	}
 	c.in, c.out = c.out, c.in
 	c.began = true
 	return int(got), nil
 }
 
-// UpdateBatch sets the len(keys)/KeySize() entries of keys and values,
+// Update sets the len(keys)/KeySize() entries of keys and values,
 // creating or replacing them (batches take no UpdateNoExist or
 // UpdateExist), and returns how many it set; the kernel stops at the
 // first failure.
-func (m *Map) UpdateBatch(keys, values []byte) (int, error) {
-	n, err := m.batchCount("update batch", keys, values, true)
+func (b Batch) Update(keys, values []byte) (int, error) {
+	n, err := b.count("update batch", keys, values, true)
 	if err != nil || n == 0 {
 		return 0, err
 	}
 	got, err := kernel.MapBatch(kernel.CmdMapUpdateBatch, &kernel.MapBatchAttr{
-		MapFD: m.FD(), Keys: keys, Values: values, Count: uint32(n),
+		MapFD: b.Map.FD(), Keys: keys, Values: values, Count: uint32(n),
 	})
-	return int(got), m.batchErr("update batch", err)
+	return int(got), b.err("update batch", err)
 }
 
-// DeleteBatch deletes the len(keys)/KeySize() keys and returns how many
+// Delete deletes the len(keys)/KeySize() keys and returns how many
 // it deleted; the kernel stops at the first failure (a missing key is
 // one: ErrKeyNotExist).
-func (m *Map) DeleteBatch(keys []byte) (int, error) {
-	n, err := m.batchCount("delete batch", keys, nil, false)
+func (b Batch) Delete(keys []byte) (int, error) {
+	n, err := b.count("delete batch", keys, nil, false)
 	if err != nil || n == 0 {
 		return 0, err
 	}
-	got, err := kernel.MapBatch(kernel.CmdMapDeleteBatch, &kernel.MapBatchAttr{MapFD: m.FD(), Keys: keys, Count: uint32(n)})
-	return int(got), m.batchErr("delete batch", err)
+	got, err := kernel.MapBatch(kernel.CmdMapDeleteBatch, &kernel.MapBatchAttr{MapFD: b.Map.FD(), Keys: keys, Count: uint32(n)})
+	return int(got), b.err("delete batch", err)
 }
 
-// batchCount checks that keys holds whole keys (and values as many
+// count checks that keys holds whole keys (and values as many
 // values) and returns how many.
-func (m *Map) batchCount(what string, keys, values []byte, withValues bool) (int, error) {
+func (b Batch) count(what string, keys, values []byte, withValues bool) (int, error) {
+	m := b.Map
 	prefix := "map fd " + strconv.Itoa(m.FD()) + ": " + what + ": "
 	if m.keySize == 0 || len(keys)%int(m.keySize) != 0 {
 		return 0, errors.New(prefix + "keys of " + strconv.Itoa(len(keys)) + " bytes are not whole keys of " +
@@ -118,9 +125,10 @@ func (m *Map) batchCount(what string, keys, values []byte, withValues bool) (int
 	return n, nil
 }
 
-// batchErr names the map and, for a map type without the operation,
+// err names the map and, for a map type without the operation,
 // says so.
-func (m *Map) batchErr(what string, err error) error {
+func (b Batch) err(what string, err error) error {
+	m := b.Map
 	if err == nil {
 		return nil
 	}

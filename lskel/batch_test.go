@@ -88,7 +88,7 @@ func TestBatchHash(t *testing.T) {
 	}
 	// Wrong buffer sizes are refused before the kernel sees them.
 	var c BatchCursor
-	if _, err := m.Map.LookupBatch(&c, make([]byte, 6), make([]byte, 8)); err == nil || !strings.Contains(err.Error(), "whole keys") {
+	if _, err := (Batch{m.Map}).Lookup(&c, make([]byte, 6), make([]byte, 8)); err == nil || !strings.Contains(err.Error(), "whole keys") {
 		t.Fatalf("LookupBatch with 6 bytes of keys: %v", err)
 	}
 	if _, err := m.LookupBatch(&c, make([]uint32, 2), make([]point, 1)); err == nil || !strings.Contains(err.Error(), "want 16") {
@@ -162,11 +162,11 @@ func TestBatchNotSupported(t *testing.T) {
 	page := uint32(4096)
 	rb := testMap(t, mapTypeRingBuf, 0, 0, page, 0)
 	var c BatchCursor
-	if _, err := rb.LookupBatch(&c, nil, nil); err == nil || !strings.Contains(err.Error(), "whole keys") {
+	if _, err := (Batch{rb}).Lookup(&c, nil, nil); err == nil || !strings.Contains(err.Error(), "whole keys") {
 		t.Fatalf("LookupBatch on a ring buffer: %v", err)
 	}
 	pa := perfArray(t)
-	_, err := pa.LookupBatch(&c, make([]byte, 4), make([]byte, 4))
+	_, err := Batch{pa}.Lookup(&c, make([]byte, 4), make([]byte, 4))
 	if err == nil || !strings.Contains(err.Error(), "do not support it") {
 		t.Fatalf("LookupBatch on a perf event array: %v, want an error saying it is not supported", err)
 	}

@@ -139,37 +139,37 @@ func splitPerCPU[V any](buf []byte) []V {
 
 // LookupBatch copies the next batch of the walk c into keys and values
 // (up to len(keys) entries; values is as long) and returns how many; see
-// Map.LookupBatch.
+// Batch.Lookup.
 func (m TypedMap[K, V]) LookupBatch(c *BatchCursor, keys []K, values []V) (int, error) {
-	return m.Map.LookupBatch(c, sliceBytes(keys), sliceBytes(values))
+	return Batch{m.Map}.Lookup(c, sliceBytes(keys), sliceBytes(values))
 }
 
 // LookupAndDeleteBatch is LookupBatch that also deletes what it returns.
 func (m TypedMap[K, V]) LookupAndDeleteBatch(c *BatchCursor, keys []K, values []V) (int, error) {
-	return m.Map.LookupAndDeleteBatch(c, sliceBytes(keys), sliceBytes(values))
+	return Batch{m.Map}.LookupAndDelete(c, sliceBytes(keys), sliceBytes(values))
 }
 
 // UpdateBatch sets keys[i] to values[i] and returns how many it set (see
-// Map.UpdateBatch).
+// Batch.Update).
 func (m TypedMap[K, V]) UpdateBatch(keys []K, values []V) (int, error) {
-	return m.Map.UpdateBatch(sliceBytes(keys), sliceBytes(values))
+	return Batch{m.Map}.Update(sliceBytes(keys), sliceBytes(values))
 }
 
 // DeleteBatch deletes keys and returns how many it deleted.
 func (m TypedMap[K, V]) DeleteBatch(keys []K) (int, error) {
-	return m.Map.DeleteBatch(sliceBytes(keys))
+	return Batch{m.Map}.Delete(sliceBytes(keys))
 }
 
 // LookupBatch copies the next batch of the walk c into keys and values
 // (up to len(keys) entries; values is as long, and values[i] gets the
-// per-CPU values of keys[i]) and returns how many; see Map.LookupBatch.
+// per-CPU values of keys[i]) and returns how many; see Batch.Lookup.
 func (m PerCPUMap[K, V]) LookupBatch(c *BatchCursor, keys []K, values [][]V) (int, error) {
-	return m.lookupBatch(m.Map.LookupBatch, c, keys, values)
+	return m.lookupBatch(Batch{m.Map}.Lookup, c, keys, values)
 }
 
 // LookupAndDeleteBatch is LookupBatch that also deletes what it returns.
 func (m PerCPUMap[K, V]) LookupAndDeleteBatch(c *BatchCursor, keys []K, values [][]V) (int, error) {
-	return m.lookupBatch(m.Map.LookupAndDeleteBatch, c, keys, values)
+	return m.lookupBatch(Batch{m.Map}.LookupAndDelete, c, keys, values)
 }
 
 func (m PerCPUMap[K, V]) lookupBatch(batch func(*BatchCursor, []byte, []byte) (int, error), c *BatchCursor, keys []K, values [][]V) (int, error) {
@@ -203,10 +203,10 @@ func (m PerCPUMap[K, V]) UpdateBatch(keys []K, values [][]V) (int, error) {
 			copy(buf[i*vs+j*stride:], Bytes(&vals[j]))
 		}
 	}
-	return m.Map.UpdateBatch(sliceBytes(keys), buf)
+	return Batch{m.Map}.Update(sliceBytes(keys), buf)
 }
 
 // DeleteBatch deletes keys and returns how many it deleted.
 func (m PerCPUMap[K, V]) DeleteBatch(keys []K) (int, error) {
-	return m.Map.DeleteBatch(sliceBytes(keys))
+	return Batch{m.Map}.Delete(sliceBytes(keys))
 }
