@@ -97,3 +97,21 @@ type RecordSizeError struct {
 func (e *RecordSizeError) Error() string {
 	return e.What + ": record of " + strconv.Itoa(e.Size) + " bytes, shorter than its type's " + strconv.Itoa(e.Want)
 }
+
+// RingBufMap is a ring buffer map whose records are T, as generated
+// skeletons declare it when told the record type.
+type RingBufMap[T any] struct{ *Map }
+
+// Reader maps the ring buffer for reading records of type T. Close the
+// reader before the map.
+func (m RingBufMap[T]) Reader() (*TypedRingBuf[T], error) { return NewTypedRingBuf[T](m.Map) }
+
+// PerfEventArray is a perf event array whose samples are T, as generated
+// skeletons declare it when told the sample type.
+type PerfEventArray[T any] struct{ *Map }
+
+// Reader opens the per-CPU buffers of the array for reading samples of
+// type T (opts may be nil). Close the reader before the map.
+func (m PerfEventArray[T]) Reader(opts *PerfReaderOptions) (*TypedPerfReader[T], error) {
+	return NewTypedPerfReader[T](m.Map, opts)
+}

@@ -289,10 +289,24 @@ var e2eCases = []e2eCase{
 	defer objs.Close()
 	b := objs.BSS
 	fmt.Println(h.Run(objs.MimLookup.FD(), h.Packet()), b.MimFound, b.HashInnerVal)
+	// The inner map of slot 0, opened through the outer map, is inner1.
+	inner, err := objs.OuterArr.Inner(0)
+	h.Must(err)
+	v, err := lskel.TypedMap[uint32, uint64]{Map: inner}.Lookup(0)
+	h.Must(err)
+	h.Must(inner.Close())
+	_, err = objs.OuterArr.Inner(1)
+	fmt.Println("inner", v, h.Errno(err))
+	// Filling the empty slot 1 makes mim_lookup find it (bit 2); the
+	// typed test run takes its xdp_md (data_end: the packet's length).
+	h.Must(objs.OuterArr.SetInner(1, objs.Inner2.Map, lskel.UpdateAny))
+	ret, out, err := objs.MimLookup.RunXdpMd(&MapinmapXdpMd{DataEnd: 64}, h.Packet())
+	h.Must(err)
+	fmt.Println(ret, len(out), b.MimFound)
 	fmt.Println(h.Run(objs.TailEntry.FD(), h.Packet()), b.Path)
 	b.TailSlot = 1
 	fmt.Println(h.Run(objs.TailEntry.FD(), h.Packet()), b.Path, b.EntryRuns, b.TailRuns)
-`, "2 13 222\n1 3\n2 5 2 1\n"},
+`, "2 13 222\ninner 111 no such file or directory\n2 64 15\n1 3\n2 5 2 1\n"},
 
 	{"iter", `
 	pid := os.Getpid()

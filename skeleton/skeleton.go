@@ -51,6 +51,14 @@ type Options struct {
 	// Command is how to regenerate the file, for the header comment; empty
 	// means a bpfgen command line built from the other options.
 	Command string
+	// RecordTypes gives ring buffer and perf event array maps, by their
+	// names in the object, the C type of their records: "event", "struct
+	// event", "union u" or a typedef's name, which the object's BTF must
+	// describe. The map's field then reads records of that Go type
+	// (lskel.RingBufMap, lskel.PerfEventArray); BTF does not tie a ring
+	// buffer to what its programs write, so this is how the skeleton
+	// learns it.
+	RecordTypes map[string]string
 	// Note, when set, is told in one line each thing the generated file
 	// lacks or names differently than the object suggests: global data
 	// that BTF does not type, maps that stay untyped, and a map, program or
@@ -349,10 +357,18 @@ func (g *generator) model() (*file, error) {
 			s.InitialValueLen = m.ValueSize
 		}
 	}
+	if err := g.checkRecordTypes(); err != nil {
+		return nil, err
+	}
 	for _, mf := range f.Maps {
 		if err := g.typeMap(mf); err != nil {
 			return nil, fmt.Errorf("map %s: %w", mf.Name, err)
 		}
+	}
+	// Then the contexts of the programs a test run takes a typed context
+	// for.
+	if err := g.runMethods(f); err != nil {
+		return nil, err
 	}
 	f.Types, f.SizeAsserts = g.types.decls, g.types.asserts
 
@@ -490,6 +506,17 @@ func typedMapKind(t object.MapType) (ok, perCPU bool) {
 // its key and value types at their sizes.
 func (g *generator) typeMap(mf *mapField) error {
 	m := g.obj.Maps[mf.Index]
+	if rec, ok := g.opts.RecordTypes[m.Name]; ok {
+		return g.recordMap(mf, m, rec)
+	}
+	if m.Type.IsMapInMap() && g.obj.BTF != nil && m.BTFKeyID != 0 {
+		kt, err := g.keyValueType(m.BTFKeyID, m.KeySize, mf.Field+"Key")
+		if err != nil || kt == "" {
+			return err
+		}
+		mf.Typed, mf.GoType = true, fmt.Sprintf("lskel.MapOfMaps[%s]", kt)
+		return nil
+	}
 	ok, perCPU := typedMapKind(m.Type)
 	if !ok || g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0 {
 		return nil
