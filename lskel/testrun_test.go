@@ -16,8 +16,8 @@ type sumArgs struct{ A, B, Sum uint32 }
 // skBuffHead is the start of struct __sk_buff, up to cb[].
 type skBuffHead struct {
 	Len, PktType, Mark, QueueMapping, Protocol, VlanPresent, VlanTCI, VlanProto uint32
-	Priority, IngressIfindex, Ifindex, TCIndex                                   uint32
-	CB                                                                           [5]uint32
+	Priority, IngressIfindex, Ifindex, TCIndex                                  uint32
+	CB                                                                          [5]uint32
 }
 
 func TestRunTestContext(t *testing.T) {
