@@ -34,11 +34,11 @@ func (g *generator) recordMap(mf *mapField, m *object.Map, ctype string) error {
 	case object.MapTypePerfEventArray:
 		wrapper = "lskel.PerfEventArray"
 	default:
-		return fmt.Errorf("Options.RecordTypes: map %s is a %s, not a ring buffer or perf event array", m.Name, m.Type)
+		return fmt.Errorf("Options.RecordTypes: a %s, not a ring buffer or perf event array", m.Type)
 	}
 	id, err := g.namedType(ctype)
 	if err != nil {
-		return fmt.Errorf("Options.RecordTypes: record type of map %s: %w", m.Name, err)
+		return fmt.Errorf("Options.RecordTypes: %w", err)
 	}
 	t, err := g.types.goType(id, mf.Field+"Record")
 	if err != nil {

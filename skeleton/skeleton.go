@@ -25,8 +25,10 @@ import (
 	"go/format"
 	"go/scanner"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -252,6 +254,13 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	}
 	if opts.Command == "" {
 		opts.Command = fmt.Sprintf("bpfgen skeleton %s -package %s -ident %s", opts.ObjectPath, opts.Package, opts.Ident)
+		for _, m := range slices.Sorted(maps.Keys(opts.RecordTypes)) {
+			arg := m + "=" + opts.RecordTypes[m]
+			if strings.ContainsRune(arg, ' ') {
+				arg = "'" + arg + "'" // "struct event": one shell word
+			}
+			opts.Command += " -record " + arg
+		}
 	}
 	if len(l.Maps) != len(obj.Maps) {
 		return nil, fmt.Errorf("loader has %d maps, object %d", len(l.Maps), len(obj.Maps))
@@ -439,6 +448,9 @@ func (g *generator) noteUntyped(f *file) {
 		m := g.obj.Maps[mf.Index]
 		if ok, _ := typedMapKind(m.Type); ok && (g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0) {
 			g.note("map %s has no BTF key and value types: it stays an untyped *lskel.Map", m.Name)
+		}
+		if _, typed := g.opts.RecordTypes[m.Name]; !typed && (m.Type == object.MapTypeRingbuf || m.Type == object.MapTypePerfEventArray) {
+			g.note("map %s is a %s: -record %s=TYPE (Options.RecordTypes) gives it a typed reader of TYPE records", m.Name, m.Type, m.Name)
 		}
 	}
 }
