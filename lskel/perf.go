@@ -208,6 +208,11 @@ func (p *perfRing) pos(off uintptr) *uint64 { return (*uint64)(unsafe.Pointer(&p
 func (p *perfRing) pop() (PerfRecord, bool) {
 	head := atomic.LoadUint64(p.pos(perfDataHeadOff)) // acquire
 	tail := atomic.LoadUint64(p.pos(perfDataTailOff))
+	if head-tail > uint64(len(p.data)) && tail < head {
+		// More than the ring holds: not positions the kernel wrote.
+		atomic.StoreUint64(p.pos(perfDataTailOff), head)
+		return PerfRecord{}, false
+	}
 	for tail < head {
 		var hdr [8]byte
 		p.copyAt(hdr[:], tail)
@@ -276,8 +281,17 @@ func onlineCPUs() ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
+	cpus, ok := parseCPUNumbers(string(b))
+	if !ok {
+		return nil, errors.New(path + ": bad CPU list " + strconv.Quote(string(b)))
+	}
+	return cpus, nil
+}
+
+// parseCPUNumbers lists the CPUs of a list such as "0-3,5,7-8".
+func parseCPUNumbers(list string) ([]int, bool) {
 	var cpus []int
-	for s := trimSpace(string(b)); s != ""; {
+	for s := trimSpace(list); s != ""; {
 		var item string
 		item, s, _ = cut(s, ',')
 		first, last, isRange := cut(item, '-')
@@ -289,11 +303,11 @@ func onlineCPUs() ([]int, error) {
 			ok = ok && ok2
 		}
 		if !ok || hi < lo || hi >= 1<<16 {
-			return nil, errors.New(path + ": bad CPU list " + strconv.Quote(string(b)))
+			return nil, false
 		}
 		for c := lo; c <= hi; c++ {
 			cpus = append(cpus, int(c))
 		}
 	}
-	return cpus, nil
+	return cpus, len(cpus) > 0
 }

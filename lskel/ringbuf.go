@@ -79,6 +79,11 @@ func (r *RingBuf) next() []byte {
 		if cons >= prod {
 			return nil
 		}
+		if prod-cons > r.mask+1 {
+			// More than the ring holds: not positions the kernel wrote.
+			atomic.StoreUint64(r.consumerPos(), prod)
+			return nil
+		}
 		off := cons & r.mask
 		hdr := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.data[off])))
 		if hdr&ringbufBusy != 0 {
@@ -87,7 +92,7 @@ func (r *RingBuf) next() []byte {
 		n := uint64(hdr &^ (ringbufBusy | ringbufDiscard))
 		total := (n + ringbufHdrSize + 7) &^ 7
 		var rec []byte
-		if hdr&ringbufDiscard == 0 && n <= r.mask+1 {
+		if hdr&ringbufDiscard == 0 && n+ringbufHdrSize <= r.mask+1 {
 			// The data area is mapped twice in a row, so a record that
 			// wraps is contiguous here.
 			start := off + ringbufHdrSize
