@@ -15,32 +15,44 @@ import (
 )
 
 // perfOutputProg is a tracepoint program that sends a sample of size
-// bytes (a multiple of 8, at least 16) to the perf event array perfFD:
-// the caller's tgid, the CPU it ran on, then zeros.
+// bytes (a multiple of 8, at least 16) to the perf event array perfFD on
+// each getpid() of this process (others' would make the tests' counts
+// and wake-ups depend on what else runs): the caller's tgid, the CPU it
+// ran on, then zeros.
 func perfOutputProg(t *testing.T, perfFD int, size int16) *Program {
 	t.Helper()
-	insns := []asm.Insn{asm.Mov.Reg(asm.R6, asm.R1)}
+	var b asm.Builder
+	b.Emit(asm.Mov.Reg(asm.R6, asm.R1))
 	for off := -size; off < 0; off += 8 {
-		insns = append(insns, asm.StoreImm(asm.SizeDW, asm.R10, off, 0))
+		b.Emit(asm.StoreImm(asm.SizeDW, asm.R10, off, 0))
 	}
-	insns = append(insns,
+	b.Emit(
 		asm.Call(14), // bpf_get_current_pid_tgid
 		asm.RSh.Imm(asm.R0, 32),
+	)
+	b.Jump(asm.JNE.Imm(asm.R0, int32(unix.Getpid()), "out"))
+	b.Emit(
 		asm.StoreMem(asm.SizeDW, asm.R10, -size, asm.R0),
 		asm.Call(8), // bpf_get_smp_processor_id
 		asm.StoreMem(asm.SizeDW, asm.R10, -size+8, asm.R0),
 		asm.Mov.Reg(asm.R1, asm.R6),
 	)
-	insns = append(insns, asm.LdImm64(asm.R2, asm.PseudoMapFD, uint64(uint32(perfFD)))...)
-	insns = append(insns,
+	b.Emit(asm.LdImm64(asm.R2, asm.PseudoMapFD, uint64(uint32(perfFD)))...)
+	b.Emit(
 		asm.Mov.Imm32(asm.R3, -1), // BPF_F_CURRENT_CPU
 		asm.Mov.Reg(asm.R4, asm.R10),
 		asm.Add.Imm(asm.R4, int32(-size)),
 		asm.Mov.Imm(asm.R5, int32(size)),
 		asm.Call(25), // bpf_perf_event_output
-		asm.Mov.Imm(asm.R0, 0),
-		asm.Exit(),
 	)
+	if err := b.Label("out"); err != nil {
+		t.Fatal(err)
+	}
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
+	insns, _, err := b.Assemble()
+	if err != nil {
+		t.Fatal(err)
+	}
 	return testProg(t, progSpec{typ: progTypeTracepoint, insns: insns}, "tracepoint/syscalls/sys_enter_getpid")
 }
 
@@ -81,7 +93,6 @@ func TestPerfReader(t *testing.T) {
 	pid := uint64(unix.Getpid())
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	// Other processes' getpid calls show up too: count ours.
 	for got := 0; got < n; {
 		rec, err := r.ReadContext(ctx)
 		if err != nil {
@@ -96,7 +107,7 @@ func TestPerfReader(t *testing.T) {
 			t.Fatalf("sample of %d bytes, want 20: %x", len(rec.RawSample), rec.RawSample)
 		}
 		if binary.NativeEndian.Uint64(rec.RawSample) != pid {
-			continue
+			t.Fatalf("sample of pid %d, want only ours (%d)", binary.NativeEndian.Uint64(rec.RawSample), pid)
 		}
 		if cpu := binary.NativeEndian.Uint64(rec.RawSample[8:]); cpu != uint64(rec.CPU) {
 			t.Fatalf("sample written on CPU %d came from the buffer of CPU %d", cpu, rec.CPU)
@@ -165,6 +176,45 @@ func TestPerfReaderLost(t *testing.T) {
 		t.Fatalf("read %d samples through a one-page buffer, and lost %d", samples, r.LostSamples())
 	}
 	t.Logf("read %d samples, %d lost", samples, r.LostSamples())
+}
+
+func TestPerfReaderWatermark(t *testing.T) {
+	requireKernel(t)
+	m := perfArray(t)
+	// Wake-ups only once 2 KiB wait in a CPU's buffer: 64 samples of 32
+	// bytes (header, raw size, 16 bytes of sample and padding).
+	r, err := NewPerfReader(m, &PerfReaderOptions{PerCPUPages: 2, Watermark: 2048})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	attachPerfOutput(t, m, 16)
+	pinToCPU(t)
+
+	recs := make(chan PerfRecord, 1)
+	go func() {
+		rec, err := r.Read()
+		if err != nil {
+			t.Error(err)
+		}
+		recs <- rec
+	}()
+	time.Sleep(20 * time.Millisecond)
+	triggerGetpid(1)
+	select {
+	case rec := <-recs:
+		t.Fatalf("one sample below the watermark woke the reader: %+v", rec)
+	case <-time.After(200 * time.Millisecond):
+	}
+	triggerGetpid(100)
+	select {
+	case rec := <-recs:
+		if rec.RawSample == nil {
+			t.Fatalf("record %+v, want a sample", rec)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("100 more samples, past the watermark, did not wake the reader")
+	}
 }
 
 func TestPerfReaderCancelAndClose(t *testing.T) {
