@@ -169,14 +169,14 @@ func (r *PerfReader) ReadContext(ctx Context) (PerfRecord, error) {
 	if err := ctx.Err(); err != nil {
 		return PerfRecord{}, err
 	}
-	stop := r.watch(ctx)
-	defer stop()
-	return r.read(ctx.Err)
+	return r.read(ctx)
 }
 
-func (r *PerfReader) read(done func() error) (PerfRecord, error) {
+// read waits for a record until ctx, if not nil, is done.
+func (r *PerfReader) read(ctx Context) (PerfRecord, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var stop func()
 	for {
 		if r.closed.Load() {
 			return PerfRecord{}, ErrClosed
@@ -190,9 +190,15 @@ func (r *PerfReader) read(done func() error) (PerfRecord, error) {
 			}
 			r.next = (r.next + 1) % len(r.rings)
 		}
-		if done != nil {
-			if err := done(); err != nil {
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
 				return PerfRecord{}, err
+			}
+			if stop == nil {
+				// Only a read about to block watches ctx: one that finds
+				// a record costs no goroutine.
+				stop = r.watch(ctx)
+				defer stop()
 			}
 		}
 		if err := r.wait(-1); err != nil {

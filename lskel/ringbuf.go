@@ -126,16 +126,15 @@ func (r *RingBuf) ReadContext(ctx Context) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	stop := r.watch(ctx)
-	defer stop()
-	return r.read(ctx.Err, -1)
+	return r.read(ctx, -1)
 }
 
-// read waits for a record until d passes (d < 0: no limit) or done, if
-// not nil, returns an error.
-func (r *RingBuf) read(done func() error, d time.Duration) ([]byte, error) {
+// read waits for a record until d passes (d < 0: no limit) or ctx, if
+// not nil, is done.
+func (r *RingBuf) read(ctx Context, d time.Duration) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var stop func()
 	var deadline time.Time
 	if d >= 0 {
 		deadline = time.Now().Add(d)
@@ -147,9 +146,15 @@ func (r *RingBuf) read(done func() error, d time.Duration) ([]byte, error) {
 		if rec := r.next(); rec != nil {
 			return rec, nil
 		}
-		if done != nil {
-			if err := done(); err != nil {
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
 				return nil, err
+			}
+			if stop == nil {
+				// Only a read about to block watches ctx: one that finds
+				// a record costs no goroutine.
+				stop = r.watch(ctx)
+				defer stop()
 			}
 		}
 		ms := -1
