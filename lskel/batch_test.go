@@ -141,6 +141,9 @@ func TestBatchPerCPU(t *testing.T) {
 		t.Fatal("UpdateBatch with one value for several CPUs succeeded")
 	}
 	var c BatchCursor
+	if _, err := m.LookupBatch(&c, make([]uint32, 8), make([][]uint32, 4)); err == nil {
+		t.Fatal("LookupBatch with room for 8 keys and 4 values succeeded")
+	}
 	outKeys, outValues := make([]uint32, 8), make([][]uint32, 8)
 	n, err := m.LookupAndDeleteBatch(&c, outKeys, outValues)
 	if err != nil || n != 3 || !c.Done() {

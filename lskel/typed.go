@@ -173,6 +173,10 @@ func (m PerCPUMap[K, V]) LookupAndDeleteBatch(c *BatchCursor, keys []K, values [
 }
 
 func (m PerCPUMap[K, V]) lookupBatch(batch func(*BatchCursor, []byte, []byte) (int, error), c *BatchCursor, keys []K, values [][]V) (int, error) {
+	if len(values) != len(keys) {
+		return 0, errors.New("map fd " + strconv.Itoa(m.FD()) + ": lookup batch: room for " + strconv.Itoa(len(keys)) +
+			" keys and " + strconv.Itoa(len(values)) + " values")
+	}
 	vs, err := m.PerCPUValueSize()
 	if err != nil {
 		return 0, err
