@@ -447,7 +447,7 @@ func TestRingBufContext(t *testing.T) {
 
 	// Typed records, in order.
 	for i := range 3 {
-		produce(uint64(500+i))
+		produce(uint64(500 + i))
 	}
 	ctx := context.Background()
 	for i := range 3 {
