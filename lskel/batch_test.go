@@ -137,8 +137,12 @@ func TestBatchPerCPU(t *testing.T) {
 	if got, err := m.UpdateBatch(keys, values); err != nil || got != 3 {
 		t.Fatalf("UpdateBatch = %d, %v", got, err)
 	}
-	if _, err := m.UpdateBatch(keys[:1], [][]uint32{{1}}); ncpu > 1 && err == nil {
-		t.Fatal("UpdateBatch with one value for several CPUs succeeded")
+	if ncpu > 1 {
+		if _, err := m.UpdateBatch(keys[:1], [][]uint32{{1}}); err == nil {
+			t.Fatal("UpdateBatch with one value for several CPUs succeeded")
+		}
+	} else if _, err := m.UpdateBatch(keys[:1], [][]uint32{{1, 2}}); err == nil {
+		t.Fatal("UpdateBatch with two values on one CPU succeeded")
 	}
 	var c BatchCursor
 	if _, err := m.LookupBatch(&c, make([]uint32, 8), make([][]uint32, 4)); err == nil {
