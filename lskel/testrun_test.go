@@ -2,6 +2,8 @@ package lskel
 
 import (
 	"bytes"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/bpfgen/bpfgen/asm"
@@ -92,9 +94,14 @@ func TestRunTestContext(t *testing.T) {
 		if pkt[0] != 1 {
 			t.Fatal("the run changed the input packet")
 		}
-		// An empty packet is refused by the kernel, with the program named.
-		if _, err := RunTest(prog, &TestRunOptions{}); err == nil {
-			t.Fatal("XDP test run without a packet succeeded")
+		// A failed run names the program; a nil one is not loaded.
+		closed := testProg(t, progSpec{typ: progTypeXDP, attachType: attachTypeXDP, insns: insns}, "xdp")
+		closed.Close()
+		if _, err := RunTest(closed, &TestRunOptions{Data: pkt}); err == nil || !strings.Contains(err.Error(), "test run of program lskel_test") {
+			t.Fatalf("test run of a closed program: %v, want an error naming it", err)
+		}
+		if _, err := RunTest(nil, &TestRunOptions{Data: pkt}); !errors.Is(err, errNotLoaded) {
+			t.Fatalf("test run of a nil program: %v, want errNotLoaded", err)
 		}
 	})
 }
