@@ -14,27 +14,28 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// checkRecordTypes refuses Options.RecordTypes that name no map.
+// checkRecordTypes refuses Options.RecordTypes that name no map, or a
+// map that is no ring buffer or perf event array, before anything else is
+// said about the object.
 func (g *generator) checkRecordTypes() error {
 	for _, name := range slices.Sorted(maps.Keys(g.opts.RecordTypes)) {
-		if !slices.ContainsFunc(g.obj.Maps, func(m *object.Map) bool { return m.Name == name && m.Internal == object.NotInternal }) {
+		i := slices.IndexFunc(g.obj.Maps, func(m *object.Map) bool { return m.Name == name && m.Internal == object.NotInternal })
+		if i < 0 {
 			return fmt.Errorf("Options.RecordTypes: the object has no map %q", name)
+		}
+		if t := g.obj.Maps[i].Type; t != object.MapTypeRingbuf && t != object.MapTypePerfEventArray {
+			return fmt.Errorf("map %s: Options.RecordTypes: a %s, not a ring buffer or perf event array", name, t)
 		}
 	}
 	return nil
 }
 
-// recordMap types a ring buffer or perf event array whose record type
-// Options.RecordTypes names.
+// recordMap types the ring buffer or perf event array m, whose record
+// type Options.RecordTypes names.
 func (g *generator) recordMap(mf *mapField, m *object.Map, ctype string) error {
-	var wrapper string
-	switch m.Type {
-	case object.MapTypeRingbuf:
-		wrapper = "lskel.RingBufMap"
-	case object.MapTypePerfEventArray:
+	wrapper := "lskel.RingBufMap" // checkRecordTypes allows only these two
+	if m.Type == object.MapTypePerfEventArray {
 		wrapper = "lskel.PerfEventArray"
-	default:
-		return fmt.Errorf("Options.RecordTypes: a %s, not a ring buffer or perf event array", m.Type)
 	}
 	id, err := g.namedType(ctype)
 	if err != nil {

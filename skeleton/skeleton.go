@@ -61,6 +61,10 @@ type Options struct {
 	// buffer to what its programs write, so this is how the skeleton
 	// learns it.
 	RecordTypes map[string]string
+	// Types are more C types of the object's BTF to declare in Go, named
+	// as RecordTypes' are (bpf2go's -type): for records read with the
+	// untyped readers, or values built in Go.
+	Types []string
 	// Note, when set, is told in one line each thing the generated file
 	// lacks or names differently than the object suggests: global data
 	// that BTF does not type, maps that stay untyped, and a map, program or
@@ -261,6 +265,12 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 			}
 			opts.Command += " -record " + arg
 		}
+		for _, typ := range opts.Types {
+			if strings.ContainsRune(typ, ' ') {
+				typ = "'" + typ + "'"
+			}
+			opts.Command += " -type " + typ
+		}
 	}
 	if len(l.Maps) != len(obj.Maps) {
 		return nil, fmt.Errorf("loader has %d maps, object %d", len(l.Maps), len(obj.Maps))
@@ -350,6 +360,9 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 
+	if err := g.checkRecordTypes(); err != nil {
+		return nil, err
+	}
 	g.noteUntyped(f)
 
 	// Types next: the sections' and the maps' keys and values.
@@ -366,9 +379,6 @@ func (g *generator) model() (*file, error) {
 			s.InitialValueLen = m.ValueSize
 		}
 	}
-	if err := g.checkRecordTypes(); err != nil {
-		return nil, err
-	}
 	for _, mf := range f.Maps {
 		if err := g.typeMap(mf); err != nil {
 			return nil, fmt.Errorf("map %s: %w", mf.Name, err)
@@ -378,6 +388,15 @@ func (g *generator) model() (*file, error) {
 	// for.
 	if err := g.runMethods(f); err != nil {
 		return nil, err
+	}
+	for _, typ := range g.opts.Types {
+		id, err := g.namedType(typ)
+		if err == nil {
+			_, err = g.types.goType(id, "")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("Options.Types: %w", err)
+		}
 	}
 	f.Types, f.SizeAsserts = g.types.decls, g.types.asserts
 

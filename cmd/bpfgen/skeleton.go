@@ -14,7 +14,7 @@ import (
 
 func init() {
 	register("skeleton", command{
-		usage:   "skeleton OBJ [-package P] [-ident I] [-record MAP=TYPE]... [-o FILE]",
+		usage:   "skeleton OBJ [-package P] [-ident I] [-record MAP=TYPE]... [-type TYPE]... [-o FILE]",
 		summary: "write the Go light skeleton of an object (works from //go:generate)",
 		run:     cmdSkeleton,
 	})
@@ -33,6 +33,8 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
 	records := recordFlag{}
 	fs.Var(records, "record", "read the ring buffer or perf event array MAP as records of the C type TYPE, in `MAP=TYPE` (repeatable)")
+	var types typeFlag
+	fs.Var(&types, "type", "declare the C type `TYPE` (struct, union, enum or typedef) in Go too (repeatable)")
 	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
@@ -42,7 +44,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 		*ident = skeleton.DefaultIdent(path)
 	}
 	opts := skeleton.Options{
-		Package: *pkg, Ident: *ident, ObjectPath: path, RecordTypes: records,
+		Package: *pkg, Ident: *ident, ObjectPath: path, RecordTypes: records, Types: types,
 		Note: func(msg string) { fmt.Fprintf(stderr, "bpfgen skeleton: note: %s\n", msg) },
 	}
 	if err := opts.Validate(); err != nil {
@@ -90,5 +92,18 @@ func (r recordFlag) Set(v string) error {
 		return fmt.Errorf("map %s given twice", name)
 	}
 	r[name] = strings.TrimSpace(typ)
+	return nil
+}
+
+// typeFlag is the repeatable -type TYPE flag.
+type typeFlag []string
+
+func (t *typeFlag) String() string { return strings.Join(*t, ",") }
+
+func (t *typeFlag) Set(v string) error {
+	if strings.TrimSpace(v) == "" {
+		return errors.New("empty type name")
+	}
+	*t = append(*t, strings.TrimSpace(v))
 	return nil
 }
