@@ -70,7 +70,9 @@ func RunTest(p *Program, opts *TestRunOptions) (*TestRunResult, error) {
 // nil) as its packet, and writes the context as the program left it back
 // into *ctx: a typed test run, as generated skeletons offer it for
 // programs whose context type they know. It returns the program's return
-// value and the packet out.
+// value and the packet out. The kernel checks the context: fields the
+// program type does not take from user space must be zero, and an
+// xdp_md's data_end must be the packet's length.
 func RunTestContext[C any](p *Program, ctx *C, data []byte) (retval uint32, dataOut []byte, err error) {
 	in := Bytes(ctx)
 	opts := &TestRunOptions{Data: data, Context: in}
