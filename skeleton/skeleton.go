@@ -25,8 +25,10 @@ import (
 	"go/format"
 	"go/scanner"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +81,14 @@ type Options struct {
 	// which an APICilium file embeds for its CollectionSpec; empty means
 	// the base name of ObjectPath.
 	ObjectFile string
+	// RecordTypes gives ring buffer and perf event array maps, by their
+	// names in the object, the C type of their records: "event", "struct
+	// event", "union u" or a typedef's name, which the object's BTF must
+	// describe. The map's field then reads records of that Go type
+	// (lskel.RingBufMap, lskel.PerfEventArray); BTF does not tie a ring
+	// buffer to what its programs write, so this is how the skeleton
+	// learns it.
+	RecordTypes map[string]string
 	// Note, when set, is told in one line each thing the generated file
 	// lacks or names differently than the object suggests: global data
 	// that BTF does not type, maps that stay untyped, and a map, program or
@@ -309,6 +319,19 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	}
 	if opts.Command == "" {
 		opts.Command = fmt.Sprintf("bpfgen skeleton %s -package %s -ident %s", opts.ObjectPath, opts.Package, opts.Ident)
+		for _, m := range slices.Sorted(maps.Keys(opts.RecordTypes)) {
+			arg := m + "=" + opts.RecordTypes[m]
+			if strings.ContainsRune(arg, ' ') {
+				arg = "'" + arg + "'" // "struct event": one shell word
+			}
+			opts.Command += " -record " + arg
+		}
+		for _, typ := range opts.Types {
+			if strings.ContainsRune(typ, ' ') {
+				typ = "'" + typ + "'"
+			}
+			opts.Command += " -type " + typ
+		}
 	}
 	if len(l.Maps) != len(obj.Maps) {
 		return nil, fmt.Errorf("loader has %d maps, object %d", len(l.Maps), len(obj.Maps))
@@ -409,6 +432,9 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 
+	if err := g.checkRecordTypes(); err != nil {
+		return nil, err
+	}
 	g.noteUntyped(f)
 
 	// Types next: the sections' and the maps' keys and values.
@@ -438,8 +464,13 @@ func (g *generator) model() (*file, error) {
 			return nil, err
 		}
 	}
+	// Then the contexts of the programs a test run takes a typed context
+	// for.
+	if err := g.runMethods(f); err != nil {
+		return nil, err
+	}
 	for _, name := range g.opts.Types {
-		if err := g.namedType(name); err != nil {
+		if err := g.declareType(name); err != nil {
 			return nil, err
 		}
 	}
@@ -518,6 +549,9 @@ func (g *generator) noteUntyped(f *file) {
 		m := g.obj.Maps[mf.Index]
 		if ok, _ := typedMapKind(m.Type); ok && (g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0) {
 			g.note("map %s has no BTF key and value types: it stays an untyped *lskel.Map", m.Name)
+		}
+		if _, typed := g.opts.RecordTypes[m.Name]; !typed && (m.Type == object.MapTypeRingbuf || m.Type == object.MapTypePerfEventArray) {
+			g.note("map %s is a %s: -record %s=TYPE (Options.RecordTypes) gives it a typed reader of TYPE records", m.Name, m.Type, m.Name)
 		}
 	}
 }
@@ -639,28 +673,27 @@ func (g *generator) globalType(id btf.TypeID) error {
 	return nil
 }
 
-// namedType declares the Go type of the C type name (a struct, union,
-// enum or typedef), for Options.Types.
-func (g *generator) namedType(name string) error {
-	if g.obj.BTF == nil {
-		return fmt.Errorf("type %s: the object has no BTF", name)
+// declareType declares the Go type of the C type ctype (a struct,
+// union, enum or typedef, named as namedType takes it), for
+// Options.Types.
+func (g *generator) declareType(ctype string) error {
+	id, err := g.namedType(ctype)
+	if err != nil {
+		return fmt.Errorf("Options.Types: %w", err)
 	}
-	for _, k := range []btf.Kind{btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64, btf.KindTypedef} {
-		id, t, err := g.obj.BTF.TypeByName(name, k)
-		if err != nil {
-			continue
-		}
-		if k == btf.KindTypedef {
-			err = g.types.typedef(id, t)
-		} else {
-			_, err = g.types.goType(id, goIdent(name))
-		}
-		if err != nil {
-			return fmt.Errorf("type %s: %w", name, err)
-		}
-		return nil
+	t, err := g.obj.BTF.Type(id)
+	if err != nil {
+		return fmt.Errorf("type %s: %w", ctype, err)
 	}
-	return fmt.Errorf("type %s: no struct, union, enum or typedef of that name in the object's BTF", name)
+	if t.Kind == btf.KindTypedef {
+		err = g.types.typedef(id, t)
+	} else {
+		_, err = g.types.goType(id, goIdent(t.Name))
+	}
+	if err != nil {
+		return fmt.Errorf("type %s: %w", ctype, err)
+	}
+	return nil
 }
 
 // typedMapKinds are the map types whose keys and values a typed wrapper
@@ -679,6 +712,17 @@ func typedMapKind(t object.MapType) (ok, perCPU bool) {
 // its key and value types at their sizes.
 func (g *generator) typeMap(mf *mapField) error {
 	m := g.obj.Maps[mf.Index]
+	if rec, ok := g.opts.RecordTypes[m.Name]; ok {
+		return g.recordMap(mf, m, rec)
+	}
+	if m.Type.IsMapInMap() && g.obj.BTF != nil && m.BTFKeyID != 0 {
+		kt, err := g.keyValueType(m.BTFKeyID, m.KeySize, mf.Field+"Key")
+		if err != nil || kt == "" {
+			return err
+		}
+		mf.Typed, mf.GoType = true, fmt.Sprintf("lskel.MapOfMaps[%s]", kt)
+		return nil
+	}
 	ok, perCPU := typedMapKind(m.Type)
 	if !ok || g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0 {
 		return nil
