@@ -95,6 +95,12 @@ func TestContenders(t *testing.T) {
 			if d, err := bench.LoaderOverhead(&l.Loader); err != nil || d <= 0 {
 				t.Errorf("loader overhead: %v, %v", d, err)
 			}
+			d, v, err := bench.LoaderVerification(&l.Loader)
+			if err != nil || d <= 0 {
+				t.Errorf("loader verification: %v, %v", d, err)
+			}
+			// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
+			t.Logf("loader verification: %v, %d verified insns", d, v)
 
 			err = bench.Cilium(raw)
 			// cilium/ebpf memory-maps global-data maps and unmaps them
@@ -179,7 +185,7 @@ func TestQuickRound(t *testing.T) {
 		t.Error("results.json does not say quick")
 	}
 	for _, obj := range []string{"minimal", "core"} {
-		for _, k := range []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead"} {
+		for _, k := range []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead", "verify"} {
 			f := res.Load[obj][k]
 			if f.Error != "" || f.MedianMS <= 0 || f.Loads == 0 {
 				t.Errorf("load %s with %s: %+v; want a positive median", obj, k, f)

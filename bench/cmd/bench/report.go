@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -268,8 +269,10 @@ func (rep *report) loadSection(p printer) {
 
 	p("\n### Where the light skeleton's time goes\n\n")
 	p("A light skeleton does what a direct load does, but from inside the kernel, plus its own setup: create, fill and freeze the blob map " +
-		"and have the verifier check the loader program. *Loader overhead* times that setup alone (`bench.LoaderOverhead`).\n\n")
-	p("| object | skeleton | floor | skeleton − floor | loader overhead | loader insns |\n|---|---|---|---|---|---|\n")
+		"and have the verifier check the loader program. *Loader overhead* times that setup alone (`bench.LoaderOverhead`); " +
+		"*loader verification* the loader program's own `BPF_PROG_LOAD` within it (verifier and JIT, `bench.LoaderVerification`), " +
+		"with the instructions the verifier processed (`verified_insns` of `bpf_prog_info`).\n\n")
+	p("| object | skeleton | floor | skeleton − floor | loader overhead | loader verification | loader insns | verified insns |\n|---|---|---|---|---|---|---|---|\n")
 	for _, o := range c.objects {
 		s, f, ov := rep.result(o.Name, "skel"), rep.result(o.Name, "floor"), rep.result(o.Name, "overhead")
 		if !s.ok() || !f.ok() || !ov.ok() {
@@ -279,12 +282,19 @@ func (rep *report) loadSection(p printer) {
 		if ls := rep.sizes[o.Name]; ls != nil {
 			insns = ls.insns
 		}
-		p("| `%s` | %s | %s | %s | %s | %d |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), insns)
+		ver, verified := "–", "–"
+		if v := rep.result(o.Name, "verify"); v.ok() {
+			ver = fmtMS(v.median())
+			if v.verified > 0 {
+				verified = strconv.Itoa(int(v.verified))
+			}
+		}
+		p("| `%s` | %s | %s | %s | %s | %s | %d | %s |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), ver, insns, verified)
 	}
 	p("\n")
 	var unsup []string
 	for _, o := range c.objects {
-		for _, k := range append(slicesClone(loadKeys), "overhead") {
+		for _, k := range append(slicesClone(loadKeys), "overhead", "verify") {
 			if r := rep.result(o.Name, k); r.err != "" {
 				unsup = append(unsup, fmt.Sprintf("- `%s`, %s: %s", o.Name, label(k), strings.ReplaceAll(r.err, "|", "\\|")))
 			}

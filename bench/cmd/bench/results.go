@@ -26,6 +26,8 @@ type LoadFigure struct {
 	FirstMedianMS float64 `json:"first_median_ms,omitempty"`
 	Loads         int     `json:"loads,omitempty"`
 	Error         string  `json:"error,omitempty"`
+	// VerifiedInsns is the loader's verified_insns ("verify" only).
+	VerifiedInsns uint32 `json:"verified_insns,omitempty"`
 }
 
 // GenFigure is one generator on one object.
@@ -45,7 +47,7 @@ func (rep *report) writeResults() error {
 	for obj, m := range rep.loads {
 		res.Load[obj] = map[string]LoadFigure{}
 		for k, r := range m {
-			f := LoadFigure{Error: r.err, Loads: len(r.samples)}
+			f := LoadFigure{Error: r.err, Loads: len(r.samples), VerifiedInsns: r.verified}
 			if r.ok() {
 				f.MedianMS, f.FirstMedianMS = r.median(), r.firstMedian()
 			}
