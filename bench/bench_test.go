@@ -177,6 +177,11 @@ func TestQuickRound(t *testing.T) {
 		} `json:"generate"`
 		BinaryBytes map[string]int64 `json:"binary_bytes"`
 		PeakRSSKB   map[string]int64 `json:"peak_rss_kb"`
+		Whole       map[string]struct {
+			MedianMS float64 `json:"median_ms"`
+			Runs     int     `json:"runs"`
+			Error    string  `json:"error"`
+		} `json:"whole_process"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
@@ -207,11 +212,16 @@ func TestQuickRound(t *testing.T) {
 			t.Errorf("peak RSS of %s missing", k)
 		}
 	}
+	for _, k := range []string{"hello", "skel", "direct", "cilium", "libbpf-lskel", "libbpf-skel"} {
+		if w := res.Whole[k]; w.Error != "" || w.MedianMS <= 0 || w.Runs == 0 {
+			t.Errorf("whole process of %s: %+v", k, w)
+		}
+	}
 	report, err := os.ReadFile(filepath.Join(outDir, "REPORT.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Load time", "## Generation time", "## Size", "## Memory", "## Where bpfgen is behind"} {
+	for _, want := range []string{"## Load time", "## Generation time", "## Size", "## Whole process", "## Where bpfgen is behind"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("REPORT.md has no %q", want)
 		}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -428,11 +429,53 @@ func (rep *report) sizeSection(p printer) {
 }
 
 func (rep *report) memSection(p printer) {
-	p("## Memory\n\nPeak RSS (`VmHWM` of `/proc/self/status` at exit, median of %d runs) of a process that loads `core` once and exits. (`ru_maxrss` from `wait4` would count the Go parent's pages: Go starts children with vfork semantics.)\n\n| process | peak RSS |\n|---|---|\n", rep.cfg.memRuns)
+	p("## Whole process\n\nA process that loads `core` once and exits (`bench/cmd/bench/tmpl/single_*.go.tmpl`, the C programs with no extra loads), "+
+		"against a Go hello world that loads nothing: %d rounds, each running every process once in an order rotated every round. "+
+		"*Wall* is from start to exit as the parent sees it (median); *− Go hello* the median of each round's difference to the hello world of the same round (pairwise, so that a busy machine's changes between rounds cancel). "+
+		"*Peak RSS* is `VmHWM` of `/proc/self/status` at exit (median); `ru_maxrss` from `wait4` would count the Go parent's pages, as Go starts children with vfork semantics.\n\n", rep.cfg.memRuns)
+	p("| process | wall | − Go hello | peak RSS | − Go hello |\n|---|---|---|---|---|\n")
+	var helloKB int64
 	for _, m := range rep.mem {
-		p("| %s | %s |\n", m.label, memCell(m))
+		if m.key == "hello" && m.err == "" {
+			helloKB = m.kb
+		}
+	}
+	for _, m := range rep.mem {
+		if m.err != "" {
+			p("| %s | %s | | | |\n", m.label, memCell(m))
+			continue
+		}
+		dWall, dRSS := "", ""
+		if m.key != "hello" && len(m.minusHello) > 0 {
+			dWall = fmtSignedMS(medianFloat(m.minusHello))
+		}
+		if m.key != "hello" && helloKB > 0 {
+			dRSS = fmt.Sprintf("%+.2f MiB", float64(m.kb-helloKB)/1024)
+		}
+		p("| %s | %s | %s | %s | %s |\n", m.label, fmtMS(medianFloat(m.wall)), dWall, memCell(m), dRSS)
 	}
 	p("\n")
+}
+
+// fmtSignedMS is fmtMS with the sign always written.
+func fmtSignedMS(v float64) string {
+	if v < 0 {
+		return "−" + fmtMS(-v)
+	}
+	return "+" + fmtMS(v)
+}
+
+func medianFloat(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // gap is one place where bpfgen is behind a contender.
