@@ -92,6 +92,8 @@ fuzz:
 	$(GO) test ./core -run '^$$' -fuzz FuzzTarget -fuzztime $(FUZZTIME)
 	$(GO) test ./kernel -run '^$$' -fuzz FuzzFindFunc -fuzztime $(FUZZTIME)
 	$(GO) test ./btf -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sign -run '^$$' -fuzz '^FuzzParseCertificate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sign -run '^$$' -fuzz '^FuzzParsePrivateKey$$' -fuzztime $(FUZZTIME)
 
 # Remove what builds and benchmarks leave behind (not the committed
 # objects: `make -C testdata clean` does that).
