@@ -2,8 +2,12 @@ package main
 
 import (
 	"io"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/bpfgen/bpfgen/internal/testutil"
 )
 
 // BenchmarkGenerate runs the whole command path of `bpfgen skeleton` and
@@ -22,6 +26,21 @@ func BenchmarkGenerate(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// TestStaticallyLinked checks that bpfgen does not link net (crypto/x509
+// imports it): net makes a program a cgo program, dynamically linked,
+// which costs about 1 ms at every start of every command.
+func TestStaticallyLinked(t *testing.T) {
+	out, err := exec.Command(testutil.GoTool(), "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, out)
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		if pkg == "net" || pkg == "runtime/cgo" || pkg == "crypto/x509" {
+			t.Errorf("bpfgen links %s", pkg)
 		}
 	}
 }
