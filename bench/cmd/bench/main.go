@@ -44,7 +44,7 @@ type config struct {
 	rounds  int
 	objects []objSpec // load-time objects
 	growth  []int     // program counts of the generation-time curve
-	genRuns int       // hyperfine runs per command
+	genRuns int       // interleaved rounds of the generators
 	memRuns int
 }
 
@@ -86,7 +86,7 @@ func run(quick bool, rounds int) error {
 			{Name: "large_500", Iters: 5},
 		}
 		c.growth = []int{10, 50, 100, 250, 500}
-		c.genRuns = 10
+		c.genRuns = 15
 		c.memRuns = 21
 	}
 	if rounds > 0 {

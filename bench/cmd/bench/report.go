@@ -25,7 +25,6 @@ type report struct {
 
 	loads     map[string]map[string]*loadResult
 	gen       map[string]map[string]*genResult
-	hyperfine bool
 	sizes     map[string]*loaderSize
 	bins      []binSize
 	libbpfSO  int64
@@ -168,8 +167,8 @@ func (rep *report) markdown(w *strings.Builder) {
 		"Run `make bench` to reproduce it; `bench/out/` keeps everything it built.\n\n", mode, e.Date, rep.elapsed.Minutes())
 
 	p("## Machine and tools\n\n| | |\n|---|---|\n")
-	p("| CPU | %s, %d CPUs (`nproc`) |\n| kernel | %s |\n| Go | %s |\n| clang | %s |\n| bpftool | %s |\n| libbpf | %s |\n| cilium/ebpf | %s |\n| gcc | %s |\n| hyperfine | %s |\n\n",
-		e.CPU, e.CPUs, e.Kernel, e.Go, e.Clang, e.Bpftool, e.Libbpf, e.Cilium, e.GCC, e.Hyper)
+	p("| CPU | %s, %d CPUs (`nproc`) |\n| kernel | %s |\n| Go | %s |\n| clang | %s |\n| bpftool | %s |\n| libbpf | %s |\n| cilium/ebpf | %s |\n| gcc | %s |\n\n",
+		e.CPU, e.CPUs, e.Kernel, e.Go, e.Clang, e.Bpftool, e.Libbpf, e.Cilium, e.GCC)
 
 	p("## Objects\n\n| object | maps | programs | what |\n|---|---|---|---|\n")
 	for _, o := range genObjects(c) {
@@ -340,12 +339,10 @@ func (rep *report) loadTable(p printer, first bool) {
 func (rep *report) genSection(p printer) {
 	c := rep.cfg
 	p("## Generation time\n\n")
-	how := fmt.Sprintf("`hyperfine -N --warmup 1 --runs %d`", c.genRuns)
-	if !rep.hyperfine {
-		how = fmt.Sprintf("a loop of %d whole-process runs after one warm-up (hyperfine was not installed)", c.genRuns)
-	}
-	p("Whole process, median (min – max) of %s. `bpfgen loader` writes the loader file, `bpfgen skeleton` the Go light skeleton "+
-		"(it generates the loader too), `bpftool gen skeleton -L` libbpf's light-skeleton header.\n\n", how)
+	p("Whole process, median (min – max) of %d runs after one warm-up, interleaved: each round runs every generator once, in an order rotated every round. "+
+		"In parentheses after the median, the ratio to `bpftool gen skeleton -L` on the same object. "+
+		"`bpfgen loader` writes the loader file, `bpfgen skeleton` the Go light skeleton "+
+		"(it generates the loader too), `bpftool gen skeleton -L` libbpf's light-skeleton header.\n\n", c.genRuns)
 	p("| object |")
 	for _, t := range genTools {
 		p(" %s |", t.label)
@@ -359,7 +356,11 @@ func (rep *report) genSection(p printer) {
 				p(" not supported |")
 				continue
 			}
-			p(" %s (%s – %s) |", fmtMS(r.median), trimMS(r.min), trimMS(r.max))
+			ratio := ""
+			if b := rep.gen[o.Name]["bpftool-L"]; t.key != "bpftool-L" && b != nil && b.err == "" && b.median > 0 {
+				ratio = fmt.Sprintf(", %.2f×", r.median/b.median)
+			}
+			p(" %s (%s – %s%s) |", fmtMS(r.median), trimMS(r.min), trimMS(r.max), ratio)
 		}
 		p("\n")
 	}
