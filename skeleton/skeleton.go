@@ -172,25 +172,34 @@ func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
 	}
+	// The embedded loader goes in after formatting: go/printer takes time
+	// quadratic in the length of a long "a" + "b" + ... chain, and the
+	// literal is already laid out as gofmt would. It is encoded while the
+	// rest is formatted.
+	encoded := make(chan [][]byte, 1)
+	go func() {
+		lits := make([][]byte, len(g.literals))
+		for i, b := range g.literals {
+			lits[i] = appendStringLiteral(nil, b)
+		}
+		encoded <- lits
+	}()
 	out, err := render(tpl, f)
 	if err != nil {
 		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
 	}
-	// The embedded loader goes in after formatting: go/printer takes time
-	// quadratic in the length of a long "a" + "b" + ... chain, and the
-	// literal is already laid out as gofmt would.
-	return g.insertLiterals(out), nil
+	return insertLiterals(out, <-encoded), nil
 }
 
-// insertLiterals replaces the placeholders in src with their literals,
-// encoding each straight into the output.
-func (g *generator) insertLiterals(src []byte) []byte {
-	if len(g.literals) == 0 {
+// insertLiterals replaces the placeholders in src with the encoded
+// literals they stand for.
+func insertLiterals(src []byte, lits [][]byte) []byte {
+	if len(lits) == 0 {
 		return src
 	}
 	size := len(src)
-	for _, lit := range g.literals {
-		size += 5 * len(lit)
+	for _, lit := range lits {
+		size += len(lit)
 	}
 	out := make([]byte, 0, size)
 	for {
@@ -204,11 +213,11 @@ func (g *generator) insertLiterals(src []byte) []byte {
 		}
 		out = append(out, src[:i]...)
 		n, err := strconv.Atoi(string(src[i+len(literalPrefix) : j]))
-		if err != nil || n >= len(g.literals) {
+		if err != nil || n >= len(lits) {
 			// Not one of ours (cannot happen: the names are reserved).
 			out = append(out, src[i:j]...)
 		} else {
-			out = appendStringLiteral(out, g.literals[n])
+			out = append(out, lits[n]...)
 		}
 		src = src[j:]
 	}
