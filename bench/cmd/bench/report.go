@@ -292,6 +292,21 @@ func (rep *report) loadSection(p printer) {
 		p("| `%s` | %s | %s | %s | %s | %s | %d | %s |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), ver, insns, verified)
 	}
 	p("\n")
+	// How the loader's own verification grows from the smallest object to
+	// the largest (issue 13 wants it flat).
+	var lo, hi string
+	for _, o := range c.objects {
+		if rep.result(o.Name, "verify").ok() {
+			if lo == "" {
+				lo = o.Name
+			}
+			hi = o.Name
+		}
+	}
+	if lo != "" && hi != lo {
+		l, h := rep.result(lo, "verify").median(), rep.result(hi, "verify").median()
+		p("The loader's verification grows %.1f× from `%s` (%s) to `%s` (%s).\n\n", h/l, lo, fmtMS(l), hi, fmtMS(h))
+	}
 	var unsup []string
 	for _, o := range c.objects {
 		for _, k := range append(slicesClone(loadKeys), "overhead", "verify") {
