@@ -27,6 +27,7 @@ var skeletonFlags = map[string]string{"Package": "-package", "Ident": "-ident"}
 // cmdSkeleton is `bpfgen skeleton OBJ [-package P] [-ident I] [-o FILE]`.
 // What the skeleton cannot type or had to rename goes to stderr as notes.
 func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
+	skeleton.Prepare() // while the object is opened and its loader generated
 	fs := newFlags("skeleton")
 	pkg := fs.String("package", skeleton.DefaultPackage(), "Go package name (default $GOPACKAGE, else main)")
 	ident := fs.String("ident", "", "identifier the generated names start with (default: the object's file name)")
