@@ -30,6 +30,9 @@ type KernelStruct struct {
 	// Module is the kernel module whose BTF has the struct, "" for
 	// vmlinux.
 	Module string
+	// Spec is the BTF the struct was found in, and ID its id there.
+	Spec *btf.Spec
+	ID   btf.TypeID
 }
 
 // KernelMember is one member of a KernelStruct.
@@ -38,6 +41,8 @@ type KernelMember struct {
 	Offset uint32 // bytes into the struct
 	Size   uint32
 	Func   bool // a function pointer
+	// Type is the member's type in KernelStruct.Spec.
+	Type btf.TypeID
 }
 
 func (k *KernelStruct) member(name string) (int, *KernelMember) {
@@ -224,7 +229,7 @@ func kernelStructIn(spec *btf.Spec, name string) (*KernelStruct, error) {
 	if err != nil {
 		return nil, fmt.Errorf("struct %s is not a struct_ops type of this kernel (no %s%s): %w", name, StructOpsValuePrefix, name, err)
 	}
-	k := &KernelStruct{Name: name, Size: t.Size, ValueSize: w.Size}
+	k := &KernelStruct{Name: name, Size: t.Size, ValueSize: w.Size, Spec: spec, ID: tid}
 	found := false
 	for i, m := range w.Members {
 		if id, _, err := spec.Resolve(m.Type); err == nil && id == tid {
@@ -243,7 +248,7 @@ func kernelStructIn(spec *btf.Spec, name string) (*KernelStruct, error) {
 		if err != nil {
 			return nil, fmt.Errorf("struct %s member %d: %w", name, i, err)
 		}
-		km := KernelMember{Name: m.Name, Offset: off / 8, Size: size / 8}
+		km := KernelMember{Name: m.Name, Offset: off / 8, Size: size / 8, Type: m.Type}
 		if _, mt, err := spec.Resolve(m.Type); err == nil && mt.Kind == btf.KindPtr {
 			if _, pt, err := spec.Resolve(mt.Type); err == nil && pt.Kind == btf.KindFuncProto {
 				km.Func = true

@@ -50,6 +50,45 @@ type Loader struct {
 	// program with that hash (excl_prog_hash) without hashing anything
 	// itself. A wrong value only makes the load fail.
 	InsnsHash []byte `json:"insns_sha256,omitempty"`
+
+	// StructOps describes the struct_ops maps: the loader completes each
+	// one's value (program fds in place) into the context, and the
+	// runtime registers it when asked (lskel.AttachStructOps).
+	StructOps []StructOpsDesc `json:"struct_ops,omitempty"`
+	// LayoutCheck, set with StructOps, is a program that reads the
+	// target kernel's layout of the struct_ops structs (kernel CO-RE)
+	// into the context; the loader compares it with the layout it was
+	// generated for and refuses a difference, naming struct and member.
+	LayoutCheck *LayoutCheck `json:"layout_check,omitempty"`
+	// CtxExtra is the size of the context after the descriptors: the
+	// layout check's results and the struct_ops values.
+	CtxExtra uint32 `json:"ctx_extra,omitempty"`
+}
+
+// StructOpsDesc is one struct_ops map of a loader.
+type StructOpsDesc struct {
+	Map  int  `json:"map"`  // index in Loader.Maps
+	Link bool `json:"link"` // registered through a link (BPF_F_LINK)
+	// ValueOff and ValueSize place the completed value in the context.
+	ValueOff  uint32 `json:"value_off"`
+	ValueSize uint32 `json:"value_size"`
+	// DataSize is the size of the object's struct: a map initial value
+	// (MapDesc.HasInitialValue) holds it in its first DataSize bytes.
+	DataSize uint32 `json:"data_size"`
+}
+
+// LayoutCheck is a BPF_PROG_TYPE_SYSCALL program, loaded with its own
+// BTF and CO-RE records so that the kernel relocates it, that writes
+// Results u32 values (sizes, offsets, existence of struct members) into
+// its context; the runtime copies them into the loader's context at
+// CtxOff before the loader runs.
+type LayoutCheck struct {
+	BTF       []byte `json:"btf"`
+	Insns     []byte `json:"insns"`
+	FuncInfo  []byte `json:"func_info"`  // one bpf_func_info record: the kernel applies CO-RE records only with it
+	CORERelos []byte `json:"core_relos"` // bpf_core_relo records
+	Results   uint32 `json:"results"`
+	CtxOff    uint32 `json:"ctx_off"`
 }
 
 // Signature schemes: what a signature of a loader covers.
@@ -226,7 +265,9 @@ func MapDescOff(i int) int { return CtxHeaderSize + i*MapDescSize }
 func ProgDescOff(nMaps, j int) int { return CtxHeaderSize + nMaps*MapDescSize + j*ProgDescSize }
 
 // CtxSize is the size of l's context.
-func (l *Loader) CtxSize() int { return CtxSize(len(l.Maps), len(l.Progs), l.NumTargets()) }
+func (l *Loader) CtxSize() int {
+	return CtxSize(len(l.Maps), len(l.Progs), l.NumTargets()) + int(l.CtxExtra)
+}
 
 // AttachKind is how a program of a section is attached without a target
 // from the caller, if it can be: the generator decides from it which
