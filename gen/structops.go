@@ -331,7 +331,7 @@ func (g *Generator) layoutCheck() (*abi.LayoutCheck, error) {
 	}
 	types := []btf.Type{{Kind: btf.KindInt, Name: "unsigned int", Size: 4, IntBits: 32}}
 	const uintID = 1
-	ids := make(map[string]btf.TypeID)     // struct name → local struct, wrapper is +1
+	ids := make(map[string]btf.TypeID)       // struct name → local struct, wrapper is +1
 	index := make(map[string]map[string]int) // struct → member → index in the local struct
 	for _, name := range g.so.order {
 		k := g.so.structs[name]
