@@ -38,7 +38,8 @@ func TestEquivalence(t *testing.T) {
 			if err != nil {
 				t.Fatalf("generate: %v", err)
 			}
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
+			var so lskel.StructOpsContext
+			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare})
 			if err != nil {
 				t.Fatalf("run loader: %v", err)
 			}

@@ -29,6 +29,8 @@ var libbpfCannot = map[string]string{
 	"mapinmap": "statically initialised map-in-map and program-array slots",
 	"maps":     "a LIBBPF_PIN_BY_NAME map (bpftool pins it while generating)",
 	"legacy":   "a map defined in SEC(\"maps\"), which libbpf 1.0 stopped accepting",
+	// gen_loader.md §7.4; bpftool 7.1 skips .struct_ops.link and crashes.
+	"structops": "struct_ops maps",
 }
 
 // libbpfWrong lists objects whose libbpf (1.1, Debian's) light skeleton

@@ -20,6 +20,19 @@ func (c *StructOpsContext) Prepare(l *abi.Loader, ctx []byte) error {
 	return CheckStructOps(l, ctx)
 }
 
+// Values returns the value of each struct_ops map of the run, by map
+// index (abi.StructOpsDesc.Map), as AttachStructOps registers it.
+func (c *StructOpsContext) Values() map[int][]byte {
+	if c.l == nil {
+		return nil
+	}
+	vs := make(map[int][]byte)
+	for _, d := range c.l.StructOps {
+		vs[d.Map] = append([]byte(nil), c.ctx[d.ValueOff:d.ValueOff+d.ValueSize]...)
+	}
+	return vs
+}
+
 // CheckStructOps runs a loader's layout check (abi.Loader.LayoutCheck):
 // it loads the check program with its BTF, so that the kernel relocates
 // it against its own structs (kernel CO-RE, Linux 5.17), runs it once and
