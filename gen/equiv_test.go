@@ -67,8 +67,41 @@ func TestEquivalence(t *testing.T) {
 			for _, d := range diffObjects(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs) {
 				t.Error(d)
 			}
+			for _, d := range diffStructOps(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs, direct.StructOps, so.Values()) {
+				t.Error(d)
+			}
 		})
 	}
+}
+
+// diffStructOps registers each struct_ops map of both loads in turn (the
+// kernel refuses two registrations of one name) with the value the load
+// left, and compares what the kernel then holds as the maps' values.
+func diffStructOps(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, progsB []int, valuesA, valuesB map[int][]byte) []string {
+	t.Helper()
+	var diffs []string
+	for i, m := range obj.Maps {
+		if m.StructOps == nil {
+			continue
+		}
+		if valuesA[i] == nil || valuesB[i] == nil {
+			diffs = append(diffs, fmt.Sprintf("struct_ops map %s: no value from one of the loads", m.Name))
+			continue
+		}
+		a, err := kstate.RegisteredStructOps(mapsA[i], valuesA[i], m.StructOps.Link, progsA)
+		if err != nil {
+			t.Fatalf("struct_ops map %s (first load): %v", m.Name, err)
+		}
+		b, err := kstate.RegisteredStructOps(mapsB[i], valuesB[i], m.StructOps.Link, progsB)
+		if err != nil {
+			t.Fatalf("struct_ops map %s (second load): %v", m.Name, err)
+		}
+		if a != b {
+			diffs = append(diffs, fmt.Sprintf("struct_ops map %s: registered values differ:\n%s\nvs\n%s", m.Name, a, b))
+		}
+		t.Logf("struct_ops map %s as registered:\n%s", m.Name, a)
+	}
+	return diffs
 }
 
 func handlesToFDs(hs []load.Handle) []int {

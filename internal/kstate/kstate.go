@@ -24,6 +24,8 @@ type Map struct {
 	HasBTF         bool
 	BTFKeyTypeID   uint32
 	BTFValueTypeID uint32
+	// BTFVmlinuxValueTypeID is a struct_ops map's value type in kernel BTF.
+	BTFVmlinuxValueTypeID uint32
 	// Contents of array-like maps with one element (global data): hex.
 	Contents string
 }
@@ -51,6 +53,7 @@ func DescribeMap(fd int) (Map, error) {
 		Name: info.Name, Type: info.Type, KeySize: info.KeySize, ValueSize: info.ValueSize,
 		MaxEntries: info.MaxEntries, Flags: info.Flags, MapExtra: info.MapExtra,
 		HasBTF: info.BTFID != 0, BTFKeyTypeID: info.BTFKeyTypeID, BTFValueTypeID: info.BTFValueTypeID,
+		BTFVmlinuxValueTypeID: info.BTFVmlinuxValueTypeID,
 	}
 	const arrayMap = 2
 	if info.Type == arrayMap && info.MaxEntries == 1 {
@@ -139,4 +142,50 @@ func DiffProg(a, b Prog) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// RegisteredStructOps registers the struct_ops map fd with value (through
+// a link if link), reads back what the kernel keeps as its value, and
+// unregisters it. Program ids in the value (the kernel turns the fds it
+// was given into ids) are replaced by the program's index in progFDs, so
+// that two loads compare equal.
+func RegisteredStructOps(fd int, value []byte, link bool, progFDs []int) (string, error) {
+	lfd, err := kernel.RegisterStructOps(fd, value, link)
+	if err != nil {
+		return "", fmt.Errorf("register: %w", err)
+	}
+	got := make([]byte, len(value))
+	lerr := kernel.MapLookupElem(fd, make([]byte, 4), got)
+	if link {
+		err = kernel.Close(lfd)
+	} else {
+		err = kernel.UnregisterStructOps(fd)
+	}
+	if lerr != nil {
+		return "", fmt.Errorf("lookup: %w", lerr)
+	}
+	if err != nil {
+		return "", fmt.Errorf("unregister: %w", err)
+	}
+	ids := make(map[uint64]int)
+	for j, pfd := range progFDs {
+		if pfd <= 0 {
+			continue
+		}
+		info, err := kernel.GetProgInfo(pfd)
+		if err != nil {
+			return "", err
+		}
+		ids[uint64(info.ID)] = j
+	}
+	var b strings.Builder
+	for off := 0; off+8 <= len(got); off += 8 {
+		w := binary.NativeEndian.Uint64(got[off:])
+		if j, ok := ids[w]; ok && w != 0 {
+			fmt.Fprintf(&b, "%d: program #%d\n", off, j)
+		} else if w != 0 {
+			fmt.Fprintf(&b, "%d: %016x\n", off, w)
+		}
+	}
+	return b.String(), nil
 }
