@@ -28,6 +28,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 	pkg := fs.String("package", skeleton.DefaultPackage(), "Go package name (default $GOPACKAGE, else main)")
 	ident := fs.String("ident", "", "identifier the generated names start with (default: the object's file name)")
 	out := fs.String("o", "", "write to `FILE` instead of standard output")
+	kbtf := fs.String("btf", "", "lay struct_ops values out with the kernel BTF in `FILE` (the target's /sys/kernel/btf/vmlinux; default this machine's); the loader checks it on the target")
 	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
@@ -47,7 +48,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	l, obj, err := generateWith(path, sf)
+	l, obj, err := generateWith(path, sf, *kbtf)
 	if err != nil {
 		return err
 	}
