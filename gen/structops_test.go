@@ -23,7 +23,7 @@ func fakeKernelBTF(t *testing.T, congAvoidOff, valueSize uint32) *btf.Spec {
 	t.Helper()
 	ptr := func(off uint32, name string) btf.Member { return btf.Member{Name: name, Type: 3, Offset: 8 * off} }
 	types := []btf.Type{
-		{Kind: btf.KindInt, Name: "unsigned int", Size: 4, IntBits: 32},                   // 1
+		{Kind: btf.KindInt, Name: "unsigned int", Size: 4, IntBits: 32},                    // 1
 		{Kind: btf.KindFuncProto, Type: 1},                                                 // 2
 		{Kind: btf.KindPtr, Type: 2},                                                       // 3
 		{Kind: btf.KindInt, Name: "char", Size: 1, IntBits: 8, IntEncoding: btf.IntSigned}, // 4
