@@ -101,12 +101,48 @@ func (g *Generator) StructOpsLayout(name string) (*load.KernelStruct, error) {
 		modules = load.ModuleBTFs(spec)
 	}
 	k, err := load.FindKernelStruct(spec, modules, name)
+	if errors.Is(err, load.ErrNotInKernel) && g.kernelBTF == nil {
+		// This machine's kernel does not have the struct (a sched_ext
+		// scheduler made on a kernel without sched_ext): lay it out as
+		// the object declares it, which a vmlinux.h of the target
+		// gives. The layout check holds the target to it all the same.
+		k, err = g.objectStruct(name)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w (the loader is laid out with the BTF of the kernel it is made for: give the target's, Options.KernelBTF or --btf)", err)
 	}
 	g.so.structs[name] = k
 	g.so.order = append(g.so.order, name)
 	return k, nil
+}
+
+// structOpsValueAlign is the alignment of the struct in a struct_ops value
+// (____cacheline_aligned_in_smp: 64 bytes on the architectures BPF
+// struct_ops runs on but s390, which the layout check would refuse).
+const structOpsValueAlign = 64
+
+// objectStruct lays the kernel struct name out as the object's BTF
+// declares it, in a value of the kernel's shape: an 8-byte header, then
+// the struct at the next cache line.
+func (g *Generator) objectStruct(name string) (*load.KernelStruct, error) {
+	spec := g.obj.BTF
+	for _, m := range g.obj.Maps {
+		so := m.StructOps
+		if so == nil || so.TypeName != name {
+			continue
+		}
+		_, t, err := spec.Resolve(so.TypeID)
+		if err != nil {
+			return nil, err
+		}
+		k := &load.KernelStruct{Name: name, Size: t.Size, DataOffset: structOpsValueAlign, Spec: spec, ID: so.TypeID}
+		k.ValueSize = (structOpsValueAlign + t.Size + structOpsValueAlign - 1) &^ (structOpsValueAlign - 1)
+		for i, mem := range so.Members {
+			k.Members = append(k.Members, load.KernelMember{Name: mem.Name, Offset: mem.Offset, Size: mem.Size, Func: mem.Func, Type: t.Members[i].Type})
+		}
+		return k, nil
+	}
+	return nil, fmt.Errorf("%w: struct %s", load.ErrNotInKernel, name)
 }
 
 // emitStructOpsValueType checks the value type of the struct_ops map m
