@@ -67,7 +67,7 @@ func TestEquivalence(t *testing.T) {
 			for _, d := range diffObjects(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs) {
 				t.Error(d)
 			}
-			for _, d := range diffStructOps(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs, direct.StructOps, so.Values()) {
+			for _, d := range diffStructOps(t, obj, directMaps, mapFDs, direct.StructOps, so.Values()) {
 				t.Error(d)
 			}
 		})
@@ -77,7 +77,7 @@ func TestEquivalence(t *testing.T) {
 // diffStructOps registers each struct_ops map of both loads in turn (the
 // kernel refuses two registrations of one name) with the value the load
 // left, and compares what the kernel then holds as the maps' values.
-func diffStructOps(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, progsB []int, valuesA, valuesB map[int][]byte) []string {
+func diffStructOps(t *testing.T, obj *object.Object, mapsA, mapsB []int, valuesA, valuesB map[int][]byte) []string {
 	t.Helper()
 	var diffs []string
 	for i, m := range obj.Maps {
@@ -88,11 +88,11 @@ func diffStructOps(t *testing.T, obj *object.Object, mapsA, mapsB, progsA, progs
 			diffs = append(diffs, fmt.Sprintf("struct_ops map %s: no value from one of the loads", m.Name))
 			continue
 		}
-		a, err := kstate.RegisteredStructOps(mapsA[i], valuesA[i], m.StructOps.Link, progsA)
+		a, err := kstate.RegisteredStructOps(mapsA[i], valuesA[i], m.StructOps.Link)
 		if err != nil {
 			t.Fatalf("struct_ops map %s (first load): %v", m.Name, err)
 		}
-		b, err := kstate.RegisteredStructOps(mapsB[i], valuesB[i], m.StructOps.Link, progsB)
+		b, err := kstate.RegisteredStructOps(mapsB[i], valuesB[i], m.StructOps.Link)
 		if err != nil {
 			t.Fatalf("struct_ops map %s (second load): %v", m.Name, err)
 		}

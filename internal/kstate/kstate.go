@@ -145,47 +145,68 @@ func DiffProg(a, b Prog) string {
 }
 
 // RegisteredStructOps registers the struct_ops map fd with value (through
-// a link if link), reads back what the kernel keeps as its value, and
-// unregisters it. Program ids in the value (the kernel turns the fds it
-// was given into ids) are replaced by the program's index in progFDs, so
-// that two loads compare equal.
-func RegisteredStructOps(fd int, value []byte, link bool, progFDs []int) (string, error) {
+// a link if link), reads back what the kernel keeps as its value
+// (StructOpsValue), and unregisters it.
+func RegisteredStructOps(fd int, value []byte, link bool) (string, error) {
 	lfd, err := kernel.RegisterStructOps(fd, value, link)
 	if err != nil {
 		return "", fmt.Errorf("register: %w", err)
 	}
-	got := make([]byte, len(value))
-	lerr := kernel.MapLookupElem(fd, make([]byte, 4), got)
+	got, verr := StructOpsValue(fd, len(value))
 	if link {
 		err = kernel.Close(lfd)
 	} else {
 		err = kernel.UnregisterStructOps(fd)
 	}
-	if lerr != nil {
-		return "", fmt.Errorf("lookup: %w", lerr)
+	if verr != nil {
+		return "", verr
 	}
 	if err != nil {
 		return "", fmt.Errorf("unregister: %w", err)
 	}
-	ids := make(map[uint64]int)
-	for j, pfd := range progFDs {
-		if pfd <= 0 {
-			continue
-		}
-		info, err := kernel.GetProgInfo(pfd)
-		if err != nil {
-			return "", err
-		}
-		ids[uint64(info.ID)] = j
+	return got, nil
+}
+
+// StructOpsValue reads the value of the registered struct_ops map fd
+// (size bytes) as the kernel keeps it, one line per non-zero 8-byte word,
+// with the ids of programs (the kernel turns the fds it was given into
+// ids) replaced by the programs' names, so that two loads compare equal.
+func StructOpsValue(fd, size int) (string, error) {
+	got := make([]byte, size)
+	if err := kernel.MapLookupElem(fd, make([]byte, 4), got); err != nil {
+		return "", fmt.Errorf("lookup: %w", err)
 	}
 	var b strings.Builder
 	for off := 0; off+8 <= len(got); off += 8 {
 		w := binary.NativeEndian.Uint64(got[off:])
-		if j, ok := ids[w]; ok && w != 0 {
-			fmt.Fprintf(&b, "%d: program #%d\n", off, j)
-		} else if w != 0 {
+		if w == 0 {
+			continue
+		}
+		if name := progName(w); name != "" {
+			fmt.Fprintf(&b, "%d: program %s\n", off, name)
+		} else {
 			fmt.Fprintf(&b, "%d: %016x\n", off, w)
 		}
 	}
 	return b.String(), nil
 }
+
+// progName is the name of the struct_ops program with id w, or "".
+func progName(w uint64) string {
+	if w > 1<<32-1 {
+		return ""
+	}
+	pfd, err := kernel.ProgFDByID(uint32(w))
+	if err != nil {
+		return ""
+	}
+	defer kernel.Close(pfd)
+	info, err := kernel.GetProgInfo(pfd)
+	if err != nil || info.Type != structOpsProgType {
+		return ""
+	}
+	return info.Name
+}
+
+// structOpsProgType is BPF_PROG_TYPE_STRUCT_OPS.
+const structOpsProgType = 27
