@@ -3,6 +3,7 @@ package gen_test
 import (
 	"encoding/binary"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -153,5 +154,82 @@ func TestStructOpsMissingMember(t *testing.T) {
 	// key and flags are zero in the object: absent or not, it generates.
 	if _, err := gen.GenerateWith(obj, nil, gen.Options{KernelBTF: spec}); err != nil {
 		t.Errorf("generate: %v", err)
+	}
+}
+
+// TestStructOpsLinkUpdate registers a congestion control through a link,
+// then moves the link to the same map of a second load
+// (lskel.UpdateStructOps, BPF_LINK_UPDATE): connections then run the
+// second load's programs, and closing the link unregisters it.
+func TestStructOpsLinkUpdate(t *testing.T) {
+	testutil.RequireLoaders(t)
+	behave.Require(t, "structops")
+	obj, err := object.Open(testutil.Object("structops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := gen.Generate(obj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := -1 // the .struct_ops.link map's descriptor
+	for i, d := range l.StructOps {
+		if d.Link {
+			k = i
+		}
+	}
+	if k < 0 {
+		t.Fatal("no .struct_ops.link map")
+	}
+	bss := slices.IndexFunc(obj.Maps, func(m *object.Map) bool { return m.Name == ".bss" })
+	load := func() (*lskel.Result, *lskel.StructOpsContext) {
+		t.Helper()
+		so := new(lskel.StructOpsContext)
+		res, err := lskel.Run(&l.Loader, &lskel.RunOptions{StructOps: so.Prepare})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, so
+	}
+	acked := func(res *lskel.Result) uint64 {
+		t.Helper()
+		v := make([]byte, res.Map(bss).ValueSize())
+		if err := res.Map(bss).Lookup(make([]byte, 4), v); err != nil {
+			t.Fatal(err)
+		}
+		return binary.NativeEndian.Uint64(v) // acked_calls, the first variable
+	}
+	first, so1 := load()
+	defer first.Close()
+	second, so2 := load()
+	defer second.Close()
+
+	link, err := lskel.AttachStructOps(first, so1, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer link.Close()
+	const cc = "bpfgen_so_link"
+	if err := behave.TCPTransfer(cc, 256<<10); err != nil {
+		t.Fatal(err)
+	}
+	if acked(first) == 0 || acked(second) != 0 {
+		t.Fatalf("before the update: first load's cong_avoid ran %d times, second's %d", acked(first), acked(second))
+	}
+	if err := lskel.UpdateStructOps(link, second, so2, k); err != nil {
+		t.Fatal(err)
+	}
+	before := acked(first)
+	if err := behave.TCPTransfer(cc, 256<<10); err != nil {
+		t.Fatal(err)
+	}
+	if acked(second) == 0 || acked(first) != before {
+		t.Errorf("after the update: second load's cong_avoid ran %d times, first's %d more", acked(second), acked(first)-before)
+	}
+	if err := link.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if behave.HasCongestionControl(cc) {
+		t.Errorf("%s still registered after closing the link", cc)
 	}
 }
