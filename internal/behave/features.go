@@ -116,6 +116,11 @@ var (
 	Kprobes = Feature{"kprobes (CONFIG_KPROBES: the kprobe perf PMU or tracefs kprobe_events)", "4.1", testutil.HaveKprobes}
 	// TCPCongestionOps is struct_ops for TCP congestion control: its
 	// value type is in the kernel's BTF when the kernel has it.
+	// SchedExt is sched_ext (CONFIG_SCHED_CLASS_EXT).
+	SchedExt = Feature{"sched_ext (CONFIG_SCHED_CLASS_EXT)", "6.12", func() bool {
+		_, err := os.Stat("/sys/kernel/sched_ext/state")
+		return err == nil
+	}}
 	TCPCongestionOps = Feature{"TCP congestion control in BPF (struct_ops tcp_congestion_ops)", "5.6", func() bool {
 		return kbtf.HasMember("bpf_struct_ops_tcp_congestion_ops", "data")
 	}}
