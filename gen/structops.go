@@ -49,7 +49,9 @@ type soState struct {
 	structs   map[string]*load.KernelStruct
 	order     []string // struct names, in the order first met
 	groups    []soGroup
-	valueSize map[int]uint32 // map index → the kernel's value size
+	valueSize map[int]uint32    // map index → the kernel's value size
+	local     map[int]int       // map index → blob offset of the object's struct
+	place     map[int][]soPlace // map index → the members the loader places
 }
 
 // soGroup is a run of layout results the check program writes together:
@@ -74,6 +76,8 @@ func (g *Generator) initStructOps() {
 	g.so.base = make(map[int]int)
 	g.so.structs = make(map[string]*load.KernelStruct)
 	g.so.valueSize = make(map[int]uint32)
+	g.so.local = make(map[int]int)
+	g.so.place = make(map[int][]soPlace)
 	n := 0
 	for i, m := range g.obj.Maps {
 		if m.StructOps != nil {
@@ -162,6 +166,7 @@ func (g *Generator) emitStructOpsValueType(m *load.MapSpec, attr int) {
 	g.expectResult(base, 1)
 	g.expectResult(base+1, k.ValueSize)
 	g.expectResult(base+2, k.DataOffset)
+	g.emitStructOpsChecks(m)
 
 	name := g.add(append([]byte(wrapper), 0), "struct_ops value type "+wrapper)
 	g.step("find struct_ops value type " + wrapper)
@@ -243,24 +248,17 @@ func (g *Generator) copyBlob(from, to, n int) {
 	}
 }
 
-// StructOpsValue implements load.Backend: the loader lays the value out
-// in the blob from the object's struct (or the one the caller passes as
-// the map's initial value), member by member after checking each against
-// the target, puts the programs' fds in place and copies the value into
-// the context for the runtime (abi.StructOpsDesc).
-func (g *Generator) StructOpsValue(_ load.Handle, s *load.StructOpsSpec) ([]byte, error) {
-	if g.err != nil {
-		return nil, g.err
-	}
-	m, k, mi := s.Map, s.Kernel, s.Index
+// emitStructOpsChecks reads the object's data of struct_ops map m (or the
+// caller's, from the context) into the blob and checks, one step per
+// member it sets, that the target lays the member out as assumed: before
+// any program is loaded with a member's index as its attach type.
+func (g *Generator) emitStructOpsChecks(ms *load.MapSpec) {
+	m, k, mi := ms.Map, ms.StructOps, ms.Index
 	so := m.StructOps
-	base, ok := g.so.base[mi]
-	if !ok || g.so.valueSize[mi] != k.ValueSize {
-		return nil, fmt.Errorf("struct_ops map %s: value laid out before the map was created", m.Name)
-	}
 	local := g.add(so.Data, "struct_ops data of "+m.Name)
-	image := g.add(make([]byte, k.ValueSize), "struct_ops value of "+m.Name)
-	if g.takesStructOpsData(m, k) {
+	g.so.local[mi] = local
+	takesData := g.takesStructOpsData(m, k)
+	if takesData {
 		g.step("read struct_ops data of " + m.Name)
 		keep := g.b.NewLabel("keep_data")
 		g.emit(asm.LoadMem(asm.SizeDW, asm.R3, rCtx, int16(abi.MapDescOff(mi)+abi.MapDescInitValueOff)))
@@ -270,14 +268,100 @@ func (g *Generator) StructOpsValue(_ load.Handle, s *load.StructOpsSpec) ([]byte
 		g.check()
 		g.label(keep)
 	}
+	for j, mem := range so.Members {
+		res := g.so.base[mi] + resultsPerMap + resultsPerMember*j
+		var km *load.KernelMember
+		for i := range k.Members {
+			if k.Members[i].Name == mem.Name {
+				km = &k.Members[i]
+			}
+		}
+		if km == nil || mem.Func != km.Func || (!mem.Func && km.Size != mem.Size) {
+			// Not placeable: the load phase refused a value here, so
+			// only a value the caller passes can set it, and it must not.
+			if mem.Func || !takesData {
+				continue
+			}
+			g.step(fmt.Sprintf("check member %s of struct %s is zero (the kernel the loader was made for has no such member of %d bytes)", mem.Name, so.TypeName, mem.Size))
+			g.expectZero(local+int(mem.Offset), int(mem.Size))
+			continue
+		}
+		if mem.Func && mem.Prog == nil || !mem.Func && !takesData && mem.Zero(so.Data) {
+			continue
+		}
+		g.so.groups = append(g.so.groups, soGroup{entries: []soEntry{
+			{idx: res, kind: btf.COREFieldExists, strct: k.Name, member: mem.Name, want: 1},
+			{idx: res + 1, kind: btf.COREFieldByteOffset, strct: k.Name, member: mem.Name, want: km.Offset},
+			{idx: res + 2, kind: btf.COREFieldByteSize, strct: k.Name, member: mem.Name, want: km.Size},
+		}})
+		g.so.place[mi] = append(g.so.place[mi], soPlace{member: mem, kernel: *km, res: res})
+		g.step(fmt.Sprintf("check member %s of struct %s on the target (offset %d, %d bytes)", mem.Name, so.TypeName, km.Offset, km.Size))
+		if mem.Func {
+			g.expectResult(res, 1)
+			g.expectResult(res+1, km.Offset)
+			g.expectResult(res+2, km.Size)
+			continue
+		}
+		// A data member the target lacks may only be zero (libbpf's rule).
+		missing, done := g.b.NewLabel("member_missing"), g.b.NewLabel("member_checked")
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(g.so.checkBase+4*res)))
+		g.b.Jump(asm.JEq.Imm(asm.R0, 0, missing))
+		g.expectResult(res+1, km.Offset)
+		g.expectResult(res+2, km.Size)
+		g.b.Jump(asm.Ja.Label(done))
+		g.label(missing)
+		g.expectZero(local+int(mem.Offset), int(mem.Size))
+		g.label(done)
+	}
+}
+
+// soPlace is a member of a struct_ops value that the loader checked and
+// places: a program's fd or data.
+type soPlace struct {
+	member object.StructOpsMember
+	kernel load.KernelMember
+	res    int // the member's first layout result
+}
+
+// StructOpsValue implements load.Backend: the loader lays the value out in
+// the blob from the object's struct (or the one the caller passed as the
+// map's initial value), member by member as checked when the map was
+// created, puts the programs' fds in place and copies the value into the
+// context for the runtime (abi.StructOpsDesc).
+func (g *Generator) StructOpsValue(_ load.Handle, s *load.StructOpsSpec) ([]byte, error) {
+	if g.err != nil {
+		return nil, g.err
+	}
+	m, k, mi := s.Map, s.Kernel, s.Index
+	so := m.StructOps
+	local, ok := g.so.local[mi]
+	if !ok || g.so.valueSize[mi] != k.ValueSize {
+		return nil, fmt.Errorf("struct_ops map %s: value laid out before the map was created", m.Name)
+	}
 	progs := make(map[string]load.StructOpsProg)
 	for _, p := range s.Progs {
 		progs[p.Member] = p
 	}
-	for j := range so.Members {
-		if err := g.emitStructOpsMember(s, j, base+resultsPerMap+resultsPerMember*j, local, image, progs); err != nil {
-			return nil, err
+	image := g.add(make([]byte, k.ValueSize), "struct_ops value of "+m.Name)
+	g.step("fill the value of struct_ops map " + m.Name)
+	for _, pl := range g.so.place[mi] {
+		at := image + int(k.DataOffset+pl.kernel.Offset)
+		if pl.member.Func {
+			p, ok := progs[pl.member.Name]
+			if !ok {
+				return nil, fmt.Errorf("struct_ops map %s: member %s names no loaded program", m.Name, pl.member.Name)
+			}
+			// The fd, as the kernel reads it: an unsigned long.
+			g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(g.progBase+p.Program))))
+			g.storeReg(asm.SizeDW, at, asm.R0)
+			continue
 		}
+		// Data the target has (a missing member was checked zero).
+		skip := g.b.NewLabel("member_absent")
+		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(g.so.checkBase+4*pl.res)))
+		g.b.Jump(asm.JEq.Imm(asm.R0, 0, skip))
+		g.copyBlob(local+int(pl.member.Offset), at, int(pl.member.Size))
+		g.label(skip)
 	}
 	off := g.so.valueEnd
 	if off+int(k.ValueSize) > maxDirectOffset {
@@ -297,64 +381,6 @@ func (g *Generator) StructOpsValue(_ load.Handle, s *load.StructOpsSpec) ([]byte
 // struct_ops map m (in the first bytes of the map's initial value).
 func (g *Generator) takesStructOpsData(m *object.Map, k *load.KernelStruct) bool {
 	return !g.signed && len(m.StructOps.Data) <= int(k.ValueSize)
-}
-
-// emitStructOpsMember places member j of the object's struct in the value
-// at blob offset image: a program's fd, or data copied from blob offset
-// local. res is the member's first layout result.
-func (g *Generator) emitStructOpsMember(s *load.StructOpsSpec, j, res, local, image int, progs map[string]load.StructOpsProg) error {
-	m, k := s.Map, s.Kernel
-	so := m.StructOps
-	mem := so.Members[j]
-	var km *load.KernelMember
-	for i := range k.Members {
-		if k.Members[i].Name == mem.Name {
-			km = &k.Members[i]
-		}
-	}
-	takesData := g.takesStructOpsData(m, k)
-	if km == nil || mem.Func != km.Func || (!mem.Func && km.Size != mem.Size) {
-		// Not placeable: the load phase refused a value here, so only a
-		// value the caller passes can set it, and it must not.
-		if mem.Func || !takesData {
-			return nil
-		}
-		g.step(fmt.Sprintf("check member %s of struct %s is zero (the kernel the loader was made for has no such member of %d bytes)", mem.Name, so.TypeName, mem.Size))
-		g.expectZero(local+int(mem.Offset), int(mem.Size))
-		return nil
-	}
-	p, isProg := progs[mem.Name]
-	if mem.Func && !isProg || !mem.Func && !takesData && mem.Zero(so.Data) {
-		return nil
-	}
-	g.so.groups = append(g.so.groups, soGroup{entries: []soEntry{
-		{idx: res, kind: btf.COREFieldExists, strct: k.Name, member: mem.Name, want: 1},
-		{idx: res + 1, kind: btf.COREFieldByteOffset, strct: k.Name, member: mem.Name, want: km.Offset},
-		{idx: res + 2, kind: btf.COREFieldByteSize, strct: k.Name, member: mem.Name, want: km.Size},
-	}})
-	at := int(k.DataOffset + km.Offset)
-	g.step(fmt.Sprintf("check member %s of struct %s on the target (offset %d, %d bytes) and place it", mem.Name, so.TypeName, km.Offset, km.Size))
-	if mem.Func {
-		g.expectResult(res, 1)
-		g.expectResult(res+1, km.Offset)
-		g.expectResult(res+2, km.Size)
-		// The fd, as the kernel reads it: an unsigned long.
-		g.emit(asm.LoadMem(asm.SizeW, asm.R0, rBlob, int16(slotOff(g.progBase+p.Program))))
-		g.storeReg(asm.SizeDW, image+at, asm.R0)
-		return nil
-	}
-	// A data member the target lacks may only be zero (libbpf's rule).
-	missing, done := g.b.NewLabel("member_missing"), g.b.NewLabel("member_done")
-	g.emit(asm.LoadMem(asm.SizeW, asm.R0, rCtx, int16(g.so.checkBase+4*res)))
-	g.b.Jump(asm.JEq.Imm(asm.R0, 0, missing))
-	g.expectResult(res+1, km.Offset)
-	g.expectResult(res+2, km.Size)
-	g.copyBlob(local+int(mem.Offset), image+at, int(mem.Size))
-	g.b.Jump(asm.Ja.Label(done))
-	g.label(missing)
-	g.expectZero(local+int(mem.Offset), int(mem.Size))
-	g.label(done)
-	return nil
 }
 
 // layoutCheck builds the program that reads the target's layout of every
