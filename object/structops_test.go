@@ -1,6 +1,7 @@
 package object_test
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"testing"
@@ -59,5 +60,41 @@ func TestStructOps(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestStructOpsMalformed: relocations of a struct_ops section that do not
+// place a program in a function pointer are refused, naming the map and
+// the member.
+func TestStructOpsMalformed(t *testing.T) {
+	const obj = "../testdata/structops.bpf.o"
+	le := binary.LittleEndian
+	tests := []struct {
+		name string
+		edit func(e *elfEdit)
+		want string
+	}{
+		{"relocation into a data member", func(e *elfEdit) {
+			rel := e.sectionData(e.index(".rel.struct_ops"))
+			le.PutUint64(rel, 88) // so_plain's name
+		}, "struct_ops map so_plain: member name is not a function pointer"},
+		{"relocation between members", func(e *elfEdit) {
+			rel := e.sectionData(e.index(".rel.struct_ops"))
+			le.PutUint64(rel, 4)
+		}, "struct_ops map so_plain: offset 4 is the start of no member of struct tcp_congestion_ops"},
+		{"relocation past the maps", func(e *elfEdit) {
+			rel := e.sectionData(e.index(".rel.struct_ops"))
+			le.PutUint64(rel, 4096)
+		}, "offset is in no struct_ops map"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEdit(t, obj)
+			tt.edit(e)
+			_, err := object.OpenBytes("structops", e.raw)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want it to contain %q", err, tt.want)
+			}
+		})
 	}
 }
