@@ -2,16 +2,14 @@ package kernel
 
 import "unsafe"
 
-// structOpsKey is the only key of a struct_ops map.
-var structOpsKey = make([]byte, 4)
-
 // RegisterStructOps writes value (the map's value type, with program fds
 // in its function pointer slots) into the struct_ops map fd and registers
 // it with the kernel subsystem: for a map created with BPF_F_LINK through a
 // new link, whose fd it returns; for another map the write itself
 // registers it and the link fd is -1.
 func RegisterStructOps(fd int, value []byte, link bool) (int, error) {
-	if err := MapUpdateElem(fd, structOpsKey, value, 0); err != nil {
+	// Key 0, the only one.
+	if err := MapUpdateElem(fd, make([]byte, 4), value, 0); err != nil {
 		return -1, err
 	}
 	if !link {
@@ -23,7 +21,7 @@ func RegisterStructOps(fd int, value []byte, link bool) (int, error) {
 // UnregisterStructOps unregisters a struct_ops map registered without a
 // link (closing a link unregisters the others).
 func UnregisterStructOps(fd int) error {
-	return MapDeleteElem(fd, structOpsKey)
+	return MapDeleteElem(fd, make([]byte, 4))
 }
 
 // linkUpdateAttr is union bpf_attr for BPF_LINK_UPDATE.
