@@ -68,11 +68,13 @@ fmtcheck:
 testdata: deps
 	$(MAKE) -C testdata
 	$(MAKE) -C core/testdata
+	$(MAKE) -C examples
 
 # Fail if the committed objects differ from a fresh build.
 testdata-check: deps
 	$(MAKE) -C testdata check
 	$(MAKE) -C core/testdata check
+	$(MAKE) -C examples check
 
 # Load time, size and memory against libbpf and cilium/ebpf; writes
 # bench/REPORT.md. `./bench/run.sh --quick` is the smoke run make test does.

@@ -82,6 +82,17 @@ func (t *Timed) Freeze(m load.Handle, mapIndex int) error {
 	return t.D.Freeze(m, mapIndex)
 }
 
+// StructOpsLayout implements load.Backend (untimed: it reads BTF, not
+// the kernel).
+func (t *Timed) StructOpsLayout(name string) (*load.KernelStruct, error) {
+	return t.D.StructOpsLayout(name)
+}
+
+// StructOpsValue implements load.Backend.
+func (t *Timed) StructOpsValue(m load.Handle, s *load.StructOpsSpec) ([]byte, error) {
+	return t.D.StructOpsValue(m, s)
+}
+
 // LoadProgram implements load.Backend. Typeless ksyms are resolved
 // before the clock starts, from a cache that also remembers missing
 // symbols (the direct backend reads /proc/kallsyms again for every weak

@@ -28,16 +28,18 @@ func TestBehaviour(t *testing.T) {
 			if err != nil {
 				t.Fatalf("generate %s: %v", name, err)
 			}
+			var so lskel.StructOpsContext
 			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{
 				Kconfig:       kconfig.Resolve,
 				InitialValues: behave.InitialValues(t, name, obj),
+				StructOps:     so.Prepare,
 			})
 			if err != nil {
 				t.Fatalf("run loader of %s: %v", name, err)
 			}
 			defer res.Close()
 			mapFDs, progFDs := fdsOf(res)
-			behave.Check(t, name, obj, mapFDs, progFDs)
+			behave.CheckStructOps(t, name, obj, mapFDs, progFDs, so.Values())
 		})
 	}
 }

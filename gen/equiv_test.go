@@ -2,6 +2,7 @@ package gen_test
 
 import (
 	"fmt"
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -24,50 +25,108 @@ func TestEquivalence(t *testing.T) {
 	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
 			behave.Require(t, name)
-			obj, err := object.Open(testutil.Object(name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			direct, err := load.Load(obj, &load.Direct{PinRoot: testutil.PinDir(t)}, nil)
-			if err != nil {
-				t.Fatalf("direct load: %v", err)
-			}
-			defer closeAll(direct.Handles())
-
-			l, err := gen.Generate(obj, nil)
-			if err != nil {
-				t.Fatalf("generate: %v", err)
-			}
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
-			if err != nil {
-				t.Fatalf("run loader: %v", err)
-			}
-			defer res.Close()
-			mapFDs, progFDs := fdsOf(res)
-
-			// The runtime's view of each map, which it builds without
-			// asking the kernel, must be the kernel's.
-			for i, m := range obj.Maps {
-				got := res.Map(i)
-				info, err := kstate.DescribeMap(mapFDs[i])
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.FD() != mapFDs[i] || got.Type() != info.Type || got.KeySize() != info.KeySize || got.ValueSize() != info.ValueSize || got.MaxEntries() != info.MaxEntries {
-					t.Errorf("map %s: runtime says fd %d type %d key %d value %d max %d, kernel %+v", m.Name,
-						got.FD(), got.Type(), got.KeySize(), got.ValueSize(), got.MaxEntries(), info)
-				}
-			}
-
-			directMaps := make([]int, len(direct.Maps))
-			for i, h := range direct.Maps {
-				directMaps[i] = int(h)
-			}
-			for _, d := range diffObjects(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs) {
-				t.Error(d)
-			}
+			equivalence(t, testutil.Object(name))
 		})
 	}
+}
+
+// TestEquivalenceExamples is TestEquivalence for the examples' objects.
+func TestEquivalenceExamples(t *testing.T) {
+	testutil.RequireLoaders(t)
+	for _, tt := range []struct {
+		path string
+		need behave.Feature
+	}{
+		{"../examples/tcpcc/bpf/tcpcc.bpf.o", behave.TCPCongestionOps},
+		{"../examples/scx/bpf/scx.bpf.o", behave.SchedExt},
+	} {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			tt.need.Require(t)
+			equivalence(t, tt.path)
+		})
+	}
+}
+
+// equivalence loads the object at path directly and through its loader
+// and compares what the kernel holds.
+func equivalence(t *testing.T, path string) {
+	t.Helper()
+	obj, err := object.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	direct, err := load.Load(obj, &load.Direct{PinRoot: testutil.PinDir(t)}, nil)
+	if err != nil {
+		t.Fatalf("direct load: %v", err)
+	}
+	defer closeAll(direct.Handles())
+
+	l, err := gen.Generate(obj, nil)
+	if err != nil {
+		t.Fatalf("generate: %v", err)
+	}
+	var so lskel.StructOpsContext
+	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare})
+	if err != nil {
+		t.Fatalf("run loader: %v", err)
+	}
+	defer res.Close()
+	mapFDs, progFDs := fdsOf(res)
+
+	// The runtime's view of each map, which it builds without
+	// asking the kernel, must be the kernel's.
+	for i, m := range obj.Maps {
+		got := res.Map(i)
+		info, err := kstate.DescribeMap(mapFDs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.FD() != mapFDs[i] || got.Type() != info.Type || got.KeySize() != info.KeySize || got.ValueSize() != info.ValueSize || got.MaxEntries() != info.MaxEntries {
+			t.Errorf("map %s: runtime says fd %d type %d key %d value %d max %d, kernel %+v", m.Name,
+				got.FD(), got.Type(), got.KeySize(), got.ValueSize(), got.MaxEntries(), info)
+		}
+	}
+
+	directMaps := make([]int, len(direct.Maps))
+	for i, h := range direct.Maps {
+		directMaps[i] = int(h)
+	}
+	for _, d := range diffObjects(t, obj, directMaps, mapFDs, handlesToFDs(direct.Programs), progFDs) {
+		t.Error(d)
+	}
+	for _, d := range diffStructOps(t, obj, directMaps, mapFDs, direct.StructOps, so.Values()) {
+		t.Error(d)
+	}
+}
+
+// diffStructOps registers each struct_ops map of both loads in turn (the
+// kernel refuses two registrations of one name) with the value the load
+// left, and compares what the kernel then holds as the maps' values.
+func diffStructOps(t *testing.T, obj *object.Object, mapsA, mapsB []int, valuesA, valuesB map[int][]byte) []string {
+	t.Helper()
+	var diffs []string
+	for i, m := range obj.Maps {
+		if m.StructOps == nil {
+			continue
+		}
+		if valuesA[i] == nil || valuesB[i] == nil {
+			diffs = append(diffs, fmt.Sprintf("struct_ops map %s: no value from one of the loads", m.Name))
+			continue
+		}
+		a, err := kstate.RegisteredStructOps(mapsA[i], valuesA[i], m.StructOps.Link)
+		if err != nil {
+			t.Fatalf("struct_ops map %s (first load): %v", m.Name, err)
+		}
+		b, err := kstate.RegisteredStructOps(mapsB[i], valuesB[i], m.StructOps.Link)
+		if err != nil {
+			t.Fatalf("struct_ops map %s (second load): %v", m.Name, err)
+		}
+		if a != b {
+			diffs = append(diffs, fmt.Sprintf("struct_ops map %s: registered values differ:\n%s\nvs\n%s", m.Name, a, b))
+		}
+		t.Logf("struct_ops map %s as registered:\n%s", m.Name, a)
+	}
+	return diffs
 }
 
 func handlesToFDs(hs []load.Handle) []int {

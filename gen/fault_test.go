@@ -19,7 +19,12 @@ import (
 // faultObjects are the loaders whose every step is made to fail.
 var faultObjects = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms", "mapinmap", "iter", "progtypes",
+	"structops",
 }
+
+// registeredBy lists what the objects' struct_ops maps register, which a
+// failed load must not leave registered.
+var registeredBy = map[string][]string{"structops": {"bpfgen_so_link", "bpfgen_so_plain"}}
 
 // faultSampled are loaders too long to fail at every step in a test run:
 // the first and last steps and every 17th in between are tried.
@@ -73,12 +78,18 @@ func TestFaultInjection(t *testing.T) {
 						len(l.Steps), n, l.Steps[n], len(full.Steps), full.Steps[n])
 				}
 				before := leakcheck.Take(true)
-				res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
+				var so lskel.StructOpsContext
+				res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare})
 				if err == nil {
 					res.Close()
 					t.Fatalf("loader failing at step %d (%s) succeeded", n, l.Steps[n])
 				}
 				noLeaksSince(t, before, fmt.Sprintf("failure at step %d (%s)", n, l.Steps[n]))
+				for _, cc := range registeredBy[name] {
+					if behave.HasCongestionControl(cc) {
+						t.Errorf("failure at step %d (%s) left congestion control %s registered", n, l.Steps[n], cc)
+					}
+				}
 				var le *lskel.LoadError
 				if !errors.As(err, &le) {
 					t.Fatalf("error %T is not a *lskel.LoadError: %v", err, err)

@@ -17,6 +17,7 @@ import (
 	"fmt"
 
 	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/load"
 	"github.com/bpfgen/bpfgen/lskel/abi"
@@ -124,6 +125,10 @@ type Generator struct {
 	// desc is the runtime's view of the loader as far as known at New:
 	// which maps take an fd from the context (abi.Loader.TakesMapFD).
 	desc abi.Loader
+	// kernelBTF lays struct_ops values out (Options.KernelBTF); so is the
+	// struct_ops bookkeeping.
+	kernelBTF *btf.Spec
+	so        soState
 }
 
 // Options change what the generator makes.
@@ -137,6 +142,10 @@ type Options struct {
 	// says, except what only the target knows (the .kconfig image and the
 	// CPU count of perf-event arrays).
 	Signed bool
+	// KernelBTF is the BTF of the kernel the loader is made for, which
+	// lays struct_ops values out (the loader checks on the target that
+	// its kernel agrees); nil means this machine's (vmlinux and modules).
+	KernelBTF *btf.Spec
 }
 
 // BlobItem is one entry of the blob's table of contents.
@@ -163,7 +172,7 @@ func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}
 
 // NewWith starts a loader for obj made as o says.
 func NewWith(obj *object.Object, o Options) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed}
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, kernelBTF: o.KernelBTF}
 	if g.bo == nil {
 		g.bo = binary.LittleEndian
 	}
@@ -198,6 +207,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 	if abi.CtxSize(g.nMaps, g.nProgs, len(g.targets)) > maxDirectOffset {
 		return nil, fmt.Errorf("loader for %s: context of %d maps and %d programs is larger than %d bytes", obj.Name, g.nMaps, g.nProgs, maxDirectOffset)
 	}
+	g.initStructOps()
 	g.add(make([]byte, g.nSlots*4), "fd table")
 	g.stepOff = g.add(make([]byte, 8), "number of the current step")
 	g.prologue()
@@ -489,7 +499,11 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	if g.err != nil {
 		return load.NoHandle, g.err
 	}
-	buf, place := g.attr(mapCreateAttrSize, "MAP_CREATE attr "+m.Map.Name)
+	size := mapCreateAttrSize
+	if m.StructOps != nil {
+		size = structOpsMapAttrSize
+	}
+	buf, place := g.attr(size, "MAP_CREATE attr "+m.Map.Name)
 	g.fillMapCreateAttr(buf, m)
 	attr := place()
 
@@ -498,6 +512,9 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	if m.Index >= 0 {
 		slot = m.Index
 		name = "map " + m.Map.Name
+	}
+	if m.StructOps != nil {
+		g.emitStructOpsValueType(m, attr)
 	}
 	g.step("create " + name)
 	create, done := "", ""
@@ -527,8 +544,11 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 		g.storeReg(asm.SizeW, attr+kernel.MapCreateMaxEntries, asm.R0)
 		g.label(keep)
 	}
-	g.sysBPF(cmdMapCreate, attr, int32(mapCreateAttrSize))
+	g.sysBPF(cmdMapCreate, attr, int32(size))
 	g.storeReg(asm.SizeW, slotOff(slot), rResult)
+	if m.StructOps != nil {
+		g.closeSlot(g.targetSlot) // the value type's module BTF
+	}
 	if done != "" {
 		g.label(done)
 	}
@@ -677,9 +697,18 @@ func (g *Generator) Finish() (*Loader, error) {
 	l.LogSteps = g.logSteps
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
-	l.Maps = g.desc.Maps
+	l.Maps = g.mapDescs() // again: struct_ops value sizes are known now
 	l.MapFDsIn = true
 	l.Progs = g.progDescs()
+	if len(g.so.descs) > 0 {
+		check, err := g.layoutCheck()
+		if err != nil {
+			return nil, fmt.Errorf("loader of %s: %w", g.obj.Name, err)
+		}
+		l.StructOps = g.sortedDescs()
+		l.LayoutCheck = check
+		l.CtxExtra = uint32(g.so.valueEnd - g.so.checkBase)
+	}
 	return l, nil
 }
 
@@ -717,8 +746,8 @@ func (g *Generator) emitSuccess() {
 // mapDescs describes the object's maps for the runtime.
 func (g *Generator) mapDescs() []abi.MapDesc {
 	var descs []abi.MapDesc
-	for _, m := range g.obj.Maps {
-		descs = append(descs, abi.MapDesc{
+	for i, m := range g.obj.Maps {
+		d := abi.MapDesc{
 			Name:               m.Name,
 			KernelName:         m.KernelName,
 			Type:               uint32(m.Type),
@@ -731,7 +760,14 @@ func (g *Generator) mapDescs() []abi.MapDesc {
 			MaxEntriesFromCPUs: isCPUSized(m),
 			MapExtra:           m.MapExtra,
 			Pinning:            m.Pinning,
-		})
+		}
+		if vs, ok := g.so.valueSize[i]; ok {
+			// The kernel's value type; the object's struct is the start
+			// of an initial value.
+			d.ValueSize = vs
+			d.HasInitialValue = g.takesStructOpsData(m, g.so.structs[m.StructOps.TypeName])
+		}
+		descs = append(descs, d)
 	}
 	return descs
 }

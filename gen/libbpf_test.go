@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/bpfgen/bpfgen/internal/kstate"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
+	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
@@ -29,6 +31,8 @@ var libbpfCannot = map[string]string{
 	"mapinmap": "statically initialised map-in-map and program-array slots",
 	"maps":     "a LIBBPF_PIN_BY_NAME map (bpftool pins it while generating)",
 	"legacy":   "a map defined in SEC(\"maps\"), which libbpf 1.0 stopped accepting",
+	// gen_loader.md §7.4; bpftool 7.1 skips .struct_ops.link and crashes.
+	"structops": "struct_ops maps",
 }
 
 // libbpfWrong lists objects whose libbpf (1.1, Debian's) light skeleton
@@ -214,4 +218,92 @@ func runHarness(t *testing.T, bin string, obj *object.Object) (maps, progs []int
 		progs = append(progs, fd)
 	}
 	return maps, progs
+}
+
+// TestLibbpfStructOps registers the .struct_ops map of testdata/structops
+// with libbpf (`bpftool struct_ops register`, libbpf 1.1, which knows no
+// .struct_ops.link) and with our loader, and compares the values the
+// kernel keeps for the two registrations: same programs in the same
+// slots, same data.
+func TestLibbpfStructOps(t *testing.T) {
+	testutil.RequireLoaders(t)
+	behave.Require(t, "structops")
+	if _, err := exec.LookPath("bpftool"); err != nil {
+		t.Fatalf("bpftool is needed (make deps installs it): %v", err)
+	}
+	const name = "so_plain" // the map, and its congestion control bpfgen_so_plain
+	obj, err := object.Open(testutil.Object("structops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := slices.IndexFunc(obj.Maps, func(m *object.Map) bool { return m.Name == name })
+	if idx < 0 {
+		t.Fatalf("no map %s", name)
+	}
+	if out, err := exec.Command("bpftool", "struct_ops", "register", testutil.Object("structops")).CombinedOutput(); err != nil {
+		t.Fatalf("bpftool struct_ops register: %v\n%s", err, out)
+	}
+	libbpf, err := registeredMap(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("bpftool", "struct_ops", "unregister", "name", name).CombinedOutput(); err != nil {
+		t.Fatalf("bpftool struct_ops unregister: %v\n%s", err, out)
+	}
+	if behave.HasCongestionControl("bpfgen_so_plain") {
+		t.Fatal("bpftool left bpfgen_so_plain registered")
+	}
+
+	l, err := gen.Generate(obj, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var so lskel.StructOpsContext
+	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{StructOps: so.Prepare})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	ours, err := kstate.RegisteredStructOps(res.Map(idx).FD(), so.Values()[idx], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first word is the kernel's refcount and state, which differ
+	// between a registered map and one read after unregistering.
+	if skipHeader(libbpf) != skipHeader(ours) {
+		t.Errorf("libbpf's registration holds\n%s\nours\n%s", libbpf, ours)
+	}
+	t.Logf("both registrations hold:\n%s", ours)
+}
+
+// skipHeader drops the line of offset 0 (refcount and state) from a
+// kstate.StructOpsValue.
+func skipHeader(v string) string {
+	if strings.HasPrefix(v, "0: ") {
+		_, v, _ = strings.Cut(v, "\n")
+	}
+	return v
+}
+
+// registeredMap finds the struct_ops map the kernel knows by name and
+// reads its value.
+func registeredMap(name string) (string, error) {
+	for id := uint32(0); ; {
+		next, err := kernel.NextMapID(id)
+		if err != nil {
+			return "", fmt.Errorf("no struct_ops map %s in the kernel: %w", name, err)
+		}
+		id = next
+		fd, err := kernel.MapFDByID(id, 0)
+		if err != nil {
+			continue
+		}
+		info, err := kernel.GetMapInfo(fd)
+		if err == nil && info.Name == name && info.Type == uint32(object.MapTypeStructOps) {
+			v, err := kstate.StructOpsValue(fd, int(info.ValueSize))
+			kernel.Close(fd)
+			return v, err
+		}
+		kernel.Close(fd)
+	}
 }

@@ -13,6 +13,10 @@ const (
 	// Arena map flags.
 	BPF_F_SEGV_ON_FAULT = 1 << 17
 	BPF_F_NO_USER_CONV  = 1 << 18
+	// struct_ops map flags: registered through a link; the value type is
+	// in the module BTF of value_type_btf_obj_fd (Linux 6.9).
+	BPF_F_LINK             = 1 << 13
+	BPF_F_VTYPE_BTF_OBJ_FD = 1 << 15
 
 	// Pseudo source registers of ld_imm64 and call instructions.
 	BPF_PSEUDO_MAP_FD        = 1
@@ -64,6 +68,7 @@ const (
 	BPF_TRACE_ITER         = 28
 	BPF_XDP                = 37
 	BPF_PERF_EVENT         = 41
+	BPF_STRUCT_OPS         = 44
 	BPF_TCX_INGRESS        = 46
 	BPF_TCX_EGRESS         = 47
 

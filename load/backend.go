@@ -42,6 +42,19 @@ type Backend interface {
 	// LoadProgram loads one fully linked program, applying its fix-ups.
 	LoadProgram(p *ProgSpec) (Handle, error)
 
+	// StructOpsLayout lays out the kernel struct a struct_ops map
+	// implements, and its map value, as the target kernel has them. The
+	// direct backend reads this kernel's BTF; the generator reads the BTF
+	// it was given and makes the loader check the layout on the target.
+	StructOpsLayout(name string) (*KernelStruct, error)
+
+	// StructOpsValue completes the value of the struct_ops map m once its
+	// programs are loaded (their fds in the function pointer slots) and
+	// keeps it for the caller to register (AttachStructOps): the direct
+	// backend returns it, the generator hands it to the runner through
+	// the context and returns nil.
+	StructOpsValue(m Handle, s *StructOpsSpec) ([]byte, error)
+
 	// Close releases a handle that is no longer needed (or, on failure,
 	// everything created so far).
 	Close(h Handle) error
@@ -65,6 +78,10 @@ type MapSpec struct {
 	BTFKeyID   btf.TypeID
 	BTFValueID btf.TypeID
 	Inner      Handle // inner-map template for map-in-map, else NoHandle
+	// StructOps is the kernel struct of a struct_ops map, nil for other
+	// maps: the value type is StructOpsValuePrefix + its name, in vmlinux
+	// or the module BTF that has it.
+	StructOps *KernelStruct
 }
 
 // Value is a map value to write: either bytes, or the fd behind a handle

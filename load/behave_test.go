@@ -37,7 +37,7 @@ func TestBehaviour(t *testing.T) {
 				}
 			}()
 			maps := handleFDs(res.Maps)
-			behave.Check(t, name, obj, maps, handleFDs(res.Programs))
+			behave.CheckStructOps(t, name, obj, maps, handleFDs(res.Programs), res.StructOps)
 			checkPins(t, obj, pinRoot, maps)
 		})
 	}

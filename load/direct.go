@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
 	"slices"
@@ -136,6 +137,18 @@ func (d *Direct) CreateMap(m *MapSpec) (Handle, error) {
 	}
 	if m.Inner != NoHandle {
 		attr.InnerMapFD = uint32(m.Inner)
+	}
+	if m.StructOps != nil {
+		id, modFD, err := d.findKernelType(StructOpsValuePrefix+m.StructOps.Name, btf.KindStruct)
+		if err != nil {
+			return NoHandle, fmt.Errorf("struct_ops value type %s%s: %w", StructOpsValuePrefix, m.StructOps.Name, err)
+		}
+		attr.BTFVmlinuxValueTypeID = id
+		if modFD > 0 {
+			defer kernel.Close(modFD)
+			attr.ValueTypeBTFObjFD = int32(modFD)
+			attr.Flags |= kernel.BPF_F_VTYPE_BTF_OBJ_FD
+		}
 	}
 	if object.MapType(m.Type) == object.MapTypePerfEventArray && attr.MaxEntries == 0 {
 		// One slot per possible CPU, counted on this machine.
@@ -557,29 +570,14 @@ func VmlinuxBTF() (*btf.Spec, error) {
 // findModuleType searches the BTF of loaded modules (split BTF on top of
 // vmlinux) and returns a BTF object fd for the module that has name.
 func findModuleType(base *btf.Spec, name string, kind btf.Kind) (uint32, int, error) {
-	entries, err := os.ReadDir("/sys/kernel/btf")
-	if err != nil {
-		return 0, 0, fmt.Errorf("%w (and module BTF unreadable: %v)", ErrNotInKernel, err)
-	}
-	for _, e := range entries {
-		if e.Name() == "vmlinux" {
-			continue
-		}
-		raw, err := os.ReadFile("/sys/kernel/btf/" + e.Name())
-		if err != nil {
-			continue
-		}
-		spec, err := btf.ParseSplit(raw, base)
-		if err != nil {
-			continue
-		}
+	for mod, spec := range ModuleBTFs(base) {
 		id, _, err := spec.TypeByName(name, kind)
 		if err != nil {
 			continue
 		}
-		fd, err := moduleBTFFD(e.Name())
+		fd, err := moduleBTFFD(mod)
 		if err != nil {
-			return 0, 0, fmt.Errorf("module %s: %w", e.Name(), err)
+			return 0, 0, fmt.Errorf("module %s: %w", mod, err)
 		}
 		return uint32(id), fd, nil
 	}
@@ -650,4 +648,55 @@ func KernelBTFFeatures() (f btf.Features, partial bool) {
 		Float: kf.Float, DeclTag: kf.DeclTag, TypeTag: kf.TypeTag, Enum64: kf.Enum64,
 	}
 	return f, kf.BTF && !kf.Complete()
+}
+
+// StructOpsLayout implements Backend from this kernel's BTF: vmlinux, then
+// the loaded modules'.
+func (d *Direct) StructOpsLayout(name string) (*KernelStruct, error) {
+	spec, err := d.vmlinux()
+	if err != nil {
+		return nil, err
+	}
+	var modules iter.Seq2[string, *btf.Spec]
+	if d.ownVmlinux {
+		modules = ModuleBTFs(spec)
+	}
+	return FindKernelStruct(spec, modules, name)
+}
+
+// ModuleBTFs yields the BTF of each loaded module with BTF, by name, split
+// on top of vmlinux.
+func ModuleBTFs(vmlinux *btf.Spec) iter.Seq2[string, *btf.Spec] {
+	return func(yield func(string, *btf.Spec) bool) {
+		entries, err := os.ReadDir("/sys/kernel/btf")
+		if err != nil {
+			return
+		}
+		for _, e := range entries {
+			if e.Name() == "vmlinux" {
+				continue
+			}
+			raw, err := os.ReadFile("/sys/kernel/btf/" + e.Name())
+			if err != nil {
+				continue
+			}
+			spec, err := btf.ParseSplit(raw, vmlinux)
+			if err != nil {
+				continue
+			}
+			if !yield(e.Name(), spec) {
+				return
+			}
+		}
+	}
+}
+
+// StructOpsValue implements Backend: the value with the programs' fds in
+// their slots.
+func (d *Direct) StructOpsValue(_ Handle, s *StructOpsSpec) ([]byte, error) {
+	v := append([]byte(nil), s.Image...)
+	for _, p := range s.Progs {
+		binary.NativeEndian.PutUint64(v[p.Offset:], uint64(p.Prog))
+	}
+	return v, nil
 }

@@ -52,6 +52,10 @@ type Result struct {
 	// Programs by index in object.Object.Programs(); NoHandle for programs
 	// that were not loaded.
 	Programs []Handle
+	// StructOps holds, by map index, the value of each struct_ops map
+	// with its programs' fds in place, ready to register
+	// (AttachStructOps); set by the direct backend only.
+	StructOps map[int][]byte
 }
 
 // Handles lists every handle in Result, for closing.
@@ -107,6 +111,9 @@ type loader struct {
 	b       Backend
 	opts    *Options
 	created []Handle // in creation order, closed in reverse on failure
+
+	structOps      map[int]*StructOpsSpec // by map index
+	structOpsProgs map[int]progTarget     // by program index
 }
 
 func (l *loader) keep(h Handle) Handle {
@@ -127,6 +134,12 @@ func (l *loader) run(res *Result) error {
 		}
 		res.BTF = l.keep(h)
 	}
+
+	structOps, structOpsProgs, err := l.prepareStructOps()
+	if err != nil {
+		return err
+	}
+	l.structOps, l.structOpsProgs = structOps, structOpsProgs
 
 	res.Maps = make([]Handle, len(obj.Maps))
 	for i := range res.Maps {
@@ -176,7 +189,7 @@ func (l *loader) run(res *Result) error {
 			return err
 		}
 	}
-	return nil
+	return l.finishStructOps(structOps, res)
 }
 
 // mapSpec builds the creation request of m. Like libbpf, BTF ids are not
@@ -198,6 +211,14 @@ func (l *loader) mapSpec(index int, m *object.Map, btfH Handle) *MapSpec {
 	}
 	if n, ok := l.opts.MaxEntries[m.Name]; ok && index >= 0 {
 		s.MaxEntries = n
+	}
+	if so := l.structOps[index]; so != nil && index >= 0 {
+		// The kernel's value type replaces the object's: no key or value
+		// ids, but the object's BTF, as libbpf passes it.
+		s.ValueSize = so.Kernel.ValueSize
+		s.StructOps = so.Kernel
+		s.BTF = btfH
+		return s
 	}
 	if btfH != NoHandle && m.BTFValueID != 0 && mapTakesBTF(m.Type) {
 		s.BTF = btfH
@@ -364,6 +385,12 @@ func (l *loader) progSpec(index int, p *object.Function, res *Result) (*ProgSpec
 	}
 	if p.Def != nil && p.Def.TargetKind != 0 && p.AttachTo != "" {
 		spec.Target = AttachTarget{Name: p.Def.TargetPrefix + p.AttachTo, Kind: p.Def.TargetKind}
+	}
+	if t, ok := l.structOpsProgs[index]; ok {
+		// The kernel's struct is the attach target, the member's index
+		// the attach type.
+		spec.Target = AttachTarget{Name: t.kernel.Name, Kind: btf.KindStruct}
+		spec.AttachType = uint32(t.member)
 	}
 	if p.Type == object.ProgTypeExt {
 		spec.TargetProg = &ProgTarget{FD: -1, Func: p.AttachTo}

@@ -19,7 +19,11 @@ import (
 // each getpid() of this process (others' would make the tests' counts
 // and wake-ups depend on what else runs): the caller's tgid, the CPU it
 // ran on, then zeros.
-func perfOutputProg(t *testing.T, perfFD int, size int16) *Program {
+// perfOutputProg sends a sample of size bytes (pid, CPU) for each getpid
+// of this process, or, when tid is not 0, of that thread alone: the Go
+// runtime calls getpid itself (to signal its threads), which a test
+// counting samples exactly must not see.
+func perfOutputProg(t *testing.T, perfFD int, size int16, tid int) *Program {
 	t.Helper()
 	var b asm.Builder
 	b.Emit(asm.Mov.Reg(asm.R6, asm.R1))
@@ -28,9 +32,14 @@ func perfOutputProg(t *testing.T, perfFD int, size int16) *Program {
 	}
 	b.Emit(
 		asm.Call(14), // bpf_get_current_pid_tgid
+		asm.Mov.Reg(asm.R7, asm.R0),
 		asm.RSh.Imm(asm.R0, 32),
 	)
 	b.Jump(asm.JNE.Imm(asm.R0, int32(unix.Getpid()), "out"))
+	if tid != 0 {
+		b.Emit(asm.Mov.Reg32(asm.R7, asm.R7)) // the low half: the thread id
+		b.Jump(asm.JNE.Imm(asm.R7, int32(tid), "out"))
+	}
 	b.Emit(
 		asm.StoreMem(asm.SizeDW, asm.R10, -size, asm.R0),
 		asm.Call(8), // bpf_get_smp_processor_id
@@ -68,10 +77,10 @@ func perfArray(t *testing.T) *Map {
 
 // attachPerfOutput loads perfOutputProg and attaches it to the getpid
 // tracepoint until the end of the test.
-func attachPerfOutput(t *testing.T, m *Map, size int16) {
+func attachPerfOutput(t *testing.T, m *Map, size int16, tid int) {
 	t.Helper()
 	requireTracefs(t)
-	l, err := perfOutputProg(t, m.FD(), size).Attach()
+	l, err := perfOutputProg(t, m.FD(), size, tid).Attach()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +95,7 @@ func TestPerfReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	attachPerfOutput(t, m, 16)
+	attachPerfOutput(t, m, 16, 0)
 
 	const n = 20
 	triggerGetpid(n)
@@ -142,7 +151,7 @@ func TestPerfReaderLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	attachPerfOutput(t, m, 256)
+	attachPerfOutput(t, m, 256, 0)
 
 	// Stay on one CPU so that one buffer overflows.
 	pinToCPU(t)
@@ -188,8 +197,8 @@ func TestPerfReaderWatermark(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	attachPerfOutput(t, m, 16)
 	pinToCPU(t)
+	attachPerfOutput(t, m, 16, unix.Gettid())
 
 	recs := make(chan PerfRecord, 1)
 	go func() {

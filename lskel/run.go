@@ -72,6 +72,13 @@ type RunOptions struct {
 	// objects that have such sections, so that only they link the probe
 	// code (and debug/elf).
 	AttachProbe func(p *Program) (*Link, error)
+	// StructOps is called with the context before the loader runs, for
+	// loaders with struct_ops maps: pass a StructOpsContext's Prepare.
+	// Generated code passes it only for objects with struct_ops maps;
+	// without it such a loader refuses to load, since it cannot tell that
+	// the kernel lays the structs out as assumed. The context holds the
+	// struct_ops values once the run succeeded.
+	StructOps func(l *abi.Loader, ctx []byte) error
 
 	// presets are the fds of existing maps the run uses, by map index (0:
 	// create the map); set by MapSharing.Run.
@@ -219,6 +226,11 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.StructOps != nil {
+		if err := opts.StructOps(l, ctx.buf); err != nil {
+			return nil, err
+		}
+	}
 	if err := kernel.RaiseMemlock(); err != nil {
 		return nil, wrapErr("load "+strconv.Quote(l.Name), err)
 	}
@@ -299,8 +311,8 @@ type runCtx struct {
 // long as opts and the kconfig image are reachable; runOnce keeps them
 // alive.
 func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
-	nm, np, nt := len(l.Maps), len(l.Progs), l.NumTargets()
-	if abi.CtxSize(nm, np, nt) > maxCtxSize {
+	nm, np, size := len(l.Maps), len(l.Progs), l.CtxSize()
+	if size > maxCtxSize {
 		return nil, fail(l, strconv.Itoa(nm)+" maps and "+
 			strconv.Itoa(np)+" programs make a context larger than the kernel's 64 KiB")
 	}
@@ -308,7 +320,7 @@ func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
 		return nil, fail(l, "kconfig externs but no .kconfig map (index "+
 			strconv.Itoa(l.KconfigMap)+")")
 	}
-	c := &runCtx{buf: make([]byte, l.CtxSize())}
+	c := &runCtx{buf: make([]byte, size)}
 	ne := binary.NativeEndian
 	for name := range opts.MaxEntries {
 		if mapIndex(l, name) < 0 {

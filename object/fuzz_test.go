@@ -12,7 +12,7 @@ import (
 // object or an error, never panic or allocate without bound. The committed
 // corpus in testdata/fuzz/FuzzOpen holds small objects and truncations.
 func FuzzOpen(f *testing.F) {
-	for _, p := range []string{"../testdata/minimal.bpf.o", "../testdata/subprogs.bpf.o", "../testdata/mapinmap.bpf.o"} {
+	for _, p := range []string{"../testdata/minimal.bpf.o", "../testdata/subprogs.bpf.o", "../testdata/mapinmap.bpf.o", "../testdata/structops.bpf.o"} {
 		raw := readFileF(f, p)
 		f.Add(raw)
 		f.Add(raw[:len(raw)/2])

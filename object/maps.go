@@ -47,7 +47,7 @@ func (o *opener) initMaps() error {
 		}
 		o.kconfigMap = len(o.obj.Maps) - 1
 	}
-	return nil
+	return o.initStructOpsMaps()
 }
 
 // maxValueSize bounds global data maps: the kernel refuses array values

@@ -88,6 +88,10 @@ type Function struct {
 	Autoload bool
 	// Def is the section-name table entry that matched.
 	Def *SectionDef
+	// StructOps is, for a struct_ops program, the kernel struct member a
+	// struct_ops map of the object places it in; nil for other programs
+	// and for struct_ops programs no map names (those are not loaded).
+	StructOps *StructOpsTarget
 
 	// Insns are the function's own instruction slots.
 	Insns []asm.Insn
@@ -194,6 +198,10 @@ type Map struct {
 	// DatasecID is the BTF id of the DATASEC describing a global-data map,
 	// 0 if there is none.
 	DatasecID btf.TypeID
+
+	// StructOps describes the value of a struct_ops map (its kernel
+	// struct, data and programs); nil for other maps.
+	StructOps *StructOps
 
 	// Where the definition lives: ELF section index (-1 for .kconfig and
 	// inner maps) and offset within it (BTF and legacy maps).

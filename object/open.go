@@ -157,6 +157,7 @@ const (
 	kindRodata
 	kindBSS
 	kindRel
+	kindStructOps
 )
 
 type section struct {
@@ -230,6 +231,7 @@ func parse(file, name string, raw []byte) (obj *Object, err error) {
 		o.initPrograms,
 		o.collectRelocs,
 		o.collectLocalCalls,
+		o.finishStructOps,
 		o.splitExt,
 	}
 	for _, step := range steps {
@@ -372,6 +374,8 @@ func (o *opener) classifySections() error {
 			if s.typ != elf.SHT_PROGBITS {
 				return o.secErrorf(s, "type %v, want PROGBITS", s.typ)
 			}
+		case s.typ == elf.SHT_PROGBITS && isStructOpsSection(s.name):
+			s.kind = kindStructOps
 		case s.typ == elf.SHT_PROGBITS && s.size > 0:
 			switch {
 			case s.flags&elf.SHF_EXECINSTR != 0:

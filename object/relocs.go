@@ -31,6 +31,10 @@ func (o *opener) collectRelocs() error {
 			if err := o.progRelocs(s, target); err != nil {
 				return err
 			}
+		case target.kind == kindStructOps:
+			if err := o.structOpsRelocs(s, target); err != nil {
+				return err
+			}
 		case o.mapsIdx != 0 && target.idx == o.mapsIdx:
 			if err := o.mapRelocs(s, target); err != nil {
 				return err

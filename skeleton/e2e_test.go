@@ -589,6 +589,49 @@ var e2eCases = []e2eCase{
 	// The Go runtime may call getpid(2) too (to signal a thread).
 	fmt.Println(b.KsyscallRuns >= 5, b.KretsyscallRuns >= 5, b.KprobeRuns >= 5, b.KretprobeRuns >= 5)
 `, "true true true true\n"},
+	{"structops", `
+	// The data members are settable before load: rename one congestion
+	// control.
+	opts := NewStructopsOptions()
+	fmt.Println("default", strings.TrimRight(string(opts.SoPlain.Name[:]), "\x00"))
+	copy(opts.SoPlain.Name[:], "bpfgen_so_go\x00\x00\x00\x00")
+	objs, err := LoadStructops(opts)
+	h.Must(err)
+	available := func(name string) bool {
+		b, err := os.ReadFile("/proc/sys/net/ipv4/tcp_available_congestion_control")
+		h.Must(err)
+		return strings.Contains(" "+strings.TrimSpace(string(b))+" ", " "+name+" ")
+	}
+	fmt.Println("before", available("bpfgen_so_link"), available("bpfgen_so_go"))
+	h.Must(objs.Attach())
+	fmt.Println("attached", available("bpfgen_so_link"), available("bpfgen_so_go"), available("bpfgen_so_plain"))
+	// A loopback connection sending with the BPF congestion control.
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	h.Must(err)
+	done := make(chan int64)
+	go func() {
+		c, err := ln.Accept()
+		h.Must(err)
+		n, _ := io.Copy(io.Discard, c)
+		c.Close()
+		done <- n
+	}()
+	d := net.Dialer{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		h.Must(rc.Control(func(fd uintptr) {
+			serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, "bpfgen_so_go")
+		}))
+		return serr
+	}}
+	c, err := d.Dial("tcp4", ln.Addr().String())
+	h.Must(err)
+	_, err = c.Write(make([]byte, 1<<20))
+	h.Must(err)
+	c.Close()
+	fmt.Println("sent", <-done, "cong_avoid ran", objs.BSS.AckedCalls > 0)
+	h.Must(objs.Close())
+	fmt.Println("closed", available("bpfgen_so_link"), available("bpfgen_so_go"))
+`, "default bpfgen_so_plain\nbefore false false\nattached true true false\nsent 1048576 cong_avoid ran true\nclosed false false\n"},
 	{"missing_ksym", `
 	_, err := LoadMissingKsym(nil)
 	fmt.Println(err != nil)
@@ -611,7 +654,7 @@ var kernelDependentOutput = map[string]string{
 
 // driverImports are offered to every driver; goimports-style pruning is
 // done by listing only what each uses.
-var driverImports = []string{"context", "errors", "fmt", "io", "os", "os/exec", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
+var driverImports = []string{"context", "errors", "fmt", "io", "net", "os", "os/exec", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
 	"golang.org/x/sys/unix", "github.com/bpfgen/bpfgen/lskel", "e2e/h"}
 
 func driverSource(body string) string {

@@ -44,6 +44,10 @@ type file struct {
 	// reuses them (lskel.MapSharing).
 	PinnedMaps []string
 
+	// StructOps are the struct_ops maps, in the loader's order of
+	// abi.Loader.StructOps.
+	StructOps []*structOpsMap
+
 	// Types are the Go declarations of the C types the file uses (see
 	// types.go), and SizeAsserts the compile-time checks of their sizes.
 	Types, SizeAsserts []string
@@ -68,28 +72,37 @@ type names struct {
 	Objects, Maps, Programs, Options, Program string
 	Load, NewOptions, NewLoader               string
 	LoaderData, LoaderInsns                   string
+	StructOps                                 string
+	// The parts of a struct_ops layout check (abi.LayoutCheck).
+	CheckBTF, CheckInsns, CheckFuncInfo, CheckRelos string
 }
 
 func newNames(exp string) names {
 	unexp := unexport(exp)
 	return names{
-		Objects:     exp + "Objects",
-		Maps:        exp + "Maps",
-		Programs:    exp + "Programs",
-		Options:     exp + "Options",
-		Program:     exp + "Program",
-		Load:        "Load" + exp,
-		NewOptions:  "New" + exp + "Options",
-		NewLoader:   "new" + exp + "Loader",
-		LoaderData:  unexp + "LoaderData",
-		LoaderInsns: unexp + "LoaderInsns",
+		Objects:       exp + "Objects",
+		Maps:          exp + "Maps",
+		Programs:      exp + "Programs",
+		Options:       exp + "Options",
+		Program:       exp + "Program",
+		Load:          "Load" + exp,
+		NewOptions:    "New" + exp + "Options",
+		NewLoader:     "new" + exp + "Loader",
+		LoaderData:    unexp + "LoaderData",
+		LoaderInsns:   unexp + "LoaderInsns",
+		StructOps:     exp + "StructOps",
+		CheckBTF:      unexp + "LayoutCheckBTF",
+		CheckInsns:    unexp + "LayoutCheckInsns",
+		CheckFuncInfo: unexp + "LayoutCheckFuncInfo",
+		CheckRelos:    unexp + "LayoutCheckRelos",
 	}
 }
 
 // all lists the names, for reserving them before C types get theirs.
 func (n names) all() []string {
 	return []string{n.Objects, n.Maps, n.Programs, n.Options, n.Program,
-		n.Load, n.NewOptions, n.NewLoader, n.LoaderData, n.LoaderInsns}
+		n.Load, n.NewOptions, n.NewLoader, n.LoaderData, n.LoaderInsns, n.StructOps,
+		n.CheckBTF, n.CheckInsns, n.CheckFuncInfo, n.CheckRelos}
 }
 
 // section is one global-data section.
@@ -119,6 +132,31 @@ type mapField struct {
 	// GoType is *lskel.Map, or a typed wrapper (Typed) that embeds one.
 	GoType string
 	Typed  bool
+}
+
+// structOpsMap is one struct_ops map: registered by Attach, its data
+// members settable before load through the options.
+type structOpsMap struct {
+	Name  string // in the object
+	K     int    // index in abi.Loader.StructOps
+	Field string // field of the options and of the StructOps links
+	Link  bool   // of .struct_ops.link
+	// Option is set when its data can be set before load: Type is then
+	// the Go type of the object's struct, Default the function returning
+	// the object's value, Init that value without trailing zeros, and
+	// ValueSize the size of the map's initial value that holds it.
+	Option    bool
+	Type      string
+	Default   string
+	Init      string
+	ValueSize uint32
+}
+
+// structOpsDesc is one struct_ops descriptor of the loader.
+type structOpsDesc struct {
+	Map                           int
+	Link                          bool
+	ValueOff, ValueSize, DataSize uint32
 }
 
 // program is one program, with its loader descriptor.
@@ -158,6 +196,11 @@ type loader struct {
 	InsnsHash, SigV1, SigV2 string
 	// MapFDsIn: the loader takes existing maps (abi.Loader.MapFDsIn).
 	MapFDsIn bool
+	// StructOps are the struct_ops descriptors; the layout check's
+	// parts are literals; CtxExtra the context's size after descriptors.
+	StructOps                                   []structOpsDesc
+	CheckBTF, CheckInsns, CheckFunc, CheckRelos string
+	CheckResults, CheckCtxOff, CtxExtra         uint32
 }
 
 // mapDesc is one map's loader descriptor; Type and Flags are Go

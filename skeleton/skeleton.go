@@ -415,7 +415,7 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	for _, n := range []string{"Close", "Attach"} {
 		g.owners[g.members.add(n)] = "a method of " + g.names.Objects
 	}
-	for _, n := range []string{g.names.Maps, g.names.Programs, "result", "mmaps", "init"} {
+	for _, n := range []string{g.names.Maps, g.names.Programs, "result", "mmaps", "init", "StructOps", "structOpsCtx"} {
 		g.owners[g.members.add(n)] = "a field of " + g.names.Objects
 	}
 	typePrefix := exp
@@ -483,6 +483,9 @@ func (g *generator) model() (*file, error) {
 	}
 
 	if err := g.checkRecordTypes(); err != nil {
+		return nil, err
+	}
+	if err := g.structOps(f); err != nil {
 		return nil, err
 	}
 	g.noteUntyped(f)
@@ -827,6 +830,32 @@ func sectionDoc(typ string, m *object.Map) string {
 	return wrapComment(fmt.Sprintf("%s is the %s section: %s.", typ, m.Section, what))
 }
 
+// structOps describes the struct_ops maps: each gets a link in the
+// StructOps field, and, when the loader takes its data, an option typed
+// as the object's struct.
+func (g *generator) structOps(f *file) error {
+	for k, d := range g.l.StructOps {
+		m := g.obj.Maps[d.Map]
+		so := &structOpsMap{Name: m.Name, K: k, Link: d.Link, Field: goIdent(m.Name), ValueSize: d.ValueSize}
+		for _, mf := range f.Maps {
+			if mf.Index == d.Map {
+				so.Field = mf.Field
+			}
+		}
+		if g.l.Maps[d.Map].HasInitialValue && g.obj.BTF != nil {
+			t, err := g.types.goType(m.StructOps.TypeID, so.Field)
+			if err != nil {
+				return fmt.Errorf("struct_ops map %s: %w", m.Name, err)
+			}
+			so.Option, so.Type = true, t
+			so.Default = g.pkg.add("Default" + g.exp + so.Field)
+			so.Init = string(bytes.TrimRight(m.StructOps.Data, "\x00"))
+		}
+		f.StructOps = append(f.StructOps, so)
+	}
+	return nil
+}
+
 // addMethods adds to ms the attach methods of the program type that
 // program p needs beyond lskel.Program's (auto: Program.Attach attaches
 // it).
@@ -877,6 +906,14 @@ func (g *generator) loader() loader {
 			Section: m.Section, HasInitialValue: m.HasInitialValue, MaxEntriesFromCPUs: m.MaxEntriesFromCPUs,
 			MapExtra: m.MapExtra, Pinning: m.Pinning,
 		})
+	}
+	for _, d := range l.StructOps {
+		out.StructOps = append(out.StructOps, structOpsDesc{Map: d.Map, Link: d.Link, ValueOff: d.ValueOff, ValueSize: d.ValueSize, DataSize: d.DataSize})
+	}
+	if c := l.LayoutCheck; c != nil {
+		out.CheckBTF, out.CheckInsns = g.literal(c.BTF), g.literal(c.Insns)
+		out.CheckFunc, out.CheckRelos = g.literal(c.FuncInfo), g.literal(c.CORERelos)
+		out.CheckResults, out.CheckCtxOff, out.CtxExtra = c.Results, c.CtxOff, l.CtxExtra
 	}
 	for _, k := range l.Kconfig {
 		out.Kconfig = append(out.Kconfig, kconfigVar{

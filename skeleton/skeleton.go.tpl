@@ -38,6 +38,12 @@ type {{.Objects}} struct {
 	{{.Field}} *{{.Type}}
 {{end}}
 {{- end}}
+{{- if .StructOps}}
+	// StructOps holds the registrations Attach made of the struct_ops
+	// maps; Close unregisters them.
+	StructOps    {{.Names.StructOps}}
+	structOpsCtx *lskel.StructOpsContext
+{{- end}}
 	result *lskel.Result
 	mmaps  [][]byte
 }
@@ -56,6 +62,15 @@ type {{.Names.Programs}} struct {
 {{- end}}
 }
 
+{{- with .StructOps}}
+// {{$.Names.StructOps}} holds the registration of each struct_ops map of {{$.ObjectFile}}
+// with the kernel, made by Attach; closing one unregisters the map.
+type {{$.Names.StructOps}} struct {
+{{- range .}}
+	{{.Field}} *lskel.Link `bpf:{{quote .Name}}`
+{{- end}}
+}
+{{end}}
 // {{.Names.Options}} tune {{.Names.Load}}. The zero value loads the object as compiled.
 type {{.Names.Options}} struct {
 {{- if not .Loader.Signed}}
@@ -65,6 +80,12 @@ type {{.Names.Options}} struct {
 {{- range .Sections}}{{if .Option}}
 	// {{.Field}}, if not nil, is the initial value of {{.Section}} instead of the
 	// object's.
+	{{.Field}} *{{.Type}}
+{{- end}}{{end}}
+{{- range .StructOps}}{{if .Option}}
+	// {{.Field}}, if not nil, is the value of struct_ops map {{.Name}} instead of
+	// the object's: its data members (one the kernel lacks must stay
+	// zero); the function pointers stay the object's programs.
 	{{.Field}} *{{.Type}}
 {{- end}}{{end}}
 {{- end}}
@@ -113,12 +134,25 @@ func {{.Names.NewOptions}}() *{{.Names.Options}} {
 {{- range .Sections}}{{if .Default}}
 		{{.Field}}: Default{{.Type}}(),
 {{- end}}{{end}}
+{{- range .StructOps}}{{if .Option}}
+		{{.Field}}: {{.Default}}(),
+{{- end}}{{end}}
 {{- end}}
 	}
 }
 {{range .Sections}}{{if .Default}}
 // Default{{.Type}} returns the initial value of {{.Section}} in the object.
 func Default{{.Type}}() *{{.Type}} {
+	v := new({{.Type}})
+{{- with .Init}}
+	copy(lskel.Bytes(v), {{quote .}})
+{{- end}}
+	return v
+}
+{{end}}{{end}}
+{{- range .StructOps}}{{if .Option}}
+// {{.Default}} returns the value of struct_ops map {{.Name}} in the object.
+func {{.Default}}() *{{.Type}} {
 	v := new({{.Type}})
 {{- with .Init}}
 	copy(lskel.Bytes(v), {{quote .}})
@@ -167,6 +201,21 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	}
 {{- end}}{{end}}
 {{- end}}
+{{- if .StructOps}}
+	so := new(lskel.StructOpsContext)
+	ro.StructOps = so.Prepare
+{{- range .StructOps}}{{if .Option}}
+	if opts.{{.Field}} != nil {
+		if ro.InitialValues == nil {
+			ro.InitialValues = make(map[string][]byte)
+		}
+		// The map's initial value starts with the object's struct.
+		v := make([]byte, {{.ValueSize}})
+		copy(v, lskel.Bytes(opts.{{.Field}}))
+		ro.InitialValues[{{quote .Name}}] = v
+	}
+{{- end}}{{end}}
+{{- end}}
 {{- if .PinnedMaps}}
 	share := opts.Share
 	if share == nil {
@@ -187,7 +236,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := &{{.Names.Objects}}{result: res}
+	o := &{{.Names.Objects}}{result: res{{if .StructOps}}, structOpsCtx: so{{end}}}
 	if err := o.init(); err != nil {
 		_ = o.Close()
 		return nil, err
@@ -213,14 +262,26 @@ func (o *{{.Names.Objects}}) init() error {
 {{- end}}
 	return err
 }
-{{with .AutoAttach}}
+{{if or .AutoAttach .StructOps}}
+{{- if .AutoAttach}}
 // Attach attaches every program whose section names its target:
-{{- range .}}
+{{- range .AutoAttach}}
 // {{.Name}} (SEC({{quote .Section}})),
 {{- end}}
-// keeping each link in the program's Link field. Programs attached
+// keeping each link in the program's Link field.
+{{- if .StructOps}} It registers the
+// struct_ops maps too, keeping each registration in the StructOps field.
+{{- end}} Programs attached
 // before a failure stay attached until Close.
+{{- else}}
+// Attach registers the struct_ops maps with the kernel
+{{- range .StructOps}} ({{.Name}}){{end}},
+// keeping each registration in the StructOps field: the kernel then
+// calls the object's programs. What was registered before a failure stays
+// registered until Close.
+{{- end}}
 func (o *{{$.Names.Objects}}) Attach() error {
+{{- with .AutoAttach}}
 	for _, p := range []*{{$.Names.Program}}{ {{- range $i, $p := .}}{{if $i}}, {{end}}o.{{$p.Field}}{{end -}} } {
 		if p.Program == nil || p.Link != nil {
 			continue
@@ -231,6 +292,16 @@ func (o *{{$.Names.Objects}}) Attach() error {
 		}
 		p.Link = l
 	}
+{{- end}}
+{{- range .StructOps}}
+	if o.StructOps.{{.Field}} == nil {
+		l, err := lskel.AttachStructOps(o.result, o.structOpsCtx, {{.K}})
+		if err != nil {
+			return err
+		}
+		o.StructOps.{{.Field}} = l
+	}
+{{- end}}
 	return nil
 }
 {{end}}
@@ -277,6 +348,10 @@ func (o *{{.Names.Objects}}) Close() error {
 			first = err
 		}
 	}
+{{- range .StructOps}}
+	keep(o.StructOps.{{.Field}}.Close())
+	o.StructOps.{{.Field}} = nil
+{{- end}}
 {{- range .Programs}}
 	if p := o.{{.Field}}; p != nil {
 		keep(p.Link.Close())
@@ -412,6 +487,24 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 {{- if .MapFDsIn}}
 		MapFDsIn:   true,
 {{- end}}
+{{- with .StructOps}}
+		StructOps: []abi.StructOpsDesc{
+{{- range .}}
+			{Map: {{.Map}}, Link: {{.Link}}, ValueOff: {{.ValueOff}}, ValueSize: {{.ValueSize}}, DataSize: {{.DataSize}}},
+{{- end}}
+		},
+{{- end}}
+{{- if .CheckBTF}}
+		LayoutCheck: &abi.LayoutCheck{
+			BTF:       []byte({{$.Names.CheckBTF}}),
+			Insns:     []byte({{$.Names.CheckInsns}}),
+			FuncInfo:  []byte({{$.Names.CheckFuncInfo}}),
+			CORERelos: []byte({{$.Names.CheckRelos}}),
+			Results:   {{.CheckResults}},
+			CtxOff:    {{.CheckCtxOff}},
+		},
+		CtxExtra: {{.CtxExtra}},
+{{- end}}
 {{- if .Signed}}
 		Signed:     true,
 		InsnsHash:  []byte({{.InsnsHash}}),
@@ -425,5 +518,20 @@ const {{$.Names.LoaderData}} = {{.Data}}
 
 // {{$.Names.LoaderInsns}} are the loader's instructions, in the target's byte order.
 const {{$.Names.LoaderInsns}} = {{.Insns}}
+{{- if .CheckBTF}}
+
+// {{$.Names.CheckBTF}} is the BTF of the struct_ops layout check
+// (abi.LayoutCheck).
+const {{$.Names.CheckBTF}} = {{.CheckBTF}}
+
+// {{$.Names.CheckInsns}} are the layout check's instructions.
+const {{$.Names.CheckInsns}} = {{.CheckInsns}}
+
+// {{$.Names.CheckFuncInfo}} is the layout check's func_info.
+const {{$.Names.CheckFuncInfo}} = {{.CheckFunc}}
+
+// {{$.Names.CheckRelos}} are the layout check's CO-RE records.
+const {{$.Names.CheckRelos}} = {{.CheckRelos}}
+{{- end}}
 {{end -}}
 {{end}}

@@ -389,12 +389,12 @@ func collectKeys(v any, name string, kinds map[string]string, got map[string]map
 // them fill every kind (map-in-map slots, kconfig externs, sub-programs).
 func TestJSONKeysDocumented(t *testing.T) {
 	doc := docKeys(t)
-	objs := []string{"minimal", "mapinmap", "kconfig", "subprogs", "ksyms", "legacy"}
+	objs := []string{"minimal", "mapinmap", "kconfig", "subprogs", "ksyms", "legacy", "structops"}
 	for _, tt := range []struct {
 		cmd   string
 		kinds map[string]string
 	}{
-		{"inspect", map[string]string{"programs": "inspect PROGRAM", "subprograms": "inspect PROGRAM", "maps": "inspect MAP", "inner": "inspect MAP", "slots": "inspect SLOT", "externs": "inspect EXTERN"}},
+		{"inspect", map[string]string{"programs": "inspect PROGRAM", "subprograms": "inspect PROGRAM", "maps": "inspect MAP", "inner": "inspect MAP", "slots": "inspect SLOT", "externs": "inspect EXTERN", "struct_ops": "inspect STRUCT_OPS", "members": "inspect STRUCT_OPS MEMBER"}},
 		{"dump", map[string]string{"maps": "dump MAP", "programs": "dump PROGRAM", "kconfig": "dump KCONFIG", "blob": "dump BLOB", "program": "dump INSN"}},
 	} {
 		t.Run(tt.cmd, func(t *testing.T) {

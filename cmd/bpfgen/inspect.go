@@ -66,6 +66,7 @@ type inspectProg struct {
 	FuncInfos  int      `json:"func_infos"`
 	LineInfos  int      `json:"line_infos"`
 	CORERelos  int      `json:"core_relos"`
+	StructOps  string   `json:"struct_ops"` // "struct.member" a struct_ops map places it in
 }
 
 // inspectMap describes a map.
@@ -85,6 +86,24 @@ type inspectMap struct {
 	InitialData int           `json:"initial_data_size"` // bytes of initial contents
 	Inner       *inspectMap   `json:"inner"`             // null unless a map-in-map
 	Slots       []inspectSlot `json:"slots"`
+	StructOps   *inspectOps   `json:"struct_ops"` // null unless a struct_ops map
+}
+
+// inspectOps is the value of a struct_ops map.
+type inspectOps struct {
+	Type    string             `json:"type"` // the kernel struct, e.g. "tcp_congestion_ops"
+	Link    bool               `json:"link"` // registered through a link (.struct_ops.link)
+	Members []inspectOpsMember `json:"members"`
+}
+
+// inspectOpsMember is one member of a struct_ops map's struct.
+type inspectOpsMember struct {
+	Name    string `json:"name"`
+	Offset  uint32 `json:"offset"`
+	Size    uint32 `json:"size"`
+	Func    bool   `json:"func"`    // a function pointer
+	Program string `json:"program"` // the program it names, "" if none
+	Zero    bool   `json:"zero"`    // initial value all zero and no program
 }
 
 // inspectSlot is an initialised map-in-map or prog-array slot.
@@ -161,6 +180,9 @@ func describe(obj *object.Object) *inspectJSON {
 		p.AttachTo = f.AttachTo
 		p.Flags = f.Flags
 		p.Sleepable = f.Flags&object.FlagSleepable != 0
+		if f.StructOps != nil {
+			p.StructOps = f.StructOps.Type + "." + f.StructOps.Member
+		}
 		rep.Programs = append(rep.Programs, p)
 	}
 	for _, m := range obj.Maps {
@@ -239,6 +261,16 @@ func describeMap(obj *object.Object, m *object.Map) inspectMap {
 			sl.Map = obj.Maps[s.Map].Name
 		}
 		x.Slots = append(x.Slots, sl)
+	}
+	if so := m.StructOps; so != nil {
+		x.StructOps = &inspectOps{Type: so.TypeName, Link: so.Link, Members: []inspectOpsMember{}}
+		for _, mem := range so.Members {
+			xm := inspectOpsMember{Name: mem.Name, Offset: mem.Offset, Size: mem.Size, Func: mem.Func, Zero: mem.Zero(so.Data)}
+			if mem.Prog != nil {
+				xm.Program = mem.Prog.Name
+			}
+			x.StructOps.Members = append(x.StructOps.Members, xm)
+		}
 	}
 	return x
 }
@@ -324,8 +356,12 @@ func printInspect(w io.Writer, rep *inspectJSON) error {
 		if !p.Autoload {
 			flags += " noautoload"
 		}
+		target := p.AttachTo
+		if p.StructOps != "" {
+			target = p.StructOps
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", p.Name, p.Section, p.Type,
-			dash(p.AttachType), dash(p.AttachTo), p.Insns, flags, dash(strings.Join(p.Subprogs, ",")))
+			dash(p.AttachType), dash(target), p.Insns, flags, dash(strings.Join(p.Subprogs, ",")))
 	}
 	for _, p := range rep.Subprograms {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\n", p.Name, p.Section, "subprog",
@@ -367,6 +403,9 @@ func printInspect(w io.Writer, rep *inspectJSON) error {
 		return err
 	}
 
+	if err := printStructOps(w, rep.Maps); err != nil {
+		return err
+	}
 	if len(rep.Externs) > 0 {
 		tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintf(tw, "\nEXTERN\tKIND\tTYPE\tWEAK\tOFFSET\tSIZE\n")
@@ -389,4 +428,37 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// printStructOps lists what each struct_ops map sets: the programs in its
+// function pointers and its data members with a value.
+func printStructOps(w io.Writer, maps []inspectMap) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	header := false
+	for _, m := range maps {
+		if m.StructOps == nil {
+			continue
+		}
+		if !header {
+			fmt.Fprintf(tw, "\nSTRUCT_OPS MAP\tSTRUCT\tMEMBER\tOFFSET\tSIZE\tVALUE\n")
+			header = true
+		}
+		how := "struct " + m.StructOps.Type
+		if m.StructOps.Link {
+			how += " (link)"
+		}
+		for _, mem := range m.StructOps.Members {
+			var val string
+			switch {
+			case mem.Program != "":
+				val = "program " + mem.Program
+			case mem.Zero:
+				continue
+			default:
+				val = "data"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\n", m.Name, how, mem.Name, mem.Offset, mem.Size, val)
+		}
+	}
+	return tw.Flush()
 }

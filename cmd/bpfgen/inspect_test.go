@@ -22,6 +22,7 @@ func TestInspectGolden(t *testing.T) {
 	for _, tt := range []struct{ obj, golden string }{
 		{"../../testdata/mapinmap.bpf.o", "testdata/inspect_mapinmap.golden"},
 		{"../../testdata/kconfig.bpf.o", "testdata/inspect_kconfig.golden"},
+		{"../../testdata/structops.bpf.o", "testdata/inspect_structops.golden"},
 	} {
 		out, errs, code := runCmd(t, "inspect", tt.obj)
 		if code != 0 {

@@ -269,6 +269,7 @@ func generate(path string) (*gen.Loader, binary.ByteOrder, error) {
 func cmdLoader(args []string, stdout, _ io.Writer) error {
 	fs := newFlags("loader")
 	out := fs.String("o", "-", "write the loader to `FILE`; - is standard output")
+	kbtf := fs.String("btf", "", "lay struct_ops values out with the kernel BTF in `FILE` (the target's /sys/kernel/btf/vmlinux; default this machine's); the loader checks it on the target")
 	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
@@ -277,7 +278,7 @@ func cmdLoader(args []string, stdout, _ io.Writer) error {
 	if toStdout && isTerminal(stdout) {
 		return errors.New("refusing to write a binary loader to a terminal: use -o FILE or redirect standard output")
 	}
-	l, obj, err := generateWith(fs.Arg(0), sf)
+	l, obj, err := generateWith(fs.Arg(0), sf, *kbtf)
 	if err != nil {
 		return err
 	}
@@ -346,7 +347,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		pinning[m.Name] = m.Pinning
 	}
 	byName := pinsByName(pinRootDir, pinning)
-	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID}
+	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID, StructOps: new(lskel.StructOpsContext).Prepare}
 	undo, err := rf.options(ro)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/bpfgen/bpfgen/btf"
 	"io"
 	"os"
 	"runtime"
@@ -59,13 +60,23 @@ func parseScheme(s string) (int, error) {
 }
 
 // generateWith opens an object and generates its loader, signed as the
-// flags say.
-func generateWith(path string, f *signFlags) (*gen.Loader, *object.Object, error) {
+// flags say, laid out for the kernel BTF at btfPath if it is set.
+func generateWith(path string, f *signFlags, btfPath string) (*gen.Loader, *object.Object, error) {
 	obj, err := object.Open(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := gen.GenerateWith(obj, nil, gen.Options{Signed: f.signed()})
+	o := gen.Options{Signed: f.signed()}
+	if btfPath != "" {
+		raw, err := object.ReadFile(btfPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		if o.KernelBTF, err = btf.Parse(raw); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", btfPath, err)
+		}
+	}
+	l, err := gen.GenerateWith(obj, nil, o)
 	if err != nil {
 		return nil, nil, err
 	}

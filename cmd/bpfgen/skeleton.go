@@ -36,6 +36,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 	fs.Var(records, "record", "read the ring buffer or perf event array MAP as records of the C type TYPE, in `MAP=TYPE` (repeatable)")
 	var types typeFlag
 	fs.Var(&types, "type", "declare the C type `TYPE` (struct, union, enum or typedef) in Go too (repeatable)")
+	kbtf := fs.String("btf", "", "lay struct_ops values out with the kernel BTF in `FILE` (the target's /sys/kernel/btf/vmlinux; default this machine's); the loader checks it on the target")
 	sf := addSignFlags(fs)
 	if err := parseFlags(fs, args, 1, stdout); err != nil {
 		return err
@@ -55,7 +56,7 @@ func cmdSkeleton(args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	l, obj, err := generateWith(path, sf)
+	l, obj, err := generateWith(path, sf, *kbtf)
 	if err != nil {
 		return err
 	}

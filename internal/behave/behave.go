@@ -37,7 +37,7 @@ import (
 var Objects = []string{
 	"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
 	"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
-	"conntrack", "trampoline", "ksym_data", "freplace_target",
+	"conntrack", "trampoline", "ksym_data", "freplace_target", "structops",
 }
 
 var checks = map[string]func(*env){
@@ -58,6 +58,7 @@ var checks = map[string]func(*env){
 	"ksym_data":       checkKsymData,
 	"conntrack":       checkConntrack,
 	"freplace_target": checkFreplaceTarget,
+	"structops":       checkStructOps,
 }
 
 // patch sets a u32 at offset off of a global variable before load.
@@ -152,6 +153,14 @@ func SetContents(t testing.TB, obj *object.Object, images map[string][]byte) {
 // is detached before it returns; it closes none of the given fds.
 func Check(t *testing.T, name string, obj *object.Object, mapFDs, progFDs []int) {
 	t.Helper()
+	CheckStructOps(t, name, obj, mapFDs, progFDs, nil)
+}
+
+// CheckStructOps is Check for objects with struct_ops maps: structOps
+// holds the value each one registers with (by map index), as the load
+// left it (load.Result.StructOps, lskel.StructOpsContext.Value).
+func CheckStructOps(t *testing.T, name string, obj *object.Object, mapFDs, progFDs []int, structOps map[int][]byte) {
+	t.Helper()
 	fn, ok := checks[name]
 	if !ok {
 		t.Fatalf("behave: no check for object %q", name)
@@ -167,7 +176,7 @@ func Check(t *testing.T, name string, obj *object.Object, mapFDs, progFDs []int)
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	fn(&env{t: t, name: name, obj: obj, maps: mapFDs, progs: progFDs, vars: gs})
+	fn(&env{t: t, name: name, obj: obj, maps: mapFDs, progs: progFDs, vars: gs, structOps: structOps})
 }
 
 // global places a global variable in its data map.
@@ -213,6 +222,8 @@ type env struct {
 	maps  []int
 	progs []int
 	vars  map[string]global
+	// structOps are the struct_ops maps' values, by map index.
+	structOps map[int][]byte
 }
 
 func (e *env) fatalf(format string, args ...any) {

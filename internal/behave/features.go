@@ -3,6 +3,7 @@ package behave
 import (
 	"bytes"
 	"errors"
+	"github.com/bpfgen/bpfgen/internal/kbtf"
 	"os"
 	"strings"
 	"sync"
@@ -113,6 +114,16 @@ var (
 	// Kprobes is the kprobe perf PMU or tracefs kprobe_events; kprobe
 	// programs load without them but do not attach.
 	Kprobes = Feature{"kprobes (CONFIG_KPROBES: the kprobe perf PMU or tracefs kprobe_events)", "4.1", testutil.HaveKprobes}
+	// TCPCongestionOps is struct_ops for TCP congestion control: its
+	// value type is in the kernel's BTF when the kernel has it.
+	// SchedExt is sched_ext (CONFIG_SCHED_CLASS_EXT).
+	SchedExt = Feature{"sched_ext (CONFIG_SCHED_CLASS_EXT)", "6.12", func() bool {
+		_, err := os.Stat("/sys/kernel/sched_ext/state")
+		return err == nil
+	}}
+	TCPCongestionOps = Feature{"TCP congestion control in BPF (struct_ops tcp_congestion_ops)", "5.6", func() bool {
+		return kbtf.HasMember("bpf_struct_ops_tcp_congestion_ops", "data")
+	}}
 )
 
 // needs lists what each test object needs beyond what every kernel
@@ -134,6 +145,7 @@ var needs = map[string][]Feature{
 	"ksym_data":  {SyscallProgs, DataKsyms},
 	"uprobes":    {SyscallProgs},
 	"kprobes":    {SyscallProgs, Kprobes},
+	"structops":  {TCPCongestionOps},
 }
 
 // Require skips the test when the running kernel lacks something test

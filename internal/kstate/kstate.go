@@ -24,6 +24,8 @@ type Map struct {
 	HasBTF         bool
 	BTFKeyTypeID   uint32
 	BTFValueTypeID uint32
+	// BTFVmlinuxValueTypeID is a struct_ops map's value type in kernel BTF.
+	BTFVmlinuxValueTypeID uint32
 	// Contents of array-like maps with one element (global data): hex.
 	Contents string
 }
@@ -51,6 +53,7 @@ func DescribeMap(fd int) (Map, error) {
 		Name: info.Name, Type: info.Type, KeySize: info.KeySize, ValueSize: info.ValueSize,
 		MaxEntries: info.MaxEntries, Flags: info.Flags, MapExtra: info.MapExtra,
 		HasBTF: info.BTFID != 0, BTFKeyTypeID: info.BTFKeyTypeID, BTFValueTypeID: info.BTFValueTypeID,
+		BTFVmlinuxValueTypeID: info.BTFVmlinuxValueTypeID,
 	}
 	const arrayMap = 2
 	if info.Type == arrayMap && info.MaxEntries == 1 {
@@ -140,3 +143,70 @@ func DiffProg(a, b Prog) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// RegisteredStructOps registers the struct_ops map fd with value (through
+// a link if link), reads back what the kernel keeps as its value
+// (StructOpsValue), and unregisters it.
+func RegisteredStructOps(fd int, value []byte, link bool) (string, error) {
+	lfd, err := kernel.RegisterStructOps(fd, value, link)
+	if err != nil {
+		return "", fmt.Errorf("register: %w", err)
+	}
+	got, verr := StructOpsValue(fd, len(value))
+	if link {
+		err = kernel.Close(lfd)
+	} else {
+		err = kernel.UnregisterStructOps(fd)
+	}
+	if verr != nil {
+		return "", verr
+	}
+	if err != nil {
+		return "", fmt.Errorf("unregister: %w", err)
+	}
+	return got, nil
+}
+
+// StructOpsValue reads the value of the registered struct_ops map fd
+// (size bytes) as the kernel keeps it, one line per non-zero 8-byte word,
+// with the ids of programs (the kernel turns the fds it was given into
+// ids) replaced by the programs' names, so that two loads compare equal.
+func StructOpsValue(fd, size int) (string, error) {
+	got := make([]byte, size)
+	if err := kernel.MapLookupElem(fd, make([]byte, 4), got); err != nil {
+		return "", fmt.Errorf("lookup: %w", err)
+	}
+	var b strings.Builder
+	for off := 0; off+8 <= len(got); off += 8 {
+		w := binary.NativeEndian.Uint64(got[off:])
+		if w == 0 {
+			continue
+		}
+		if name := progName(w); name != "" {
+			fmt.Fprintf(&b, "%d: program %s\n", off, name)
+		} else {
+			fmt.Fprintf(&b, "%d: %016x\n", off, w)
+		}
+	}
+	return b.String(), nil
+}
+
+// progName is the name of the struct_ops program with id w, or "".
+func progName(w uint64) string {
+	if w > 1<<32-1 {
+		return ""
+	}
+	pfd, err := kernel.ProgFDByID(uint32(w))
+	if err != nil {
+		return ""
+	}
+	defer kernel.Close(pfd)
+	info, err := kernel.GetProgInfo(pfd)
+	if err != nil || info.Type != structOpsProgType {
+		return ""
+	}
+	return info.Name
+}
+
+// structOpsProgType is BPF_PROG_TYPE_STRUCT_OPS.
+const structOpsProgType = 27

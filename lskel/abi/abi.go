@@ -57,16 +57,61 @@ type Loader struct {
 	// initialises a new map (initial value, freeze, map-in-map slots),
 	// as libbpf does for a reused pinned map.
 	MapFDsIn bool `json:"map_fds_in,omitempty"`
+
+	// StructOps describes the struct_ops maps: the loader completes each
+	// one's value (program fds in place) into the context, and the
+	// runtime registers it when asked (lskel.AttachStructOps).
+	StructOps []StructOpsDesc `json:"struct_ops,omitempty"`
+	// LayoutCheck, set with StructOps, is a program that reads the
+	// target kernel's layout of the struct_ops structs (kernel CO-RE)
+	// into the context; the loader compares it with the layout it was
+	// generated for and refuses a difference, naming struct and member.
+	LayoutCheck *LayoutCheck `json:"layout_check,omitempty"`
+	// CtxExtra is the size of the context after the descriptors: the
+	// layout check's results and the struct_ops values.
+	CtxExtra uint32 `json:"ctx_extra,omitempty"`
+}
+
+// StructOpsDesc is one struct_ops map of a loader.
+type StructOpsDesc struct {
+	Map  int  `json:"map"`  // index in Loader.Maps
+	Link bool `json:"link"` // registered through a link (BPF_F_LINK)
+	// ValueOff and ValueSize place the completed value in the context.
+	ValueOff  uint32 `json:"value_off"`
+	ValueSize uint32 `json:"value_size"`
+	// DataSize is the size of the object's struct: a map initial value
+	// (MapDesc.HasInitialValue) holds it in its first DataSize bytes.
+	DataSize uint32 `json:"data_size"`
+}
+
+// LayoutCheck is a BPF_PROG_TYPE_SYSCALL program, loaded with its own
+// BTF and CO-RE records so that the kernel relocates it, that writes
+// Results u32 values (sizes, offsets, existence of struct members) into
+// its context; the runtime copies them into the loader's context at
+// CtxOff before the loader runs.
+type LayoutCheck struct {
+	BTF       []byte `json:"btf"`
+	Insns     []byte `json:"insns"`
+	FuncInfo  []byte `json:"func_info"`  // one bpf_func_info record: the kernel applies CO-RE records only with it
+	CORERelos []byte `json:"core_relos"` // bpf_core_relo records
+	Results   uint32 `json:"results"`
+	CtxOff    uint32 `json:"ctx_off"`
 }
 
 // TakesMapFD reports whether the loader uses an fd passed in map i's
-// descriptor instead of creating the map: every map of an unsigned
+// descriptor instead of creating the map: every map but struct_ops
+// ones of an unsigned
 // loader that takes map fds, and only the maps the object pins by name
 // in a signed one (a map passed in otherwise changes what the signature
 // covers).
 func (l *Loader) TakesMapFD(i int) bool {
-	return l.MapFDsIn && i >= 0 && i < len(l.Maps) && (!l.Signed || l.Maps[i].Pinning == PinByName)
+	return l.MapFDsIn && i >= 0 && i < len(l.Maps) && l.Maps[i].Type != mapTypeStructOps &&
+		(!l.Signed || l.Maps[i].Pinning == PinByName)
 }
+
+// mapTypeStructOps is BPF_MAP_TYPE_STRUCT_OPS: such a map's value is
+// completed by the loader from its own programs, so it is never passed in.
+const mapTypeStructOps = 26
 
 // PinByName is the pinning of a map declared with
 // __uint(pinning, LIBBPF_PIN_BY_NAME): it is pinned at <pin root>/<name>,
@@ -252,7 +297,9 @@ func MapDescOff(i int) int { return CtxHeaderSize + i*MapDescSize }
 func ProgDescOff(nMaps, j int) int { return CtxHeaderSize + nMaps*MapDescSize + j*ProgDescSize }
 
 // CtxSize is the size of l's context.
-func (l *Loader) CtxSize() int { return CtxSize(len(l.Maps), len(l.Progs), l.NumTargets()) }
+func (l *Loader) CtxSize() int {
+	return CtxSize(len(l.Maps), len(l.Progs), l.NumTargets()) + int(l.CtxExtra)
+}
 
 // AttachKind is how a program of a section is attached without a target
 // from the caller, if it can be: the generator decides from it which
