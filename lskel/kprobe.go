@@ -47,7 +47,7 @@ func AttachKprobe(p *Program, fn string, opts *KprobeOptions) (*Link, error) {
 	var cleanup func() error
 	var err error
 	if _, e := os.Stat(kprobePMU + "type"); e == nil {
-		perf, err = openProbe(kprobePMU, opts.Retprobe, fn, opts.Offset, -1, what)
+		perf, err = openProbe(kprobePMU, opts.Retprobe, fn, opts.Offset, 0, -1, what)
 	} else {
 		perf, cleanup, err = openKprobeLegacy(fn, opts.Offset, opts.Retprobe, what)
 	}

@@ -62,6 +62,8 @@ func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
 		return AttachKprobe(p, fn, &KprobeOptions{Offset: off, Retprobe: retprobe})
 	case abi.AttachKprobeMulti:
 		return AttachKprobeMulti(p, target, &KprobeMultiOptions{Retprobe: kind == "kretprobe.multi"})
+	case abi.AttachUSDT:
+		return nil, bad("usdt sections attach through package lskel/usdt (usdt.Attacher), which fills usdt.bpf.h's maps")
 	}
 	return nil, bad("not a probe section that names its target: use AttachUprobeSymbol, AttachUprobe, AttachKprobe or AttachKprobeMulti")
 }
@@ -106,6 +108,10 @@ type UprobeOptions struct {
 	// Cookie is what bpf_get_attach_cookie returns in the program (Linux
 	// 5.15); 0 sets none.
 	Cookie uint64
+	// RefCtrOffset, if not 0, is the file offset of a 16-bit reference
+	// counter (a USDT semaphore) the kernel increments while the probe is
+	// attached (Linux 4.20).
+	RefCtrOffset uint64
 	// SymbolOffset finds the symbol in the binary: elfsym.SymbolOffset.
 	SymbolOffset SymbolResolver
 }
@@ -114,28 +120,32 @@ type UprobeOptions struct {
 // uprobe.s sections) to the function symbol of the ELF executable or
 // shared object binary. A binary without '/' is looked up as libbpf does:
 // a shared library ("libc.so.6") in $LD_LIBRARY_PATH and the system
-// library directories, an executable in $PATH.
+// library directories, an executable in $PATH. An empty symbol probes
+// the file offset opts.Offset, as libbpf does without a function name,
+// and needs no resolver.
 func AttachUprobeSymbol(p *Program, binary, symbol string, opts *UprobeOptions) (*Link, error) {
 	if opts == nil {
 		opts = &UprobeOptions{}
 	}
 	what := "uprobe " + binary + ":" + symbol
-	if opts.SymbolOffset == nil {
+	if opts.SymbolOffset == nil && symbol != "" {
 		return nil, errors.New(what + ": no symbol resolver: set UprobeOptions.SymbolOffset (elfsym.SymbolOffset)")
 	}
 	path, err := FindBinary(binary)
 	if err != nil {
 		return nil, wrapErr(what, err)
 	}
-	off, err := opts.SymbolOffset(path, symbol)
-	if err != nil {
-		return nil, wrapErr(what, err)
+	var off uint64
+	if symbol != "" {
+		if off, err = opts.SymbolOffset(path, symbol); err != nil {
+			return nil, wrapErr(what, err)
+		}
 	}
 	pid := opts.PID
 	if pid == 0 {
 		pid = -1
 	}
-	return attachUprobe(p, path, off+opts.Offset, opts.Retprobe, pid, opts.Cookie)
+	return attachUprobe(p, path, off+opts.Offset, opts.Retprobe, pid, opts.Cookie, opts.RefCtrOffset)
 }
 
 // FindBinary returns the path of the executable or shared library name

@@ -26,7 +26,7 @@ __u64 site_runs = 0;
 __u64 site_sum = 0;
 
 __u64 guarded_runs = 0;
-long guarded_last = -1;
+long guarded_last = 0;
 
 SEC("usdt/usdt_target:bpfgen:args")
 int usdt_args(struct pt_regs *ctx)

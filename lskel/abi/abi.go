@@ -243,6 +243,7 @@ const (
 	AttachUprobe                          // uprobe/PATH:SYMBOL[+OFF], uretprobe/, uprobe.s/, uretprobe.s/
 	AttachKprobe                          // kprobe/FUNC[+OFF], kretprobe/FUNC, ksyscall/NAME, kretsyscall/NAME
 	AttachKprobeMulti                     // kprobe.multi/GLOB, kretprobe.multi/GLOB
+	AttachUSDT                            // usdt/PATH:PROVIDER:NAME, usdt.s/
 )
 
 // SectionAttachKind classifies an ELF section name ("tp/syscalls/x",
@@ -272,7 +273,7 @@ func SectionAttachKind(section string) AttachKind {
 }
 
 // ProbeAttachKind classifies the probe sections that name their target
-// (AttachUprobe, AttachKprobe, AttachKprobeMulti), which
+// (AttachUprobe, AttachKprobe, AttachKprobeMulti, AttachUSDT), which
 // SectionAttachKind leaves to the caller: the generator's Attach covers
 // them, given the runtime's AttachProbe.
 func ProbeAttachKind(section string) AttachKind {
@@ -285,9 +286,6 @@ func ProbeAttachKind(section string) AttachKind {
 			kind, target = section[:i], section[i+1:]
 			break
 		}
-	}
-	if target == "" {
-		return AttachByCaller
 	}
 	if target == "" || target == "/" {
 		return AttachByCaller
@@ -305,6 +303,17 @@ func ProbeAttachKind(section string) AttachKind {
 		return AttachKprobe
 	case "kprobe.multi", "kretprobe.multi":
 		return AttachKprobeMulti
+	case "usdt", "usdt.s":
+		// Binary, provider and name: two ':' with something between.
+		colons := 0
+		for i := 1; i+1 < len(target); i++ {
+			if target[i] == ':' && target[i-1] != ':' {
+				colons++
+			}
+		}
+		if colons >= 2 {
+			return AttachUSDT
+		}
 	}
 	return AttachByCaller
 }

@@ -14,6 +14,8 @@ func TestSectionAttachKind(t *testing.T) {
 		"kprobe/do_sys_openat2": AttachKprobe, "kretprobe/f+0": AttachKprobe, "ksyscall/getpid": AttachKprobe, "kretsyscall/getpid": AttachKprobe,
 		"kprobe": AttachByCaller, "kprobe/": AttachByCaller, "ksyscall": AttachByCaller,
 		"kprobe.multi/bpf_fentry_test*": AttachKprobeMulti, "kretprobe.multi/f": AttachKprobeMulti, "kprobe.multi": AttachByCaller,
+		"usdt/usdt_target:bpfgen:args": AttachUSDT, "?usdt.s//lib/libc.so.6:libc:setjmp": AttachUSDT,
+		"usdt": AttachByCaller, "usdt/bin:name": AttachByCaller, "usdt/bin::name": AttachByCaller,
 		"syscall": AttachByCaller, "": AttachByCaller, "?": AttachByCaller, "fentryx/f": AttachByCaller,
 	} {
 		got := SectionAttachKind(sec)
