@@ -35,6 +35,12 @@ type file struct {
 	// sections (the loader gets lskel.AttachProbe), Uprobes when it
 	// resolves uprobe symbols (and so links lskel/elfsym).
 	Probes, Uprobes bool
+	// USDT is set when programs are usdt programs: the objects keep a
+	// usdt.Attacher over the maps USDTSpecs and USDTIPs (Go expressions:
+	// "r.Map(3)", or "nil" when the object lacks the map), which
+	// Attach's probe attacher and AttachUSDT use.
+	USDT               bool
+	USDTSpecs, USDTIPs string
 
 	// Types are the Go declarations of the C types the file uses (see
 	// types.go), and SizeAsserts the compile-time checks of their sizes.
@@ -129,7 +135,7 @@ type program struct {
 // methods says which attach methods the program type has, by the program
 // kinds of the object; lskel.Program gives every one Attach and Test.
 type methods struct {
-	AttachXDP, AttachTCX, AttachCgroup, AttachPerfEvent, AttachUprobe bool
+	AttachXDP, AttachTCX, AttachCgroup, AttachPerfEvent, AttachUprobe, AttachUSDT bool
 }
 
 // loader is the loader descriptor and its embedded program.

@@ -328,8 +328,24 @@ func (g *generator) model() (*file, error) {
 			f.AutoAttach = append(f.AutoAttach, pr)
 		}
 		g.addMethods(&f.Methods, p, pr.Auto)
+		if kind, _, _ := strings.Cut(strings.TrimPrefix(p.Section, "?"), "/"); d.Loaded && (kind == "usdt" || kind == "usdt.s") {
+			f.USDT = true
+			f.Methods.AttachUSDT = true
+		}
 		if p.Type == object.ProgTypeExt {
 			f.Freplace = true
+		}
+	}
+
+	if f.USDT {
+		f.USDTSpecs, f.USDTIPs = "nil", "nil"
+		for i, m := range g.obj.Maps {
+			switch m.Name {
+			case "__bpf_usdt_specs":
+				f.USDTSpecs = fmt.Sprintf("r.Map(%d)", i)
+			case "__bpf_usdt_ip_to_spec_id":
+				f.USDTIPs = fmt.Sprintf("r.Map(%d)", i)
+			}
 		}
 	}
 
@@ -367,7 +383,11 @@ func (g *generator) model() (*file, error) {
 		mod = append(mod, "github.com/bpfgen/bpfgen/kconfig")
 	}
 	mod = append(mod, "github.com/bpfgen/bpfgen/lskel", "github.com/bpfgen/bpfgen/lskel/abi")
-	if f.Uprobes {
+	switch {
+	case f.USDT:
+		// The usdt attacher resolves uprobe symbols too.
+		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/usdt")
+	case f.Uprobes:
 		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/elfsym")
 	}
 	if g.consts.usesUnix {

@@ -231,7 +231,7 @@ func constString(c *types.Const) string {
 // DATASEC offset, and every member of each struct from BTF at its BTF
 // offset.
 func TestLayout(t *testing.T) {
-	for _, name := range []string{"globals", "minimal", "maps", "kconfig", "core", "ksyms", "progtypes", "mapinmap", "subprogs", "uprobes", "kprobes"} {
+	for _, name := range []string{"globals", "minimal", "maps", "kconfig", "core", "ksyms", "progtypes", "mapinmap", "subprogs", "uprobes", "kprobes", "usdt"} {
 		t.Run(name, func(t *testing.T) {
 			obj, l := openObject(t, name)
 			src, named, secs, err := typeSource(obj, l, testOptions(name, "p"))

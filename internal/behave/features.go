@@ -134,6 +134,7 @@ var needs = map[string][]Feature{
 	"ksym_data":  {SyscallProgs, DataKsyms},
 	"uprobes":    {SyscallProgs},
 	"kprobes":    {SyscallProgs, Kprobes},
+	"usdt":       {SyscallProgs},
 }
 
 // Require skips the test when the running kernel lacks something test
