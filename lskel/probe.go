@@ -19,17 +19,23 @@ import (
 type SymbolResolver func(binary, symbol string) (uint64, error)
 
 // AttachProbe attaches a program of a kprobe, kretprobe, ksyscall,
-// kretsyscall, kprobe.multi, kretprobe.multi, uprobe, uretprobe, uprobe.s
-// or uretprobe.s section to what the section names, libbpf's way:
+// kretsyscall, kprobe.multi, kretprobe.multi, kprobe.session, uprobe,
+// uretprobe, uprobe.multi, uretprobe.multi or uprobe.session section (and
+// their sleepable .s forms) to what the section names, libbpf's way:
 //
 //	kprobe/FUNC[+OFFSET], kretprobe/FUNC    AttachKprobe
 //	ksyscall/NAME, kretsyscall/NAME         AttachKsyscall
 //	kprobe.multi/GLOB, kretprobe.multi/GLOB AttachKprobeMulti
+//	kprobe.session/GLOB
 //	uprobe/BINARY:SYMBOL[+OFFSET]           AttachUprobeSymbol (every process)
+//	uprobe.multi/BINARY:GLOB                AttachUprobeMulti (every process)
+//	uretprobe.multi/..., uprobe.session/...
 //
-// resolve finds uprobe symbols (pass elfsym.SymbolOffset); kprobes do not
-// need it. RunOptions.AttachProbe passes a call of it to Program.Attach.
-func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
+// resolve finds uprobe symbols (pass elfsym.SymbolOffset), match the
+// functions of uprobe.multi globs (pass elfsym.MatchFunctions; at most
+// one); kprobes need neither. RunOptions.AttachProbe passes a call of it
+// to Program.Attach.
+func AttachProbe(p *Program, resolve SymbolResolver, match ...GlobResolver) (*Link, error) {
 	if p == nil {
 		return nil, errNotLoaded
 	}
@@ -62,10 +68,31 @@ func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
 		return AttachKprobe(p, fn, &KprobeOptions{Offset: off, Retprobe: retprobe})
 	case abi.AttachKprobeMulti:
 		return AttachKprobeMulti(p, target, &KprobeMultiOptions{Retprobe: kind == "kretprobe.multi"})
+	case abi.AttachUprobeMulti:
+		binary, pattern, _ := cut(target, ':')
+		opts := &UprobeMultiOptions{Retprobe: hasPrefix(kind, "uretprobe")}
+		if len(match) > 0 {
+			opts.Match = match[0]
+		}
+		return AttachUprobeMulti(p, binary, pattern, opts)
 	case abi.AttachUSDT:
 		return nil, bad("usdt sections attach through package lskel/usdt (usdt.Attacher), which fills usdt.bpf.h's maps")
 	}
 	return nil, bad("not a probe section that names its target: use AttachUprobeSymbol, AttachUprobe, AttachKprobe or AttachKprobeMulti")
+}
+
+// isSession reports whether p is a session program: loaded with the
+// session attach type, or (made by NewProgram, which cannot tell) from a
+// section of the session kind kind ("uprobe.session", "kprobe.session").
+func isSession(p *Program, attachType uint32, kind string) bool {
+	if p.attachType == attachType {
+		return true
+	}
+	k, _, _ := cut(p.section, '/')
+	if hasPrefix(k, "?") {
+		k = k[1:]
+	}
+	return k == kind || k == kind+".s"
 }
 
 // splitOffset splits "NAME+OFFSET" (OFFSET decimal or 0x-prefixed hex)

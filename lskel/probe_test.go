@@ -4,6 +4,7 @@ package lskel
 
 import (
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,13 +125,7 @@ func TestAttachUprobeSymbolErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := AttachUprobeSymbol(closed, tt.binary, tt.symbol, tt.opts)
-			if err == nil {
-				l.Close()
-				t.Fatal("attach succeeded")
-			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.binary) {
-				t.Fatalf("error %q, want one naming %s and containing %q", err, tt.binary, tt.want)
-			}
+			wantAttachErr(t, l, err, tt.binary, tt.want)
 		})
 	}
 }
@@ -469,6 +464,55 @@ func TestAttachKprobeMulti(t *testing.T) {
 			t.Fatalf("bpf_get_attach_cookie = %#x, want 0xfeed", v)
 		}
 	})
+}
+
+// TestAttachKprobeSession attaches kprobe.session programs, which run at
+// entry and, when the entry run returned 0, at return: counting this
+// process's getpid calls, one returning 0 counts each call twice, one
+// returning 1 once.
+func TestAttachKprobeSession(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	requireAttachType(t, "BPF_TRACE_KPROBE_SESSION", "kprobe.session links", "6.10")
+	fn := getpidSyscall()
+	for _, tt := range []struct {
+		ret       int32
+		perCall   uint64
+		bySection bool
+	}{{0, 2, false}, {1, 1, false}, {0, 2, true}} {
+		t.Run(fmt.Sprintf("return %d section %v", tt.ret, tt.bySection), func(t *testing.T) {
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			insns := []asm.Insn{
+				asm.Call(14), // bpf_get_current_pid_tgid
+				asm.RSh.Imm(asm.R0, 32),
+				asm.JEq.Imm(asm.R0, int32(os.Getpid()), "mine").Off(2),
+				asm.Mov.Imm(asm.R0, tt.ret),
+				asm.Exit(),
+			}
+			section := ""
+			if tt.bySection {
+				section = "kprobe.session/" + fn
+			}
+			prog := testProg(t, progSpec{typ: progTypeKprobe, attachType: kernel.BPF_TRACE_KPROBE_SESSION, insns: append(insns, counterInsns(counts.FD(), tt.ret)...)}, section)
+			var l *Link
+			var err error
+			if tt.bySection {
+				l, err = AttachProbe(prog, nil)
+			} else {
+				l, err = AttachKprobeMulti(prog, "", &KprobeMultiOptions{Symbols: []string{fn}})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			triggerGetpid(10)
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := counter(t, counts); got < 10*tt.perCall || got > 10*tt.perCall+4*tt.perCall {
+				t.Fatalf("count = %d after 10 getpid calls, want %d (a few more for the Go runtime's own)", got, 10*tt.perCall)
+			}
+		})
+	}
 }
 
 // wantGetpidCounted calls getpid n times with l attached, detaches it and

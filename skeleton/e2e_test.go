@@ -463,6 +463,39 @@ var e2eCases = []e2eCase{
 	fmt.Println(err)
 `, "semaphore seen 0\nsemaphore seen 3\n3 6 [2 -2 60002 234562480590 1002 -9] 6 9 3 2\n" +
 		"3 0 6\n4 7 1000\nusdt usdt_target:bpfgen:nope: " + "USDT_TARGET has no such probe (4 USDT probes in its .note.stapsdt)\n"},
+	{"uprobe_multi", `
+	objs, err := LoadUprobeMulti(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	_, err = exec.Command("usdt_target", "3").Output()
+	h.Must(err)
+	b := objs.BSS
+	fmt.Println(b.MultiRuns, b.MultiCookies, b.MultiRetRuns)
+`, "6 0 6\n"},
+	{"uprobe_session", `
+	objs, err := LoadUprobeSession(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	_, err = exec.Command("usdt_target", "3").Output()
+	h.Must(err)
+	fmt.Println(objs.BSS.SessionRuns, objs.BSS.SessionEntryRuns)
+`, "6 3\n"},
+	{"kprobe_session", `
+	opts := NewKprobeSessionOptions()
+	opts.Rodata.TargetPid = uint32(os.Getpid())
+	objs, err := LoadKprobeSession(opts)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	for i := 0; i < 5; i++ {
+		syscall.Getpid()
+	}
+	b := objs.BSS
+	// The Go runtime may call getpid(2) too (to signal a thread).
+	fmt.Println(b.SessionRuns >= 10 && b.SessionRuns%2 == 0, b.SessionEntryRuns >= 5, b.SessionRuns == 2*b.SessionEntryRuns)
+`, "true true true\n"},
 	{"kprobes", `
 	opts := NewKprobesOptions()
 	opts.Rodata.TargetPid = uint32(os.Getpid())
@@ -559,8 +592,9 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("testdata object %s has no end-to-end case", filepath.Base(o))
 		}
 	}
-	// usdt's sections name usdt_target, found in $PATH.
-	t.Setenv("PATH", filepath.Join(root, "testdata")+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	// The probe sections name usdt_target, found in $PATH: a private
+	// copy, so that other tests' runs of it do not fire these probes.
+	targets := testutil.ProbeTargets(t, "usdt_target", "usdt_target_nopie")
 	bin := filepath.Join(mod, "bin")
 	cmd := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./...")
 	cmd.Dir = mod
@@ -580,7 +614,7 @@ func TestEndToEnd(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			want := strings.ReplaceAll(c.want, "USDT_TARGET", filepath.Join(root, "testdata", "usdt_target"))
+			want := strings.ReplaceAll(c.want, "USDT_TARGET", filepath.Join(targets, "usdt_target"))
 			if w, ok := kernelDependentOutput[c.name]; ok && behave.CanLoad(c.name) {
 				want = w
 			}

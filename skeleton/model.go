@@ -35,6 +35,9 @@ type file struct {
 	// sections (the loader gets lskel.AttachProbe), Uprobes when it
 	// resolves uprobe symbols (and so links lskel/elfsym).
 	Probes, Uprobes bool
+	// UprobeMulti is set when Attach attaches uprobe.multi or
+	// uprobe.session sections, which match globs with lskel/elfsym.
+	UprobeMulti bool
 	// USDT is set when programs are usdt programs: the objects keep a
 	// usdt.Attacher over the maps USDTSpecs and USDTIPs (Go expressions:
 	// "r.Map(3)", or "nil" when the object lacks the map), which

@@ -322,6 +322,7 @@ func (g *generator) model() (*file, error) {
 		if pk := abi.ProbeAttachKind(p.Section); d.Loaded && pk != abi.AttachByCaller {
 			f.Probes = true
 			f.Uprobes = f.Uprobes || pk == abi.AttachUprobe
+			f.UprobeMulti = f.UprobeMulti || pk == abi.AttachUprobeMulti
 		}
 		f.Programs = append(f.Programs, pr)
 		if pr.Auto {
@@ -387,7 +388,7 @@ func (g *generator) model() (*file, error) {
 	case f.USDT:
 		// The usdt attacher resolves uprobe symbols too.
 		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/usdt")
-	case f.Uprobes:
+	case f.Uprobes || f.UprobeMulti:
 		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/elfsym")
 	}
 	if g.consts.usesUnix {

@@ -152,7 +152,7 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 {{- if .USDT}}
 			return o.usdt.AttachProbe(p)
 {{- else}}
-			return lskel.AttachProbe(p, {{if .Uprobes}}elfsym.SymbolOffset{{else}}nil{{end}})
+			return lskel.AttachProbe(p, {{if .Uprobes}}elfsym.SymbolOffset{{else}}nil{{end}}{{if .UprobeMulti}}, elfsym.MatchFunctions{{end}})
 {{- end}}
 		},
 {{- end}}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -143,8 +144,12 @@ func TestGenerateAllObjects(t *testing.T) {
 						t.Errorf("imports %s without kconfig externs", imp.Path.Value)
 					}
 				case `"github.com/bpfgen/bpfgen/lskel/elfsym"`:
-					if !bytes.Contains(src, []byte(`SEC("uprobe/`)) && !bytes.Contains(src, []byte(`SEC("uretprobe/`)) {
+					if !regexp.MustCompile(`SEC\("u(ret)?probe(\.multi|\.session)?/`).Match(src) {
 						t.Errorf("imports %s without uprobe sections", imp.Path.Value)
+					}
+				case `"github.com/bpfgen/bpfgen/lskel/usdt"`:
+					if !bytes.Contains(src, []byte(`SEC("usdt/`)) {
+						t.Errorf("imports %s without usdt sections", imp.Path.Value)
 					}
 				default:
 					t.Errorf("unexpected import %s", imp.Path.Value)

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/internal/kbtf"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
@@ -113,28 +114,41 @@ var (
 	// Kprobes is the kprobe perf PMU or tracefs kprobe_events; kprobe
 	// programs load without them but do not attach.
 	Kprobes = Feature{"kprobes (CONFIG_KPROBES: the kprobe perf PMU or tracefs kprobe_events)", "4.1", testutil.HaveKprobes}
+	// The multi and session links, known from the attach types the
+	// kernel's BTF lists.
+	UprobeMulti   = Feature{"uprobe.multi links (BPF_TRACE_UPROBE_MULTI)", "6.6", attachType("BPF_TRACE_UPROBE_MULTI")}
+	UprobeSession = Feature{"uprobe.session links (BPF_TRACE_UPROBE_SESSION)", "6.13", attachType("BPF_TRACE_UPROBE_SESSION")}
+	KprobeSession = Feature{"kprobe.session links (BPF_TRACE_KPROBE_SESSION)", "6.10", attachType("BPF_TRACE_KPROBE_SESSION")}
+	KprobeMulti   = Feature{"kprobe.multi links (CONFIG_FPROBE)", "5.18", testutil.HaveKprobeMulti}
 )
+
+func attachType(name string) func() bool {
+	return func() bool { return kbtf.HasEnumValue("bpf_attach_type", name) }
+}
 
 // needs lists what each test object needs beyond what every kernel
 // with BTF has.
 var needs = map[string][]Feature{
-	"globals":    {SyscallProgs},
-	"subprogs":   {SyscallProgs, BPFLoop},
-	"core":       {SyscallProgs},
-	"kconfig":    {SyscallProgs, KernelConfig},
-	"ksyms":      {SyscallProgs, TaskKfuncs},
-	"progtypes":  {SyscallProgs, SleepableUprobes},
-	"many":       {SyscallProgs},
-	"flavour":    {SyscallProgs, TaskKfuncs},
-	"legacy":     {SyscallProgs},
-	"conntrack":  {ConntrackKfuncs},
-	"trampoline": {Trampolines, FmodRet},
-	"maps":       {AtomicFetch},
-	"freplace":   {Trampolines},
-	"ksym_data":  {SyscallProgs, DataKsyms},
-	"uprobes":    {SyscallProgs},
-	"kprobes":    {SyscallProgs, Kprobes},
-	"usdt":       {SyscallProgs},
+	"globals":        {SyscallProgs},
+	"subprogs":       {SyscallProgs, BPFLoop},
+	"core":           {SyscallProgs},
+	"kconfig":        {SyscallProgs, KernelConfig},
+	"ksyms":          {SyscallProgs, TaskKfuncs},
+	"progtypes":      {SyscallProgs, SleepableUprobes},
+	"many":           {SyscallProgs},
+	"flavour":        {SyscallProgs, TaskKfuncs},
+	"legacy":         {SyscallProgs},
+	"conntrack":      {ConntrackKfuncs},
+	"trampoline":     {Trampolines, FmodRet},
+	"maps":           {AtomicFetch},
+	"freplace":       {Trampolines},
+	"ksym_data":      {SyscallProgs, DataKsyms},
+	"uprobes":        {SyscallProgs},
+	"kprobes":        {SyscallProgs, Kprobes},
+	"usdt":           {SyscallProgs},
+	"uprobe_multi":   {SyscallProgs, UprobeMulti},
+	"uprobe_session": {SyscallProgs, UprobeSession},
+	"kprobe_session": {SyscallProgs, Kprobes, KprobeMulti, KprobeSession},
 }
 
 // Require skips the test when the running kernel lacks something test

@@ -239,7 +239,7 @@ func mappedBase(pid int, path string) (uint64, error) {
 // lskel.RunOptions.AttachProbe.
 func (a *Attacher) AttachProbe(p *lskel.Program) (*lskel.Link, error) {
 	if p == nil || abi.ProbeAttachKind(p.Section()) != abi.AttachUSDT {
-		return lskel.AttachProbe(p, elfsym.SymbolOffset)
+		return lskel.AttachProbe(p, elfsym.SymbolOffset, elfsym.MatchFunctions)
 	}
 	bin, provider, name, err := ParseSection(p.Section())
 	if err != nil {

@@ -39,6 +39,7 @@ func readFile(tb testing.TB, path string) []byte {
 // loaded is testdata/usdt.bpf.o loaded by its loader.
 type loaded struct {
 	res  *lskel.Result
+	dir  string // the private copies of the targets, in $PATH
 	a    *Attacher
 	bss  *lskel.Map
 	vars map[string]uint32 // .bss variable → offset
@@ -50,7 +51,7 @@ type loaded struct {
 func loadUSDT(t *testing.T) *loaded {
 	t.Helper()
 	testutil.RequireLoaders(t)
-	t.Setenv("PATH", filepath.Dir(target("usdt_target"))+":"+os.Getenv("PATH"))
+	dir := testutil.ProbeTargets(t, "usdt_target", "usdt_target_nopie")
 	obj, err := object.Open(testutil.Object("usdt"))
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +65,7 @@ func loadUSDT(t *testing.T) *loaded {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { res.Close() })
-	u := &loaded{res: res, vars: map[string]uint32{}, prog: map[string]*lskel.Program{}}
+	u := &loaded{res: res, dir: dir, vars: map[string]uint32{}, prog: map[string]*lskel.Program{}}
 	var specs, ips *lskel.Map
 	for i, m := range l.Maps {
 		switch m.Name {
@@ -111,10 +112,14 @@ func (u *loaded) read(t *testing.T, name string) int64 {
 	return int64(binary.NativeEndian.Uint64(v[off:]))
 }
 
-// run runs testdata/BIN n rounds and returns how many saw the semaphore.
-func run(t *testing.T, bin string, n int) int {
+// path is the private copy of testdata/BIN.
+func (u *loaded) path(bin string) string { return filepath.Join(u.dir, bin) }
+
+// run runs the copy of testdata/BIN n rounds and returns how many saw the
+// semaphore.
+func (u *loaded) run(t *testing.T, bin string, n int) int {
 	t.Helper()
-	out, err := exec.Command(target(bin), strconv.Itoa(n)).CombinedOutput()
+	out, err := exec.Command(u.path(bin), strconv.Itoa(n)).CombinedOutput()
 	if err != nil {
 		t.Fatalf("%s %d: %v\n%s", bin, n, err, out)
 	}
@@ -139,7 +144,7 @@ func TestAttach(t *testing.T) {
 					if how == "Attach" || bin != "usdt_target" {
 						// The sections name usdt_target: the other
 						// binary attaches through the API only.
-						l, err = u.a.Attach(u.prog[prog], target(bin), "bpfgen", name, &Options{Cookie: cookie})
+						l, err = u.a.Attach(u.prog[prog], u.path(bin), "bpfgen", name, &Options{Cookie: cookie})
 					} else {
 						l, err = u.a.AttachProbe(u.prog[prog])
 					}
@@ -152,14 +157,14 @@ func TestAttach(t *testing.T) {
 						}
 					})
 				}
-				if run(t, bin, 2) != 0 {
+				if u.run(t, bin, 2) != 0 {
 					t.Fatal("the semaphore is set before any attachment")
 				}
 				attach("usdt_args", "args", 0xc0ffee)
 				attach("usdt_site", "site", 0)
 				attach("usdt_guarded", "guarded", 0)
 				const n = 3
-				if seen := run(t, bin, n); seen != n {
+				if seen := u.run(t, bin, n); seen != n {
 					t.Errorf("the binary saw the semaphore set in %d of %d rounds", seen, n)
 				}
 				want := map[string]int64{
@@ -200,13 +205,13 @@ func TestAttachDetach(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if seen := run(t, "usdt_target", 2); seen != 2 {
+		if seen := u.run(t, "usdt_target", 2); seen != 2 {
 			t.Fatalf("round %d: semaphore seen %d times of 2", round, seen)
 		}
 		if err := l.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if seen := run(t, "usdt_target", 2); seen != 0 {
+		if seen := u.run(t, "usdt_target", 2); seen != 0 {
 			t.Fatalf("round %d: semaphore still set after Close", round)
 		}
 		if got := u.read(t, "guarded_runs"); got != int64(2*(round+1)) {
@@ -226,7 +231,7 @@ func TestAttachPID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	run(t, "usdt_target", 3)
+	u.run(t, "usdt_target", 3)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +248,7 @@ func TestAttachErrors(t *testing.T) {
 		prog, bin, prov, nam string
 		want                 string
 	}{
-		{"no probe", u.a, "usdt_args", "usdt_target", "bpfgen", "nope", "usdt usdt_target:bpfgen:nope: " + target("usdt_target") + " has no such probe (4 USDT probes"},
+		{"no probe", u.a, "usdt_args", "usdt_target", "bpfgen", "nope", "usdt usdt_target:bpfgen:nope: " + u.path("usdt_target") + " has no such probe (4 USDT probes"},
 		{"no binary", u.a, "usdt_args", "bpfgen-no-such-binary", "bpfgen", "args", `binary "bpfgen-no-such-binary" not found`},
 		{"no maps", NewAttacher(nil, nil), "usdt_args", "usdt_target", "bpfgen", "args", "no __bpf_usdt_specs map"},
 		{"wrong map", NewAttacher(u.bss, nil), "usdt_args", "usdt_target", "bpfgen", "args", "not usdt.bpf.h's 4/208"},
@@ -278,7 +283,7 @@ func TestCookieKconfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	run(t, "usdt_target", 1)
+	u.run(t, "usdt_target", 1)
 	if got := u.read(t, "site_sum"); got != 3 {
 		t.Fatalf("site_sum = %d, want 3", got)
 	}
