@@ -18,6 +18,7 @@ import (
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 	"github.com/bpfgen/bpfgen/object"
 )
 
@@ -47,8 +48,12 @@ type loaded struct {
 }
 
 // loadUSDT loads usdt.bpf.o (closed at the end of the test) and puts
-// testdata in $PATH, where its sections' binary is found.
-func loadUSDT(t *testing.T) *loaded {
+// private copies of the targets in $PATH, where its sections' binary is
+// found.
+func loadUSDT(t *testing.T) *loaded { t.Helper(); return loadUSDTWith(t, kconfig.Resolve) }
+
+// loadUSDTWith is loadUSDT with the kconfig resolver resolve.
+func loadUSDTWith(t *testing.T, resolve func([]byte, []abi.KconfigVar) error) *loaded {
 	t.Helper()
 	testutil.RequireLoaders(t)
 	dir := testutil.ProbeTargets(t, "usdt_target", "usdt_target_nopie")
@@ -60,7 +65,7 @@ func loadUSDT(t *testing.T) *loaded {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
+	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: resolve})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,6 +294,66 @@ func TestCookieKconfig(t *testing.T) {
 	}
 	if ok, err := u.a.ips.NextKey(nil, make([]byte, 8)); err != nil || ok {
 		t.Fatalf("IP map has entries (%v, %v): the cookie path was not the one taken", ok, err)
+	}
+}
+
+// TestAttachWithoutCookies takes the path of kernels without BPF cookies
+// (before 5.15) on this one: usdt.bpf.h's LINUX_HAS_BPF_COOKIE resolved
+// to false, so the programs find their spec by the site's address in the
+// IP map, which the attacher fills instead of setting cookies.
+func TestAttachWithoutCookies(t *testing.T) {
+	u := loadUSDTWith(t, func(img []byte, vars []abi.KconfigVar) error {
+		if err := kconfig.Resolve(img, vars); err != nil {
+			return err
+		}
+		for _, v := range vars {
+			if v.Name == "LINUX_HAS_BPF_COOKIE" {
+				img[v.Offset] = 0
+			}
+		}
+		return nil
+	})
+	u.a.noCookies = true
+	var links []*lskel.Link
+	for _, p := range []struct{ prog, name string }{{"usdt_args", "args"}, {"usdt_site", "site"}} {
+		l, err := u.a.Attach(u.prog[p.prog], u.path("usdt_target_nopie"), "bpfgen", p.name, &Options{Cookie: 42})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		links = append(links, l)
+	}
+	// A PIE's addresses depend on the process: without a PID, refused.
+	if l, err := u.a.Attach(u.prog["usdt_site"], u.path("usdt_target"), "bpfgen", "site", nil); err == nil {
+		l.Close()
+		t.Error("a PIE attached without cookies and without a PID")
+	} else if !strings.Contains(err.Error(), "needs Options.PID") {
+		t.Errorf("PIE without a PID: %v", err)
+	}
+	u.run(t, "usdt_target_nopie", 2)
+	want := map[string]int64{"args_runs": 2, "args_cnt": 6, "args_cookie": 42, "site_runs": 4, "site_sum": 6}
+	for name, w := range want {
+		if got := u.read(t, name); got != w {
+			t.Errorf("%s = %d, want %d", name, got, w)
+		}
+	}
+	keys := 0
+	for _, err := range u.a.ips.Keys() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys++
+	}
+	if keys != 3 {
+		t.Errorf("IP map has %d entries, want 3 (one per site)", keys)
+	}
+	for _, l := range links {
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ok, err := u.a.ips.NextKey(nil, make([]byte, 8)); err != nil || ok {
+		t.Errorf("IP map not emptied by Close (%v, %v)", ok, err)
 	}
 }
 
