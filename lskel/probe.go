@@ -23,7 +23,8 @@ type SymbolResolver func(binary, symbol string) (uint64, error)
 // uretprobe, uprobe.multi, uretprobe.multi or uprobe.session section (and
 // their sleepable .s forms) to what the section names, libbpf's way:
 //
-//	kprobe/FUNC[+OFFSET], kretprobe/FUNC    AttachKprobe
+//	kprobe/[MODULE:]FUNC[+OFFSET]           AttachKprobe
+//	kretprobe/[MODULE:]FUNC
 //	ksyscall/NAME, kretsyscall/NAME         AttachKsyscall
 //	kprobe.multi/GLOB, kretprobe.multi/GLOB AttachKprobeMulti
 //	kprobe.session/GLOB

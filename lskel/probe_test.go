@@ -466,6 +466,67 @@ func TestAttachKprobeMulti(t *testing.T) {
 	})
 }
 
+// TestAttachKprobeModule attaches kprobes to a function of a module,
+// MODULE:FUNC as libbpf's kprobe sections name it: 9p's getattr, which
+// stat(2) of a file on a 9p mount calls (the kernel matrix's guests
+// mount the host's root over 9p, from modules).
+func TestAttachKprobeModule(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	const mod, fn = "9p", "v9fs_vfs_getattr_dotl"
+	syms, err := os.ReadFile("/proc/kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(syms), " "+fn+"\t["+mod+"]") {
+		t.Skipf("no module %s with %s loaded (the kernel matrix's guests load it to mount the host's root)", mod, fn)
+	}
+	var file string // a file on a 9p mount
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == "9p" {
+			file = f[1]
+			break
+		}
+	}
+	if file == "" {
+		t.Fatalf("module %s is loaded but nothing is mounted with it", mod)
+	}
+	for _, how := range []string{"AttachKprobe", "section"} {
+		t.Run(how, func(t *testing.T) {
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			section := ""
+			if how == "section" {
+				section = "kprobe/" + mod + ":" + fn
+			}
+			prog := testProg(t, progSpec{typ: progTypeKprobe, insns: counterInsns(counts.FD(), 0)}, section)
+			var l *Link
+			if how == "section" {
+				l, err = AttachProbe(prog, nil)
+			} else {
+				l, err = AttachKprobe(prog, mod+":"+fn, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 5 {
+				if _, err := os.Stat(file); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := counter(t, counts); n < 5 {
+				t.Fatalf("kprobe on %s:%s fired %d times for 5 stat calls of %s, want >= 5", mod, fn, n, file)
+			}
+		})
+	}
+}
+
 // TestAttachKprobeSession attaches kprobe.session programs, which run at
 // entry and, when the entry run returned 0, at return: counting this
 // process's getpid calls, one returning 0 counts each call twice, one
