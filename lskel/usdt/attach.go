@@ -94,9 +94,9 @@ func (a *Attacher) attach(p *lskel.Program, bin, provider, name string, opts *Op
 		return nil, fmt.Errorf("%s has no such probe (%d USDT probes in its .note.stapsdt)", path, len(f.Probes))
 	}
 	cookies := kernel.HaveBPFCookie() && !a.noCookies
-	var base uint64 // what turns a file offset into an address in the process
+	var bias uint64 // what turns a site's address into one in the process
 	if !cookies {
-		if base, err = a.ipBase(f, path, opts.PID); err != nil {
+		if bias, err = a.ipBias(f, path, opts.PID); err != nil {
 			return nil, err
 		}
 	}
@@ -135,7 +135,7 @@ func (a *Attacher) attach(p *lskel.Program, bin, provider, name string, opts *Op
 		if cookies {
 			uo.Cookie = uint64(id)
 		} else {
-			key := binary.NativeEndian.AppendUint64(nil, s.Offset+base)
+			key := binary.NativeEndian.AppendUint64(nil, s.Addr+bias)
 			if err := a.ips.Update(key, binary.NativeEndian.AppendUint32(nil, id), 0); err != nil {
 				undo()
 				return nil, fmt.Errorf("site at 0x%x: write map %s: %w", s.Addr, IPToSpecMap, err)
@@ -182,26 +182,25 @@ func (a *Attacher) release(ids map[string]uint32, ipKeys [][]byte) {
 	}
 }
 
-// ipBase returns what to add to a site's file offset to get its address
-// in the probed process, for the IP map of kernels without BPF cookies:
-// an executable's addresses are fixed; a PIE or shared object's depend on
+// ipBias returns what to add to a site's address to get its address in
+// the probed process, for the IP map of kernels without BPF cookies: an
+// executable's addresses are fixed; a PIE or shared object's depend on
 // where the process (PID) mapped it.
-func (a *Attacher) ipBase(f *File, path string, pid int) (uint64, error) {
+func (a *Attacher) ipBias(f *File, path string, pid int) (uint64, error) {
 	if a.ips == nil || a.ips.KeySize() != 8 || a.ips.ValueSize() != 4 {
 		return 0, errors.New("this kernel has no BPF cookies (Linux 5.15), and the object has no " + IPToSpecMap + " map of usdt.bpf.h's layout to find specs by address")
 	}
 	if !f.Dynamic {
-		// Probes' addresses are the sites' own: the offsets' base is
-		// their difference.
-		if len(f.Probes) == 0 {
-			return 0, nil
-		}
-		return f.Probes[0].Addr - f.Probes[0].Offset, nil
+		return 0, nil
 	}
 	if pid == 0 {
 		return 0, errors.New("this kernel has no BPF cookies (Linux 5.15): probing a PIE or shared object needs Options.PID, to find where the process mapped it")
 	}
-	return mappedBase(pid, path)
+	start, err := mappedBase(pid, path)
+	if err != nil {
+		return 0, err
+	}
+	return start - f.LoadAddr, nil
 }
 
 // mappedBase reads /proc/PID/maps for the mapping of path that starts at

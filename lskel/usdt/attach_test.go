@@ -3,12 +3,15 @@
 package usdt
 
 import (
+	"bytes"
 	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/bpfgen/bpfgen/btf"
@@ -302,17 +305,7 @@ func TestCookieKconfig(t *testing.T) {
 // to false, so the programs find their spec by the site's address in the
 // IP map, which the attacher fills instead of setting cookies.
 func TestAttachWithoutCookies(t *testing.T) {
-	u := loadUSDTWith(t, func(img []byte, vars []abi.KconfigVar) error {
-		if err := kconfig.Resolve(img, vars); err != nil {
-			return err
-		}
-		for _, v := range vars {
-			if v.Name == "LINUX_HAS_BPF_COOKIE" {
-				img[v.Offset] = 0
-			}
-		}
-		return nil
-	})
+	u := loadUSDTWith(t, noCookieKconfig)
 	u.a.noCookies = true
 	var links []*lskel.Link
 	for _, p := range []struct{ prog, name string }{{"usdt_args", "args"}, {"usdt_site", "site"}} {
@@ -355,6 +348,57 @@ func TestAttachWithoutCookies(t *testing.T) {
 	if ok, err := u.a.ips.NextKey(nil, make([]byte, 8)); err != nil || ok {
 		t.Errorf("IP map not emptied by Close (%v, %v)", ok, err)
 	}
+}
+
+// TestAttachWithoutCookiesPID probes a PIE on the same path: its sites'
+// addresses are found in the process's mappings, read while it is
+// stopped at its exec (ptrace), before it runs.
+func TestAttachWithoutCookiesPID(t *testing.T) {
+	u := loadUSDTWith(t, noCookieKconfig)
+	u.a.noCookies = true
+	runtime.LockOSThread() // ptrace requests come from the tracing thread
+	defer runtime.UnlockOSThread()
+	var out bytes.Buffer
+	cmd := exec.Command(u.path("usdt_target"), "3")
+	cmd.Stdout = &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Ptrace: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	var ws syscall.WaitStatus
+	if _, err := syscall.Wait4(pid, &ws, 0, nil); err != nil || !ws.Stopped() {
+		t.Fatalf("usdt_target not stopped at its exec: %v, status %#x", err, ws)
+	}
+	l, err := u.a.Attach(u.prog["usdt_site"], u.path("usdt_target"), "bpfgen", "site", &Options{PID: pid})
+	if err != nil {
+		_ = cmd.Process.Kill()
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if err := syscall.PtraceDetach(pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := u.read(t, "site_sum"); got != 9 {
+		t.Fatalf("site_sum = %d for 3 rounds of pid %d, want 9", got, pid)
+	}
+}
+
+// noCookieKconfig resolves the kconfig externs as on a kernel without
+// BPF cookies.
+func noCookieKconfig(img []byte, vars []abi.KconfigVar) error {
+	if err := kconfig.Resolve(img, vars); err != nil {
+		return err
+	}
+	for _, v := range vars {
+		if v.Name == "LINUX_HAS_BPF_COOKIE" {
+			img[v.Offset] = 0
+		}
+	}
+	return nil
 }
 
 func TestParseSection(t *testing.T) {

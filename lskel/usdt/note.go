@@ -31,7 +31,11 @@ type File struct {
 	Machine int              // ELF machine (62: x86-64, 183: arm64)
 	Dynamic bool             // ET_DYN (PIE or shared object): loaded at a varying address
 	Order   binary.ByteOrder // the binary's byte order, also its programs'
-	Probes  []Probe
+	// LoadAddr is the address of the binary's start (file offset 0) as
+	// linked: a process that maps the file there at A has the probe at
+	// Addr - LoadAddr + A.
+	LoadAddr uint64
+	Probes   []Probe
 }
 
 // NT_STAPSDT is the note type of SystemTap SDT probes, owner "stapsdt".
@@ -57,6 +61,12 @@ func Read(f *elf.File) (*File, error) {
 		return nil, errors.New("not a 64-bit ELF file: USDT probes of 32-bit binaries are not supported")
 	}
 	u := &File{Machine: int(f.Machine), Dynamic: f.Type == elf.ET_DYN, Order: f.ByteOrder}
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_LOAD && p.Off == 0 {
+			u.LoadAddr = p.Vaddr
+			break
+		}
+	}
 	notes := f.Section(".note.stapsdt")
 	if notes == nil {
 		return u, nil
