@@ -55,6 +55,55 @@ func TestOpen(t *testing.T) {
 	}
 }
 
+// TestPrelinkBase checks the .stapsdt.base adjustment: a note recorded
+// against another address of .stapsdt.base (the binary was moved after
+// linking, as prelink does) has its addresses moved by the difference.
+func TestPrelinkBase(t *testing.T) {
+	path := target("usdt_target_nopie")
+	orig, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := readFile(t, path)
+	ef, err := elf.NewFile(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := ef.Section(".note.stapsdt")
+	// Each note: 12-byte header, "stapsdt\0", then pc, base, semaphore.
+	// Raise every base field by 0x10: the sites appear 0x10 lower.
+	const delta = 0x10
+	off := notes.Offset
+	for end := off + notes.Size; off < end; {
+		namesz := uint64(binary.LittleEndian.Uint32(raw[off:]))
+		descsz := uint64(binary.LittleEndian.Uint32(raw[off+4:]))
+		desc := off + 12 + align4(namesz)
+		base := binary.LittleEndian.Uint64(raw[desc+8:])
+		binary.LittleEndian.PutUint64(raw[desc+8:], base+delta)
+		off = desc + align4(descsz)
+	}
+	moved, err := elf.NewFile(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Probes) != len(orig.Probes) {
+		t.Fatalf("%d probes, want %d", len(got.Probes), len(orig.Probes))
+	}
+	for i, p := range got.Probes {
+		o := orig.Probes[i]
+		if p.Addr != o.Addr-delta || p.Offset != o.Offset-delta {
+			t.Errorf("%s:%s at %#x (offset %#x), want %#x (%#x)", p.Provider, p.Name, p.Addr, p.Offset, o.Addr-delta, o.Offset-delta)
+		}
+		if o.Semaphore != 0 && p.Semaphore != o.Semaphore-delta {
+			t.Errorf("%s:%s semaphore at %#x, want %#x", p.Provider, p.Name, p.Semaphore, o.Semaphore-delta)
+		}
+	}
+}
+
 func TestOpenErrors(t *testing.T) {
 	if _, err := Open("/no/such/file"); err == nil || !strings.Contains(err.Error(), "/no/such/file") {
 		t.Errorf("missing file: %v", err)
