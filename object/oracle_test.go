@@ -28,6 +28,7 @@ var ciliumCannot = map[string]string{
 	"ksym_data.bpf.o":    "it supports only typeless-void ksyms, not typed ksym VARs",
 	"ksyms.bpf.o":        "it supports only typeless-void ksyms, not typed ksym VARs",
 	"missing_ksym.bpf.o": "it supports only typeless-void ksyms, not typed ksym VARs",
+	"usdt.bpf.o":         "it does not relocate references to usdt.bpf.h's __weak maps",
 }
 
 // ciliumOwnSlots splits cilium's linked instructions of one program into
