@@ -250,6 +250,17 @@ func TestAttachPID(t *testing.T) {
 
 func TestAttachErrors(t *testing.T) {
 	u := loadUSDT(t)
+	// A copy whose bpfgen:args has an argument no one can read.
+	raw := readFile(t, u.path("usdt_target_nopie"))
+	bad := filepath.Join(u.dir, "usdt_target_bad")
+	if err := os.WriteFile(bad, bytes.Replace(raw, []byte("-4@$-9\x00"), []byte("-4@$-x\x00"), 1), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	badFile, err := Open(bad)
+	if err != nil {
+		t.Fatal(err)
+	}
+	badSite := badFile.Find("bpfgen", "args")[0].Addr
 	tests := []struct {
 		name                 string
 		a                    *Attacher
@@ -260,6 +271,7 @@ func TestAttachErrors(t *testing.T) {
 		{"no binary", u.a, "usdt_args", "bpfgen-no-such-binary", "bpfgen", "args", `binary "bpfgen-no-such-binary" not found`},
 		{"no maps", NewAttacher(nil, nil), "usdt_args", "usdt_target", "bpfgen", "args", "no __bpf_usdt_specs map"},
 		{"wrong map", NewAttacher(u.bss, nil), "usdt_args", "usdt_target", "bpfgen", "args", "not usdt.bpf.h's 4/208"},
+		{"bad argument", u.a, "usdt_args", bad, "bpfgen", "args", "usdt " + bad + ":bpfgen:args: site at 0x" + strconv.FormatUint(badSite, 16) + ": argument 5 \"-4@$-x\": bad constant \"-x\""},
 		{"not loaded", u.a, "none", "usdt_target", "bpfgen", "args", "program not loaded"},
 		{"not ELF", u.a, "usdt_args", testutil.Object("usdt")[:len(testutil.Object("usdt"))-len("usdt.bpf.o")] + "usdt_target.c", "bpfgen", "args", "usdt_target.c"},
 	}
