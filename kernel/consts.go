@@ -71,6 +71,12 @@ const (
 	BPF_STRUCT_OPS         = 44
 	BPF_TCX_INGRESS        = 46
 	BPF_TCX_EGRESS         = 47
+	BPF_TRACE_KPROBE_MULTI = 42
+	BPF_TRACE_UPROBE_MULTI = 48
+	// The session attach types (Linux 6.10, 6.13) are newer than
+	// x/sys/unix's list.
+	BPF_TRACE_KPROBE_SESSION = 56
+	BPF_TRACE_UPROBE_SESSION = 57
 
 	BPF_F_SLEEPABLE = 1 << 4
 	BPF_F_MMAPABLE  = 1 << 10

@@ -26,11 +26,12 @@ type linkCreateKprobeMultiAttr struct {
 // returns.
 const KprobeMultiReturn = 1
 
-// LinkCreateKprobeMulti attaches a kprobe.multi program (loaded with
-// expected attach type BPF_TRACE_KPROBE_MULTI) to the kernel functions
-// syms, with cookies (nil, or one per symbol) for bpf_get_attach_cookie,
-// and returns the link fd. flags is 0 or KprobeMultiReturn.
-func LinkCreateKprobeMulti(progFD int, flags uint32, syms []string, cookies []uint64) (int, error) {
+// LinkCreateKprobeMulti attaches a kprobe.multi or kprobe.session program
+// (loaded with expected attach type attachType, BPF_TRACE_KPROBE_MULTI or
+// BPF_TRACE_KPROBE_SESSION) to the kernel functions syms, with cookies
+// (nil, or one per symbol) for bpf_get_attach_cookie, and returns the
+// link fd. flags is 0 or KprobeMultiReturn.
+func LinkCreateKprobeMulti(progFD int, attachType, flags uint32, syms []string, cookies []uint64) (int, error) {
 	if len(syms) == 0 || (cookies != nil && len(cookies) != len(syms)) {
 		return -1, &Error{Cmd: CmdLinkCreate, Errno: unix.EINVAL}
 	}
@@ -46,7 +47,7 @@ func LinkCreateKprobeMulti(progFD int, flags uint32, syms []string, cookies []ui
 	}
 	attr := linkCreateKprobeMultiAttr{
 		progFD:     uint32(progFD),
-		attachType: unix.BPF_TRACE_KPROBE_MULTI,
+		attachType: attachType,
 		kmFlags:    flags,
 		cnt:        uint32(len(syms)),
 		syms:       ptr{p: unsafe.Pointer(&ptrs[0])},

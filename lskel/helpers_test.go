@@ -3,6 +3,7 @@ package lskel
 import (
 	"encoding/binary"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/bpfgen/bpfgen/asm"
@@ -155,4 +156,17 @@ func vmlinuxFuncID(t *testing.T, name string) uint32 {
 	}
 	t.Fatalf("vmlinux BTF: no FUNC %s", name)
 	return 0
+}
+
+// wantAttachErr checks that an attachment failed (closing l if it did
+// not) with an error naming what and containing want.
+func wantAttachErr(t *testing.T, l *Link, err error, what, want string) {
+	t.Helper()
+	if err == nil {
+		l.Close()
+		t.Fatal("attach succeeded")
+	}
+	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), what) {
+		t.Fatalf("error %q, want one naming %s and containing %q", err, what, want)
+	}
 }

@@ -26,7 +26,8 @@ type KprobeOptions struct {
 }
 
 // AttachKprobe attaches a kprobe program to the kernel function fn (a
-// kretprobe with opts.Retprobe). It opens the probe with the kprobe perf
+// kretprobe with opts.Retprobe); "MODULE:FUNC" names a function of a
+// loaded module. It opens the probe with the kprobe perf
 // PMU (Linux 4.17) and falls back to a tracefs kprobe event
 // (kprobe_events) on kernels without it; Close removes that event.
 func AttachKprobe(p *Program, fn string, opts *KprobeOptions) (*Link, error) {
@@ -47,7 +48,7 @@ func AttachKprobe(p *Program, fn string, opts *KprobeOptions) (*Link, error) {
 	var cleanup func() error
 	var err error
 	if _, e := os.Stat(kprobePMU + "type"); e == nil {
-		perf, err = openProbe(kprobePMU, opts.Retprobe, fn, opts.Offset, -1, what)
+		perf, err = openProbe(kprobePMU, opts.Retprobe, fn, opts.Offset, 0, -1, what)
 	} else {
 		perf, cleanup, err = openKprobeLegacy(fn, opts.Offset, opts.Retprobe, what)
 	}

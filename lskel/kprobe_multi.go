@@ -33,13 +33,23 @@ var availableFilterFunctions = []string{
 // with CONFIG_FPROBE) to every kernel function whose name matches the
 // glob pattern ('*' any run of characters, '?' one character), as
 // libbpf's kprobe.multi/PATTERN sections, or to opts.Symbols. The
-// functions come from tracefs available_filter_functions, each once.
+// functions come from tracefs available_filter_functions, each once. A
+// program of a kprobe.session section (Linux 6.10) attaches the same way,
+// as a session: it runs at entry and, unless it returned non-zero there,
+// at return.
 func AttachKprobeMulti(p *Program, pattern string, opts *KprobeMultiOptions) (*Link, error) {
 	if opts == nil {
 		opts = &KprobeMultiOptions{}
 	}
 	what := "kprobe.multi " + pattern
-	if opts.Retprobe {
+	attachType := uint32(kernel.BPF_TRACE_KPROBE_MULTI)
+	switch {
+	case p != nil && isSession(p, kernel.BPF_TRACE_KPROBE_SESSION, "kprobe.session"):
+		what, attachType = "kprobe.session "+pattern, kernel.BPF_TRACE_KPROBE_SESSION
+		if opts.Retprobe {
+			return nil, errors.New(what + ": a session probes entry and return: Retprobe does not apply")
+		}
+	case opts.Retprobe:
 		what = "kretprobe.multi " + pattern
 	}
 	syms := opts.Symbols
@@ -58,7 +68,7 @@ func AttachKprobeMulti(p *Program, pattern string, opts *KprobeMultiOptions) (*L
 	if opts.Retprobe {
 		flags = kernel.KprobeMultiReturn
 	}
-	fd, err := kernel.LinkCreateKprobeMulti(p.FD(), flags, syms, opts.Cookies)
+	fd, err := kernel.LinkCreateKprobeMulti(p.FD(), attachType, flags, syms, opts.Cookies)
 	if err != nil {
 		return nil, sysErr(what, err)
 	}

@@ -69,6 +69,26 @@ func (l *Link) Close() error {
 	return err
 }
 
+// JoinLinks returns one Link for several attachments (a USDT probe's
+// sites): closing it closes each of links, then runs cleanup, if not nil.
+// Its FD is -1. It owns links from then on.
+func JoinLinks(links []*Link, cleanup func() error) *Link {
+	return &Link{cleanup: func() error {
+		var first error
+		for _, l := range links {
+			if err := l.Close(); err != nil && first == nil {
+				first = err
+			}
+		}
+		if cleanup != nil {
+			if err := cleanup(); err != nil && first == nil {
+				first = err
+			}
+		}
+		return first
+	}}
+}
+
 // attachPerf attaches p to the perf event perf, which the link then owns:
 // with a perf link when the kernel has them, else PERF_EVENT_IOC_SET_BPF
 // and enable. A non-zero cookie (what bpf_get_attach_cookie returns)

@@ -19,17 +19,24 @@ import (
 type SymbolResolver func(binary, symbol string) (uint64, error)
 
 // AttachProbe attaches a program of a kprobe, kretprobe, ksyscall,
-// kretsyscall, kprobe.multi, kretprobe.multi, uprobe, uretprobe, uprobe.s
-// or uretprobe.s section to what the section names, libbpf's way:
+// kretsyscall, kprobe.multi, kretprobe.multi, kprobe.session, uprobe,
+// uretprobe, uprobe.multi, uretprobe.multi or uprobe.session section (and
+// their sleepable .s forms) to what the section names, libbpf's way:
 //
-//	kprobe/FUNC[+OFFSET], kretprobe/FUNC    AttachKprobe
+//	kprobe/[MODULE:]FUNC[+OFFSET]           AttachKprobe
+//	kretprobe/[MODULE:]FUNC
 //	ksyscall/NAME, kretsyscall/NAME         AttachKsyscall
 //	kprobe.multi/GLOB, kretprobe.multi/GLOB AttachKprobeMulti
+//	kprobe.session/GLOB
 //	uprobe/BINARY:SYMBOL[+OFFSET]           AttachUprobeSymbol (every process)
+//	uprobe.multi/BINARY:GLOB                AttachUprobeMulti (every process)
+//	uretprobe.multi/..., uprobe.session/...
 //
-// resolve finds uprobe symbols (pass elfsym.SymbolOffset); kprobes do not
-// need it. RunOptions.AttachProbe passes a call of it to Program.Attach.
-func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
+// resolve finds uprobe symbols (pass elfsym.SymbolOffset), match the
+// functions of uprobe.multi globs (pass elfsym.MatchFunctions; at most
+// one); kprobes need neither. RunOptions.AttachProbe passes a call of it
+// to Program.Attach.
+func AttachProbe(p *Program, resolve SymbolResolver, match ...GlobResolver) (*Link, error) {
 	if p == nil {
 		return nil, errNotLoaded
 	}
@@ -62,8 +69,31 @@ func AttachProbe(p *Program, resolve SymbolResolver) (*Link, error) {
 		return AttachKprobe(p, fn, &KprobeOptions{Offset: off, Retprobe: retprobe})
 	case abi.AttachKprobeMulti:
 		return AttachKprobeMulti(p, target, &KprobeMultiOptions{Retprobe: kind == "kretprobe.multi"})
+	case abi.AttachUprobeMulti:
+		binary, pattern, _ := cut(target, ':')
+		opts := &UprobeMultiOptions{Retprobe: hasPrefix(kind, "uretprobe")}
+		if len(match) > 0 {
+			opts.Match = match[0]
+		}
+		return AttachUprobeMulti(p, binary, pattern, opts)
+	case abi.AttachUSDT:
+		return nil, bad("usdt sections attach through package lskel/usdt (usdt.Attacher), which fills usdt.bpf.h's maps")
 	}
 	return nil, bad("not a probe section that names its target: use AttachUprobeSymbol, AttachUprobe, AttachKprobe or AttachKprobeMulti")
+}
+
+// isSession reports whether p is a session program: loaded with the
+// session attach type, or (made by NewProgram, which cannot tell) from a
+// section of the session kind kind ("uprobe.session", "kprobe.session").
+func isSession(p *Program, attachType uint32, kind string) bool {
+	if p.attachType == attachType {
+		return true
+	}
+	k, _, _ := cut(p.section, '/')
+	if hasPrefix(k, "?") {
+		k = k[1:]
+	}
+	return k == kind || k == kind+".s"
 }
 
 // splitOffset splits "NAME+OFFSET" (OFFSET decimal or 0x-prefixed hex)
@@ -106,6 +136,10 @@ type UprobeOptions struct {
 	// Cookie is what bpf_get_attach_cookie returns in the program (Linux
 	// 5.15); 0 sets none.
 	Cookie uint64
+	// RefCtrOffset, if not 0, is the file offset of a 16-bit reference
+	// counter (a USDT semaphore) the kernel increments while the probe is
+	// attached (Linux 4.20).
+	RefCtrOffset uint64
 	// SymbolOffset finds the symbol in the binary: elfsym.SymbolOffset.
 	SymbolOffset SymbolResolver
 }
@@ -114,28 +148,32 @@ type UprobeOptions struct {
 // uprobe.s sections) to the function symbol of the ELF executable or
 // shared object binary. A binary without '/' is looked up as libbpf does:
 // a shared library ("libc.so.6") in $LD_LIBRARY_PATH and the system
-// library directories, an executable in $PATH.
+// library directories, an executable in $PATH. An empty symbol probes
+// the file offset opts.Offset, as libbpf does without a function name,
+// and needs no resolver.
 func AttachUprobeSymbol(p *Program, binary, symbol string, opts *UprobeOptions) (*Link, error) {
 	if opts == nil {
 		opts = &UprobeOptions{}
 	}
 	what := "uprobe " + binary + ":" + symbol
-	if opts.SymbolOffset == nil {
+	if opts.SymbolOffset == nil && symbol != "" {
 		return nil, errors.New(what + ": no symbol resolver: set UprobeOptions.SymbolOffset (elfsym.SymbolOffset)")
 	}
 	path, err := FindBinary(binary)
 	if err != nil {
 		return nil, wrapErr(what, err)
 	}
-	off, err := opts.SymbolOffset(path, symbol)
-	if err != nil {
-		return nil, wrapErr(what, err)
+	var off uint64
+	if symbol != "" {
+		if off, err = opts.SymbolOffset(path, symbol); err != nil {
+			return nil, wrapErr(what, err)
+		}
 	}
 	pid := opts.PID
 	if pid == 0 {
 		pid = -1
 	}
-	return attachUprobe(p, path, off+opts.Offset, opts.Retprobe, pid, opts.Cookie)
+	return attachUprobe(p, path, off+opts.Offset, opts.Retprobe, pid, opts.Cookie, opts.RefCtrOffset)
 }
 
 // FindBinary returns the path of the executable or shared library name

@@ -124,13 +124,7 @@ func TestAttachUprobeSymbolErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l, err := AttachUprobeSymbol(closed, tt.binary, tt.symbol, tt.opts)
-			if err == nil {
-				l.Close()
-				t.Fatal("attach succeeded")
-			}
-			if !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.binary) {
-				t.Fatalf("error %q, want one naming %s and containing %q", err, tt.binary, tt.want)
-			}
+			wantAttachErr(t, l, err, tt.binary, tt.want)
 		})
 	}
 }
@@ -469,6 +463,126 @@ func TestAttachKprobeMulti(t *testing.T) {
 			t.Fatalf("bpf_get_attach_cookie = %#x, want 0xfeed", v)
 		}
 	})
+}
+
+// TestAttachKprobeModule attaches kprobes to a function of a module,
+// MODULE:FUNC as libbpf's kprobe sections name it: 9p's getattr, which
+// stat(2) of a file on a 9p mount calls (the kernel matrix's guests
+// mount the host's root over 9p, from modules).
+func TestAttachKprobeModule(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	const mod, fn = "9p", "v9fs_vfs_getattr_dotl"
+	syms, err := os.ReadFile("/proc/kallsyms")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(syms), " "+fn+"\t["+mod+"]") {
+		t.Skipf("no module %s with %s loaded (the kernel matrix's guests load it to mount the host's root)", mod, fn)
+	}
+	var file string // a file on a 9p mount
+	mounts, err := os.ReadFile("/proc/self/mounts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(mounts), "\n") {
+		if f := strings.Fields(line); len(f) > 2 && f[2] == "9p" {
+			file = f[1]
+			break
+		}
+	}
+	if file == "" {
+		t.Fatalf("module %s is loaded but nothing is mounted with it", mod)
+	}
+	for _, how := range []string{"AttachKprobe", "section"} {
+		t.Run(how, func(t *testing.T) {
+			counts := testMap(t, mapTypeArray, 4, 8, 1, 0)
+			section := ""
+			if how == "section" {
+				section = "kprobe/" + mod + ":" + fn
+			}
+			prog := testProg(t, progSpec{typ: progTypeKprobe, insns: counterInsns(counts.FD(), 0)}, section)
+			var l *Link
+			if how == "section" {
+				l, err = AttachProbe(prog, nil)
+			} else {
+				l, err = AttachKprobe(prog, mod+":"+fn, nil)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 5 {
+				if _, err := os.Stat(file); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if n := counter(t, counts); n < 5 {
+				t.Fatalf("kprobe on %s:%s fired %d times for 5 stat calls of %s, want >= 5", mod, fn, n, file)
+			}
+		})
+	}
+}
+
+// TestAttachKprobeSession attaches two kprobe.session programs counting
+// this process's getpid calls: one returning 0, which runs at entry and
+// return, and one returning 1, which runs at entry only, so the first
+// counts twice what the second does.
+func TestAttachKprobeSession(t *testing.T) {
+	requireKernel(t)
+	requireKprobes(t)
+	requireAttachType(t, "BPF_TRACE_KPROBE_SESSION", "kprobe.session links", "6.10")
+	fn := getpidSyscall()
+	// By the section, a glob of ftrace's list (see TestAttachKprobeMulti).
+	const pattern = "*sys_getp?d"
+	for _, how := range []string{"symbols", "section"} {
+		t.Run(how, func(t *testing.T) {
+			var counts [2]*Map
+			var links []*Link
+			for ret := range int32(2) {
+				counts[ret] = testMap(t, mapTypeArray, 4, 8, 1, 0)
+				insns := []asm.Insn{
+					asm.Call(14), // bpf_get_current_pid_tgid
+					asm.RSh.Imm(asm.R0, 32),
+					asm.JEq.Imm(asm.R0, int32(os.Getpid()), "mine").Off(2),
+					asm.Mov.Imm(asm.R0, ret),
+					asm.Exit(),
+				}
+				insns = append(insns, counterInsns(counts[ret].FD(), ret)...)
+				var l *Link
+				var err error
+				if how == "section" {
+					// A program of NewProgram is known as a session by its
+					// section.
+					prog := testProg(t, progSpec{typ: progTypeKprobe, attachType: kernel.BPF_TRACE_KPROBE_SESSION, insns: insns}, "kprobe.session/"+pattern)
+					l, err = AttachProbe(prog, nil)
+				} else {
+					prog := testProg(t, progSpec{typ: progTypeKprobe, attachType: kernel.BPF_TRACE_KPROBE_SESSION, insns: insns}, "")
+					prog.attachType = kernel.BPF_TRACE_KPROBE_SESSION // as a loader's programs have it
+					l, err = AttachKprobeMulti(prog, "", &KprobeMultiOptions{Symbols: []string{fn}})
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer l.Close()
+				links = append(links, l)
+			}
+			triggerGetpid(10)
+			for _, l := range links {
+				if err := l.Close(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			both, entry := counter(t, counts[0]), counter(t, counts[1])
+			// The Go runtime's own getpid calls may count too, and one
+			// may fall between the two attachments.
+			if entry < 10 || both+2 < 2*entry || both > 2*entry+2 {
+				t.Fatalf("the session returning 0 ran %d times, the one returning 1 %d times, for 10 getpid calls: want about twice", both, entry)
+			}
+		})
+	}
 }
 
 // wantGetpidCounted calls getpid n times with l attached, detaches it and

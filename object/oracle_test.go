@@ -29,6 +29,7 @@ var ciliumCannot = map[string]string{
 	"ksyms.bpf.o":        "it supports only typeless-void ksyms, not typed ksym VARs",
 	"missing_ksym.bpf.o": "it supports only typeless-void ksyms, not typed ksym VARs",
 	"structops.bpf.o":    "it refuses .struct_ops sections (\"section .struct_ops: not supported\")",
+	"usdt.bpf.o":         "it does not relocate references to usdt.bpf.h's __weak maps",
 }
 
 // ciliumOwnSlots splits cilium's linked instructions of one program into

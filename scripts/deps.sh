@@ -9,6 +9,8 @@ command -v llvm-strip-19 >/dev/null || pkgs+=(llvm-19)
 command -v bpftool >/dev/null || pkgs+=(bpftool)
 [ -f /usr/include/bpf/skel_internal.h ] || pkgs+=(libbpf-dev)
 command -v gcc >/dev/null || pkgs+=(gcc)
+# testdata/usdt_target's probes are <sys/sdt.h>'s.
+echo '#include <sys/sdt.h>' | gcc -E -x c - >/dev/null 2>&1 || pkgs+=(systemtap-sdt-dev)
 # cmd/bpfgen runs its linux/386 and linux/s390x builds under qemu-user.
 command -v qemu-s390x >/dev/null && command -v qemu-i386 >/dev/null || pkgs+=(qemu-user)
 if [ ${#pkgs[@]} -gt 0 ]; then

@@ -575,6 +575,72 @@ var e2eCases = []e2eCase{
 	}
 	fmt.Println(objs.BSS.UprobeRuns >= 3, objs.BSS.UretprobeRuns >= 3, objs.UprobeGetpid.Link != nil)
 `, "true true true\n"},
+	{"usdt", `
+	// The sections name usdt_target, which the test put in $PATH.
+	objs, err := LoadUsdt(nil)
+	h.Must(err)
+	defer objs.Close()
+	run := func(n string) string {
+		out, err := exec.Command("usdt_target", n).Output()
+		h.Must(err)
+		return strings.TrimSpace(string(out))
+	}
+	fmt.Println("semaphore seen", run("2"))
+	h.Must(objs.Attach())
+	fmt.Println("semaphore seen", run("3"))
+	b := objs.BSS
+	fmt.Println(b.ArgsRuns, b.ArgsCnt, b.Args, b.SiteRuns, b.SiteSum, b.GuardedRuns, b.GuardedLast)
+	// By the API, for one process (this one, which never fires it), in
+	// the other binary.
+	l, err := objs.UsdtArgs.AttachUSDT("usdt_target_nopie", "bpfgen", "args", &usdt.Options{PID: os.Getpid(), Cookie: 7})
+	h.Must(err)
+	_, err = exec.Command("usdt_target_nopie", "1").Output()
+	h.Must(err)
+	h.Must(l.Close())
+	fmt.Println(b.ArgsRuns, b.ArgsCookie, b.SiteRuns)
+	l, err = objs.UsdtArgs.AttachUSDT("usdt_target_nopie", "bpfgen", "args", &usdt.Options{Cookie: 7})
+	h.Must(err)
+	_, err = exec.Command("usdt_target_nopie", "1").Output()
+	h.Must(err)
+	h.Must(l.Close())
+	fmt.Println(b.ArgsRuns, b.ArgsCookie, b.Args[4])
+	_, err = objs.UsdtArgs.AttachUSDT("usdt_target", "bpfgen", "nope", nil)
+	fmt.Println(err)
+`, "semaphore seen 0\nsemaphore seen 3\n3 6 [2 -2 60002 234562480590 1002 -9] 6 9 3 2\n" +
+		"3 0 6\n4 7 1000\nusdt usdt_target:bpfgen:nope: " + "USDT_TARGET has no such probe (4 USDT probes in its .note.stapsdt)\n"},
+	{"uprobe_multi", `
+	objs, err := LoadUprobeMulti(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	_, err = exec.Command("usdt_target", "3").Output()
+	h.Must(err)
+	b := objs.BSS
+	fmt.Println(b.MultiRuns, b.MultiCookies, b.MultiRetRuns)
+`, "6 0 6\n"},
+	{"uprobe_session", `
+	objs, err := LoadUprobeSession(nil)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	_, err = exec.Command("usdt_target", "3").Output()
+	h.Must(err)
+	fmt.Println(objs.BSS.SessionRuns, objs.BSS.SessionEntryRuns)
+`, "6 3\n"},
+	{"kprobe_session", `
+	opts := NewKprobeSessionOptions()
+	opts.Rodata.TargetPid = uint32(os.Getpid())
+	objs, err := LoadKprobeSession(opts)
+	h.Must(err)
+	defer objs.Close()
+	h.Must(objs.Attach())
+	for i := 0; i < 5; i++ {
+		syscall.Getpid()
+	}
+	b := objs.BSS
+	// The Go runtime may call getpid(2) too (to signal a thread).
+	fmt.Println(b.SessionRuns >= 10 && b.SessionRuns%2 == 0, b.SessionEntryRuns >= 5, b.SessionRuns == 2*b.SessionEntryRuns)
+`, "true true true\n"},
 	{"kprobes", `
 	opts := NewKprobesOptions()
 	opts.Rodata.TargetPid = uint32(os.Getpid())
@@ -655,7 +721,7 @@ var kernelDependentOutput = map[string]string{
 // driverImports are offered to every driver; goimports-style pruning is
 // done by listing only what each uses.
 var driverImports = []string{"context", "errors", "fmt", "io", "net", "os", "os/exec", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
-	"golang.org/x/sys/unix", "github.com/bpfgen/bpfgen/lskel", "e2e/h"}
+	"golang.org/x/sys/unix", "github.com/bpfgen/bpfgen/lskel", "github.com/bpfgen/bpfgen/lskel/usdt", "e2e/h"}
 
 func driverSource(body string) string {
 	var b strings.Builder
@@ -714,6 +780,9 @@ func TestEndToEnd(t *testing.T) {
 			t.Errorf("testdata object %s has no end-to-end case", filepath.Base(o))
 		}
 	}
+	// The probe sections name usdt_target, found in $PATH: a private
+	// copy, so that other tests' runs of it do not fire these probes.
+	targets := testutil.ProbeTargets(t, "usdt_target", "usdt_target_nopie")
 	bin := filepath.Join(mod, "bin")
 	cmd := exec.Command("go", "build", "-o", bin+string(filepath.Separator), "./...")
 	cmd.Dir = mod
@@ -735,7 +804,7 @@ func TestEndToEnd(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			want := c.want
+			want := strings.ReplaceAll(c.want, "USDT_TARGET", filepath.Join(targets, "usdt_target"))
 			if w, ok := kernelDependentOutput[c.name]; ok && behave.CanLoad(c.name) {
 				want = w
 			}

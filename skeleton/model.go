@@ -48,6 +48,16 @@ type file struct {
 	// abi.Loader.StructOps.
 	StructOps []*structOpsMap
 
+	// UprobeMulti is set when Attach attaches uprobe.multi or
+	// uprobe.session sections, which match globs with lskel/elfsym.
+	UprobeMulti bool
+	// USDT is set when programs are usdt programs: the objects keep a
+	// usdt.Attacher over the maps USDTSpecs and USDTIPs (Go expressions:
+	// "r.Map(3)", or "nil" when the object lacks the map), which
+	// Attach's probe attacher and AttachUSDT use.
+	USDT               bool
+	USDTSpecs, USDTIPs string
+
 	// Types are the Go declarations of the C types the file uses (see
 	// types.go), and SizeAsserts the compile-time checks of their sizes.
 	Types, SizeAsserts []string
@@ -175,7 +185,7 @@ type program struct {
 // methods says which attach methods the program type has, by the program
 // kinds of the object; lskel.Program gives every one Attach and Test.
 type methods struct {
-	AttachXDP, AttachTCX, AttachCgroup, AttachPerfEvent, AttachUprobe bool
+	AttachXDP, AttachTCX, AttachCgroup, AttachPerfEvent, AttachUprobe, AttachUSDT bool
 }
 
 // loader is the loader descriptor and its embedded program.

@@ -471,12 +471,17 @@ func (g *generator) model() (*file, error) {
 		if pk := abi.ProbeAttachKind(p.Section); d.Loaded && pk != abi.AttachByCaller {
 			f.Probes = true
 			f.Uprobes = f.Uprobes || pk == abi.AttachUprobe
+			f.UprobeMulti = f.UprobeMulti || pk == abi.AttachUprobeMulti
 		}
 		f.Programs = append(f.Programs, pr)
 		if pr.Auto {
 			f.AutoAttach = append(f.AutoAttach, pr)
 		}
 		g.addMethods(&f.Methods, p, pr.Auto)
+		if kind, _, _ := strings.Cut(strings.TrimPrefix(p.Section, "?"), "/"); d.Loaded && (kind == "usdt" || kind == "usdt.s") {
+			f.USDT = true
+			f.Methods.AttachUSDT = true
+		}
 		if p.Type == object.ProgTypeExt {
 			f.Freplace = true
 		}
@@ -488,6 +493,18 @@ func (g *generator) model() (*file, error) {
 	if err := g.structOps(f); err != nil {
 		return nil, err
 	}
+	if f.USDT {
+		f.USDTSpecs, f.USDTIPs = "nil", "nil"
+		for i, m := range g.obj.Maps {
+			switch m.Name {
+			case "__bpf_usdt_specs":
+				f.USDTSpecs = fmt.Sprintf("r.Map(%d)", i)
+			case "__bpf_usdt_ip_to_spec_id":
+				f.USDTIPs = fmt.Sprintf("r.Map(%d)", i)
+			}
+		}
+	}
+
 	g.noteUntyped(f)
 
 	// Types next: the sections' and the maps' keys and values.
@@ -546,7 +563,11 @@ func (g *generator) model() (*file, error) {
 		mod = append(mod, "github.com/bpfgen/bpfgen/kconfig")
 	}
 	mod = append(mod, "github.com/bpfgen/bpfgen/lskel", "github.com/bpfgen/bpfgen/lskel/abi")
-	if f.Uprobes && g.opts.API != APICilium {
+	switch {
+	case f.USDT && g.opts.API != APICilium:
+		// The usdt attacher resolves uprobe symbols too.
+		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/usdt")
+	case (f.Uprobes || f.UprobeMulti) && g.opts.API != APICilium:
 		mod = append(mod, "github.com/bpfgen/bpfgen/lskel/elfsym")
 	}
 	if g.consts.usesUnix || g.opts.API == APICilium {

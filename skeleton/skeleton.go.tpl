@@ -46,6 +46,10 @@ type {{.Objects}} struct {
 {{- end}}
 	result *lskel.Result
 	mmaps  [][]byte
+{{- if .USDT}}
+	// usdt fills the object's USDT maps as its usdt programs attach.
+	usdt *usdt.Attacher
+{{- end}}
 }
 
 // {{.Names.Maps}} holds the maps of {{.ObjectFile}}, by their names in the object.
@@ -167,6 +171,9 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	if opts == nil {
 		opts = &{{.Names.Options}}{}
 	}
+{{- if .USDT}}
+	o := &{{.Names.Objects}}{}
+{{- end}}
 	ro := &lskel.RunOptions{
 		LogLevel:   opts.LogLevel,
 		LogSize:    opts.LogSize,
@@ -187,7 +194,11 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 {{- end}}
 {{- if .Probes}}
 		AttachProbe: func(p *lskel.Program) (*lskel.Link, error) {
-			return lskel.AttachProbe(p, {{if .Uprobes}}elfsym.SymbolOffset{{else}}nil{{end}})
+{{- if .USDT}}
+			return o.usdt.AttachProbe(p)
+{{- else}}
+			return lskel.AttachProbe(p, {{if .Uprobes}}elfsym.SymbolOffset{{else}}nil{{end}}{{if .UprobeMulti}}, elfsym.MatchFunctions{{end}})
+{{- end}}
 		},
 {{- end}}
 	}
@@ -236,7 +247,14 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	if err != nil {
 		return nil, err
 	}
+{{- if .USDT}}
+	o.result = res
+{{- if .StructOps}}
+	o.structOpsCtx = so
+{{- end}}
+{{- else}}
 	o := &{{.Names.Objects}}{result: res{{if .StructOps}}, structOpsCtx: so{{end}}}
+{{- end}}
 	if err := o.init(); err != nil {
 		_ = o.Close()
 		return nil, err
@@ -249,11 +267,14 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 func (o *{{.Names.Objects}}) init() error {
 	r := o.result
 	var err error
+{{- if .USDT}}
+	o.usdt = usdt.NewAttacher({{.USDTSpecs}}, {{.USDTIPs}})
+{{- end}}
 {{- range .Maps}}
 	o.{{.Field}}{{if .Typed}}.Map{{end}} = r.Map({{.Index}})
 {{- end}}
 {{- range .Programs}}
-	o.{{.Field}} = &{{$.Names.Program}}{Program: r.Program({{.Index}})}
+	o.{{.Field}} = &{{$.Names.Program}}{Program: r.Program({{.Index}}){{if $.USDT}}, usdt: o.usdt{{end}}}
 {{- end}}
 {{- range .MappedSections}}
 	if o.{{.Field}}, err = lskel.MmapAs[{{.Type}}](&o.mmaps, r.Map({{.Index}}), {{.Writable}}); err != nil {
@@ -379,6 +400,9 @@ type {{.Program}} struct {
 	*lskel.Program
 	// Link is the attachment made by {{.Objects}}.Attach, closed by Close.
 	Link *lskel.Link
+{{- if $.USDT}}
+	usdt *usdt.Attacher
+{{- end}}
 }
 {{end}}
 {{- with .Methods}}
@@ -408,6 +432,15 @@ func (p *{{$.Names.Program}}) AttachCgroup(path string) (*lskel.Link, error) {
 // which the caller keeps and closes after the link.
 func (p *{{$.Names.Program}}) AttachPerfEvent(perfFD int) (*lskel.Link, error) {
 	return lskel.AttachPerfEvent(p.Program, perfFD)
+}
+{{end}}
+{{- if .AttachUSDT}}
+// AttachUSDT attaches the program, a usdt program, to every site of the
+// USDT probe provider:name of binary (a path, or a name looked up as
+// lskel.FindBinary does); opts (nil: every process) set a PID and what
+// bpf_usdt_cookie returns. Close the link before the objects.
+func (p *{{$.Names.Program}}) AttachUSDT(binary, provider, name string, opts *usdt.Options) (*lskel.Link, error) {
+	return p.usdt.Attach(p.Program, binary, provider, name, opts)
 }
 {{end}}
 {{- if .AttachUprobe}}

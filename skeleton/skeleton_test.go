@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -147,8 +148,12 @@ func TestGenerateAllObjects(t *testing.T) {
 						t.Errorf("imports %s without kconfig externs", imp.Path.Value)
 					}
 				case `"github.com/bpfgen/bpfgen/lskel/elfsym"`:
-					if !bytes.Contains(src, []byte(`SEC("uprobe/`)) && !bytes.Contains(src, []byte(`SEC("uretprobe/`)) {
+					if !regexp.MustCompile(`SEC\("u(ret)?probe(\.multi|\.session)?/`).Match(src) {
 						t.Errorf("imports %s without uprobe sections", imp.Path.Value)
+					}
+				case `"github.com/bpfgen/bpfgen/lskel/usdt"`:
+					if !bytes.Contains(src, []byte(`SEC("usdt/`)) {
+						t.Errorf("imports %s without usdt sections", imp.Path.Value)
 					}
 				default:
 					t.Errorf("unexpected import %s", imp.Path.Value)
@@ -235,7 +240,7 @@ func constString(c *types.Const) string {
 // DATASEC offset, and every member of each struct from BTF at its BTF
 // offset.
 func TestLayout(t *testing.T) {
-	for _, name := range []string{"globals", "minimal", "maps", "kconfig", "core", "ksyms", "progtypes", "mapinmap", "subprogs", "uprobes", "kprobes"} {
+	for _, name := range []string{"globals", "minimal", "maps", "kconfig", "core", "ksyms", "progtypes", "mapinmap", "subprogs", "uprobes", "kprobes", "usdt"} {
 		t.Run(name, func(t *testing.T) {
 			obj, l := openObject(t, name)
 			src, named, secs, err := typeSource(obj, l, testOptions(name, "p"))

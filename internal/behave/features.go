@@ -3,12 +3,12 @@ package behave
 import (
 	"bytes"
 	"errors"
-	"github.com/bpfgen/bpfgen/internal/kbtf"
 	"os"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/bpfgen/bpfgen/internal/kbtf"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/kernel"
@@ -124,28 +124,42 @@ var (
 	TCPCongestionOps = Feature{"TCP congestion control in BPF (struct_ops tcp_congestion_ops)", "5.6", func() bool {
 		return kbtf.HasMember("bpf_struct_ops_tcp_congestion_ops", "data")
 	}}
+	// The multi and session links, known from the attach types the
+	// kernel's BTF lists.
+	UprobeMulti   = Feature{"uprobe.multi links (BPF_TRACE_UPROBE_MULTI)", "6.6", attachType("BPF_TRACE_UPROBE_MULTI")}
+	UprobeSession = Feature{"uprobe.session links (BPF_TRACE_UPROBE_SESSION)", "6.13", attachType("BPF_TRACE_UPROBE_SESSION")}
+	KprobeSession = Feature{"kprobe.session links (BPF_TRACE_KPROBE_SESSION)", "6.10", attachType("BPF_TRACE_KPROBE_SESSION")}
+	KprobeMulti   = Feature{"kprobe.multi links (CONFIG_FPROBE)", "5.18", testutil.HaveKprobeMulti}
 )
+
+func attachType(name string) func() bool {
+	return func() bool { return kbtf.HasEnumValue("bpf_attach_type", name) }
+}
 
 // needs lists what each test object needs beyond what every kernel
 // with BTF has.
 var needs = map[string][]Feature{
-	"globals":    {SyscallProgs},
-	"subprogs":   {SyscallProgs, BPFLoop},
-	"core":       {SyscallProgs},
-	"kconfig":    {SyscallProgs, KernelConfig},
-	"ksyms":      {SyscallProgs, TaskKfuncs},
-	"progtypes":  {SyscallProgs, SleepableUprobes},
-	"many":       {SyscallProgs},
-	"flavour":    {SyscallProgs, TaskKfuncs},
-	"legacy":     {SyscallProgs},
-	"conntrack":  {ConntrackKfuncs},
-	"trampoline": {Trampolines, FmodRet},
-	"maps":       {AtomicFetch},
-	"freplace":   {Trampolines},
-	"ksym_data":  {SyscallProgs, DataKsyms},
-	"uprobes":    {SyscallProgs},
-	"kprobes":    {SyscallProgs, Kprobes},
-	"structops":  {TCPCongestionOps},
+	"globals":        {SyscallProgs},
+	"subprogs":       {SyscallProgs, BPFLoop},
+	"core":           {SyscallProgs},
+	"kconfig":        {SyscallProgs, KernelConfig},
+	"ksyms":          {SyscallProgs, TaskKfuncs},
+	"progtypes":      {SyscallProgs, SleepableUprobes},
+	"many":           {SyscallProgs},
+	"flavour":        {SyscallProgs, TaskKfuncs},
+	"legacy":         {SyscallProgs},
+	"conntrack":      {ConntrackKfuncs},
+	"trampoline":     {Trampolines, FmodRet},
+	"maps":           {AtomicFetch},
+	"freplace":       {Trampolines},
+	"ksym_data":      {SyscallProgs, DataKsyms},
+	"uprobes":        {SyscallProgs},
+	"kprobes":        {SyscallProgs, Kprobes},
+	"usdt":           {SyscallProgs},
+	"uprobe_multi":   {SyscallProgs, UprobeMulti},
+	"uprobe_session": {SyscallProgs, UprobeSession},
+	"kprobe_session": {SyscallProgs, Kprobes, KprobeMulti, KprobeSession},
+	"structops":      {TCPCongestionOps},
 }
 
 // Require skips the test when the running kernel lacks something test

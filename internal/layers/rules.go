@@ -30,6 +30,7 @@ var Rules = []Rule{
 		NotLinked: []string{"fmt", "debug/...", "go/...", "text/...", "html/...", "encoding/json", "compress/..."},
 		Why:       "every binary with a skeleton links the runtime, so it must stay small: DESIGN.md allows < 100 KB over a fmt hello world",
 	},
+	{Pkg: "lskel/usdt", May: []string{Std, "kernel", "lskel", "lskel/abi", "lskel/elfsym"}, Why: "USDT notes and argument specs need debug/elf, so only skeletons of objects with usdt programs link it, beside the runtime"},
 	{Pkg: "kconfig", May: []string{Std, "kernel", "lskel/abi", unix}, Why: "skeletons with kconfig externs link it beside the runtime, not through it"},
 
 	// The load phase and the loader generator.

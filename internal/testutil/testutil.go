@@ -38,6 +38,27 @@ func Object(name string) string {
 	return filepath.Join(Root(), "testdata", name+".bpf.o")
 }
 
+// ProbeTargets copies the executables testdata/NAME (usdt_target ...)
+// into a temporary directory, which it puts first in $PATH, and returns
+// it. Uprobes are placed on a file, so probes on a private copy count
+// only this test's runs, not those of tests of other packages running the
+// same binary at the same time.
+func ProbeTargets(tb testing.TB, names ...string) string {
+	tb.Helper()
+	dir := tb.TempDir()
+	for _, n := range names {
+		b, err := os.ReadFile(filepath.Join(Root(), "testdata", n))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, n), b, 0o755); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tb.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
+	return dir
+}
+
 // KernelRequired reports whether a test that cannot reach the kernel must
 // fail rather than skip.
 func KernelRequired() bool {

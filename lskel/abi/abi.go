@@ -316,6 +316,8 @@ const (
 	AttachUprobe                          // uprobe/PATH:SYMBOL[+OFF], uretprobe/, uprobe.s/, uretprobe.s/
 	AttachKprobe                          // kprobe/FUNC[+OFF], kretprobe/FUNC, ksyscall/NAME, kretsyscall/NAME
 	AttachKprobeMulti                     // kprobe.multi/GLOB, kretprobe.multi/GLOB
+	AttachUSDT                            // usdt/PATH:PROVIDER:NAME, usdt.s/
+	AttachUprobeMulti                     // uprobe.multi/PATH:GLOB, uretprobe.multi/, uprobe.session/ (and .s)
 )
 
 // SectionAttachKind classifies an ELF section name ("tp/syscalls/x",
@@ -344,8 +346,20 @@ func SectionAttachKind(section string) AttachKind {
 	return AttachByCaller
 }
 
+// namesBinary reports whether a uprobe section's target is BINARY:WHAT,
+// both parts not empty.
+func namesBinary(target string) bool {
+	for i := 1; i+1 < len(target); i++ {
+		if target[i] == ':' {
+			return true
+		}
+	}
+	return false
+}
+
 // ProbeAttachKind classifies the probe sections that name their target
-// (AttachUprobe, AttachKprobe, AttachKprobeMulti), which
+// (AttachUprobe, AttachKprobe, AttachKprobeMulti, AttachUSDT,
+// AttachUprobeMulti), which
 // SectionAttachKind leaves to the caller: the generator's Attach covers
 // them, given the runtime's AttachProbe.
 func ProbeAttachKind(section string) AttachKind {
@@ -359,9 +373,6 @@ func ProbeAttachKind(section string) AttachKind {
 			break
 		}
 	}
-	if target == "" {
-		return AttachByCaller
-	}
 	if target == "" || target == "/" {
 		return AttachByCaller
 	}
@@ -369,15 +380,28 @@ func ProbeAttachKind(section string) AttachKind {
 	case "uprobe", "uretprobe", "uprobe.s", "uretprobe.s":
 		// Only a section that names binary and symbol; a bare "uprobe"
 		// needs both from the caller.
-		for i := 1; i+1 < len(target); i++ {
-			if target[i] == ':' {
-				return AttachUprobe
-			}
+		if namesBinary(target) {
+			return AttachUprobe
+		}
+	case "uprobe.multi", "uretprobe.multi", "uprobe.multi.s", "uretprobe.multi.s", "uprobe.session", "uprobe.session.s":
+		if namesBinary(target) {
+			return AttachUprobeMulti
 		}
 	case "kprobe", "kretprobe", "ksyscall", "kretsyscall":
 		return AttachKprobe
-	case "kprobe.multi", "kretprobe.multi":
+	case "kprobe.multi", "kretprobe.multi", "kprobe.session":
 		return AttachKprobeMulti
+	case "usdt", "usdt.s":
+		// Binary, provider and name: two ':' with something between.
+		colons := 0
+		for i := 1; i+1 < len(target); i++ {
+			if target[i] == ':' && target[i-1] != ':' {
+				colons++
+			}
+		}
+		if colons >= 2 {
+			return AttachUSDT
+		}
 	}
 	return AttachByCaller
 }

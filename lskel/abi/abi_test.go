@@ -14,7 +14,12 @@ func TestSectionAttachKind(t *testing.T) {
 		"kprobe/do_sys_openat2": AttachKprobe, "kretprobe/f+0": AttachKprobe, "ksyscall/getpid": AttachKprobe, "kretsyscall/getpid": AttachKprobe,
 		"kprobe": AttachByCaller, "kprobe/": AttachByCaller, "ksyscall": AttachByCaller,
 		"kprobe.multi/bpf_fentry_test*": AttachKprobeMulti, "kretprobe.multi/f": AttachKprobeMulti, "kprobe.multi": AttachByCaller,
-		"syscall": AttachByCaller, "": AttachByCaller, "?": AttachByCaller, "fentryx/f": AttachByCaller,
+		"usdt/usdt_target:bpfgen:args": AttachUSDT, "?usdt.s//lib/libc.so.6:libc:setjmp": AttachUSDT,
+		"usdt": AttachByCaller, "usdt/bin:name": AttachByCaller, "usdt/bin::name": AttachByCaller,
+		"uprobe.multi/usdt_target:site_*": AttachUprobeMulti, "uretprobe.multi.s//bin/x:f?": AttachUprobeMulti,
+		"uprobe.session/x:f": AttachUprobeMulti, "uprobe.multi": AttachByCaller, "uprobe.multi/x": AttachByCaller,
+		"kprobe.session/bpf_fentry_test*": AttachKprobeMulti,
+		"syscall":                         AttachByCaller, "": AttachByCaller, "?": AttachByCaller, "fentryx/f": AttachByCaller,
 	} {
 		got := SectionAttachKind(sec)
 		if want >= AttachUprobe {

@@ -4,6 +4,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/bpfgen/bpfgen/internal/testutil"
 )
 
 func TestSymbolOffset(t *testing.T) {
@@ -37,6 +39,40 @@ func TestSymbolOffset(t *testing.T) {
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 			t.Errorf("SymbolOffset(%s, %s) error = %v, want %q", tt.path, tt.sym, err, tt.wantErr)
+		}
+	}
+}
+
+func TestMatchFunctions(t *testing.T) {
+	bin := strings.TrimSuffix(testutil.Object("usdt_target"), ".bpf.o")
+	tests := []struct {
+		pattern string
+		want    []string
+		wantErr string
+	}{
+		{"site_*", []string{"site_one", "site_two"}, ""},
+		{"site_tw?", []string{"site_two"}, ""},
+		{"step", []string{"step"}, ""},
+		{"nothing*", nil, `no function symbol matches "nothing*"`},
+		{"[", nil, `bad pattern "["`},
+	}
+	for _, tt := range tests {
+		names, offs, err := MatchFunctions(bin, tt.pattern)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("MatchFunctions(%q) error = %v, want %q", tt.pattern, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || strings.Join(names, ",") != strings.Join(tt.want, ",") || len(offs) != len(names) {
+			t.Errorf("MatchFunctions(%q) = %v %v, %v, want %v", tt.pattern, names, offs, err, tt.want)
+			continue
+		}
+		// Each offset is the one SymbolOffset gives.
+		for i, n := range names {
+			if off, err := SymbolOffset(bin, n); err != nil || off != offs[i] {
+				t.Errorf("%s: MatchFunctions offset %#x, SymbolOffset %#x, %v", n, offs[i], off, err)
+			}
 		}
 	}
 }
