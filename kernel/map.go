@@ -135,3 +135,23 @@ func slicePtr(b []byte) unsafe.Pointer {
 	}
 	return unsafe.Pointer(&b[0])
 }
+
+// mapBatchAttr is union bpf_attr for BPF_MAP_*_BATCH.
+type mapBatchAttr struct {
+	inBatch   ptr
+	outBatch  ptr
+	keys      ptr
+	values    ptr
+	count     uint32
+	mapFD     uint32
+	elemFlags uint64
+	flags     uint64
+}
+
+// MapUpdateBatch sets count keys to count values in one call (Linux 5.6):
+// keys and values hold count keys and values back to back.
+func MapUpdateBatch(fd int, keys, values []byte, count int) error {
+	attr := mapBatchAttr{keys: ptr{p: slicePtr(keys)}, values: ptr{p: slicePtr(values)}, count: uint32(count), mapFD: uint32(fd)}
+	_, err := call(CmdMapUpdateBatch, unsafe.Pointer(&attr), unsafe.Sizeof(attr), unsafe.Sizeof(attr))
+	return err
+}

@@ -93,6 +93,11 @@ type RunOptions struct {
 	// instructions, but nothing vouches for the instructions. Without it
 	// a signed loader loads only verified.
 	Unsigned bool
+
+	// Table runs table loaders (abi.Loader.Table): pass Table. Generated
+	// code passes it only for table loaders, so that only they link
+	// what those need.
+	Table func()
 }
 
 // FuncBTFID returns the BTF id of the function name in the BTF of the
@@ -207,6 +212,12 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 		if err := signedHooks.check(l, so); err != nil {
 			return nil, err
 		}
+	}
+	if l.Table {
+		if opts.Table == nil {
+			return nil, fail(l, "table loader: pass RunOptions.Table")
+		}
+		opts.Table()
 	}
 	ctx, err := buildCtx(l, opts)
 	if err != nil {
@@ -421,6 +432,9 @@ func mapIndex(l *abi.Loader, name string) int {
 // createBlob creates the loader's blob map, writes the blob and freezes
 // it: the loader program reads it and nothing may change it.
 func createBlob(l *abi.Loader) (int, error) {
+	if l.Table {
+		return tableHooks.create(l)
+	}
 	if len(l.Data) == 0 || uint64(len(l.Data)) > 1<<31 {
 		return -1, fail(l, "loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
@@ -449,17 +463,25 @@ func createBlob(l *abi.Loader) (int, error) {
 // loadLoader loads the loader program, with the blob map as its only
 // fd_array entry.
 func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
+	if l.Table {
+		return tableHooks.load(l, blob, opts.LogLevel, opts.LogSize)
+	}
+	return loadProg(l, loaderAttr(l, blob), opts.LogLevel, opts.LogSize)
+}
+
+// loadProg loads the loader program p, and explains a failure with the
+// verifier's log.
+func loadProg(l *abi.Loader, p *kernel.ProgLoadAttr, logLevel uint32, logSz int) (int, error) {
 	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
 		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
 	}
-	p := loaderAttr(l, blob)
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
 	// retried with a log, to explain it.
 	fd, _, err := kernel.ProgLoad(p)
 	if err != nil {
-		p.LogLevel = max(opts.LogLevel, 1)
-		p.LogBuf = make([]byte, logSize(opts.LogSize))
+		p.LogLevel = max(logLevel, 1)
+		p.LogBuf = make([]byte, logSize(logSz))
 		fd2, _, err2 := kernel.ProgLoad(p)
 		if err2 == nil {
 			return fd2, nil
@@ -550,6 +572,11 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 			f.log = kernel.CString(logBuf)
 		}
 		return nil, f
+	}
+	if l.Table {
+		if err := tableHooks.fds(l, blob, ctx); err != nil {
+			return nil, &failure{err: &LoadError{Object: l.Name, Step: "take the loader's fds", Err: err}, errno: kernel.ErrnoOf(err)}
+		}
 	}
 	res, err := own(l, ctx)
 	if err != nil {

@@ -50,7 +50,27 @@ type Loader struct {
 	// program with that hash (excl_prog_hash) without hashing anything
 	// itself. A wrong value only makes the load fail.
 	InsnsHash []byte `json:"insns_sha256,omitempty"`
+
+	// Table is set for a table-driven loader: Insns is the same
+	// interpreter for every object and the blob holds its records
+	// (docs/loader-format.md, "Table loaders"). Its blob map is an array
+	// of TableElemSize-byte elements, the loader program comes with its
+	// own BTF (LoaderBTF, LoaderFuncInfo: the bpf_loop callback needs
+	// func_info), and the runtime reads the fds from the blob's fd table
+	// (TableFDElem on) instead of the context.
+	Table          bool   `json:"table,omitempty"`
+	LoaderBTF      []byte `json:"loader_btf,omitempty"`
+	LoaderFuncInfo []byte `json:"loader_func_info,omitempty"`
 }
+
+// Layout of a table loader's blob map: an array of TableElemSize-byte
+// elements (the verifier bounds every access the interpreter makes by
+// one element), the fd table from element TableFDElem on, slot i at
+// byte 4*i: map i, then program j at slot len(Maps)+j.
+const (
+	TableElemSize = 1024
+	TableFDElem   = 1
+)
 
 // Signature schemes: what a signature of a loader covers.
 const (

@@ -1,0 +1,559 @@
+package gen
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/bpfgen/bpfgen/asm"
+	"github.com/bpfgen/bpfgen/kernel"
+	"github.com/bpfgen/bpfgen/load"
+	"github.com/bpfgen/bpfgen/lskel/abi"
+	"github.com/bpfgen/bpfgen/object"
+)
+
+// A table loader (Options.Table) records each kernel call as records
+// ("ops") in the blob and runs them with one constant program: a bpf_loop
+// whose callback interprets one op per iteration. Its instructions are
+// the same for every object, so its verification cost does not grow with
+// the object; the blob is what changes.
+//
+// The blob map is an array of abi.TableElemSize-byte elements. Every
+// access the interpreter makes is to one element it looks up, at an
+// offset masked or compared into that element, which is what lets the
+// verifier accept offsets read from the blob. Pointers the kernel follows
+// (attr fields, fd_array) are plain addresses computed from element 0's:
+// array elements are contiguous.
+
+// Ops of a table loader. Each is tableOpSize bytes: u32 code, then u32
+// operands a, b, c, d. Offsets are blob offsets.
+const (
+	opStep     = 1 // step a: the context names step a on failure
+	opFail     = 2 // fail with -a (fault injection)
+	opCopy32   = 3 // u32 at a = u32 at b (an fd from the fd table)
+	opPtr      = 4 // u64 at a = address of blob offset b
+	opCtx      = 5 // c (4 or 8) bytes at a = context at b; d: ctxNonZero, ctxLog
+	opCopyUser = 6 // c bytes at a (element-aligned, c <= element) = user memory at (u64 context at b) + d, when that pointer is not 0
+	opSys      = 7 // bpf_sys_bpf(a, attr at b, c); fail when negative; the result to u32 at d unless d is 0
+	opClose    = 8 // close the fd at a (when > 0) and zero it
+
+	ctxNonZero = 1 // opCtx: only when the context's value is not 0
+	ctxLog     = 2 // opCtx: the context's value when the current step is the log step, else 0
+
+	tableOpSize  = 32
+	tableMaxAttr = 256 // no attr the loader passes is larger
+	tableMaxOps  = 1 << 23
+)
+
+// tableOp is one record.
+type tableOp struct {
+	code       uint32
+	a, b, c, d uint32
+}
+
+// Offsets in element 0 (the header) of a table loader's blob.
+const (
+	hdrNumOps       = 0  // u32: ops run on the way in
+	hdrCleanupStart = 4  // u32: index of the first cleanup op
+	hdrNumCleanup   = 8  // u32
+	hdrOpsElem      = 12 // u32: element of op 0
+	hdrScratch      = 16 // u64: turns a pointer into a number
+)
+
+// Layout of the interpreter's state, on the main program's stack and
+// passed to the callback.
+const (
+	stCtx     = 0  // u64: context address
+	stBase    = 8  // u64: address of the blob
+	stStart   = 16 // u32: op index of loop iteration 0
+	stStep    = 20 // u32: current step
+	stResult  = 24 // s64: 0, or the negative errno of the failed op
+	stCtxSize = 32 // u32
+	stLogStep = 36 // u32
+	stOpsElem = 40 // u32
+	stSize    = 48
+)
+
+const (
+	elemSize  = abi.TableElemSize
+	elemShift = 10 // log2(elemSize)
+)
+
+func init() {
+	if 1<<elemShift != elemSize {
+		panic("gen: elemShift does not match abi.TableElemSize")
+	}
+}
+
+// tableSlotOff is the blob offset of fd slot s of a table loader.
+func tableSlotOff(s int) int { return abi.TableFDElem*elemSize + 4*s }
+
+// pad appends zeros to the blob up to a multiple of n.
+func (g *Generator) pad(n int) {
+	for len(g.blob)%n != 0 {
+		g.blob = append(g.blob, 0)
+	}
+}
+
+// alignAttr makes the next blob item start where an attr of up to
+// tableMaxAttr bytes fits in one element.
+func (g *Generator) alignAttr() {
+	if len(g.blob)%elemSize > elemSize-tableMaxAttr {
+		g.pad(elemSize)
+	}
+}
+
+// op records one op.
+func (g *Generator) op(code uint32, a, b, c, d int) {
+	g.ops = append(g.ops, tableOp{code, uint32(a), uint32(b), uint32(c), uint32(d)})
+}
+
+// tableRefuse is the error for what table loaders do not do yet.
+func (g *Generator) tableRefuse(what string) error {
+	return fmt.Errorf("table loader of %s: %s is not supported by table loaders yet; generate a loader without --table", g.obj.Name, what)
+}
+
+// tableLog records the context's log settings into a load's attr, for
+// the step the context names only.
+func (g *Generator) tableLog(attr int, log logFields) {
+	g.logSteps = append(g.logSteps, uint32(len(g.steps)-1))
+	g.op(opCtx, attr+log.level, abi.CtxLogLevelOff, 4, ctxLog)
+	g.op(opCtx, attr+log.size, abi.CtxLogSizeOff, 4, ctxLog)
+	g.op(opCtx, attr+log.buf, abi.CtxLogBufOff, 8, ctxLog)
+}
+
+func (g *Generator) tableLoadBTF(raw []byte) (load.Handle, error) {
+	data := g.add(raw, "BTF")
+	buf, place := g.attr(btfLoadAttrSize, "BTF_LOAD attr")
+	g.bo.PutUint32(buf[kernel.BTFLoadSize:], uint32(len(raw)))
+	attr := place()
+	g.step("load BTF")
+	g.op(opPtr, attr+kernel.BTFLoadBTF, data, 0, 0)
+	g.tableLog(attr, logFields{level: kernel.BTFLoadLogLevel, size: kernel.BTFLoadLogSize, buf: kernel.BTFLoadLogBuf})
+	g.op(opSys, int(cmdBTFLoad), attr, btfLoadAttrSize, tableSlotOff(g.btfSlot))
+	return load.Handle(g.btfSlot), nil
+}
+
+func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
+	buf, place := g.attr(mapCreateAttrSize, "MAP_CREATE attr "+m.Map.Name)
+	g.fillMapCreateAttr(buf, m)
+	attr := place()
+	slot, name := g.innerSlot, "inner map of "+m.Map.Name
+	if m.Index >= 0 {
+		slot, name = m.Index, "map "+m.Map.Name
+	}
+	g.step("create " + name)
+	if m.BTF != load.NoHandle {
+		g.op(opCopy32, attr+kernel.MapCreateBTFFD, tableSlotOff(int(m.BTF)), 0, 0)
+	}
+	if m.Inner != load.NoHandle {
+		g.op(opCopy32, attr+kernel.MapCreateInnerMapFD, tableSlotOff(int(m.Inner)), 0, 0)
+	}
+	if m.Index >= 0 {
+		g.op(opCtx, attr+kernel.MapCreateMaxEntries, abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff, 4, ctxNonZero)
+	}
+	g.op(opSys, int(cmdMapCreate), attr, mapCreateAttrSize, tableSlotOff(slot))
+	return load.Handle(slot), nil
+}
+
+func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v load.Value) error {
+	om := g.obj.Maps[mapIndex]
+	keyOff := g.add(key, "key of "+om.Name)
+	override := v.Bytes != nil && om.Internal != object.NotInternal
+	var valueOff int
+	var what string
+	switch {
+	case v.Bytes != nil:
+		if override {
+			// The caller's value is copied over it an element at a time.
+			g.pad(elemSize)
+		}
+		valueOff = g.add(v.Bytes, "initial value of "+om.Name)
+		what = "write initial value of " + om.Name
+	default:
+		valueOff = tableSlotOff(int(v.FD))
+		what = fmt.Sprintf("set slot %d of %s", g.bo.Uint32(key), om.Name)
+	}
+	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+om.Name)
+	attr := place()
+	g.step(what)
+	if override {
+		for done := 0; done < len(v.Bytes); done += elemSize {
+			n := min(elemSize, len(v.Bytes)-done)
+			g.op(opCopyUser, valueOff+done, abi.MapDescOff(mapIndex)+abi.MapDescInitValueOff, n, done)
+		}
+	}
+	g.op(opCopy32, attr+kernel.MapElemFD, tableSlotOff(int(m)), 0, 0)
+	g.op(opPtr, attr+kernel.MapElemKey, keyOff, 0, 0)
+	g.op(opPtr, attr+kernel.MapElemValue, valueOff, 0, 0)
+	g.op(opSys, int(cmdMapUpdateElem), attr, mapElemAttrSize, 0)
+	return nil
+}
+
+func (g *Generator) tableFreeze(m load.Handle, mapIndex int) error {
+	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
+	attr := place()
+	g.step("freeze " + g.obj.Maps[mapIndex].Name)
+	g.op(opCopy32, attr+kernel.MapElemFD, tableSlotOff(int(m)), 0, 0)
+	g.op(opSys, int(cmdMapFreeze), attr, mapFreezeAttrSize, 0)
+	return nil
+}
+
+func (g *Generator) tableLoadProgram(p *load.ProgSpec) (load.Handle, error) {
+	for _, fx := range p.Fixups {
+		switch fx.Kind {
+		case load.FixupKsymBTF, load.FixupKsymAddr:
+			return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: ksym %s", p.Func.Name, fx.Name))
+		case load.FixupKfunc:
+			return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: kfunc %s", p.Func.Name, fx.Name))
+		}
+	}
+	if p.Target.Name != "" {
+		return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: BTF attach target %s", p.Func.Name, p.Target.Name))
+	}
+	if p.TargetProg != nil {
+		return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: freplace target", p.Func.Name))
+	}
+	lay := g.layoutProgram(p, mapRefsToFDArray(p))
+	attr := lay.attr
+	g.step("load program " + p.Func.Name)
+	g.op(opPtr, attr+kernel.ProgLoadFDArray, tableSlotOff(0), 0, 0)
+	g.op(opPtr, attr+kernel.ProgLoadLicense, lay.license, 0, 0)
+	g.op(opPtr, attr+kernel.ProgLoadInsns, lay.insns, 0, 0)
+	if p.BTF != load.NoHandle {
+		if len(p.FuncInfos) > 0 {
+			g.op(opPtr, attr+kernel.ProgLoadFuncInfo, lay.funcInfo, 0, 0)
+		}
+		if len(p.LineInfos) > 0 {
+			g.op(opPtr, attr+kernel.ProgLoadLineInfo, lay.lineInfo, 0, 0)
+		}
+		if len(p.CORERelos) > 0 {
+			g.op(opPtr, attr+kernel.ProgLoadCoreRelos, lay.coreRelos, 0, 0)
+		}
+		g.op(opCopy32, attr+kernel.ProgLoadBTFFD, tableSlotOff(int(p.BTF)), 0, 0)
+	}
+	g.tableLog(attr, logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
+	slot := g.progBase + p.Index
+	g.op(opSys, int(cmdProgLoad), attr, progLoadAttrSize, tableSlotOff(slot))
+	g.loaded[p.Index] = true
+	return load.Handle(slot), nil
+}
+
+// tableFinish lays out the ops and the header and returns the loader.
+func (g *Generator) tableFinish() (*Loader, error) {
+	// Success: the BTF fd is the loader's own; the rest are the caller's,
+	// read from the fd table.
+	g.op(opClose, tableSlotOff(g.btfSlot), 0, 0, 0)
+	nMain := len(g.ops)
+	for s := 0; s < g.nSlots; s++ {
+		g.op(opClose, tableSlotOff(s), 0, 0, 0)
+	}
+	if len(g.ops) > tableMaxOps {
+		return nil, fmt.Errorf("table loader of %s: %d records, more than bpf_loop's %d iterations", g.obj.Name, len(g.ops), tableMaxOps)
+	}
+	g.pad(elemSize)
+	opsOff := len(g.blob)
+	ops := make([]byte, len(g.ops)*tableOpSize)
+	for i, o := range g.ops {
+		r := ops[i*tableOpSize:]
+		for k, v := range []uint32{o.code, o.a, o.b, o.c, o.d} {
+			g.bo.PutUint32(r[4*k:], v)
+		}
+	}
+	g.add(ops, fmt.Sprintf("%d records", len(g.ops)))
+	g.pad(elemSize)
+	g.bo.PutUint32(g.blob[hdrNumOps:], uint32(nMain))
+	g.bo.PutUint32(g.blob[hdrCleanupStart:], uint32(nMain))
+	g.bo.PutUint32(g.blob[hdrNumCleanup:], uint32(len(g.ops)-nMain))
+	g.bo.PutUint32(g.blob[hdrOpsElem:], uint32(opsOff/elemSize))
+	if len(g.blob) > maxBlobSize {
+		return nil, fmt.Errorf("loader of %s: blob of %d bytes, more than the %d a loader may address", g.obj.Name, len(g.blob), maxBlobSize)
+	}
+	insns, comments, cb, err := tableProgram()
+	if err != nil {
+		return nil, err
+	}
+	l := &Loader{Comments: comments, TOC: g.toc}
+	l.Name = g.obj.Name
+	l.Data = g.blob
+	l.Insns = asm.Encode(insns, g.bo)
+	l.Table = true
+	l.LoaderBTF = tableBTF(g.bo)
+	fi := make([]byte, 16)
+	g.bo.PutUint32(fi[4:], tableBTFMain)
+	g.bo.PutUint32(fi[8:], uint32(cb))
+	g.bo.PutUint32(fi[12:], tableBTFCallback)
+	l.LoaderFuncInfo = fi
+	l.Steps = g.steps
+	l.LogSteps = g.logSteps
+	l.Kconfig = g.kconfig
+	l.KconfigMap = g.kconfigMap
+	l.Maps = g.mapDescs()
+	l.Progs = g.progDescs()
+	return l, nil
+}
+
+// Type ids of the table loader's BTF.
+const (
+	tableBTFMain     = 4
+	tableBTFCallback = 8
+)
+
+// tableBTF is the BTF of the interpreter: its two functions, which the
+// kernel needs as func_info because one is a bpf_loop callback.
+func tableBTF(bo binary.ByteOrder) []byte {
+	var strs []byte
+	str := func(s string) uint32 {
+		off := uint32(len(strs))
+		strs = append(append(strs, s...), 0)
+		return off
+	}
+	str("")
+	var types []byte
+	word := func(ws ...uint32) {
+		for _, w := range ws {
+			types = append(types, 0, 0, 0, 0)
+			bo.PutUint32(types[len(types)-4:], w)
+		}
+	}
+	const (
+		kindInt, kindPtr, kindFunc, kindProto = 1, 2, 12, 13
+		signed                                = 1 << 24
+	)
+	info := func(kind, vlen uint32) uint32 { return kind<<24 | vlen }
+	word(str("int"), info(kindInt, 0), 4, signed|32)                 // 1
+	word(0, info(kindPtr, 0), 0)                                     // 2: void *
+	word(0, info(kindProto, 1), 1, str("ctx"), 2)                    // 3: int (void *ctx)
+	word(str("bpfgen_loader"), info(kindFunc, 1), 3)                 // 4: global
+	word(str("unsigned int"), info(kindInt, 0), 4, 32)               // 5
+	word(str("long"), info(kindInt, 0), 8, signed|64)                // 6
+	word(0, info(kindProto, 2), 6, str("index"), 5, str("state"), 2) // 7: long (u32, void *)
+	word(str("bpfgen_step"), info(kindFunc, 0), 7)                   // 8: static
+	hdr := make([]byte, 24)
+	bo.PutUint16(hdr, 0xeb9f)
+	hdr[2] = 1
+	bo.PutUint32(hdr[4:], 24)
+	bo.PutUint32(hdr[8:], 0)
+	bo.PutUint32(hdr[12:], uint32(len(types)))
+	bo.PutUint32(hdr[16:], uint32(len(types)))
+	bo.PutUint32(hdr[20:], uint32(len(strs)))
+	return append(append(hdr, types...), strs...)
+}
+
+// Registers of the interpreter's callback.
+const (
+	rState = asm.R6 // the state, on the main program's stack
+	rOp    = asm.R7 // the current op
+)
+
+// tableProgram is the interpreter, the same for every object; cb is the
+// instruction index of its callback.
+func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
+	var b asm.Builder
+	emit := b.Emit
+	label := func(name string) {
+		if e := b.Label(name); e != nil && err == nil {
+			err = e
+		}
+	}
+	mapPtr := func(dst asm.Register) { emit(asm.LdImm64(dst, asm.PseudoMapIdx, 0)...) }
+	const state = -stSize // the state's offset from the main program's frame
+
+	b.Comment("table loader: r6 = context, r7 = blob element 0 (the header)")
+	emit(asm.Mov.Reg(asm.R6, asm.R1), asm.StoreImm(asm.SizeW, asm.R10, state-8, 0))
+	mapPtr(asm.R1)
+	emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, state-8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
+	emit(asm.Mov.Reg(asm.R7, asm.R0))
+	b.Jump(asm.JNE.Imm(asm.R7, 0, "have_blob"))
+	emit(asm.Mov.Imm(asm.R0, -14), asm.Exit()) // EFAULT: no blob
+	label("have_blob")
+	b.Comment("the state: context and blob as numbers (through the header's scratch), ops from index 0")
+	emit(asm.StoreMem(asm.SizeDW, asm.R7, hdrScratch, asm.R6), asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, hdrScratch),
+		asm.StoreMem(asm.SizeDW, asm.R10, state+stCtx, asm.R1),
+		asm.StoreMem(asm.SizeDW, asm.R7, hdrScratch, asm.R7), asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, hdrScratch),
+		asm.StoreMem(asm.SizeDW, asm.R10, state+stBase, asm.R1),
+		asm.StoreImm(asm.SizeW, asm.R10, state+stStart, 0),
+		asm.StoreImm(asm.SizeW, asm.R10, state+stStep, 0),
+		asm.StoreImm(asm.SizeDW, asm.R10, state+stResult, 0),
+		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxSizeOff), asm.StoreMem(asm.SizeW, asm.R10, state+stCtxSize, asm.R1),
+		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxLogStepOff), asm.StoreMem(asm.SizeW, asm.R10, state+stLogStep, asm.R1),
+		asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrOpsElem), asm.StoreMem(asm.SizeW, asm.R10, state+stOpsElem, asm.R1))
+	loop := func(countOff int16) {
+		emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, countOff))
+		b.LoadFuncLabel(asm.R2, "step")
+		emit(asm.Mov.Reg(asm.R3, asm.R10), asm.Add.Imm(asm.R3, state), asm.Mov.Imm(asm.R4, 0), asm.Call(kernel.BPF_FUNC_loop))
+	}
+	b.Comment("run the ops")
+	loop(hdrNumOps)
+	b.Jump(asm.JSGE.Imm(asm.R0, 0, "ran"))
+	emit(asm.StoreMem(asm.SizeDW, asm.R10, state+stResult, asm.R0)) // bpf_loop's own error
+	label("ran")
+	emit(asm.LoadMem(asm.SizeDW, asm.R8, asm.R10, state+stResult))
+	b.Jump(asm.JNE.Imm(asm.R8, 0, "failed"))
+	emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
+	label("failed")
+	b.Comment("failure: name the step in the context, run the cleanup ops (close every fd), return the error")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R10, state+stStep), asm.StoreMem(asm.SizeW, asm.R6, abi.CtxStepOff, asm.R1))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrCleanupStart), asm.StoreMem(asm.SizeW, asm.R10, state+stStart, asm.R1))
+	loop(hdrNumCleanup)
+	emit(asm.Mov.Reg(asm.R0, asm.R8), asm.Exit())
+
+	// The callback: r1 = iteration, r2 = the state.
+	cb = b.Len()
+	label("step")
+	b.Comment("callback: run op state.start + r1")
+	emit(asm.Mov.Reg(rState, asm.R2), asm.Mov.Reg32(asm.R8, asm.R1),
+		asm.LoadMem(asm.SizeW, asm.R1, rState, stStart), asm.Add.Reg(asm.R8, asm.R1),
+		asm.Mov.Reg(asm.R1, asm.R8), asm.RSh.Imm(asm.R1, elemShift-5),
+		asm.LoadMem(asm.SizeW, asm.R2, rState, stOpsElem), asm.Add.Reg(asm.R1, asm.R2))
+	// lookup puts the address of element r1 into r0, or fails.
+	lookup := func() {
+		emit(asm.StoreMem(asm.SizeW, asm.R10, -8, asm.R1))
+		mapPtr(asm.R1)
+		emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
+		b.Jump(asm.JEq.Imm(asm.R0, 0, "efault"))
+	}
+	lookup()
+	emit(asm.And.Imm(asm.R8, elemSize/tableOpSize-1), asm.LSh.Imm(asm.R8, 5), asm.Add.Reg(asm.R0, asm.R8), asm.Mov.Reg(rOp, asm.R0))
+	// at puts into r0 the address of blob offset (op field f), for an
+	// access of size bytes: the element's address plus the offset masked
+	// into it (which also aligns it).
+	at := func(f int16, size int32) {
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.RSh.Imm(asm.R1, elemShift))
+		lookup()
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.And.Imm(asm.R1, elemSize-size), asm.Add.Reg(asm.R0, asm.R1))
+	}
+	ret0 := func() { emit(asm.Mov.Imm(asm.R0, 0), asm.Exit()) }
+	const fa, fb, fc, fd = 4, 8, 12, 16
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, 0))
+	for _, c := range []struct {
+		code  int32
+		label string
+	}{{opStep, "op_step"}, {opFail, "op_fail"}, {opCopy32, "op_copy32"}, {opPtr, "op_ptr"}, {opCtx, "op_ctx"},
+		{opCopyUser, "op_copy_user"}, {opSys, "op_sys"}, {opClose, "op_close"}} {
+		b.Jump(asm.JEq.Imm(asm.R1, c.code, c.label))
+	}
+	b.Jump(asm.Ja.Label("einval"))
+
+	label("op_step")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa), asm.StoreMem(asm.SizeW, rState, stStep, asm.R1))
+	ret0()
+
+	label("op_fail")
+	emit(asm.LoadMem(asm.SizeW, asm.R0, rOp, fa), asm.Neg64(asm.R0))
+	b.Jump(asm.Ja.Label("fail"))
+
+	label("op_copy32")
+	at(fb, 4)
+	emit(asm.LoadMem(asm.SizeW, asm.R9, asm.R0, 0))
+	at(fa, 4)
+	emit(asm.StoreMem(asm.SizeW, asm.R0, 0, asm.R9))
+	ret0()
+
+	label("op_ptr")
+	at(fa, 8)
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fb), asm.LoadMem(asm.SizeDW, asm.R2, rState, stBase), asm.Add.Reg(asm.R1, asm.R2),
+		asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R1))
+	ret0()
+
+	// readCtx reads size (4 or 8, in r9) bytes of the context at op
+	// field f into the stack at -16, bounded by the context's size.
+	readCtx := func(f int16) {
+		emit(asm.LoadMem(asm.SizeW, asm.R3, rOp, f), asm.LoadMem(asm.SizeW, asm.R2, rState, stCtxSize))
+		b.Jump(asm.JLT.Imm(asm.R2, 8, "einval"))
+		emit(asm.Add.Imm(asm.R2, -8))
+		b.Jump(asm.JGT.Reg(asm.R3, asm.R2, "einval"))
+		emit(asm.LoadMem(asm.SizeDW, asm.R2, rState, stCtx), asm.Add.Reg(asm.R3, asm.R2),
+			asm.StoreImm(asm.SizeDW, asm.R10, -16, 0), asm.Mov.Reg(asm.R1, asm.R10), asm.Add.Imm(asm.R1, -16),
+			asm.Mov.Reg(asm.R2, asm.R9), asm.Call(kernel.BPF_FUNC_probe_read_kernel))
+		b.Jump(asm.JSLT.Imm(asm.R0, 0, "fail"))
+	}
+
+	label("op_ctx")
+	emit(asm.LoadMem(asm.SizeW, asm.R9, rOp, fc))
+	b.Jump(asm.JEq.Imm(asm.R9, 4, "ctx_size_ok"))
+	b.Jump(asm.JNE.Imm(asm.R9, 8, "einval"))
+	label("ctx_size_ok")
+	readCtx(fb)
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd))
+	b.Jump(asm.JSet.Imm(asm.R1, ctxLog, "ctx_log"))
+	b.Jump(asm.JSet.Imm(asm.R1, ctxNonZero, "ctx_nonzero"))
+	b.Jump(asm.Ja.Label("ctx_store"))
+	label("ctx_log")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rState, stLogStep), asm.LoadMem(asm.SizeW, asm.R2, rState, stStep))
+	b.Jump(asm.JEq.Reg(asm.R1, asm.R2, "ctx_store"))
+	emit(asm.StoreImm(asm.SizeDW, asm.R10, -16, 0))
+	b.Jump(asm.Ja.Label("ctx_store"))
+	label("ctx_nonzero")
+	emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, -16))
+	b.Jump(asm.JNE.Imm(asm.R1, 0, "ctx_store"))
+	ret0()
+	label("ctx_store")
+	b.Jump(asm.JEq.Imm(asm.R9, 8, "ctx_store8"))
+	at(fa, 4)
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R10, -16), asm.StoreMem(asm.SizeW, asm.R0, 0, asm.R1))
+	ret0()
+	label("ctx_store8")
+	at(fa, 8)
+	emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, -16), asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R1))
+	ret0()
+
+	label("op_copy_user")
+	emit(asm.Mov.Imm(asm.R9, 8))
+	readCtx(fb)
+	emit(asm.LoadMem(asm.SizeDW, asm.R9, asm.R10, -16))
+	b.Jump(asm.JNE.Imm(asm.R9, 0, "copy_user"))
+	ret0()
+	label("copy_user")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd), asm.Add.Reg(asm.R9, asm.R1))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa), asm.RSh.Imm(asm.R1, elemShift))
+	lookup()
+	emit(asm.Mov.Reg(asm.R1, asm.R0), asm.LoadMem(asm.SizeW, asm.R2, rOp, fc))
+	b.Jump(asm.JLT.Imm(asm.R2, 1, "einval"))
+	b.Jump(asm.JGT.Imm(asm.R2, elemSize, "einval"))
+	emit(asm.Mov.Reg(asm.R3, asm.R9), asm.Call(kernel.BPF_FUNC_copy_from_user))
+	b.Jump(asm.JSLT.Imm(asm.R0, 0, "fail"))
+	ret0()
+
+	label("op_sys")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fb), asm.RSh.Imm(asm.R1, elemShift))
+	lookup()
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fb), asm.And.Imm(asm.R1, elemSize-1))
+	b.Jump(asm.JGT.Imm(asm.R1, elemSize-tableMaxAttr, "einval"))
+	emit(asm.Add.Reg(asm.R0, asm.R1), asm.Mov.Reg(asm.R2, asm.R0), asm.LoadMem(asm.SizeW, asm.R3, rOp, fc))
+	b.Jump(asm.JLT.Imm(asm.R3, 1, "einval"))
+	b.Jump(asm.JGT.Imm(asm.R3, tableMaxAttr, "einval"))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa), asm.Call(kernel.BPF_FUNC_sys_bpf), asm.Mov.Reg(asm.R9, asm.R0))
+	b.Jump(asm.JSLT.Imm(asm.R0, 0, "fail"))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd))
+	b.Jump(asm.JNE.Imm(asm.R1, 0, "sys_store"))
+	ret0()
+	label("sys_store")
+	at(fd, 4)
+	emit(asm.StoreMem(asm.SizeW, asm.R0, 0, asm.R9))
+	ret0()
+
+	label("op_close")
+	at(fa, 4)
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R0, 0), asm.StoreImm(asm.SizeW, asm.R0, 0, 0))
+	b.Jump(asm.JSLE.Imm32(asm.R1, 0, "closed"))
+	emit(asm.Call(kernel.BPF_FUNC_sys_close))
+	label("closed")
+	ret0()
+
+	label("efault")
+	emit(asm.Mov.Imm(asm.R0, -14))
+	b.Jump(asm.Ja.Label("fail"))
+	label("einval")
+	emit(asm.Mov.Imm(asm.R0, -errnoEINVAL))
+	label("fail")
+	b.Comment("fail: the error into the state, stop the loop")
+	emit(asm.StoreMem(asm.SizeDW, rState, stResult, asm.R0), asm.Mov.Imm(asm.R0, 1), asm.Exit())
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	insns, comments, err = b.Assemble()
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("assembling the table loader: %w", err)
+	}
+	return insns, comments, cb, nil
+}
