@@ -125,6 +125,10 @@ type Generator struct {
 	// are records in ops, run by a constant program.
 	table bool
 	ops   []tableOp
+	// tsyms are the kernel symbols a table loader looks up, by
+	// tableSymKey; nextSym counts the fd slots they took.
+	tsyms   map[string]*tableSym
+	nextSym int
 }
 
 // Options change what the generator makes.
@@ -171,7 +175,7 @@ func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}
 
 // NewWith starts a loader for obj made as o says.
 func NewWith(obj *object.Object, o Options) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, table: o.Table}
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, table: o.Table, tsyms: make(map[string]*tableSym)}
 	if o.Table && o.Signed {
 		return nil, fmt.Errorf("loader for %s: signed table loaders are not supported yet", obj.Name)
 	}

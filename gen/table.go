@@ -3,6 +3,7 @@ package gen
 import (
 	"encoding/binary"
 	"fmt"
+	"sort"
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/kernel"
@@ -27,14 +28,18 @@ import (
 // Ops of a table loader. Each is tableOpSize bytes: u32 code, then u32
 // operands a, b, c, d. Offsets are blob offsets.
 const (
-	opStep     = 1 // step a: the context names step a on failure
-	opFail     = 2 // fail with -a (fault injection)
-	opCopy32   = 3 // u32 at a = u32 at b (an fd from the fd table)
-	opPtr      = 4 // u64 at a = address of blob offset b
-	opCtx      = 5 // c (4 or 8) bytes at a = context at b; d: ctxNonZero, ctxLog
-	opCopyUser = 6 // c bytes at a (element-aligned, c <= element) = user memory at (u64 context at b) + d, when that pointer is not 0
-	opSys      = 7 // bpf_sys_bpf(a, attr at b, c); fail when negative; the result to u32 at d unless d is 0
-	opClose    = 8 // close the fd at a (when > 0) and zero it
+	opStep     = 1  // step a: the context names step a on failure
+	opFail     = 2  // fail with -a (fault injection)
+	opCopy32   = 3  // u32 at a = u32 at b (an fd from the fd table)
+	opPtr      = 4  // u64 at a = address of blob offset b
+	opCtx      = 5  // c (4 or 8) bytes at a = context at b; d: ctxNonZero, ctxLog
+	opCopyUser = 6  // c bytes at a (element-aligned, c <= element) = user memory at (u64 context at b) + d, when that pointer is not 0
+	opSys      = 7  // bpf_sys_bpf(a, attr at b, c); fail when negative; the result to u32 at d unless d is 0
+	opClose    = 8  // close the fd at a (when > 0) and zero it
+	opFindBTF  = 9  // u64 at d = bpf_btf_find_by_name_kind(name at a, size b, kind c): BTF id | object fd << 32; e = 1: weak, a miss gives 0
+	opKallsyms = 10 // u64 at d = bpf_kallsyms_lookup_name(name at a, size b); e = 1: weak, a miss gives 0
+	opSkipIf   = 11 // skip the next c ops when the b (4 or 8) bytes at a are 0 (d = 0) or are not 0 (d = 1)
+	opStore    = 12 // b (1, 2 or 4) bytes at a = c
 
 	ctxNonZero = 1 // opCtx: only when the context's value is not 0
 	ctxLog     = 2 // opCtx: the context's value when the current step is the log step, else 0
@@ -46,8 +51,8 @@ const (
 
 // tableOp is one record.
 type tableOp struct {
-	code       uint32
-	a, b, c, d uint32
+	code          uint32
+	a, b, c, d, e uint32
 }
 
 // Offsets in element 0 (the header) of a table loader's blob.
@@ -70,6 +75,7 @@ const (
 	stCtxSize = 32 // u32
 	stLogStep = 36 // u32
 	stOpsElem = 40 // u32
+	stSkip    = 44 // u32: ops still to skip (opSkipIf)
 	stSize    = 48
 )
 
@@ -104,7 +110,16 @@ func (g *Generator) alignAttr() {
 
 // op records one op.
 func (g *Generator) op(code uint32, a, b, c, d int) {
-	g.ops = append(g.ops, tableOp{code, uint32(a), uint32(b), uint32(c), uint32(d)})
+	g.ops = append(g.ops, tableOp{code, uint32(a), uint32(b), uint32(c), uint32(d), 0})
+}
+
+// opWeak records an op whose operand e says the symbol is weak.
+func (g *Generator) opWeak(code uint32, a, b, c, d int, weak bool) {
+	o := tableOp{code: code, a: uint32(a), b: uint32(b), c: uint32(c), d: uint32(d)}
+	if weak {
+		o.e = 1
+	}
+	g.ops = append(g.ops, o)
 }
 
 // tableRefuse is the error for what table loaders do not do yet.
@@ -199,22 +214,24 @@ func (g *Generator) tableFreeze(m load.Handle, mapIndex int) error {
 }
 
 func (g *Generator) tableLoadProgram(p *load.ProgSpec) (load.Handle, error) {
-	for _, fx := range p.Fixups {
-		switch fx.Kind {
-		case load.FixupKsymBTF, load.FixupKsymAddr:
-			return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: ksym %s", p.Func.Name, fx.Name))
-		case load.FixupKfunc:
-			return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: kfunc %s", p.Func.Name, fx.Name))
-		}
-	}
-	if p.Target.Name != "" {
-		return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: BTF attach target %s", p.Func.Name, p.Target.Name))
-	}
-	if p.TargetProg != nil {
-		return load.NoHandle, g.tableRefuse(fmt.Sprintf("program %s: freplace target", p.Func.Name))
-	}
-	lay := g.layoutProgram(p, mapRefsToFDArray(p))
+	insns := mapRefsToFDArray(p)
+	lay := g.layoutProgram(p, insns)
 	attr := lay.attr
+	if p.Target.Name != "" {
+		name, err := g.tableName(p.Target.Name)
+		if err != nil {
+			return load.NoHandle, err
+		}
+		res := g.add(make([]byte, 8), "attach target "+p.Target.Name+" (BTF id, object fd)")
+		g.step(fmt.Sprintf("find attach target %s of %s", p.Target.Name, p.Func.Name))
+		g.opWeak(opFindBTF, name, len(p.Target.Name)+1, int(p.Target.Kind), res, false)
+		g.op(opCopy32, attr+kernel.ProgLoadAttachBTFID, g.low(res), 0, 0)
+		g.op(opCopy32, attr+kernel.ProgLoadAttachBTFObj, g.high(res), 0, 0)
+		g.op(opCopy32, tableSlotOff(g.targetSlot), g.high(res), 0, 0)
+	}
+	if err := g.tableKsyms(p, lay.insns, insns); err != nil {
+		return load.NoHandle, err
+	}
 	g.step("load program " + p.Func.Name)
 	g.op(opPtr, attr+kernel.ProgLoadFDArray, tableSlotOff(0), 0, 0)
 	g.op(opPtr, attr+kernel.ProgLoadLicense, lay.license, 0, 0)
@@ -231,11 +248,142 @@ func (g *Generator) tableLoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		}
 		g.op(opCopy32, attr+kernel.ProgLoadBTFFD, tableSlotOff(int(p.BTF)), 0, 0)
 	}
+	if p.TargetProg != nil {
+		// The target program is the runner's: its fd and the function's
+		// BTF id come in through the context.
+		g.targetFuncs[p.Index] = p.TargetProg.Func
+		off := abi.TargetDescOff(g.nMaps, g.nProgs, g.targets[p.Index])
+		g.op(opCtx, attr+kernel.ProgLoadAttachBTFObj, off+abi.TargetDescFDOff, 4, 0)
+		g.op(opCtx, attr+kernel.ProgLoadAttachBTFID, off+abi.TargetDescBTFIDOff, 4, 0)
+	}
 	g.tableLog(attr, logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
 	slot := g.progBase + p.Index
 	g.op(opSys, int(cmdProgLoad), attr, progLoadAttrSize, tableSlotOff(slot))
+	if p.Target.Name != "" {
+		g.op(opClose, tableSlotOff(g.targetSlot), 0, 0, 0)
+	}
 	g.loaded[p.Index] = true
 	return load.Handle(slot), nil
+}
+
+// low and high are the blob offsets of the halves of the u64 at off.
+func (g *Generator) low(off int) int {
+	if g.bo == binary.ByteOrder(binary.BigEndian) {
+		return off + 4
+	}
+	return off
+}
+
+func (g *Generator) high(off int) int {
+	if g.bo == binary.ByteOrder(binary.BigEndian) {
+		return off
+	}
+	return off + 4
+}
+
+// tableName adds a NUL-terminated name where a helper can be given it
+// (in one element).
+func (g *Generator) tableName(name string) (int, error) {
+	if len(name)+1 > tableMaxAttr {
+		return 0, fmt.Errorf("table loader of %s: symbol name %.40q... is longer than %d bytes", g.obj.Name, name, tableMaxAttr-1)
+	}
+	g.alignAttr()
+	return g.add(append([]byte(name), 0), "symbol name "+name), nil
+}
+
+// tableSym is a kernel symbol looked up once per loader run, whichever
+// programs use it.
+type tableSym struct {
+	result int // blob offset of the u64 result
+	slot   int // fd slot of its module BTF; -1 for an address
+}
+
+// tableKsyms looks up the kernel symbols of p that no earlier program
+// looked up, and completes every instruction of p that refers to one, in
+// its copy at blob offset prog.
+func (g *Generator) tableKsyms(p *load.ProgSpec, prog int, insns []asm.Insn) error {
+	var keys []string
+	first := make(map[string]load.Fixup)
+	for _, fx := range p.Fixups {
+		if fx.Kind != load.FixupKsymBTF && fx.Kind != load.FixupKfunc && fx.Kind != load.FixupKsymAddr {
+			continue
+		}
+		k := tableSymKey(fx)
+		if _, ok := first[k]; !ok && g.tsyms[k] == nil {
+			keys = append(keys, k)
+		}
+		if _, ok := first[k]; !ok {
+			first[k] = fx
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fx := first[k]
+		name, err := g.tableName(fx.Name)
+		if err != nil {
+			return err
+		}
+		s := &tableSym{result: g.add(make([]byte, 8), "lookup result "+fx.Name), slot: -1}
+		if fx.Kind == load.FixupKsymAddr {
+			g.step(fmt.Sprintf("find address of ksym %s for %s", fx.Name, p.Func.Name))
+			g.opWeak(opKallsyms, name, len(fx.Name)+1, 0, s.result, fx.Weak)
+		} else {
+			if g.nextSym >= g.nSymSlots {
+				return fmt.Errorf("program %s: more kernel symbols than reserved fd slots", p.Func.Name)
+			}
+			s.slot = g.symBase + g.nextSym
+			g.nextSym++
+			what := "ksym"
+			if fx.Kind == load.FixupKfunc {
+				what = "kfunc"
+			}
+			g.step(fmt.Sprintf("find BTF id of %s %s for %s", what, fx.Name, p.Func.Name))
+			g.opWeak(opFindBTF, name, len(fx.Name)+1, int(fx.BTFKind), s.result, fx.Weak)
+			g.op(opCopy32, tableSlotOff(s.slot), g.high(s.result), 0, 0)
+		}
+		g.tsyms[k] = s
+	}
+	for _, fx := range p.Fixups {
+		s := g.tsyms[tableSymKey(fx)]
+		if s == nil || (fx.Kind != load.FixupKsymBTF && fx.Kind != load.FixupKfunc && fx.Kind != load.FixupKsymAddr) {
+			continue
+		}
+		at := blobInsn{prog, fx.Insn}
+		switch fx.Kind {
+		case load.FixupKsymAddr:
+			// A missing weak symbol's address is 0, like the direct load's.
+			g.op(opCopy32, at.imm(), g.low(s.result), 0, 0)
+			g.op(opCopy32, at.immHigh(), g.high(s.result), 0, 0)
+		case load.FixupKsymBTF:
+			// Missing and weak: a plain ld_imm64 of 0.
+			g.op(opSkipIf, s.result, 8, 1, 1)
+			g.op(opStore, at.regs(), 1, int(asm.RegsByte(insns[fx.Insn].Dst, 0, g.bo)), 0)
+			g.op(opSkipIf, s.result, 8, 2, 0)
+			g.op(opCopy32, at.imm(), g.low(s.result), 0, 0)
+			g.op(opCopy32, at.immHigh(), g.high(s.result), 0, 0)
+		case load.FixupKfunc:
+			// Missing and weak: a call of the poison helper id. Found:
+			// imm = BTF id, off = the slot of its module's BTF, or 0 for
+			// vmlinux.
+			g.op(opSkipIf, s.result, 8, 2, 1)
+			g.op(opStore, at.regs(), 1, int(asm.RegsByte(insns[fx.Insn].Dst, 0, g.bo)), 0)
+			g.op(opStore, at.imm(), 4, load.KfuncPoison, 0)
+			g.op(opSkipIf, s.result, 8, 3, 0)
+			g.op(opCopy32, at.imm(), g.low(s.result), 0, 0)
+			g.op(opSkipIf, g.high(s.result), 4, 1, 0)
+			g.op(opStore, at.off(), 2, s.slot, 0)
+		}
+	}
+	return nil
+}
+
+// tableSymKey names a symbol lookup; weak and strong references look up
+// apart, so that a strong one fails where a weak one reads 0.
+func tableSymKey(fx load.Fixup) string {
+	if fx.Weak {
+		return symKey(fx) + "/weak"
+	}
+	return symKey(fx)
 }
 
 // tableFinish lays out the ops and the header and returns the loader.
@@ -243,6 +391,9 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	// Success: the BTF fd is the loader's own; the rest are the caller's,
 	// read from the fd table.
 	g.op(opClose, tableSlotOff(g.btfSlot), 0, 0, 0)
+	for s := g.symBase; s < g.symBase+g.nextSym; s++ {
+		g.op(opClose, tableSlotOff(s), 0, 0, 0)
+	}
 	nMain := len(g.ops)
 	for s := 0; s < g.nSlots; s++ {
 		g.op(opClose, tableSlotOff(s), 0, 0, 0)
@@ -255,7 +406,7 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	ops := make([]byte, len(g.ops)*tableOpSize)
 	for i, o := range g.ops {
 		r := ops[i*tableOpSize:]
-		for k, v := range []uint32{o.code, o.a, o.b, o.c, o.d} {
+		for k, v := range []uint32{o.code, o.a, o.b, o.c, o.d, o.e} {
 			g.bo.PutUint32(r[4*k:], v)
 		}
 	}
@@ -373,6 +524,7 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 		asm.StoreMem(asm.SizeDW, asm.R10, state+stBase, asm.R1),
 		asm.StoreImm(asm.SizeW, asm.R10, state+stStart, 0),
 		asm.StoreImm(asm.SizeW, asm.R10, state+stStep, 0),
+		asm.StoreImm(asm.SizeW, asm.R10, state+stSkip, 0),
 		asm.StoreImm(asm.SizeDW, asm.R10, state+stResult, 0),
 		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxSizeOff), asm.StoreMem(asm.SizeW, asm.R10, state+stCtxSize, asm.R1),
 		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxLogStepOff), asm.StoreMem(asm.SizeW, asm.R10, state+stLogStep, asm.R1),
@@ -401,7 +553,11 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	cb = b.Len()
 	label("step")
 	b.Comment("callback: run op state.start + r1")
-	emit(asm.Mov.Reg(rState, asm.R2), asm.Mov.Reg32(asm.R8, asm.R1),
+	emit(asm.Mov.Reg(rState, asm.R2), asm.LoadMem(asm.SizeW, asm.R2, rState, stSkip))
+	b.Jump(asm.JEq.Imm(asm.R2, 0, "run"))
+	emit(asm.Add.Imm(asm.R2, -1), asm.StoreMem(asm.SizeW, rState, stSkip, asm.R2), asm.Mov.Imm(asm.R0, 0), asm.Exit())
+	label("run")
+	emit(asm.Mov.Reg32(asm.R8, asm.R1),
 		asm.LoadMem(asm.SizeW, asm.R1, rState, stStart), asm.Add.Reg(asm.R8, asm.R1),
 		asm.Mov.Reg(asm.R1, asm.R8), asm.RSh.Imm(asm.R1, elemShift-5),
 		asm.LoadMem(asm.SizeW, asm.R2, rState, stOpsElem), asm.Add.Reg(asm.R1, asm.R2))
@@ -423,13 +579,14 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.And.Imm(asm.R1, elemSize-size), asm.Add.Reg(asm.R0, asm.R1))
 	}
 	ret0 := func() { emit(asm.Mov.Imm(asm.R0, 0), asm.Exit()) }
-	const fa, fb, fc, fd = 4, 8, 12, 16
+	const fa, fb, fc, fd, fe = 4, 8, 12, 16, 20
 	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, 0))
 	for _, c := range []struct {
 		code  int32
 		label string
 	}{{opStep, "op_step"}, {opFail, "op_fail"}, {opCopy32, "op_copy32"}, {opPtr, "op_ptr"}, {opCtx, "op_ctx"},
-		{opCopyUser, "op_copy_user"}, {opSys, "op_sys"}, {opClose, "op_close"}} {
+		{opCopyUser, "op_copy_user"}, {opSys, "op_sys"}, {opClose, "op_close"},
+		{opFindBTF, "op_find_btf"}, {opKallsyms, "op_kallsyms"}, {opSkipIf, "op_skip_if"}, {opStore, "op_store"}} {
 		b.Jump(asm.JEq.Imm(asm.R1, c.code, c.label))
 	}
 	b.Jump(asm.Ja.Label("einval"))
@@ -460,7 +617,7 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	readCtx := func(f int16) {
 		emit(asm.LoadMem(asm.SizeW, asm.R3, rOp, f), asm.LoadMem(asm.SizeW, asm.R2, rState, stCtxSize))
 		b.Jump(asm.JLT.Imm(asm.R2, 8, "einval"))
-		emit(asm.Add.Imm(asm.R2, -8))
+		emit(asm.Sub.Reg(asm.R2, asm.R9))
 		b.Jump(asm.JGT.Reg(asm.R3, asm.R2, "einval"))
 		emit(asm.LoadMem(asm.SizeDW, asm.R2, rState, stCtx), asm.Add.Reg(asm.R3, asm.R2),
 			asm.StoreImm(asm.SizeDW, asm.R10, -16, 0), asm.Mov.Reg(asm.R1, asm.R10), asm.Add.Imm(asm.R1, -16),
@@ -514,15 +671,23 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	b.Jump(asm.JSLT.Imm(asm.R0, 0, "fail"))
 	ret0()
 
+	// bounded puts into r8 the address of the blob offset in op field
+	// f and into r9 the size in field n: an attr or a name, which the
+	// generator placed in one element, at most tableMaxAttr bytes.
+	bounded := func(f, n int16) {
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.RSh.Imm(asm.R1, elemShift))
+		lookup()
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.And.Imm(asm.R1, elemSize-1))
+		b.Jump(asm.JGT.Imm(asm.R1, elemSize-tableMaxAttr, "einval"))
+		emit(asm.Add.Reg(asm.R0, asm.R1), asm.Mov.Reg(asm.R8, asm.R0), asm.LoadMem(asm.SizeW, asm.R9, rOp, n))
+		b.Jump(asm.JLT.Imm(asm.R9, 1, "einval"))
+		b.Jump(asm.JGT.Imm(asm.R9, tableMaxAttr, "einval"))
+	}
+
 	label("op_sys")
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fb), asm.RSh.Imm(asm.R1, elemShift))
-	lookup()
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fb), asm.And.Imm(asm.R1, elemSize-1))
-	b.Jump(asm.JGT.Imm(asm.R1, elemSize-tableMaxAttr, "einval"))
-	emit(asm.Add.Reg(asm.R0, asm.R1), asm.Mov.Reg(asm.R2, asm.R0), asm.LoadMem(asm.SizeW, asm.R3, rOp, fc))
-	b.Jump(asm.JLT.Imm(asm.R3, 1, "einval"))
-	b.Jump(asm.JGT.Imm(asm.R3, tableMaxAttr, "einval"))
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa), asm.Call(kernel.BPF_FUNC_sys_bpf), asm.Mov.Reg(asm.R9, asm.R0))
+	bounded(fb, fc)
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa), asm.Mov.Reg(asm.R2, asm.R8), asm.Mov.Reg(asm.R3, asm.R9),
+		asm.Call(kernel.BPF_FUNC_sys_bpf), asm.Mov.Reg(asm.R9, asm.R0))
 	b.Jump(asm.JSLT.Imm(asm.R0, 0, "fail"))
 	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd))
 	b.Jump(asm.JNE.Imm(asm.R1, 0, "sys_store"))
@@ -538,6 +703,70 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	b.Jump(asm.JSLE.Imm32(asm.R1, 0, "closed"))
 	emit(asm.Call(kernel.BPF_FUNC_sys_close))
 	label("closed")
+	ret0()
+
+	label("op_find_btf")
+	bounded(fa, fb)
+	emit(asm.Mov.Reg(asm.R1, asm.R8), asm.Mov.Reg(asm.R2, asm.R9), asm.LoadMem(asm.SizeW, asm.R3, rOp, fc), asm.Mov.Imm(asm.R4, 0),
+		asm.Call(helperBTFFindByName), asm.Mov.Reg(asm.R9, asm.R0))
+	b.Jump(asm.JSGE.Imm(asm.R9, 0, "found"))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fe))
+	b.Jump(asm.JEq.Imm(asm.R1, 0, "fail"))
+	emit(asm.Mov.Imm(asm.R9, 0)) // weak and missing: 0
+	label("found")
+	at(fd, 8)
+	emit(asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R9))
+	ret0()
+
+	label("op_kallsyms")
+	at(fd, 8)
+	emit(asm.StoreMem(asm.SizeDW, asm.R10, -24, asm.R0))
+	bounded(fa, fb)
+	emit(asm.Mov.Reg(asm.R1, asm.R8), asm.Mov.Reg(asm.R2, asm.R9), asm.Mov.Imm(asm.R3, 0), asm.LoadMem(asm.SizeDW, asm.R4, asm.R10, -24),
+		asm.Call(helperKallsymsLookup))
+	b.Jump(asm.JSGE.Imm(asm.R0, 0, "resolved"))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fe))
+	b.Jump(asm.JEq.Imm(asm.R1, 0, "fail"))
+	b.Jump(asm.JNE.Imm(asm.R0, -errnoENOENT, "fail")) // weak: only a miss is 0
+	label("resolved")
+	ret0()
+
+	label("op_skip_if")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fb))
+	b.Jump(asm.JEq.Imm(asm.R1, 8, "skip8"))
+	at(fa, 4)
+	emit(asm.LoadMem(asm.SizeW, asm.R9, asm.R0, 0))
+	b.Jump(asm.Ja.Label("skip_test"))
+	label("skip8")
+	at(fa, 8)
+	emit(asm.LoadMem(asm.SizeDW, asm.R9, asm.R0, 0))
+	label("skip_test")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd))
+	b.Jump(asm.JNE.Imm(asm.R1, 0, "skip_nonzero"))
+	b.Jump(asm.JEq.Imm(asm.R9, 0, "skip"))
+	ret0()
+	label("skip_nonzero")
+	b.Jump(asm.JNE.Imm(asm.R9, 0, "skip"))
+	ret0()
+	label("skip")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fc), asm.StoreMem(asm.SizeW, rState, stSkip, asm.R1))
+	ret0()
+
+	label("op_store")
+	emit(asm.LoadMem(asm.SizeW, asm.R9, rOp, fc), asm.LoadMem(asm.SizeW, asm.R1, rOp, fb))
+	b.Jump(asm.JEq.Imm(asm.R1, 1, "store1"))
+	b.Jump(asm.JEq.Imm(asm.R1, 2, "store2"))
+	b.Jump(asm.JNE.Imm(asm.R1, 4, "einval"))
+	at(fa, 4)
+	emit(asm.StoreMem(asm.SizeW, asm.R0, 0, asm.R9))
+	ret0()
+	label("store2")
+	at(fa, 2)
+	emit(asm.StoreMem(asm.SizeH, asm.R0, 0, asm.R9))
+	ret0()
+	label("store1")
+	at(fa, 1)
+	emit(asm.StoreMem(asm.SizeB, asm.R0, 0, asm.R9))
 	ret0()
 
 	label("efault")

@@ -27,3 +27,16 @@ func TestTableQuick(t *testing.T) {
 	t.Logf("insns %d blob %d prog fd %d map fd %d steps %v", len(l.Insns)/8, len(l.Data), res.Program(0).FD(), res.Map(0).FD(), l.Steps)
 	res.Close()
 }
+
+func TestTableWhich(t *testing.T) {
+	for _, name := range []string{"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
+		"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
+		"conntrack", "trampoline", "ksym_data", "freplace_target", "freplace", "kprobes", "uprobes", "missing_kfunc", "missing_ksym"} {
+		obj, err := object.Open(testutil.Object(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = gen.GenerateWith(obj, nil, gen.Options{Table: true})
+		t.Logf("%s: %v", name, err)
+	}
+}
