@@ -21,6 +21,12 @@ import (
 // the direct load.
 func TestEquivalence(t *testing.T) {
 	testutil.RequireLoaders(t)
+	for _, mode := range loaderModes {
+		t.Run(mode.name, func(t *testing.T) { equivalence(t, mode.opts) })
+	}
+}
+
+func equivalence(t *testing.T, opts gen.Options) {
 	for _, name := range behave.Objects {
 		t.Run(name, func(t *testing.T) {
 			behave.Require(t, name)
@@ -34,11 +40,8 @@ func TestEquivalence(t *testing.T) {
 			}
 			defer closeAll(direct.Handles())
 
-			l, err := gen.Generate(obj, nil)
-			if err != nil {
-				t.Fatalf("generate: %v", err)
-			}
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
+			l := generateIn(t, obj, opts)
+			res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{Kconfig: kconfig.Resolve}))
 			if err != nil {
 				t.Fatalf("run loader: %v", err)
 			}

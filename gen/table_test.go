@@ -4,39 +4,45 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/gen"
-	"github.com/bpfgen/bpfgen/internal/testutil"
-	"github.com/bpfgen/bpfgen/kconfig"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
-func TestTableQuick(t *testing.T) {
-	testutil.RequireLoaders(t)
-	obj, err := object.Open(testutil.Object("minimal"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := gen.GenerateWith(obj, nil, gen.Options{Table: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve, Table: lskel.Table})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("insns %d blob %d prog fd %d map fd %d steps %v", len(l.Insns)/8, len(l.Data), res.Program(0).FD(), res.Map(0).FD(), l.Steps)
-	res.Close()
+// loaderModes are the kinds of loader the kernel tests run, each over
+// every object: the unrolled emitter and the table loader.
+var loaderModes = []struct {
+	name string
+	opts gen.Options
+}{
+	{"unrolled", gen.Options{}},
+	{"table", gen.Options{Table: true}},
 }
 
-func TestTableWhich(t *testing.T) {
-	for _, name := range []string{"minimal", "maps", "globals", "subprogs", "core", "kconfig", "ksyms",
-		"mapinmap", "iter", "progtypes", "many", "flavour", "legacy",
-		"conntrack", "trampoline", "ksym_data", "freplace_target", "freplace", "kprobes", "uprobes", "missing_kfunc", "missing_ksym"} {
-		obj, err := object.Open(testutil.Object(name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = gen.GenerateWith(obj, nil, gen.Options{Table: true})
-		t.Logf("%s: %v", name, err)
+// generateIn generates obj's loader as opts says, failing the test on an
+// error.
+func generateIn(t *testing.T, obj *object.Object, opts gen.Options) *gen.Loader {
+	t.Helper()
+	l, err := gen.GenerateWith(obj, nil, opts)
+	if err != nil {
+		t.Fatalf("generate %s (table %v): %v", obj.Name, opts.Table, err)
 	}
+	return l
+}
+
+// newIn starts a generator for obj as opts says.
+func newIn(t *testing.T, obj *object.Object, opts gen.Options) *gen.Generator {
+	t.Helper()
+	g, err := gen.NewWith(obj, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
+}
+
+// runOptsFor adds what running a loader of l's kind needs to o.
+func runOptsFor(l *gen.Loader, o lskel.RunOptions) *lskel.RunOptions {
+	if l.Table {
+		o.Table = lskel.Table
+	}
+	return &o
 }
