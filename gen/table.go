@@ -32,7 +32,7 @@ const (
 	opFail     = 2  // fail with -a (fault injection)
 	opCopy32   = 3  // u32 at a = u32 at b (an fd from the fd table)
 	opPtr      = 4  // u64 at a = address of blob offset b
-	opCtx      = 5  // c (4 or 8) bytes at a = context at b; d: ctxNonZero, ctxLog
+	opCtx      = 5  // u32 at a = context at b; d: ctxNonZero, ctxLog
 	opCopyUser = 6  // c bytes at a (element-aligned, c <= element) = user memory at (u64 context at b) + d, when that pointer is not 0
 	opSys      = 7  // bpf_sys_bpf(a, attr at b, c); fail when negative; the result to u32 at d unless d is 0
 	opClose    = 8  // close the fd at a (when > 0) and zero it
@@ -40,9 +40,10 @@ const (
 	opKallsyms = 10 // u64 at d = bpf_kallsyms_lookup_name(name at a, size b); e = 1: weak, a miss gives 0
 	opSkipIf   = 11 // skip the next c ops when the b (4 or 8) bytes at a are 0 (d = 0) or are not 0 (d = 1)
 	opStore    = 12 // b (1, 2 or 4) bytes at a = c
+	opCtx64    = 13 // u64 at a = context at b; d as for opCtx
 
-	ctxNonZero = 1 // opCtx: only when the context's value is not 0
-	ctxLog     = 2 // opCtx: the context's value when the current step is the log step, else 0
+	ctxNonZero = 1 // opCtx, opCtx64: only when the context's value is not 0
+	ctxLog     = 2 // opCtx, opCtx64: the context's value when the current step is the log step, else 0
 
 	tableOpSize  = 32
 	tableMaxAttr = 256 // no attr the loader passes is larger
@@ -64,19 +65,19 @@ const (
 	hdrScratch      = 16 // u64: turns a pointer into a number
 )
 
-// Layout of the interpreter's state, on the main program's stack and
-// passed to the callback.
+// The interpreter's state, in the header too: a callback's stores into
+// map memory leave the verifier's state as it was, so that it verifies
+// the callback once per call site (stores into the caller's stack made
+// every op's exit a new state to explore the loop from).
 const (
-	stCtx     = 0  // u64: context address
-	stBase    = 8  // u64: address of the blob
-	stStart   = 16 // u32: op index of loop iteration 0
-	stStep    = 20 // u32: current step
-	stResult  = 24 // s64: 0, or the negative errno of the failed op
-	stCtxSize = 32 // u32
-	stLogStep = 36 // u32
-	stOpsElem = 40 // u32
-	stSkip    = 44 // u32: ops still to skip (opSkipIf)
-	stSize    = 48
+	stCtx     = 32 // u64: context address
+	stBase    = 40 // u64: address of the blob
+	stStart   = 48 // u32: op index of loop iteration 0
+	stStep    = 52 // u32: current step
+	stResult  = 56 // s64: 0, or the negative errno of the failed op
+	stCtxSize = 64 // u32
+	stLogStep = 68 // u32
+	stSkip    = 72 // u32: ops still to skip (opSkipIf)
 )
 
 const (
@@ -131,9 +132,9 @@ func (g *Generator) tableRefuse(what string) error {
 // the step the context names only.
 func (g *Generator) tableLog(attr int, log logFields) {
 	g.logSteps = append(g.logSteps, uint32(len(g.steps)-1))
-	g.op(opCtx, attr+log.level, abi.CtxLogLevelOff, 4, ctxLog)
-	g.op(opCtx, attr+log.size, abi.CtxLogSizeOff, 4, ctxLog)
-	g.op(opCtx, attr+log.buf, abi.CtxLogBufOff, 8, ctxLog)
+	g.op(opCtx, attr+log.level, abi.CtxLogLevelOff, 0, ctxLog)
+	g.op(opCtx, attr+log.size, abi.CtxLogSizeOff, 0, ctxLog)
+	g.op(opCtx64, attr+log.buf, abi.CtxLogBufOff, 0, ctxLog)
 }
 
 func (g *Generator) tableLoadBTF(raw []byte) (load.Handle, error) {
@@ -164,7 +165,7 @@ func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
 		g.op(opCopy32, attr+kernel.MapCreateInnerMapFD, tableSlotOff(int(m.Inner)), 0, 0)
 	}
 	if m.Index >= 0 {
-		g.op(opCtx, attr+kernel.MapCreateMaxEntries, abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff, 4, ctxNonZero)
+		g.op(opCtx, attr+kernel.MapCreateMaxEntries, abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff, 0, ctxNonZero)
 	}
 	g.op(opSys, int(cmdMapCreate), attr, mapCreateAttrSize, tableSlotOff(slot))
 	return load.Handle(slot), nil
@@ -253,8 +254,8 @@ func (g *Generator) tableLoadProgram(p *load.ProgSpec) (load.Handle, error) {
 		// BTF id come in through the context.
 		g.targetFuncs[p.Index] = p.TargetProg.Func
 		off := abi.TargetDescOff(g.nMaps, g.nProgs, g.targets[p.Index])
-		g.op(opCtx, attr+kernel.ProgLoadAttachBTFObj, off+abi.TargetDescFDOff, 4, 0)
-		g.op(opCtx, attr+kernel.ProgLoadAttachBTFID, off+abi.TargetDescBTFIDOff, 4, 0)
+		g.op(opCtx, attr+kernel.ProgLoadAttachBTFObj, off+abi.TargetDescFDOff, 0, 0)
+		g.op(opCtx, attr+kernel.ProgLoadAttachBTFID, off+abi.TargetDescBTFIDOff, 0, 0)
 	}
 	g.tableLog(attr, logFields{level: kernel.ProgLoadLogLevel, size: kernel.ProgLoadLogSize, buf: kernel.ProgLoadLogBuf})
 	slot := g.progBase + p.Index
@@ -492,7 +493,7 @@ func tableBTF(bo binary.ByteOrder) []byte {
 
 // Registers of the interpreter's callback.
 const (
-	rState = asm.R6 // the state, on the main program's stack
+	rState = asm.R6 // the header, which holds the state
 	rOp    = asm.R7 // the current op
 )
 
@@ -507,60 +508,65 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 		}
 	}
 	mapPtr := func(dst asm.Register) { emit(asm.LdImm64(dst, asm.PseudoMapIdx, 0)...) }
-	const state = -stSize // the state's offset from the main program's frame
+	// header puts the address of element 0 into r0, or returns ret
+	// (which cannot happen: the blob has an element 0).
+	header := func(ret int32) {
+		found := b.NewLabel("have_header")
+		emit(asm.StoreImm(asm.SizeW, asm.R10, -8, 0))
+		mapPtr(asm.R1)
+		emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
+		b.Jump(asm.JNE.Imm(asm.R0, 0, found))
+		emit(asm.Mov.Imm(asm.R0, ret), asm.Exit())
+		label(found)
+	}
 
 	b.Comment("table loader: r6 = context, r7 = blob element 0 (the header)")
-	emit(asm.Mov.Reg(asm.R6, asm.R1), asm.StoreImm(asm.SizeW, asm.R10, state-8, 0))
-	mapPtr(asm.R1)
-	emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, state-8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
+	emit(asm.Mov.Reg(asm.R6, asm.R1))
+	header(-14) // EFAULT
 	emit(asm.Mov.Reg(asm.R7, asm.R0))
-	b.Jump(asm.JNE.Imm(asm.R7, 0, "have_blob"))
-	emit(asm.Mov.Imm(asm.R0, -14), asm.Exit()) // EFAULT: no blob
-	label("have_blob")
 	b.Comment("the state: context and blob as numbers (through the header's scratch), ops from index 0")
 	emit(asm.StoreMem(asm.SizeDW, asm.R7, hdrScratch, asm.R6), asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, hdrScratch),
-		asm.StoreMem(asm.SizeDW, asm.R10, state+stCtx, asm.R1),
+		asm.StoreMem(asm.SizeDW, asm.R7, stCtx, asm.R1),
 		asm.StoreMem(asm.SizeDW, asm.R7, hdrScratch, asm.R7), asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, hdrScratch),
-		asm.StoreMem(asm.SizeDW, asm.R10, state+stBase, asm.R1),
-		asm.StoreImm(asm.SizeW, asm.R10, state+stStart, 0),
-		asm.StoreImm(asm.SizeW, asm.R10, state+stStep, 0),
-		asm.StoreImm(asm.SizeW, asm.R10, state+stSkip, 0),
-		asm.StoreImm(asm.SizeDW, asm.R10, state+stResult, 0),
-		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxSizeOff), asm.StoreMem(asm.SizeW, asm.R10, state+stCtxSize, asm.R1),
-		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxLogStepOff), asm.StoreMem(asm.SizeW, asm.R10, state+stLogStep, asm.R1),
-		asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrOpsElem), asm.StoreMem(asm.SizeW, asm.R10, state+stOpsElem, asm.R1))
+		asm.StoreMem(asm.SizeDW, asm.R7, stBase, asm.R1),
+		asm.StoreImm(asm.SizeW, asm.R7, stStart, 0),
+		asm.StoreImm(asm.SizeW, asm.R7, stStep, 0),
+		asm.StoreImm(asm.SizeW, asm.R7, stSkip, 0),
+		asm.StoreImm(asm.SizeDW, asm.R7, stResult, 0),
+		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxSizeOff), asm.StoreMem(asm.SizeW, asm.R7, stCtxSize, asm.R1),
+		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxLogStepOff), asm.StoreMem(asm.SizeW, asm.R7, stLogStep, asm.R1))
 	loop := func(countOff int16) {
 		emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, countOff))
 		b.LoadFuncLabel(asm.R2, "step")
-		emit(asm.Mov.Reg(asm.R3, asm.R10), asm.Add.Imm(asm.R3, state), asm.Mov.Imm(asm.R4, 0), asm.Call(kernel.BPF_FUNC_loop))
+		emit(asm.Mov.Imm(asm.R3, 0), asm.Mov.Imm(asm.R4, 0), asm.Call(kernel.BPF_FUNC_loop))
 	}
 	b.Comment("run the ops")
+	// bpf_loop fails only for more than 1<<23 iterations, which the
+	// generator refuses (tableMaxOps).
 	loop(hdrNumOps)
-	b.Jump(asm.JSGE.Imm(asm.R0, 0, "ran"))
-	emit(asm.StoreMem(asm.SizeDW, asm.R10, state+stResult, asm.R0)) // bpf_loop's own error
-	label("ran")
-	emit(asm.LoadMem(asm.SizeDW, asm.R8, asm.R10, state+stResult))
-	b.Jump(asm.JNE.Imm(asm.R8, 0, "failed"))
+	emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, stResult))
+	b.Jump(asm.JNE.Imm(asm.R1, 0, "failed"))
 	emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
 	label("failed")
 	b.Comment("failure: name the step in the context, run the cleanup ops (close every fd), return the error")
-	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R10, state+stStep), asm.StoreMem(asm.SizeW, asm.R6, abi.CtxStepOff, asm.R1))
-	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrCleanupStart), asm.StoreMem(asm.SizeW, asm.R10, state+stStart, asm.R1))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, stStep), asm.StoreMem(asm.SizeW, asm.R6, abi.CtxStepOff, asm.R1))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrCleanupStart), asm.StoreMem(asm.SizeW, asm.R7, stStart, asm.R1))
 	loop(hdrNumCleanup)
-	emit(asm.Mov.Reg(asm.R0, asm.R8), asm.Exit())
+	emit(asm.LoadMem(asm.SizeDW, asm.R0, asm.R7, stResult), asm.Exit())
 
-	// The callback: r1 = iteration, r2 = the state.
+	// The callback: r1 = iteration.
 	cb = b.Len()
 	label("step")
-	b.Comment("callback: run op state.start + r1")
-	emit(asm.Mov.Reg(rState, asm.R2), asm.LoadMem(asm.SizeW, asm.R2, rState, stSkip))
+	b.Comment("callback: run op state.start + r1 (r6 = the header, with the state)")
+	emit(asm.Mov.Reg32(asm.R8, asm.R1))
+	header(1) // stop: a callback returns 0 or 1
+	emit(asm.Mov.Reg(rState, asm.R0), asm.LoadMem(asm.SizeW, asm.R2, rState, stSkip))
 	b.Jump(asm.JEq.Imm(asm.R2, 0, "run"))
 	emit(asm.Add.Imm(asm.R2, -1), asm.StoreMem(asm.SizeW, rState, stSkip, asm.R2), asm.Mov.Imm(asm.R0, 0), asm.Exit())
 	label("run")
-	emit(asm.Mov.Reg32(asm.R8, asm.R1),
-		asm.LoadMem(asm.SizeW, asm.R1, rState, stStart), asm.Add.Reg(asm.R8, asm.R1),
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rState, stStart), asm.Add.Reg(asm.R8, asm.R1),
 		asm.Mov.Reg(asm.R1, asm.R8), asm.RSh.Imm(asm.R1, elemShift-5),
-		asm.LoadMem(asm.SizeW, asm.R2, rState, stOpsElem), asm.Add.Reg(asm.R1, asm.R2))
+		asm.LoadMem(asm.SizeW, asm.R2, rState, hdrOpsElem), asm.Add.Reg(asm.R1, asm.R2))
 	// lookup puts the address of element r1 into r0, or fails.
 	lookup := func() {
 		emit(asm.StoreMem(asm.SizeW, asm.R10, -8, asm.R1))
@@ -584,7 +590,7 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	for _, c := range []struct {
 		code  int32
 		label string
-	}{{opStep, "op_step"}, {opFail, "op_fail"}, {opCopy32, "op_copy32"}, {opPtr, "op_ptr"}, {opCtx, "op_ctx"},
+	}{{opStep, "op_step"}, {opFail, "op_fail"}, {opCopy32, "op_copy32"}, {opPtr, "op_ptr"}, {opCtx, "op_ctx"}, {opCtx64, "op_ctx64"},
 		{opCopyUser, "op_copy_user"}, {opSys, "op_sys"}, {opClose, "op_close"},
 		{opFindBTF, "op_find_btf"}, {opKallsyms, "op_kallsyms"}, {opSkipIf, "op_skip_if"}, {opStore, "op_store"}} {
 		b.Jump(asm.JEq.Imm(asm.R1, c.code, c.label))
@@ -612,51 +618,48 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 		asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R1))
 	ret0()
 
-	// readCtx reads size (4 or 8, in r9) bytes of the context at op
-	// field f into the stack at -16, bounded by the context's size.
-	readCtx := func(f int16) {
+	// readCtx reads size bytes of the context at op field f into the
+	// stack at -16, bounded by the context's size.
+	readCtx := func(f int16, size int32) {
 		emit(asm.LoadMem(asm.SizeW, asm.R3, rOp, f), asm.LoadMem(asm.SizeW, asm.R2, rState, stCtxSize))
-		b.Jump(asm.JLT.Imm(asm.R2, 8, "einval"))
-		emit(asm.Sub.Reg(asm.R2, asm.R9))
+		b.Jump(asm.JLT.Imm(asm.R2, size, "einval"))
+		emit(asm.Add.Imm(asm.R2, -size))
 		b.Jump(asm.JGT.Reg(asm.R3, asm.R2, "einval"))
 		emit(asm.LoadMem(asm.SizeDW, asm.R2, rState, stCtx), asm.Add.Reg(asm.R3, asm.R2),
 			asm.StoreImm(asm.SizeDW, asm.R10, -16, 0), asm.Mov.Reg(asm.R1, asm.R10), asm.Add.Imm(asm.R1, -16),
-			asm.Mov.Reg(asm.R2, asm.R9), asm.Call(kernel.BPF_FUNC_probe_read_kernel))
+			asm.Mov.Imm(asm.R2, size), asm.Call(kernel.BPF_FUNC_probe_read_kernel))
 		b.Jump(asm.JSLT.Imm(asm.R0, 0, "fail"))
 	}
 
-	label("op_ctx")
-	emit(asm.LoadMem(asm.SizeW, asm.R9, rOp, fc))
-	b.Jump(asm.JEq.Imm(asm.R9, 4, "ctx_size_ok"))
-	b.Jump(asm.JNE.Imm(asm.R9, 8, "einval"))
-	label("ctx_size_ok")
-	readCtx(fb)
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd))
-	b.Jump(asm.JSet.Imm(asm.R1, ctxLog, "ctx_log"))
-	b.Jump(asm.JSet.Imm(asm.R1, ctxNonZero, "ctx_nonzero"))
-	b.Jump(asm.Ja.Label("ctx_store"))
-	label("ctx_log")
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rState, stLogStep), asm.LoadMem(asm.SizeW, asm.R2, rState, stStep))
-	b.Jump(asm.JEq.Reg(asm.R1, asm.R2, "ctx_store"))
-	emit(asm.StoreImm(asm.SizeDW, asm.R10, -16, 0))
-	b.Jump(asm.Ja.Label("ctx_store"))
-	label("ctx_nonzero")
-	emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, -16))
-	b.Jump(asm.JNE.Imm(asm.R1, 0, "ctx_store"))
-	ret0()
-	label("ctx_store")
-	b.Jump(asm.JEq.Imm(asm.R9, 8, "ctx_store8"))
-	at(fa, 4)
-	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R10, -16), asm.StoreMem(asm.SizeW, asm.R0, 0, asm.R1))
-	ret0()
-	label("ctx_store8")
-	at(fa, 8)
-	emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R10, -16), asm.StoreMem(asm.SizeDW, asm.R0, 0, asm.R1))
-	ret0()
+	// One handler per size, so that no path carries the size as a
+	// value to branch on again.
+	for _, c := range []struct {
+		label string
+		size  int32
+		mem   asm.Size
+	}{{"op_ctx", 4, asm.SizeW}, {"op_ctx64", 8, asm.SizeDW}} {
+		label(c.label)
+		readCtx(fb, c.size)
+		emit(asm.LoadMem(c.mem, asm.R9, asm.R10, -16), asm.LoadMem(asm.SizeW, asm.R1, rOp, fd))
+		b.Jump(asm.JSet.Imm(asm.R1, ctxNonZero, c.label+"_nonzero"))
+		b.Jump(asm.JSet.Imm(asm.R1, ctxLog, c.label+"_log"))
+		b.Jump(asm.Ja.Label(c.label + "_store"))
+		label(c.label + "_log")
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rState, stLogStep), asm.LoadMem(asm.SizeW, asm.R2, rState, stStep))
+		b.Jump(asm.JEq.Reg(asm.R1, asm.R2, c.label+"_store"))
+		emit(asm.Mov.Imm(asm.R9, 0))
+		b.Jump(asm.Ja.Label(c.label + "_store"))
+		label(c.label + "_nonzero")
+		b.Jump(asm.JNE.Imm(asm.R9, 0, c.label+"_store"))
+		ret0()
+		label(c.label + "_store")
+		at(fa, c.size)
+		emit(asm.StoreMem(c.mem, asm.R0, 0, asm.R9))
+		ret0()
+	}
 
 	label("op_copy_user")
-	emit(asm.Mov.Imm(asm.R9, 8))
-	readCtx(fb)
+	readCtx(fb, 8)
 	emit(asm.LoadMem(asm.SizeDW, asm.R9, asm.R10, -16))
 	b.Jump(asm.JNE.Imm(asm.R9, 0, "copy_user"))
 	ret0()
