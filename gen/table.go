@@ -58,9 +58,8 @@ type tableOp struct {
 
 // Offsets in element 0 (the header) of a table loader's blob.
 const (
-	hdrNumOps       = 0  // u32: ops run on the way in
+	hdrNumOps       = 0  // u32: all ops, the cleanup ops included
 	hdrCleanupStart = 4  // u32: index of the first cleanup op
-	hdrNumCleanup   = 8  // u32
 	hdrOpsElem      = 12 // u32: element of op 0
 	hdrScratch      = 16 // u64: turns a pointer into a number
 )
@@ -72,7 +71,7 @@ const (
 const (
 	stCtx     = 32 // u64: context address
 	stBase    = 40 // u64: address of the blob
-	stStart   = 48 // u32: op index of loop iteration 0
+	stIndex   = 48 // u32: the op being run
 	stStep    = 52 // u32: current step
 	stResult  = 56 // s64: 0, or the negative errno of the failed op
 	stCtxSize = 64 // u32
@@ -413,9 +412,8 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	}
 	g.add(ops, fmt.Sprintf("%d records", len(g.ops)))
 	g.pad(elemSize)
-	g.bo.PutUint32(g.blob[hdrNumOps:], uint32(nMain))
+	g.bo.PutUint32(g.blob[hdrNumOps:], uint32(len(g.ops)))
 	g.bo.PutUint32(g.blob[hdrCleanupStart:], uint32(nMain))
-	g.bo.PutUint32(g.blob[hdrNumCleanup:], uint32(len(g.ops)-nMain))
 	g.bo.PutUint32(g.blob[hdrOpsElem:], uint32(opsOff/elemSize))
 	if len(g.blob) > maxBlobSize {
 		return nil, fmt.Errorf("loader of %s: blob of %d bytes, more than the %d a loader may address", g.obj.Name, len(g.blob), maxBlobSize)
@@ -529,43 +527,44 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 		asm.StoreMem(asm.SizeDW, asm.R7, stCtx, asm.R1),
 		asm.StoreMem(asm.SizeDW, asm.R7, hdrScratch, asm.R7), asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, hdrScratch),
 		asm.StoreMem(asm.SizeDW, asm.R7, stBase, asm.R1),
-		asm.StoreImm(asm.SizeW, asm.R7, stStart, 0),
 		asm.StoreImm(asm.SizeW, asm.R7, stStep, 0),
 		asm.StoreImm(asm.SizeW, asm.R7, stSkip, 0),
 		asm.StoreImm(asm.SizeDW, asm.R7, stResult, 0),
 		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxSizeOff), asm.StoreMem(asm.SizeW, asm.R7, stCtxSize, asm.R1),
 		asm.LoadMem(asm.SizeW, asm.R1, asm.R6, abi.CtxLogStepOff), asm.StoreMem(asm.SizeW, asm.R7, stLogStep, asm.R1))
-	loop := func(countOff int16) {
-		emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, countOff))
-		b.LoadFuncLabel(asm.R2, "step")
-		emit(asm.Mov.Imm(asm.R3, 0), asm.Mov.Imm(asm.R4, 0), asm.Call(kernel.BPF_FUNC_loop))
-	}
-	b.Comment("run the ops")
+	// One bpf_loop over every op: one call site, so that the verifier
+	// checks the callback once. It stops after the last op on the way in
+	// when all went well; a failure skips to the cleanup ops.
 	// bpf_loop fails only for more than 1<<23 iterations, which the
 	// generator refuses (tableMaxOps).
-	loop(hdrNumOps)
-	emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R7, stResult))
-	b.Jump(asm.JNE.Imm(asm.R1, 0, "failed"))
-	emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
+	b.Comment("run the ops")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrNumOps))
+	b.LoadFuncLabel(asm.R2, "step")
+	emit(asm.Mov.Imm(asm.R3, 0), asm.Mov.Imm(asm.R4, 0), asm.Call(kernel.BPF_FUNC_loop))
+	emit(asm.LoadMem(asm.SizeDW, asm.R0, asm.R7, stResult))
+	b.Jump(asm.JNE.Imm(asm.R0, 0, "failed"))
+	emit(asm.Exit())
 	label("failed")
-	b.Comment("failure: name the step in the context, run the cleanup ops (close every fd), return the error")
-	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, stStep), asm.StoreMem(asm.SizeW, asm.R6, abi.CtxStepOff, asm.R1))
-	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, hdrCleanupStart), asm.StoreMem(asm.SizeW, asm.R7, stStart, asm.R1))
-	loop(hdrNumCleanup)
-	emit(asm.LoadMem(asm.SizeDW, asm.R0, asm.R7, stResult), asm.Exit())
+	b.Comment("failure (the cleanup ops have closed every fd): name the step in the context, return the error")
+	emit(asm.LoadMem(asm.SizeW, asm.R1, asm.R7, stStep), asm.StoreMem(asm.SizeW, asm.R6, abi.CtxStepOff, asm.R1), asm.Exit())
 
 	// The callback: r1 = iteration.
 	cb = b.Len()
 	label("step")
-	b.Comment("callback: run op state.start + r1 (r6 = the header, with the state)")
+	b.Comment("callback: run op r1 (r6 = the header, with the state)")
 	emit(asm.Mov.Reg32(asm.R8, asm.R1))
 	header(1) // stop: a callback returns 0 or 1
 	emit(asm.Mov.Reg(rState, asm.R0), asm.LoadMem(asm.SizeW, asm.R2, rState, stSkip))
 	b.Jump(asm.JEq.Imm(asm.R2, 0, "run"))
 	emit(asm.Add.Imm(asm.R2, -1), asm.StoreMem(asm.SizeW, rState, stSkip, asm.R2), asm.Mov.Imm(asm.R0, 0), asm.Exit())
 	label("run")
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rState, stStart), asm.Add.Reg(asm.R8, asm.R1),
-		asm.Mov.Reg(asm.R1, asm.R8), asm.RSh.Imm(asm.R1, elemShift-5),
+	emit(asm.StoreMem(asm.SizeW, rState, stIndex, asm.R8), asm.LoadMem(asm.SizeW, asm.R1, rState, hdrCleanupStart))
+	b.Jump(asm.JLT.Reg(asm.R8, asm.R1, "op"))
+	emit(asm.LoadMem(asm.SizeDW, asm.R1, rState, stResult))
+	b.Jump(asm.JNE.Imm(asm.R1, 0, "op"))
+	emit(asm.Mov.Imm(asm.R0, 1), asm.Exit()) // all went well: no cleanup
+	label("op")
+	emit(asm.Mov.Reg(asm.R1, asm.R8), asm.RSh.Imm(asm.R1, elemShift-5),
 		asm.LoadMem(asm.SizeW, asm.R2, rState, hdrOpsElem), asm.Add.Reg(asm.R1, asm.R2))
 	// lookup puts the address of element r1 into r0, or fails.
 	lookup := func() {
@@ -778,8 +777,14 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	label("einval")
 	emit(asm.Mov.Imm(asm.R0, -errnoEINVAL))
 	label("fail")
-	b.Comment("fail: the error into the state, stop the loop")
-	emit(asm.StoreMem(asm.SizeDW, rState, stResult, asm.R0), asm.Mov.Imm(asm.R0, 1), asm.Exit())
+	b.Comment("fail: the error into the state, skip to the cleanup ops")
+	emit(asm.StoreMem(asm.SizeDW, rState, stResult, asm.R0),
+		asm.LoadMem(asm.SizeW, asm.R1, rState, stIndex), asm.LoadMem(asm.SizeW, asm.R2, rState, hdrCleanupStart))
+	b.Jump(asm.JGE.Reg(asm.R1, asm.R2, "stop")) // a cleanup op: stop
+	emit(asm.Sub.Reg(asm.R2, asm.R1), asm.Add.Imm(asm.R2, -1), asm.StoreMem(asm.SizeW, rState, stSkip, asm.R2),
+		asm.Mov.Imm(asm.R0, 0), asm.Exit())
+	label("stop")
+	emit(asm.Mov.Imm(asm.R0, 1), asm.Exit())
 	if err != nil {
 		return nil, nil, 0, err
 	}
