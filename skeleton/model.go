@@ -148,6 +148,10 @@ type loader struct {
 	// then the literals of its instructions' SHA-256 and signatures.
 	Signed                  bool
 	InsnsHash, SigV1, SigV2 string
+	// Table is set for a table loader; LoaderBTF and LoaderFuncInfo are
+	// string literals of its program's BTF and func_info.
+	Table                     bool
+	LoaderBTF, LoaderFuncInfo string
 }
 
 // mapDesc is one map's loader descriptor; Type and Flags are Go

@@ -272,7 +272,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID}
+	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID, Table: lskel.Table}
 	undo, err := rf.options(ro)
 	if err != nil {
 		return err
