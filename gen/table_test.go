@@ -360,3 +360,27 @@ func FuzzRecords(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkLoaderRun measures a whole lskel.Run (blob map, loader load,
+// the run, taking the fds) and closing what it made, for both kinds of
+// loader.
+func BenchmarkLoaderRun(b *testing.B) {
+	testutil.RequireLoaders(b)
+	for _, mode := range loaderModes {
+		for _, obj := range constantObjects(b) {
+			if obj.Name == "ksyms" || obj.Name == "globals" {
+				continue
+			}
+			b.Run(mode.name+"/"+obj.Name, func(b *testing.B) {
+				l := generateIn(b, obj, mode.opts)
+				for b.Loop() {
+					res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{}))
+					if err != nil {
+						b.Fatal(err)
+					}
+					res.Close()
+				}
+			})
+		}
+	}
+}
