@@ -18,12 +18,6 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// generateLoader opens testdata/<name>.bpf.o and generates its loader.
-func generateLoader(t *testing.T, name string) *gen.Loader {
-	t.Helper()
-	return generateLoaderIn(t, name, gen.Options{})
-}
-
 // generateLoaderIn opens testdata/<name>.bpf.o and generates its loader
 // as opts says.
 func generateLoaderIn(t *testing.T, name string, opts gen.Options) *gen.Loader {

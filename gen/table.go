@@ -122,11 +122,6 @@ func (g *Generator) opWeak(code uint32, a, b, c, d int, weak bool) {
 	g.ops = append(g.ops, o)
 }
 
-// tableRefuse is the error for what table loaders do not do yet.
-func (g *Generator) tableRefuse(what string) error {
-	return fmt.Errorf("table loader of %s: %s is not supported by table loaders yet; generate a loader without --table", g.obj.Name, what)
-}
-
 // tableLog records the context's log settings into a load's attr, for
 // the step the context names only.
 func (g *Generator) tableLog(attr int, log logFields) {

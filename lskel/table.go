@@ -3,6 +3,7 @@ package lskel
 import (
 	"encoding/binary"
 	"strconv"
+	"sync"
 
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
@@ -10,10 +11,15 @@ import (
 
 // Table enables table loaders (abi.Loader.Table): pass it as
 // RunOptions.Table. Only code that names it links what they need; the
-// steps it puts in place run other loaders as before.
+// steps it puts in place run other loaders as before. It sets them once,
+// so that runs after the first read what no one writes any more.
 func Table() {
-	loaderHooks.blob, loaderHooks.load, loaderHooks.own = createTableBlob, loadTableLoader, ownTable
+	tableOnce.Do(func() {
+		loaderHooks.blob, loaderHooks.load, loaderHooks.own = createTableBlob, loadTableLoader, ownTable
+	})
 }
+
+var tableOnce sync.Once
 
 // stepLoadLoaderBTF is the runtime's step that loads a table loader's BTF.
 const stepLoadLoaderBTF = "load loader BTF"
