@@ -393,3 +393,32 @@ func TestTableRefusesSigned(t *testing.T) {
 		t.Fatalf("got %v, want an error naming signed table loaders", err)
 	}
 }
+
+// TestTableLargeObject runs the table loader of a 500-program object,
+// whose fd table spans several blob elements: every map and program is
+// there, under its name.
+func TestTableLargeObject(t *testing.T) {
+	testutil.RequireLoaders(t)
+	obj := largeObject(t, 500)
+	l := generateIn(t, obj, gen.Options{Table: true})
+	res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	if len(l.Maps)+len(l.Progs) <= abi.TableElemSize/4 {
+		t.Fatalf("%d maps and %d programs fit one element: the test shows nothing", len(l.Maps), len(l.Progs))
+	}
+	for i, m := range l.Maps {
+		info, err := kernel.GetMapInfo(res.Map(i).FD())
+		if err != nil || info.Name != m.KernelName[:min(len(m.KernelName), 15)] {
+			t.Errorf("map %d %s: %+v, %v", i, m.Name, info, err)
+		}
+	}
+	for j, p := range l.Progs {
+		info, err := kernel.GetProgInfo(res.Program(j).FD())
+		if err != nil || info.Name != p.Name[:min(len(p.Name), 15)] {
+			t.Errorf("program %d %s: %+v, %v", j, p.Name, info, err)
+		}
+	}
+}
