@@ -185,6 +185,13 @@ func TestTableLoaderCommands(t *testing.T) {
 			t.Errorf("dump lacks %q", want)
 		}
 	}
+	js, errs, code := runCmd(t, "dump", "--json", file)
+	var d struct {
+		Records []string `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(js), &d); code != 0 || err != nil || len(d.Records) == 0 || d.Records[0] != "step 0: load BTF" {
+		t.Errorf("dump --json: exit %d, %v, records %q: %s", code, err, d.Records, errs)
+	}
 	testutil.RequireLoaders(t)
 	if out, errs, code := runCmd(t, "run", file); code != 0 || !strings.Contains(out, "handle_getpid") {
 		t.Errorf("run: exit %d: %s%s", code, out, errs)
