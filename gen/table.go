@@ -26,7 +26,7 @@ import (
 // array elements are contiguous.
 
 // Ops of a table loader. Each is tableOpSize bytes: u32 code, then u32
-// operands a, b, c, d. Offsets are blob offsets.
+// operands a, b, c, d, e. Offsets are blob offsets.
 const (
 	opStep     = 1  // step a: the context names step a on failure
 	opFail     = 2  // fail with -a (fault injection)
@@ -84,11 +84,12 @@ const (
 	elemShift = 10 // log2(elemSize)
 )
 
-func init() {
-	if 1<<elemShift != elemSize {
-		panic("gen: elemShift does not match abi.TableElemSize")
-	}
-}
+// elemShift must match elemSize: either constant is negative, and fails
+// to compile, otherwise.
+const (
+	_ uint = elemSize - 1<<elemShift
+	_ uint = 1<<elemShift - elemSize
+)
 
 // tableSlotOff is the blob offset of fd slot s of a table loader.
 func tableSlotOff(s int) int { return abi.TableFDElem*elemSize + 4*s }
