@@ -414,7 +414,7 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	if len(g.blob) > maxBlobSize {
 		return nil, fmt.Errorf("loader of %s: blob of %d bytes, more than the %d a loader may address", g.obj.Name, len(g.blob), maxBlobSize)
 	}
-	insns, comments, cb, err := tableProgram()
+	insns, comments, cb, sub, err := tableProgram()
 	if err != nil {
 		return nil, err
 	}
@@ -424,10 +424,12 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	l.Insns = asm.Encode(insns, g.bo)
 	l.Table = true
 	l.LoaderBTF = tableBTF(g.bo)
-	fi := make([]byte, 16)
+	fi := make([]byte, 24)
 	g.bo.PutUint32(fi[4:], tableBTFMain)
 	g.bo.PutUint32(fi[8:], uint32(cb))
 	g.bo.PutUint32(fi[12:], tableBTFCallback)
+	g.bo.PutUint32(fi[16:], uint32(sub))
+	g.bo.PutUint32(fi[20:], tableBTFElem)
 	l.LoaderFuncInfo = fi
 	l.Steps = g.steps
 	l.LogSteps = g.logSteps
@@ -442,6 +444,7 @@ func (g *Generator) tableFinish() (*Loader, error) {
 const (
 	tableBTFMain     = 4
 	tableBTFCallback = 8
+	tableBTFElem     = 10
 )
 
 // tableBTF is the BTF of the interpreter: its two functions, which the
@@ -466,14 +469,16 @@ func tableBTF(bo binary.ByteOrder) []byte {
 		signed                                = 1 << 24
 	)
 	info := func(kind, vlen uint32) uint32 { return kind<<24 | vlen }
-	word(str("int"), info(kindInt, 0), 4, signed|32)                 // 1
-	word(0, info(kindPtr, 0), 0)                                     // 2: void *
-	word(0, info(kindProto, 1), 1, str("ctx"), 2)                    // 3: int (void *ctx)
-	word(str("bpfgen_loader"), info(kindFunc, 1), 3)                 // 4: global
-	word(str("unsigned int"), info(kindInt, 0), 4, 32)               // 5
-	word(str("long"), info(kindInt, 0), 8, signed|64)                // 6
-	word(0, info(kindProto, 2), 6, str("index"), 5, str("state"), 2) // 7: long (u32, void *)
-	word(str("bpfgen_step"), info(kindFunc, 0), 7)                   // 8: static
+	word(str("int"), info(kindInt, 0), 4, signed|32)                             // 1
+	word(0, info(kindPtr, 0), 0)                                                 // 2: void *
+	word(0, info(kindProto, 1), 1, str("ctx"), 2)                                // 3: int (void *ctx)
+	word(str("bpfgen_loader"), info(kindFunc, 1), 3)                             // 4: global
+	word(str("unsigned int"), info(kindInt, 0), 4, 32)                           // 5
+	word(str("long"), info(kindInt, 0), 8, signed|64)                            // 6
+	word(0, info(kindProto, 2), 6, str("index"), 5, str("state"), 2)             // 7: long (u32, void *)
+	word(str("bpfgen_step"), info(kindFunc, 0), 7)                               // 8: static
+	word(0, info(kindProto, 3), 6, str("off"), 5, str("mask"), 5, str("max"), 5) // 9: long (u32, u32, u32)
+	word(str("bpfgen_elem"), info(kindFunc, 0), 9)                               // 10: static
 	hdr := make([]byte, 24)
 	bo.PutUint16(hdr, 0xeb9f)
 	hdr[2] = 1
@@ -493,7 +498,7 @@ const (
 
 // tableProgram is the interpreter, the same for every object; cb is the
 // instruction index of its callback.
-func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
+func tableProgram() (insns []asm.Insn, comments []string, cb, sub int, err error) {
 	var b asm.Builder
 	emit := b.Emit
 	label := func(name string) {
@@ -504,11 +509,18 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	mapPtr := func(dst asm.Register) { emit(asm.LdImm64(dst, asm.PseudoMapIdx, 0)...) }
 	// header puts the address of element 0 into r0, or returns ret
 	// (which cannot happen: the blob has an element 0).
+	// elem calls the subprogram that puts into r0 the address of blob
+	// offset r1, masked with mask and at most max into its element, or 0.
+	// One subprogram holds the program's only map lookup: the verifier
+	// spends ~10 us on each lookup it inlines, ~4 on each call.
+	elem := func(mask, max int32) {
+		emit(asm.Mov.Imm(asm.R2, mask), asm.Mov.Imm(asm.R3, max))
+		b.CallLabel("elem")
+	}
 	header := func(ret int32) {
 		found := b.NewLabel("have_header")
-		emit(asm.StoreImm(asm.SizeW, asm.R10, -8, 0))
-		mapPtr(asm.R1)
-		emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
+		emit(asm.Mov.Imm(asm.R1, 0))
+		elem(0, 0)
 		b.Jump(asm.JNE.Imm(asm.R0, 0, found))
 		emit(asm.Mov.Imm(asm.R0, ret), asm.Exit())
 		label(found)
@@ -560,24 +572,18 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	b.Jump(asm.JNE.Imm(asm.R1, 0, "op"))
 	emit(asm.Mov.Imm(asm.R0, 1), asm.Exit()) // all went well: no cleanup
 	label("op")
-	emit(asm.Mov.Reg(asm.R1, asm.R8), asm.RSh.Imm(asm.R1, elemShift-5),
-		asm.LoadMem(asm.SizeW, asm.R2, rState, hdrOpsElem), asm.Add.Reg(asm.R1, asm.R2))
-	// lookup puts the address of element r1 into r0, or fails.
-	lookup := func() {
-		emit(asm.StoreMem(asm.SizeW, asm.R10, -8, asm.R1))
-		mapPtr(asm.R1)
-		emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
-		b.Jump(asm.JEq.Imm(asm.R0, 0, "efault"))
-	}
-	lookup()
-	emit(asm.And.Imm(asm.R8, elemSize/tableOpSize-1), asm.LSh.Imm(asm.R8, 5), asm.Add.Reg(asm.R0, asm.R8), asm.Mov.Reg(rOp, asm.R0))
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rState, hdrOpsElem), asm.LSh.Imm(asm.R1, elemShift),
+		asm.Mov.Reg(asm.R2, asm.R8), asm.LSh.Imm(asm.R2, 5), asm.Add.Reg(asm.R1, asm.R2))
+	elem(elemSize-tableOpSize, elemSize-tableOpSize)
+	b.Jump(asm.JEq.Imm(asm.R0, 0, "efault"))
+	emit(asm.Mov.Reg(rOp, asm.R0))
 	// at puts into r0 the address of blob offset (op field f), for an
 	// access of size bytes: the element's address plus the offset masked
 	// into it (which also aligns it).
 	at := func(f int16, size int32) {
-		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.RSh.Imm(asm.R1, elemShift))
-		lookup()
-		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.And.Imm(asm.R1, elemSize-size), asm.Add.Reg(asm.R0, asm.R1))
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f))
+		elem(elemSize-size, elemSize-size)
+		b.Jump(asm.JEq.Imm(asm.R0, 0, "efault"))
 	}
 	ret0 := func() { emit(asm.Mov.Imm(asm.R0, 0), asm.Exit()) }
 	const fa, fb, fc, fd, fe = 4, 8, 12, 16, 20
@@ -660,8 +666,9 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	ret0()
 	label("copy_user")
 	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fd), asm.Add.Reg(asm.R9, asm.R1))
-	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa), asm.RSh.Imm(asm.R1, elemShift))
-	lookup()
+	emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, fa))
+	elem(elemSize-1, 0) // an element's start
+	b.Jump(asm.JEq.Imm(asm.R0, 0, "einval"))
 	emit(asm.Mov.Reg(asm.R1, asm.R0), asm.LoadMem(asm.SizeW, asm.R2, rOp, fc))
 	b.Jump(asm.JLT.Imm(asm.R2, 1, "einval"))
 	b.Jump(asm.JGT.Imm(asm.R2, elemSize, "einval"))
@@ -673,11 +680,10 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 	// f and into r9 the size in field n: an attr or a name, which the
 	// generator placed in one element, at most tableMaxAttr bytes.
 	bounded := func(f, n int16) {
-		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.RSh.Imm(asm.R1, elemShift))
-		lookup()
-		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f), asm.And.Imm(asm.R1, elemSize-1))
-		b.Jump(asm.JGT.Imm(asm.R1, elemSize-tableMaxAttr, "einval"))
-		emit(asm.Add.Reg(asm.R0, asm.R1), asm.Mov.Reg(asm.R8, asm.R0), asm.LoadMem(asm.SizeW, asm.R9, rOp, n))
+		emit(asm.LoadMem(asm.SizeW, asm.R1, rOp, f))
+		elem(elemSize-1, elemSize-tableMaxAttr)
+		b.Jump(asm.JEq.Imm(asm.R0, 0, "einval"))
+		emit(asm.Mov.Reg(asm.R8, asm.R0), asm.LoadMem(asm.SizeW, asm.R9, rOp, n))
 		b.Jump(asm.JLT.Imm(asm.R9, 1, "einval"))
 		b.Jump(asm.JGT.Imm(asm.R9, tableMaxAttr, "einval"))
 	}
@@ -781,12 +787,26 @@ func tableProgram() (insns []asm.Insn, comments []string, cb int, err error) {
 		asm.Mov.Imm(asm.R0, 0), asm.Exit())
 	label("stop")
 	emit(asm.Mov.Imm(asm.R0, 1), asm.Exit())
+
+	// The subprogram elem: r1 = blob offset, r2 = mask, r3 = max.
+	sub = b.Len()
+	label("elem")
+	b.Comment("elem: r0 = element r1 >> 10 + (r1 & r2), 0 when that is above r3 or there is no element")
+	emit(asm.Mov.Reg(asm.R6, asm.R1), asm.And.Reg(asm.R6, asm.R2))
+	b.Jump(asm.JGT.Reg(asm.R6, asm.R3, "no_elem"))
+	emit(asm.RSh.Imm(asm.R1, elemShift), asm.StoreMem(asm.SizeW, asm.R10, -8, asm.R1))
+	mapPtr(asm.R1)
+	emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
+	b.Jump(asm.JEq.Imm(asm.R0, 0, "no_elem"))
+	emit(asm.Add.Reg(asm.R0, asm.R6), asm.Exit())
+	label("no_elem")
+	emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, nil, 0, 0, err
 	}
 	insns, comments, err = b.Assemble()
 	if err != nil {
-		return nil, nil, 0, fmt.Errorf("assembling the table loader: %w", err)
+		return nil, nil, 0, 0, fmt.Errorf("assembling the table loader: %w", err)
 	}
-	return insns, comments, cb, nil
+	return insns, comments, cb, sub, nil
 }

@@ -173,7 +173,7 @@ func TestTableLoaderCommands(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "minimal.loader")
 	if out, errs, code := runCmd(t, "loader", "--table", "../../testdata/minimal.bpf.o", "-o", file); code != 0 {
 		t.Fatalf("loader --table: exit %d: %s", code, errs)
-	} else if !strings.Contains(out, "510 instructions") {
+	} else if !strings.Contains(out, "390 instructions") {
 		t.Errorf("loader --table printed %q", out)
 	}
 	out, errs, code := runCmd(t, "dump", file)
