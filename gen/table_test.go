@@ -14,6 +14,7 @@ import (
 
 	"github.com/bpfgen/bpfgen/asm"
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kernel"
 	"github.com/bpfgen/bpfgen/lskel"
@@ -203,6 +204,7 @@ func compileC(t testing.TB, name, src string) *object.Object {
 // see the weak kfunc missing and read the same address.
 func TestTableKsymsOncePerRun(t *testing.T) {
 	testutil.RequireLoaders(t)
+	behave.Require(t, "ksyms") // the same kfuncs as ksyms (Linux 6.2)
 	obj := compileC(t, "shared_ksyms", sharedKsymsSource)
 	l := generateIn(t, obj, gen.Options{Table: true})
 	seen := make(map[string]int)
