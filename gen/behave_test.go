@@ -3,7 +3,6 @@ package gen_test
 import (
 	"testing"
 
-	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/internal/behave"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/kconfig"
@@ -17,29 +16,33 @@ import (
 // go in through the runtime's initial values, as a skeleton's would.
 func TestBehaviour(t *testing.T) {
 	testutil.RequireLoaders(t)
-	for _, name := range behave.Objects {
-		t.Run(name, func(t *testing.T) {
-			behave.Require(t, name)
-			obj, err := object.Open(testutil.Object(name))
-			if err != nil {
-				t.Fatal(err)
+	for _, mode := range loaderModes {
+		t.Run(mode.name, func(t *testing.T) {
+			for _, name := range behave.Objects {
+				t.Run(name, func(t *testing.T) {
+					behave.Require(t, name)
+					obj, err := object.Open(testutil.Object(name))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if tableRefuses(t, obj, mode.opts) {
+						return
+					}
+					l := generateIn(t, obj, mode.opts)
+					var so lskel.StructOpsContext
+					res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{
+						Kconfig:       kconfig.Resolve,
+						InitialValues: behave.InitialValues(t, name, obj),
+						StructOps:     so.Prepare,
+					}))
+					if err != nil {
+						t.Fatalf("run loader of %s: %v", name, err)
+					}
+					defer res.Close()
+					mapFDs, progFDs := fdsOf(res)
+					behave.CheckStructOps(t, name, obj, mapFDs, progFDs, so.Values())
+				})
 			}
-			l, err := gen.Generate(obj, nil)
-			if err != nil {
-				t.Fatalf("generate %s: %v", name, err)
-			}
-			var so lskel.StructOpsContext
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{
-				Kconfig:       kconfig.Resolve,
-				InitialValues: behave.InitialValues(t, name, obj),
-				StructOps:     so.Prepare,
-			})
-			if err != nil {
-				t.Fatalf("run loader of %s: %v", name, err)
-			}
-			defer res.Close()
-			mapFDs, progFDs := fdsOf(res)
-			behave.CheckStructOps(t, name, obj, mapFDs, progFDs, so.Values())
 		})
 	}
 }

@@ -69,12 +69,24 @@ func (l *Loader) Dump(w io.Writer, bo binary.ByteOrder) error {
 	}
 	tw.Flush()
 
-	fmt.Fprintln(w, "\nsteps:")
-	for i, s := range l.Steps {
-		fmt.Fprintf(w, "  %d %s\n", i, s)
-	}
 	var b strings.Builder
-	b.WriteString("\nprogram:\n")
+	if l.Table {
+		recs, err := l.Records(bo)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, "\nrecords (the calls the loader replays):")
+		for _, r := range recs {
+			fmt.Fprintf(w, "  %s\n", r)
+		}
+		b.WriteString("\nprogram (the table interpreter, the same for every object):\n")
+	} else {
+		fmt.Fprintln(w, "\nsteps:")
+		for i, s := range l.Steps {
+			fmt.Fprintf(w, "  %d %s\n", i, s)
+		}
+		b.WriteString("\nprogram:\n")
+	}
 	for _, ln := range lines {
 		for _, c := range strings.Split(ln.Comment, "\n") {
 			if c != "" {

@@ -22,10 +22,14 @@ import (
 // the direct load.
 func TestEquivalence(t *testing.T) {
 	testutil.RequireLoaders(t)
-	for _, name := range behave.Objects {
-		t.Run(name, func(t *testing.T) {
-			behave.Require(t, name)
-			equivalence(t, testutil.Object(name))
+	for _, mode := range loaderModes {
+		t.Run(mode.name, func(t *testing.T) {
+			for _, name := range behave.Objects {
+				t.Run(name, func(t *testing.T) {
+					behave.Require(t, name)
+					equivalence(t, testutil.Object(name), mode.opts)
+				})
+			}
 		})
 	}
 }
@@ -42,14 +46,14 @@ func TestEquivalenceExamples(t *testing.T) {
 	} {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
 			tt.need.Require(t)
-			equivalence(t, tt.path)
+			equivalence(t, tt.path, gen.Options{})
 		})
 	}
 }
 
-// equivalence loads the object at path directly and through its loader
-// and compares what the kernel holds.
-func equivalence(t *testing.T, path string) {
+// equivalence loads the object at path directly and through its loader,
+// made as opts says, and compares what the kernel holds.
+func equivalence(t *testing.T, path string, opts gen.Options) {
 	t.Helper()
 	obj, err := object.Open(path)
 	if err != nil {
@@ -61,12 +65,12 @@ func equivalence(t *testing.T, path string) {
 	}
 	defer closeAll(direct.Handles())
 
-	l, err := gen.Generate(obj, nil)
-	if err != nil {
-		t.Fatalf("generate: %v", err)
+	if tableRefuses(t, obj, opts) {
+		return
 	}
+	l := generateIn(t, obj, opts)
 	var so lskel.StructOpsContext
-	res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare})
+	res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare}))
 	if err != nil {
 		t.Fatalf("run loader: %v", err)
 	}

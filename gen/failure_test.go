@@ -18,18 +18,22 @@ import (
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// generateLoader opens testdata/<name>.bpf.o and generates its loader.
-func generateLoader(t *testing.T, name string) *gen.Loader {
+// generateLoaderIn opens testdata/<name>.bpf.o and generates its loader
+// as opts says.
+func generateLoaderIn(t *testing.T, name string, opts gen.Options) *gen.Loader {
 	t.Helper()
 	obj, err := object.Open(testutil.Object(name))
 	if err != nil {
 		t.Fatalf("open %s: %v", name, err)
 	}
-	l, err := gen.Generate(obj, nil)
-	if err != nil {
-		t.Fatalf("generate %s: %v", name, err)
+	return generateIn(t, obj, opts)
+}
+
+// forEachMode runs f as a subtest per loader kind.
+func forEachMode(t *testing.T, f func(t *testing.T, opts gen.Options)) {
+	for _, mode := range loaderModes {
+		t.Run(mode.name, func(t *testing.T) { f(t, mode.opts) })
 	}
-	return l
 }
 
 // leakWaitTimeout is how long a leak check waits for the kernel to free what a
@@ -120,33 +124,35 @@ func TestLoaderFailures(t *testing.T) {
 		// found first.
 		{object: "trampoline", step: "load program fentry_prog", errno: unix.EPERM, unless: &behave.Trampolines},
 	}
-	for _, tt := range tests {
-		if tt.unless != nil && tt.unless.Have() {
-			continue
+	forEachMode(t, func(t *testing.T, opts gen.Options) {
+		for _, tt := range tests {
+			if tt.unless != nil && tt.unless.Have() {
+				continue
+			}
+			t.Run(tt.object, func(t *testing.T) {
+				l := generateLoaderIn(t, tt.object, opts)
+				le := runExpectingFailure(t, l, runOptsFor(l, lskel.RunOptions{}))
+				t.Logf("error: %v", le)
+				if le.Step != tt.step {
+					t.Errorf("failed at step %q, want %q", le.Step, tt.step)
+				}
+				if !errors.Is(le, tt.errno) {
+					t.Errorf("error %v, want %s", le.Err, unix.ErrnoName(tt.errno))
+				}
+				if !strings.Contains(le.Error(), tt.step) {
+					t.Errorf("message does not name the step: %v", le)
+				}
+				if tt.log != "" {
+					if log := verifierLog(le); !strings.Contains(log, tt.log) {
+						t.Errorf("log does not contain %q:\n%s", tt.log, log)
+					}
+					if !strings.Contains(le.Error(), tt.log) {
+						t.Errorf("message does not contain %q:\n%v", tt.log, le)
+					}
+				}
+			})
 		}
-		t.Run(tt.object, func(t *testing.T) {
-			l := generateLoader(t, tt.object)
-			le := runExpectingFailure(t, l, nil)
-			t.Logf("error: %v", le)
-			if le.Step != tt.step {
-				t.Errorf("failed at step %q, want %q", le.Step, tt.step)
-			}
-			if !errors.Is(le, tt.errno) {
-				t.Errorf("error %v, want %s", le.Err, unix.ErrnoName(tt.errno))
-			}
-			if !strings.Contains(le.Error(), tt.step) {
-				t.Errorf("message does not name the step: %v", le)
-			}
-			if tt.log != "" {
-				if log := verifierLog(le); !strings.Contains(log, tt.log) {
-					t.Errorf("log does not contain %q:\n%s", tt.log, log)
-				}
-				if !strings.Contains(le.Error(), tt.log) {
-					t.Errorf("message does not contain %q:\n%v", tt.log, le)
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestLoaderErrorLogBelongsToTheStep checks that the verifier log of a LoadError is the log of
@@ -163,14 +169,17 @@ func TestLoaderErrorLogBelongsToTheStep(t *testing.T) {
 	if !behave.Trampolines.Have() {
 		names = append(names, "trampoline")
 	}
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			le := runExpectingFailure(t, generateLoader(t, name), nil)
-			if log := verifierLog(le); strings.Contains(log, "magic: 0xeb9f") {
-				t.Errorf("step %q failed but its log is the BTF load's dump:\n%.300s...", le.Step, log)
-			}
-		})
-	}
+	forEachMode(t, func(t *testing.T, opts gen.Options) {
+		for _, name := range names {
+			t.Run(name, func(t *testing.T) {
+				l := generateLoaderIn(t, name, opts)
+				le := runExpectingFailure(t, l, runOptsFor(l, lskel.RunOptions{}))
+				if log := verifierLog(le); strings.Contains(log, "magic: 0xeb9f") {
+					t.Errorf("step %q failed but its log is the BTF load's dump:\n%.300s...", le.Step, log)
+				}
+			})
+		}
+	})
 }
 
 // TestLoaderImpossibleMaxEntries asks, through the context, for a hash map
@@ -192,19 +201,21 @@ func TestLoaderImpossibleMaxEntries(t *testing.T) {
 		// area fits in 64 bits) and fails to be allocated.
 		{"maps", "array", 0xffffffff, unix.ENOMEM},
 	}
-	for _, tt := range tests {
-		t.Run(tt.object+"/"+tt.mapName, func(t *testing.T) {
-			l := generateLoader(t, tt.object)
-			le := runExpectingFailure(t, l, &lskel.RunOptions{MaxEntries: map[string]uint32{tt.mapName: tt.maxEntries}})
-			t.Logf("error: %v", le)
-			if want := "create map " + tt.mapName; le.Step != want {
-				t.Errorf("failed at step %q, want %q", le.Step, want)
-			}
-			if !errors.Is(le, tt.errno) {
-				t.Errorf("error %v, want %s", le.Err, unix.ErrnoName(tt.errno))
-			}
-		})
-	}
+	forEachMode(t, func(t *testing.T, opts gen.Options) {
+		for _, tt := range tests {
+			t.Run(tt.object+"/"+tt.mapName, func(t *testing.T) {
+				l := generateLoaderIn(t, tt.object, opts)
+				le := runExpectingFailure(t, l, runOptsFor(l, lskel.RunOptions{MaxEntries: map[string]uint32{tt.mapName: tt.maxEntries}}))
+				t.Logf("error: %v", le)
+				if want := "create map " + tt.mapName; le.Step != want {
+					t.Errorf("failed at step %q, want %q", le.Step, want)
+				}
+				if !errors.Is(le, tt.errno) {
+					t.Errorf("error %v, want %s", le.Err, unix.ErrnoName(tt.errno))
+				}
+			})
+		}
+	})
 }
 
 // verifierLog is the kernel's log carried by err, empty when it has none.

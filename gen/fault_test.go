@@ -47,15 +47,15 @@ func sampleSteps(n int, every bool) []int {
 // the cleanup path works from every point of the loader.
 func TestFaultInjection(t *testing.T) {
 	testutil.RequireLoaders(t)
-	run := func(t *testing.T, name string, every bool) {
+	run := func(t *testing.T, name string, every bool, opts gen.Options) {
 		obj, err := object.Open(testutil.Object(name))
 		if err != nil {
 			t.Fatal(err)
 		}
-		full, err := gen.Generate(obj, nil)
-		if err != nil {
-			t.Fatalf("generate: %v", err)
+		if tableRefuses(t, obj, opts) {
+			return
 		}
+		full := generateIn(t, obj, opts)
 		if len(full.Steps) == 0 {
 			t.Fatal("loader has no steps")
 		}
@@ -64,10 +64,7 @@ func TestFaultInjection(t *testing.T) {
 		}
 		for _, n := range sampleSteps(len(full.Steps), every) {
 			t.Run(fmt.Sprintf("step%03d", n), func(t *testing.T) {
-				g, err := gen.New(obj)
-				if err != nil {
-					t.Fatal(err)
-				}
+				g := newIn(t, obj, opts)
 				g.FailAtStep(n)
 				l, err := g.Generate(nil)
 				if err != nil {
@@ -79,7 +76,7 @@ func TestFaultInjection(t *testing.T) {
 				}
 				before := leakcheck.Take(true)
 				var so lskel.StructOpsContext
-				res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare})
+				res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{Kconfig: kconfig.Resolve, StructOps: so.Prepare}))
 				if err == nil {
 					res.Close()
 					t.Fatalf("loader failing at step %d (%s) succeeded", n, l.Steps[n])
@@ -106,10 +103,14 @@ func TestFaultInjection(t *testing.T) {
 			})
 		}
 	}
-	for _, name := range faultObjects {
-		t.Run(name, func(t *testing.T) { behave.Require(t, name); run(t, name, true) })
-	}
-	for _, name := range faultSampled {
-		t.Run(name, func(t *testing.T) { behave.Require(t, name); run(t, name, false) })
+	for _, mode := range loaderModes {
+		t.Run(mode.name, func(t *testing.T) {
+			for _, name := range faultObjects {
+				t.Run(name, func(t *testing.T) { behave.Require(t, name); run(t, name, true, mode.opts) })
+			}
+			for _, name := range faultSampled {
+				t.Run(name, func(t *testing.T) { behave.Require(t, name); run(t, name, false, mode.opts) })
+			}
+		})
 	}
 }

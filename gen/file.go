@@ -15,12 +15,16 @@ import (
 
 // FileMagic starts every loader file; FileVersion is the format version
 // this package writes for unsigned loaders, FileVersionSigned the one for
-// signed loaders (two more sections: the signatures). Both are read. The
+// signed loaders (two more sections: the signatures), FileVersionTable
+// the one for table loaders (the version-2 layout, with "table": true
+// in the header, which a reader of version 2 would not honour). All are
+// read. The
 // format is described in docs/loader-format.md.
 const (
 	FileMagic         = "BPFGENLD"
 	FileVersion       = 2
 	FileVersionSigned = 3
+	FileVersionTable  = 4
 	maxSection        = 1 << 30
 )
 
@@ -44,6 +48,9 @@ func (l *Loader) WriteFile(w io.Writer, bo binary.ByteOrder) error {
 	buf.WriteString(FileMagic)
 	version := FileVersion
 	secs := [][]byte{l.Data, l.Insns}
+	if l.Table {
+		version = FileVersionTable
+	}
 	if l.Signed {
 		version = FileVersionSigned
 		secs = append(secs, l.Signatures[abi.SchemeV1], l.Signatures[abi.SchemeV2])
@@ -71,8 +78,8 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 	if err := binary.Read(r, binary.LittleEndian, &version); err != nil {
 		return nil, nil, fmt.Errorf("loader file: %w", err)
 	}
-	if version != FileVersion && version != FileVersionSigned {
-		return nil, nil, fmt.Errorf("loader file version %d, this bpfgen reads versions %d and %d", version, FileVersion, FileVersionSigned)
+	if version != FileVersion && version != FileVersionSigned && version != FileVersionTable {
+		return nil, nil, fmt.Errorf("loader file version %d, this bpfgen reads versions %d, %d and %d", version, FileVersion, FileVersionSigned, FileVersionTable)
 	}
 	section := func(what string) ([]byte, error) {
 		var n uint32
@@ -113,6 +120,9 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 				h.Signatures[s] = sig
 			}
 		}
+	}
+	if h.Table != (version == FileVersionTable) {
+		return nil, nil, fmt.Errorf("loader file version %d with table %v in its header", version, h.Table)
 	}
 	if h.Signed != (version == FileVersionSigned) {
 		return nil, nil, fmt.Errorf("loader file version %d with signed %v in its header", version, h.Signed)

@@ -33,23 +33,26 @@ var freplaceBackends = []struct {
 		t.Cleanup(func() { closeAll(res.Handles()) })
 		return handlesToFDs(res.Maps), int(res.Programs[0]), nil
 	}},
-	{"loader", func(t *testing.T, obj *object.Object, targets map[string]load.ProgTarget) ([]int, int, error) {
-		l, err := gen.Generate(obj, nil)
-		if err != nil {
-			t.Fatalf("generate: %v", err)
-		}
+	{"loader", freplaceLoader(gen.Options{})},
+	{"table loader", freplaceLoader(gen.Options{Table: true})},
+}
+
+// freplaceLoader loads through a loader made as opts says.
+func freplaceLoader(opts gen.Options) freplaceLoad {
+	return func(t *testing.T, obj *object.Object, targets map[string]load.ProgTarget) ([]int, int, error) {
+		l := generateIn(t, obj, opts)
 		rt := make(map[string]lskel.ProgTarget)
 		for name, tg := range targets {
 			rt[name] = lskel.ProgTarget{FD: tg.FD, Func: tg.Func}
 		}
-		res, err := lskel.Run(&l.Loader, &lskel.RunOptions{AttachTargets: rt, FuncBTFID: lskel.FuncBTFID})
+		res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{AttachTargets: rt, FuncBTFID: lskel.FuncBTFID}))
 		if err != nil {
 			return nil, -1, err
 		}
 		t.Cleanup(func() { res.Close() })
 		mapFDs, progFDs := fdsOf(res)
 		return mapFDs, progFDs[0], nil
-	}},
+	}
 }
 
 // TestFreplace replaces a global function of a loaded program, through
@@ -151,7 +154,7 @@ func TestFreplace(t *testing.T) {
 			}
 		})
 	}
-	if len(progs) == 2 {
+	for i := 1; i < len(progs); i++ {
 		describe := func(prog, bss int) kstate.Prog {
 			idx, err := kstate.MapIndex([]int{bss})
 			if err != nil {
@@ -163,9 +166,9 @@ func TestFreplace(t *testing.T) {
 			}
 			return p
 		}
-		a, b := describe(progs[0], bssFDs[0]), describe(progs[1], bssFDs[1])
+		a, b := describe(progs[0], bssFDs[0]), describe(progs[i], bssFDs[i])
 		if d := kstate.DiffProg(a, b); d != "" {
-			t.Errorf("new_replaceable differs between the direct load and the loader:\n%s", d)
+			t.Errorf("new_replaceable differs between the direct load and the %s:\n%s", freplaceBackends[i].name, d)
 		}
 	}
 }

@@ -129,6 +129,14 @@ type Generator struct {
 	// struct_ops bookkeeping.
 	kernelBTF *btf.Spec
 	so        soState
+	// table makes a table loader (Options.Table, table.go): the steps
+	// are records in ops, run by a constant program.
+	table bool
+	ops   []tableOp
+	// tsyms are the kernel symbols a table loader looks up, by
+	// tableSymKey; nextSym counts the fd slots they took.
+	tsyms   map[string]*tableSym
+	nextSym int
 }
 
 // Options change what the generator makes.
@@ -146,6 +154,13 @@ type Options struct {
 	// lays struct_ops values out (the loader checks on the target that
 	// its kernel agrees); nil means this machine's (vmlinux and modules).
 	KernelBTF *btf.Spec
+	// Table makes a table-driven loader: every kernel call is a record
+	// in the blob and one constant program interprets them (a bpf_loop
+	// callback; Linux 5.17), so the loader's instructions, and what the
+	// verifier spends on them, are the same for every object. It refuses
+	// what it does not do yet (kernel symbols, BTF attach targets,
+	// freplace, signing), naming it.
+	Table bool
 }
 
 // BlobItem is one entry of the blob's table of contents.
@@ -172,7 +187,17 @@ func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}
 
 // NewWith starts a loader for obj made as o says.
 func NewWith(obj *object.Object, o Options) (*Generator, error) {
-	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, kernelBTF: o.KernelBTF}
+	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, kernelBTF: o.KernelBTF, table: o.Table, tsyms: make(map[string]*tableSym)}
+	if o.Table && o.Signed {
+		return nil, fmt.Errorf("loader for %s: signed table loaders are not supported yet", obj.Name)
+	}
+	if o.Table {
+		for _, m := range obj.Maps {
+			if m.StructOps != nil {
+				return nil, fmt.Errorf("loader for %s: map %s: table loaders do not support struct_ops maps yet", obj.Name, m.Name)
+			}
+		}
+	}
 	if g.bo == nil {
 		g.bo = binary.LittleEndian
 	}
@@ -187,7 +212,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		}
 	}
 	g.nMaps = len(obj.Maps)
-	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: true, Maps: g.mapDescs()}
+	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: !o.Table, Maps: g.mapDescs()}
 	g.progBase = g.nMaps
 	g.btfSlot = g.progBase + g.nProgs
 	g.innerSlot = g.btfSlot + 1
@@ -208,6 +233,12 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		return nil, fmt.Errorf("loader for %s: context of %d maps and %d programs is larger than %d bytes", obj.Name, g.nMaps, g.nProgs, maxDirectOffset)
 	}
 	g.initStructOps()
+	if g.table {
+		g.add(make([]byte, elemSize), "header")
+		g.add(make([]byte, g.nSlots*4), "fd table")
+		g.pad(elemSize)
+		return g, nil
+	}
 	g.add(make([]byte, g.nSlots*4), "fd table")
 	g.stepOff = g.add(make([]byte, 8), "number of the current step")
 	g.prologue()
@@ -303,6 +334,13 @@ const StepCheckBlobHash = "check the blob's SHA-256"
 func (g *Generator) step(name string) {
 	n := len(g.steps)
 	g.steps = append(g.steps, name)
+	if g.table {
+		g.op(opStep, n, 0, 0, 0)
+		if n == g.failStep {
+			g.op(opFail, errnoECANCELED, 0, 0, 0)
+		}
+		return
+	}
 	g.b.Comment(fmt.Sprintf("step %d: %s", n, name))
 	g.emit(asm.StoreImm(asm.SizeW, rBlob, int16(g.stepOff), int32(n)))
 	g.baseOff = -1
@@ -473,13 +511,21 @@ func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) 
 
 func (g *Generator) attr(size int, what string) ([]byte, func() int) {
 	buf := make([]byte, (size+7)&^7)
-	return buf, func() int { return g.add(buf, what) }
+	return buf, func() int {
+		if g.table {
+			g.alignAttr()
+		}
+		return g.add(buf, what)
+	}
 }
 
 // LoadBTF implements load.Backend.
 func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 	if g.err != nil {
 		return load.NoHandle, g.err
+	}
+	if g.table {
+		return g.tableLoadBTF(raw)
 	}
 	data := g.add(raw, "BTF")
 	buf, place := g.attr(btfLoadAttrSize, "BTF_LOAD attr")
@@ -498,6 +544,9 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	if g.err != nil {
 		return load.NoHandle, g.err
+	}
+	if g.table {
+		return g.tableCreateMap(m)
 	}
 	size := mapCreateAttrSize
 	if m.StructOps != nil {
@@ -603,6 +652,9 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 	if g.err != nil {
 		return g.err
 	}
+	if g.table {
+		return g.tableUpdateElem(m, mapIndex, key, v)
+	}
 	mapName := g.obj.Maps[mapIndex].Name
 	keyOff := g.add(key, "key of "+mapName)
 	var valueOff int
@@ -644,6 +696,9 @@ func (g *Generator) Freeze(m load.Handle, mapIndex int) error {
 	if g.err != nil {
 		return g.err
 	}
+	if g.table {
+		return g.tableFreeze(m, mapIndex)
+	}
 	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
@@ -659,6 +714,10 @@ func (g *Generator) Close(h load.Handle) error {
 	if g.err != nil || h < 0 {
 		return g.err
 	}
+	if g.table {
+		g.op(opClose, tableSlotOff(int(h)), 0, 0, 0)
+		return nil
+	}
 	g.b.Comment(fmt.Sprintf("close fd slot %d", h))
 	g.closeSlot(int(h))
 	return nil
@@ -669,6 +728,9 @@ func (g *Generator) Close(h load.Handle) error {
 func (g *Generator) Finish() (*Loader, error) {
 	if g.err != nil {
 		return nil, g.err
+	}
+	if g.table {
+		return g.tableFinish()
 	}
 	g.emitSuccess()
 	insns, comments, err := g.b.Assemble()

@@ -40,41 +40,57 @@ func generate(t testing.TB, name string) *gen.Loader {
 	return l
 }
 
-// TestDeterministic: the same object gives the same loader, byte for byte.
+// TestDeterministic: the same object gives the same loader, byte for
+// byte, of either kind.
 func TestDeterministic(t *testing.T) {
-	for _, name := range behave.Objects {
-		a, b := generate(t, name), generate(t, name)
-		if !bytes.Equal(a.Data, b.Data) || !bytes.Equal(a.Insns, b.Insns) {
-			t.Errorf("%s: two generations differ", name)
-		}
-		var fa, fb bytes.Buffer
-		if err := a.WriteFile(&fa, binary.LittleEndian); err != nil {
-			t.Fatal(err)
-		}
-		if err := b.WriteFile(&fb, binary.LittleEndian); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(fa.Bytes(), fb.Bytes()) {
-			t.Errorf("%s: two loader files differ", name)
+	for _, mode := range loaderModes {
+		for _, name := range behave.Objects {
+			if tableRefuses(t, open(t, name), mode.opts) {
+				continue
+			}
+			a, b := generateIn(t, open(t, name), mode.opts), generateIn(t, open(t, name), mode.opts)
+			if !bytes.Equal(a.Data, b.Data) || !bytes.Equal(a.Insns, b.Insns) {
+				t.Errorf("%s %s: two generations differ", mode.name, name)
+			}
+			var fa, fb bytes.Buffer
+			if err := a.WriteFile(&fa, binary.LittleEndian); err != nil {
+				t.Fatal(err)
+			}
+			if err := b.WriteFile(&fb, binary.LittleEndian); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(fa.Bytes(), fb.Bytes()) {
+				t.Errorf("%s %s: two loader files differ", mode.name, name)
+			}
 		}
 	}
 }
 
-// TestFileRoundTrip writes and reads back every loader.
+// TestFileRoundTrip writes and reads back every loader, of either kind
+// (a table loader is a version-4 file).
 func TestFileRoundTrip(t *testing.T) {
-	for _, name := range behave.Objects {
-		l := generate(t, name)
-		var buf bytes.Buffer
-		if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {
-			t.Fatal(err)
-		}
-		back, bo, err := gen.ReadFile(buf.Bytes())
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if bo != binary.ByteOrder(binary.LittleEndian) || !bytes.Equal(back.Data, l.Data) || !bytes.Equal(back.Insns, l.Insns) ||
-			strings.Join(back.Steps, "\n") != strings.Join(l.Steps, "\n") || len(back.Maps) != len(l.Maps) || len(back.Progs) != len(l.Progs) {
-			t.Errorf("%s: loader file does not round-trip", name)
+	for _, mode := range loaderModes {
+		for _, name := range behave.Objects {
+			if tableRefuses(t, open(t, name), mode.opts) {
+				continue
+			}
+			l := generateIn(t, open(t, name), mode.opts)
+			var buf bytes.Buffer
+			if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {
+				t.Fatal(err)
+			}
+			if v, want := binary.LittleEndian.Uint32(buf.Bytes()[8:]), map[bool]uint32{false: gen.FileVersion, true: gen.FileVersionTable}[l.Table]; v != want {
+				t.Errorf("%s %s: file version %d, want %d", mode.name, name, v, want)
+			}
+			back, bo, err := gen.ReadFile(buf.Bytes())
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if bo != binary.ByteOrder(binary.LittleEndian) || !bytes.Equal(back.Data, l.Data) || !bytes.Equal(back.Insns, l.Insns) ||
+				strings.Join(back.Steps, "\n") != strings.Join(l.Steps, "\n") || len(back.Maps) != len(l.Maps) || len(back.Progs) != len(l.Progs) ||
+				back.Table != l.Table || !bytes.Equal(back.LoaderBTF, l.LoaderBTF) || !bytes.Equal(back.LoaderFuncInfo, l.LoaderFuncInfo) {
+				t.Errorf("%s %s: loader file does not round-trip", mode.name, name)
+			}
 		}
 	}
 }
@@ -127,30 +143,49 @@ func TestReadFileErrors(t *testing.T) {
 	}
 }
 
-// TestDumpGolden keeps the disassembly of the demo's loader stable and
-// readable; -update rewrites it.
+// TestDumpGolden keeps the dump of the demo's loader stable and
+// readable, for both kinds of loader: the disassembly with its steps, and
+// a table loader's records as the calls they replay; -update rewrites
+// them.
 func TestDumpGolden(t *testing.T) {
-	var out bytes.Buffer
-	if err := generate(t, "minimal").Dump(&out, binary.LittleEndian); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		golden string
+		opts   gen.Options
+		want   []string
+	}{
+		{"minimal.dump.golden", gen.Options{}, []string{"step 0: load BTF", "call bpf_sys_bpf#166", "fd table", "PROG_LOAD attr handle_getpid"}},
+		{"minimal.table.dump.golden", gen.Options{Table: true}, []string{"step 0: load BTF", "bpf(BPF_PROG_LOAD, &blob[", "(PROG_LOAD attr handle_getpid: fd_array) = &blob[",
+			"close(blob[", "cleanup, after a failure:", "call bpf_loop#181"}},
 	}
-	golden := filepath.Join("testdata", "minimal.dump.golden")
-	if *update {
-		if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(out.Bytes(), want) {
-		t.Errorf("dump differs from %s (go test ./gen -run TestDumpGolden -update)", golden)
-	}
-	for _, s := range []string{"step 0: load BTF", "call bpf_sys_bpf#166", "fd table", "PROG_LOAD attr handle_getpid"} {
-		if !strings.Contains(out.String(), s) {
-			t.Errorf("dump lacks %q", s)
-		}
+	for _, tt := range tests {
+		t.Run(tt.golden, func(t *testing.T) {
+			l, err := gen.GenerateWith(open(t, "minimal"), nil, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := l.Dump(&out, binary.LittleEndian); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", tt.golden)
+			if *update {
+				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("dump differs from %s (go test ./gen -run TestDumpGolden -update)", golden)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(out.String(), s) {
+					t.Errorf("dump lacks %q", s)
+				}
+			}
+		})
 	}
 }
 

@@ -54,18 +54,8 @@ func TestKconfigFile(t *testing.T) {
 			}
 			return handlesToFDs(res.Maps), func() { closeAll(res.Handles()) }, nil
 		}},
-		{"loader", func() ([]int, func(), error) {
-			l, err := gen.Generate(obj, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			res, err := lskel.Run(&l.Loader, &lskel.RunOptions{Kconfig: kconfig.Resolve})
-			if err != nil {
-				return nil, nil, err
-			}
-			mapFDs, _ := fdsOf(res)
-			return mapFDs, func() { res.Close() }, nil
-		}},
+		{"loader", kconfigLoader(t, obj, gen.Options{})},
+		{"table loader", kconfigLoader(t, obj, gen.Options{Table: true})},
 	}
 	vars := load.KconfigVars(obj.Externs)
 	for _, b := range backends {
@@ -128,4 +118,18 @@ func nativeUint(b []byte) uint64 {
 		return uint64(ne.Uint32(b))
 	}
 	return ne.Uint64(b)
+}
+
+// kconfigLoader loads obj through a loader made as opts says, with the
+// kconfig resolver.
+func kconfigLoader(t *testing.T, obj *object.Object, opts gen.Options) func() ([]int, func(), error) {
+	return func() ([]int, func(), error) {
+		l := generateIn(t, obj, opts)
+		res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{Kconfig: kconfig.Resolve}))
+		if err != nil {
+			return nil, nil, err
+		}
+		mapFDs, _ := fdsOf(res)
+		return mapFDs, func() { res.Close() }, nil
+	}
 }

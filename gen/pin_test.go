@@ -106,7 +106,7 @@ func getpids(n int) {
 // of one counts into the map of the other. The unpinned map is not shared.
 func TestLoaderPinnedMapReused(t *testing.T) {
 	testutil.RequireLoaders(t)
-	l := generateLoader(t, "pinned")
+	l := generateLoaderIn(t, "pinned", gen.Options{})
 	dir := testutil.PinDir(t)
 	path := filepath.Join(dir, "pin_hits")
 	share := &lskel.MapSharing{PinPath: dir}
@@ -154,7 +154,7 @@ func TestLoaderPinnedMapReused(t *testing.T) {
 // each other's map.
 func TestDirectAndLoaderSharePin(t *testing.T) {
 	testutil.RequireLoaders(t)
-	l := generateLoader(t, "pinned")
+	l := generateLoaderIn(t, "pinned", gen.Options{})
 	obj := open(t, "pinned")
 	dir := testutil.PinDir(t)
 	res, err := load.Load(obj, &load.Direct{PinRoot: dir}, nil)
@@ -199,7 +199,7 @@ func TestDirectAndLoaderSharePin(t *testing.T) {
 // pin stays as it was.
 func TestLoaderPinnedMapIncompatible(t *testing.T) {
 	testutil.RequireLoaders(t)
-	l := generateLoader(t, "pinned")
+	l := generateLoaderIn(t, "pinned", gen.Options{})
 	var want abi.MapDesc
 	for _, m := range l.Maps {
 		if m.Name == "pin_hits" {
@@ -261,8 +261,8 @@ func TestLoaderPinnedMapIncompatible(t *testing.T) {
 // map, read through either result.
 func TestLoaderReplaceMaps(t *testing.T) {
 	testutil.RequireLoaders(t)
-	lm := generateLoader(t, "minimal")
-	lp := generateLoader(t, "pinned")
+	lm := generateLoaderIn(t, "minimal", gen.Options{})
+	lp := generateLoaderIn(t, "pinned", gen.Options{})
 	rm, err := lskel.Run(&lm.Loader, pinnedOpts())
 	if err != nil {
 		t.Fatalf("minimal: %v", err)
@@ -361,7 +361,7 @@ func lookupMapShape(t *testing.T, name string, l *gen.Loader) abi.MapDesc {
 func TestLoaderPinnedFaultInjection(t *testing.T) {
 	testutil.RequireLoaders(t)
 	obj := open(t, "pinned")
-	full := generateLoader(t, "pinned")
+	full := generateLoaderIn(t, "pinned", gen.Options{})
 	for _, pinned := range []bool{false, true} {
 		dir := testutil.PinDir(t)
 		path := filepath.Join(dir, "pin_hits")
@@ -413,7 +413,7 @@ func TestLoaderPinnedFaultInjection(t *testing.T) {
 // closed, and stops once the pin is removed.
 func TestLinkPin(t *testing.T) {
 	testutil.RequireLoaders(t)
-	l := generateLoader(t, "pinned")
+	l := generateLoaderIn(t, "pinned", gen.Options{})
 	dir := testutil.PinDir(t)
 	res, err := (&lskel.MapSharing{PinPath: dir}).Run(&l.Loader, pinnedOpts())
 	if err != nil {

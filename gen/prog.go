@@ -30,6 +30,9 @@ func (g *Generator) LoadProgram(p *load.ProgSpec) (load.Handle, error) {
 	if g.err != nil {
 		return load.NoHandle, g.err
 	}
+	if g.table {
+		return g.tableLoadProgram(p)
+	}
 	insns := mapRefsToFDArray(p)
 	lay := g.layoutProgram(p, insns)
 	syms, err := g.reserveKsyms(p)

@@ -125,6 +125,7 @@ const (
 
 // Helper function ids that bpfgen's own programs and probes call.
 const (
+	BPF_FUNC_map_lookup_elem       = 1
 	BPF_FUNC_trace_printk          = 6
 	BPF_FUNC_probe_read_kernel     = 113
 	BPF_FUNC_copy_from_user        = 148
@@ -134,4 +135,5 @@ const (
 	BPF_FUNC_sys_close             = 168
 	BPF_FUNC_get_attach_cookie     = 174
 	BPF_FUNC_kallsyms_lookup_name  = 179
+	BPF_FUNC_loop                  = 181
 )

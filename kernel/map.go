@@ -179,3 +179,10 @@ func MapBatch(cmd Cmd, a *MapBatchAttr) (uint32, error) {
 	_, err := call(cmd, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 40) // through map_fd
 	return attr.count, err
 }
+
+// MapUpdateBatch sets count keys to count values in one call (Linux 5.6):
+// keys and values hold count keys and values back to back.
+func MapUpdateBatch(fd int, keys, values []byte, count int) error {
+	_, err := MapBatch(CmdMapUpdateBatch, &MapBatchAttr{MapFD: fd, Keys: keys, Values: values, Count: uint32(count)})
+	return err
+}

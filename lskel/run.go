@@ -105,6 +105,11 @@ type RunOptions struct {
 	// instructions, but nothing vouches for the instructions. Without it
 	// a signed loader loads only verified.
 	Unsigned bool
+
+	// Table runs table loaders (abi.Loader.Table): pass Table. Generated
+	// code passes it only for table loaders, so that only they link
+	// what those need.
+	Table func()
 }
 
 // FuncBTFID returns the BTF id of the function name in the BTF of the
@@ -222,6 +227,9 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 			return nil, err
 		}
 	}
+	if opts.Table != nil {
+		opts.Table()
+	}
 	ctx, err := buildCtx(l, opts)
 	if err != nil {
 		return nil, err
@@ -234,7 +242,7 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if err := kernel.RaiseMemlock(); err != nil {
 		return nil, wrapErr("load "+strconv.Quote(l.Name), err)
 	}
-	blob, err := createBlob(l)
+	blob, err := loaderHooks.blob(l)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +252,7 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	if l.Signed {
 		prog, scheme, err = signedHooks.load(l, blob, so)
 	} else {
-		prog, err = loadLoader(l, blob, opts)
+		prog, err = loaderHooks.load(l, blob, -1, opts.LogLevel, opts.LogSize)
 	}
 	if err != nil {
 		return nil, err
@@ -285,6 +293,15 @@ func Run(l *abi.Loader, opts *RunOptions) (*Result, error) {
 	res.setAttachProbe(opts.AttachProbe)
 	res.scheme = scheme
 	return res, nil
+}
+
+// stepErr is the error of the runtime's own step of running l. Not
+// inlined: one call is smaller than building the error at each site,
+// which keeps the runtime small.
+//
+//go:noinline
+func stepErr(l *abi.Loader, step string, err error) *LoadError {
+	return &LoadError{Object: l.Name, Step: step, Err: err}
 }
 
 // runLog says which step of a run gets a log, of which level and size.
@@ -454,34 +471,40 @@ func createBlob(l *abi.Loader) (int, error) {
 	}
 	fd, err := kernel.MapCreate(a)
 	if err != nil {
-		return -1, &LoadError{Object: l.Name, Step: stepCreateBlob, Err: err}
+		return -1, stepErr(l, stepCreateBlob, err)
 	}
 	var key [4]byte
 	if err := kernel.MapUpdateElem(fd, key[:], l.Data, 0); err != nil {
 		closeFD(fd)
-		return -1, &LoadError{Object: l.Name, Step: stepWriteBlob, Err: err}
+		return -1, stepErr(l, stepWriteBlob, err)
 	}
 	if err := kernel.MapFreeze(fd); err != nil {
 		closeFD(fd)
-		return -1, &LoadError{Object: l.Name, Step: stepFreezeBlob, Err: err}
+		return -1, stepErr(l, stepFreezeBlob, err)
 	}
 	return fd, nil
 }
 
 // loadLoader loads the loader program, with the blob map as its only
 // fd_array entry.
-func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
-	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 {
-		return -1, fail(l, "loader program has bad size "+strconv.Itoa(len(l.Insns)))
+// btf, when not -1, is the table loader's BTF (abi.Loader.LoaderBTF):
+// the program gets its func_info.
+func loadLoader(l *abi.Loader, blob, btf int, logLevel uint32, logSz int) (int, error) {
+	// A table loader comes here with its BTF only through Table.
+	if len(l.Insns) == 0 || len(l.Insns)%8 != 0 || l.Table && btf < 0 {
+		return -1, fail(l, "loader program of "+strconv.Itoa(len(l.Insns))+" bytes (a table loader runs with RunOptions.Table)")
 	}
 	p := loaderAttr(l, blob)
+	if btf >= 0 {
+		p.BTFFD, p.FuncInfoRecSize, p.FuncInfo = uint32(btf), 8, l.LoaderFuncInfo
+	}
 	// The loader is loaded without a log (a large loader's log could
 	// overflow the buffer and fail the load with ENOSPC); only a failure is
 	// retried with a log, to explain it.
 	fd, _, err := kernel.ProgLoad(p)
 	if err != nil {
-		p.LogLevel = max(opts.LogLevel, 1)
-		p.LogBuf = make([]byte, logSize(opts.LogSize))
+		p.LogLevel = max(logLevel, 1)
+		p.LogBuf = make([]byte, logSize(logSz))
 		fd2, _, err2 := kernel.ProgLoad(p)
 		if err2 == nil {
 			return fd2, nil
@@ -489,7 +512,7 @@ func loadLoader(l *abi.Loader, blob int, opts *RunOptions) (int, error) {
 		if !kernel.HaveSyscallProgs() {
 			return -1, wrapErr("load "+strconv.Quote(l.Name), ErrNoSyscallProgs)
 		}
-		return -1, &LoadError{Object: l.Name, Step: stepLoadLoader, Err: &VerifierError{Errno: kernel.ErrnoOf(err), Log: kernel.CString(p.LogBuf)}}
+		return -1, stepErr(l, stepLoadLoader, &VerifierError{Errno: kernel.ErrnoOf(err), Log: kernel.CString(p.LogBuf)})
 	}
 	return fd, nil
 }
@@ -548,7 +571,7 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 	if err != nil {
 		// The loader did not run (or the kernel refused the context):
 		// it created nothing.
-		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepRunLoader, Err: err}, errno: kernel.ErrnoOf(err)}
+		return nil, &failure{err: stepErr(l, stepRunLoader, err), errno: kernel.ErrnoOf(err)}
 	}
 	if rv := int32(retval); rv != 0 {
 		// The loader has closed what it created: the fd numbers in the
@@ -563,15 +586,15 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 		if int(step) < len(l.Steps) {
 			name = l.Steps[step]
 		}
-		f := &failure{err: &LoadError{Object: l.Name, Step: name, Err: errno}, errno: errno, step: step, logged: l.TakesLog(step)}
+		f := &failure{err: stepErr(l, name, errno), errno: errno, step: step, logged: l.TakesLog(step)}
 		if f.logged && logBuf != nil && rl.step == step {
 			f.log = kernel.CString(logBuf)
 		}
 		return nil, f
 	}
-	res, err := own(l, ctx)
+	res, err := loaderHooks.own(l, blob, ctx)
 	if err != nil {
-		return nil, &failure{err: &LoadError{Object: l.Name, Step: stepOwnFDs, Err: err}, errno: kernel.ErrnoOf(err)}
+		return nil, &failure{err: stepErr(l, stepOwnFDs, err), errno: kernel.ErrnoOf(err)}
 	}
 	return res, nil
 }
@@ -579,7 +602,7 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 // own takes ownership of the fds a successful run wrote into the context.
 // If one cannot be owned, every fd of the run is closed: all are wrapped
 // first (newMap and newProgram close the fd they fail on), then closed.
-func own(l *abi.Loader, ctx []byte) (*Result, error) {
+func own(l *abi.Loader, _ int, ctx []byte) (*Result, error) {
 	ne := binary.NativeEndian
 	res := &Result{maps: make([]*Map, len(l.Maps)), progs: make([]*Program, len(l.Progs))}
 	var first, err error
@@ -606,6 +629,14 @@ func own(l *abi.Loader, ctx []byte) (*Result, error) {
 	}
 	return res, nil
 }
+
+// loaderHooks are the steps of a run that Table replaces with ones that
+// also run table loaders.
+var loaderHooks = struct {
+	blob func(l *abi.Loader) (int, error)
+	load func(l *abi.Loader, blob, btf int, logLevel uint32, logSize int) (int, error)
+	own  func(l *abi.Loader, blob int, ctx []byte) (*Result, error)
+}{createBlob, loadLoader, own}
 
 // noLogStep is a step number no loader has: no load gets the log.
 const noLogStep = 1<<32 - 1

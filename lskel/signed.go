@@ -132,10 +132,10 @@ func schemes(l *abi.Loader, opts sigOpts) []SigScheme {
 // returns the scheme the kernel verified.
 func loadSigned(l *abi.Loader, blob int, opts sigOpts) (int, SigScheme, error) {
 	if _, err := kernel.MapHash(blob); err != nil {
-		return -1, SchemeAuto, &LoadError{Object: l.Name, Step: stepHashBlob, Err: err}
+		return -1, SchemeAuto, stepErr(l, stepHashBlob, err)
 	}
 	if opts.Unsigned {
-		fd, err := loadLoader(l, blob, &RunOptions{LogLevel: opts.LogLevel, LogSize: opts.LogSize})
+		fd, err := loadLoader(l, blob, -1, opts.LogLevel, opts.LogSize)
 		return fd, SchemeAuto, err
 	}
 	var err error

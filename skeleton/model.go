@@ -211,6 +211,10 @@ type loader struct {
 	StructOps                                   []structOpsDesc
 	CheckBTF, CheckInsns, CheckFunc, CheckRelos string
 	CheckResults, CheckCtxOff, CtxExtra         uint32
+	// Table is set for a table loader; LoaderBTF and LoaderFuncInfo are
+	// string literals of its program's BTF and func_info.
+	Table                     bool
+	LoaderBTF, LoaderFuncInfo string
 }
 
 // mapDesc is one map's loader descriptor; Type and Flags are Go

@@ -913,6 +913,11 @@ func (g *generator) loader() loader {
 		Signed:     l.Signed,
 		MapFDsIn:   l.MapFDsIn,
 	}
+	if l.Table {
+		out.Table = true
+		out.LoaderBTF = stringLiteral(l.LoaderBTF)
+		out.LoaderFuncInfo = stringLiteral(l.LoaderFuncInfo)
+	}
 	if l.Signed {
 		out.InsnsHash = stringLiteral(l.InsnsHash)
 		out.SigV1 = g.literal(l.Signatures[abi.SchemeV1])

@@ -185,6 +185,9 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 		Scheme:    opts.Scheme,
 		Unsigned:  opts.Unsigned,
 {{- end}}
+{{- if .Loader.Table}}
+		Table:      lskel.Table,
+{{- end}}
 {{- if .Loader.Kconfig}}
 		Kconfig:    kconfig.Resolve,
 {{- end}}
@@ -542,6 +545,11 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		Signed:     true,
 		InsnsHash:  []byte({{.InsnsHash}}),
 		Signatures: [abi.NumSchemes][]byte{abi.SchemeV1: []byte({{.SigV1}}), abi.SchemeV2: []byte({{.SigV2}})},
+{{- end}}
+{{- if .Table}}
+		Table:          true,
+		LoaderBTF:      []byte({{.LoaderBTF}}),
+		LoaderFuncInfo: []byte({{.LoaderFuncInfo}}),
 {{- end}}
 	}
 }

@@ -25,7 +25,10 @@ type dumpJSON struct {
 	Kconfig      []dumpKconfig `json:"kconfig"`
 	Blob         []dumpBlob    `json:"blob"`
 	Steps        []string      `json:"steps"`
-	Program      []dumpInsn    `json:"program"`
+	// Records are a table loader's records as the calls they replay
+	// (gen.Loader.Records); absent for other loaders.
+	Records []string   `json:"records,omitempty"`
+	Program []dumpInsn `json:"program"`
 }
 
 type dumpMap struct {
@@ -94,6 +97,11 @@ func describeLoader(l *gen.Loader, bo binary.ByteOrder) (*dumpJSON, error) {
 	}
 	for _, ln := range lines {
 		d.Program = append(d.Program, dumpInsn{ln.Index, ln.Text, ln.Comment, ln.Note})
+	}
+	if l.Table {
+		if d.Records, err = l.Records(bo); err != nil {
+			return nil, fmt.Errorf("dump: %w", err)
+		}
 	}
 	return d, nil
 }

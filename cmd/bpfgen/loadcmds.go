@@ -347,7 +347,7 @@ func cmdRun(args []string, stdout, stderr io.Writer) error {
 		pinning[m.Name] = m.Pinning
 	}
 	byName := pinsByName(pinRootDir, pinning)
-	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID, StructOps: new(lskel.StructOpsContext).Prepare}
+	ro := &lskel.RunOptions{LogLevel: uint32(*logLevel), Kconfig: kconfig.Resolve, FuncBTFID: lskel.FuncBTFID, StructOps: new(lskel.StructOpsContext).Prepare, Table: lskel.Table}
 	undo, err := rf.options(ro)
 	if err != nil {
 		return err

@@ -238,3 +238,34 @@ func TestPinByName(t *testing.T) {
 		}
 	}
 }
+
+// TestTableLoaderCommands: `loader --table` writes a table loader that
+// `dump` shows as its records and `run` loads.
+func TestTableLoaderCommands(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "minimal.loader")
+	if out, errs, code := runCmd(t, "loader", "--table", "../../testdata/minimal.bpf.o", "-o", file); code != 0 {
+		t.Fatalf("loader --table: exit %d: %s", code, errs)
+	} else if !strings.Contains(out, "390 instructions") {
+		t.Errorf("loader --table printed %q", out)
+	}
+	out, errs, code := runCmd(t, "dump", file)
+	if code != 0 {
+		t.Fatalf("dump: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"records (the calls the loader replays):", "bpf(BPF_PROG_LOAD, &blob[", "step 7: load program handle_getpid"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("dump lacks %q", want)
+		}
+	}
+	js, errs, code := runCmd(t, "dump", "--json", file)
+	var d struct {
+		Records []string `json:"records"`
+	}
+	if err := json.Unmarshal([]byte(js), &d); code != 0 || err != nil || len(d.Records) == 0 || d.Records[0] != "step 0: load BTF" {
+		t.Errorf("dump --json: exit %d, %v, records %q: %s", code, err, d.Records, errs)
+	}
+	testutil.RequireLoaders(t)
+	if out, errs, code := runCmd(t, "run", file); code != 0 || !strings.Contains(out, "handle_getpid") {
+		t.Errorf("run: exit %d: %s%s", code, out, errs)
+	}
+}

@@ -25,6 +25,9 @@ type signFlags struct {
 	payloadOut string
 	scheme     string
 	sigs       sigList
+	// table makes a table loader (--table), which is no signing flag
+	// but goes to the same generation.
+	table bool
 }
 
 // sigList is the repeatable --signature [v1=|v2=]FILE flag.
@@ -41,6 +44,7 @@ func addSignFlags(fs *flag.FlagSet) *signFlags {
 	fs.StringVar(&f.payloadOut, "payload-out", "", "write the bytes a signature of --scheme covers to `FILE`, to sign elsewhere")
 	fs.StringVar(&f.scheme, "scheme", "v2", "signature scheme of --payload-out and of an unprefixed --signature: v1 (instructions) or v2 (instructions and blob)")
 	fs.Var(&f.sigs, "signature", "attach the detached CMS signature in `[v1=|v2=]FILE` (repeatable)")
+	fs.BoolVar(&f.table, "table", false, "make a table loader: one constant program replays the calls recorded in the blob (Linux 5.17)")
 	return f
 }
 
@@ -66,7 +70,7 @@ func generateWith(path string, f *signFlags, btfPath string) (*gen.Loader, *obje
 	if err != nil {
 		return nil, nil, err
 	}
-	o := gen.Options{Signed: f.signed()}
+	o := gen.Options{Signed: f.signed(), Table: f.table}
 	if btfPath != "" {
 		raw, err := object.ReadFile(btfPath)
 		if err != nil {

@@ -70,6 +70,17 @@ type Loader struct {
 	// CtxExtra is the size of the context after the descriptors: the
 	// layout check's results and the struct_ops values.
 	CtxExtra uint32 `json:"ctx_extra,omitempty"`
+
+	// Table is set for a table-driven loader: Insns is the same
+	// interpreter for every object and the blob holds its records
+	// (docs/loader-format.md, "Table loaders"). Its blob map is an array
+	// of TableElemSize-byte elements, the loader program comes with its
+	// own BTF (LoaderBTF, LoaderFuncInfo: the bpf_loop callback needs
+	// func_info), and the runtime reads the fds from the blob's fd table
+	// (TableFDElem on) instead of the context.
+	Table          bool   `json:"table,omitempty"`
+	LoaderBTF      []byte `json:"loader_btf,omitempty"`
+	LoaderFuncInfo []byte `json:"loader_func_info,omitempty"`
 }
 
 // StructOpsDesc is one struct_ops map of a loader.
@@ -117,6 +128,15 @@ const mapTypeStructOps = 26
 // __uint(pinning, LIBBPF_PIN_BY_NAME): it is pinned at <pin root>/<name>,
 // and a compatible map pinned there is used instead of a new one.
 const PinByName = 1
+
+// Layout of a table loader's blob map: an array of TableElemSize-byte
+// elements (the verifier bounds every access the interpreter makes by
+// one element), the fd table from element TableFDElem on, slot i at
+// byte 4*i: map i, then program j at slot len(Maps)+j.
+const (
+	TableElemSize = 1024
+	TableFDElem   = 1
+)
 
 // Signature schemes: what a signature of a loader covers.
 const (
