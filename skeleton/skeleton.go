@@ -432,6 +432,10 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 
+	for _, pr := range f.AutoAttach {
+		pr.AttachCall = attachCall(pr.Section, pr.AttachTo, f.Uprobes)
+	}
+
 	if err := g.checkRecordTypes(); err != nil {
 		return nil, err
 	}
@@ -505,6 +509,38 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 	return f, nil
+}
+
+// attachCall is the call that attaches a program of section (whose
+// target attachTo, when set, replaces what the section names), p being
+// its *Program in the generated file: the lskel function of its kind with
+// the target as literals, as Program.Attach would choose at run time.
+// Probes go through lskel.AttachProbe, with the uprobe symbol resolver
+// when the object has uprobes.
+func attachCall(section, attachTo string, uprobes bool) string {
+	target := attachTo
+	if target == "" {
+		_, target, _ = strings.Cut(strings.TrimPrefix(section, "?"), "/")
+	}
+	switch abi.SectionAttachKind(section) {
+	case abi.AttachTracepoint:
+		if category, name, ok := strings.Cut(target, "/"); ok {
+			return fmt.Sprintf("lskel.AttachTracepoint(p.Program, %s, %s)", strconv.Quote(category), strconv.Quote(name))
+		}
+	case abi.AttachRawTracepoint:
+		return fmt.Sprintf("lskel.AttachRawTracepoint(p.Program, %s)", strconv.Quote(target))
+	case abi.AttachTracing:
+		return "lskel.AttachTracing(p.Program)"
+	case abi.AttachIter:
+		return "lskel.AttachIter(p.Program)"
+	case abi.AttachByCaller:
+		if uprobes {
+			return "lskel.AttachProbe(p.Program, elfsym.SymbolOffset)"
+		}
+		return "lskel.AttachProbe(p.Program, nil)"
+	}
+	// A malformed target: Program.Attach says what is wrong.
+	return "p.Attach()"
 }
 
 // member reserves the Go name want for a field of the objects struct

@@ -172,17 +172,17 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	if share == nil {
 		share = &lskel.MapSharing{}
 	}
-	res, err := share.Run({{.Names.NewLoader}}(), ro)
+	res, err := lskel.RunShared(share, &{{.Names.LoaderVar}}, ro)
 {{- else if not .Loader.Signed}}
 	var res *lskel.Result
 	var err error
 	if opts.Share != nil {
-		res, err = opts.Share.Run({{.Names.NewLoader}}(), ro)
+		res, err = lskel.RunShared(opts.Share, &{{.Names.LoaderVar}}, ro)
 	} else {
-		res, err = lskel.Run({{.Names.NewLoader}}(), ro)
+		res, err = lskel.Run(&{{.Names.LoaderVar}}, ro)
 	}
 {{- else}}
-	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
+	res, err := lskel.Run(&{{.Names.LoaderVar}}, ro)
 {{- end}}
 	if err != nil {
 		return nil, err
@@ -220,17 +220,18 @@ func (o *{{.Names.Objects}}) init() error {
 {{- end}}
 // keeping each link in the program's Link field. Programs attached
 // before a failure stay attached until Close.
+//
+// Each program is attached by the function of its kind rather than by
+// Program.Attach, so that the binary links only the kinds it attaches.
 func (o *{{$.Names.Objects}}) Attach() error {
-	for _, p := range []*{{$.Names.Program}}{ {{- range $i, $p := .}}{{if $i}}, {{end}}o.{{$p.Field}}{{end -}} } {
-		if p.Program == nil || p.Link != nil {
-			continue
-		}
-		l, err := p.Attach()
-		if err != nil {
+	var err error
+{{- range .}}
+	if p := o.{{.Field}}; p.Program != nil && p.Link == nil {
+		if p.Link, err = {{.AttachCall}}; err != nil {
 			return err
 		}
-		p.Link = l
 	}
+{{- end}}
 	return nil
 }
 {{end}}
@@ -367,10 +368,12 @@ var (
 
 {{- define "loader"}}
 {{with .Loader -}}
-// {{$.Names.NewLoader}} returns the loader program of {{$.ObjectFile}}: {{.DataLen}} bytes of data and
+// {{$.Names.LoaderVar}} is the loader program of {{$.ObjectFile}}: {{.DataLen}} bytes of data and
 // {{.InsnCount}} instructions.
-func {{$.Names.NewLoader}}() *abi.Loader {
-	return &abi.Loader{
+//
+// It is a variable, not a function that builds one: static data needs no
+// code and no type descriptors in the binary. lskel only reads it.
+var {{$.Names.LoaderVar}} = abi.Loader{
 		Name:  {{quote .Name}},
 		Data:  []byte({{$.Names.LoaderData}}),
 		Insns: []byte({{$.Names.LoaderInsns}}),
@@ -417,7 +420,6 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		InsnsHash:  []byte({{.InsnsHash}}),
 		Signatures: [abi.NumSchemes][]byte{abi.SchemeV1: []byte({{.SigV1}}), abi.SchemeV2: []byte({{.SigV2}})},
 {{- end}}
-	}
 }
 
 // {{$.Names.LoaderData}} is the loader's data blob.
