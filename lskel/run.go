@@ -532,18 +532,17 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 	ne.PutUint32(ctx[abi.CtxSizeOff:], uint32(len(ctx)))
 	ne.PutUint32(ctx[abi.CtxStepOff:], 0)
 	var logBuf []byte
+	var logPtr uint64
+	logStep := uint32(noLogStep)
 	if rl.level != 0 {
 		logBuf = make([]byte, rl.size)
-		ne.PutUint32(ctx[abi.CtxLogLevelOff:], rl.level)
-		ne.PutUint32(ctx[abi.CtxLogSizeOff:], uint32(len(logBuf)))
-		ne.PutUint64(ctx[abi.CtxLogBufOff:], uint64(uintptr(unsafe.Pointer(&logBuf[0]))))
-		ne.PutUint32(ctx[abi.CtxLogStepOff:], rl.step)
-	} else {
-		ne.PutUint32(ctx[abi.CtxLogLevelOff:], 0)
-		ne.PutUint32(ctx[abi.CtxLogSizeOff:], 0)
-		ne.PutUint64(ctx[abi.CtxLogBufOff:], 0)
-		ne.PutUint32(ctx[abi.CtxLogStepOff:], noLogStep)
+		logPtr = uint64(uintptr(unsafe.Pointer(&logBuf[0])))
+		logStep = rl.step
 	}
+	ne.PutUint32(ctx[abi.CtxLogLevelOff:], rl.level)
+	ne.PutUint32(ctx[abi.CtxLogSizeOff:], uint32(len(logBuf)))
+	ne.PutUint64(ctx[abi.CtxLogBufOff:], logPtr)
+	ne.PutUint32(ctx[abi.CtxLogStepOff:], logStep)
 	r, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: prog, CtxIn: ctx})
 	retval := r.Retval
 	runtime.KeepAlive(logBuf)
