@@ -4,7 +4,6 @@ import (
 	"errors"
 	"runtime"
 	"strconv"
-	"strings"
 	"syscall"
 )
 
@@ -65,18 +64,17 @@ const VerifierLogTail = 60
 //	verifier log (last 60 of 132 lines):
 //		...
 func (e *VerifierError) Error() string {
-	var b strings.Builder
-	b.WriteString(errnoString(e.Errno))
+	// Appends to a []byte rather than a strings.Builder: this runs in
+	// skeletons too, and the byte loops keep it small.
+	b := []byte(errnoString(e.Errno))
 	log := e.Log
 	for len(log) > 0 && (log[len(log)-1] == '\n' || log[len(log)-1] == ' ' || log[len(log)-1] == 0) {
 		log = log[:len(log)-1]
 	}
 	if log == "" {
-		b.WriteString(" (the kernel wrote no log)")
-		return b.String()
+		return string(append(b, " (the kernel wrote no log)"...))
 	}
 	// Find where the last VerifierLogTail lines start, counting all lines.
-	// Byte loops rather than strings.Split: this runs in skeletons too.
 	lines, start := 1, 0
 	for i := len(log) - 1; i >= 0; i-- {
 		if log[i] == '\n' {
@@ -86,18 +84,20 @@ func (e *VerifierError) Error() string {
 			lines++
 		}
 	}
+	b = append(b, "\nverifier log"...)
 	if lines > VerifierLogTail {
-		b.WriteString("\nverifier log (last " + strconv.Itoa(VerifierLogTail) + " of " + strconv.Itoa(lines) + " lines):\n\t")
-	} else {
-		b.WriteString("\nverifier log:\n\t")
+		b = append(b, " (last "+strconv.Itoa(VerifierLogTail)+" of "...)
+		b = strconv.AppendInt(b, int64(lines), 10)
+		b = append(b, " lines)"...)
 	}
+	b = append(b, ":\n\t"...)
 	for i := start; i < len(log); i++ {
-		b.WriteByte(log[i])
+		b = append(b, log[i])
 		if log[i] == '\n' {
-			b.WriteByte('\t')
+			b = append(b, '\t')
 		}
 	}
-	return b.String()
+	return string(b)
 }
 
 // Unwrap returns the errno.

@@ -32,11 +32,16 @@ func Close(fd int) error { return unix.Close(fd) }
 // dupCloexec duplicates fd to a number of at least 3, close-on-exec.
 func dupCloexec(fd int) (int, error) { return unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 3) }
 
-// exists reports whether path exists (stat(2) without os.Stat's FileInfo,
-// which links time formatting into the runtime).
+// exists reports whether path exists. It opens it with O_PATH: os.Stat's
+// FileInfo links time formatting into the runtime, and unix.Stat links
+// fstatat, where open is linked already.
 func exists(path string) bool {
-	var st unix.Stat_t
-	return unix.Stat(path, &st) == nil
+	fd, err := unix.Open(path, unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return false
+	}
+	unix.Close(fd)
+	return true
 }
 
 func raiseMemlock() error {

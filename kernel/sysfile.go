@@ -18,7 +18,16 @@ func ReadSysFile(path string) ([]byte, error) {
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
-	defer unix.Close(fd)
+	out, err := readAll(fd)
+	unix.Close(fd)
+	if err != nil {
+		return nil, &os.PathError{Op: "read", Path: path, Err: err}
+	}
+	return out, nil
+}
+
+// readAll reads fd to its end, at most about 1 MiB.
+func readAll(fd int) ([]byte, error) {
 	var out []byte
 	buf := make([]byte, 512)
 	for len(out) < 1<<20 {
@@ -27,7 +36,7 @@ func ReadSysFile(path string) ([]byte, error) {
 			continue
 		}
 		if err != nil {
-			return nil, &os.PathError{Op: "read", Path: path, Err: err}
+			return nil, err
 		}
 		if n == 0 {
 			break

@@ -93,19 +93,17 @@ func (m *Map) PerCPUValueSize() (int, error) {
 }
 
 func (m *Map) check(what string, key, value []byte, wantValue bool) error {
-	if len(key) != int(m.keySize) {
-		return errors.New("map fd " + strconv.Itoa(m.FD()) + ": " + what + ": key of " + strconv.Itoa(len(key)) +
-			" bytes, want " + strconv.FormatUint(uint64(m.keySize), 10))
+	// One message for the key and the value keeps the runtime small.
+	part, got, want := "key", len(key), int(m.keySize)
+	if got == want && wantValue {
+		var err error
+		if want, err = m.PerCPUValueSize(); err != nil {
+			return err
+		}
+		part, got = "value", len(value)
 	}
-	if !wantValue {
-		return nil
-	}
-	want, err := m.PerCPUValueSize()
-	if err != nil {
-		return err
-	}
-	if len(value) != want {
-		return errors.New("map fd " + strconv.Itoa(m.FD()) + ": " + what + ": value of " + strconv.Itoa(len(value)) +
+	if got != want {
+		return errors.New("map fd " + strconv.Itoa(m.FD()) + ": " + what + ": " + part + " of " + strconv.Itoa(got) +
 			" bytes, want " + strconv.Itoa(want))
 	}
 	return nil

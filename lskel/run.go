@@ -58,8 +58,9 @@ type RunOptions struct {
 	// FuncBTFID finds a function's BTF id in a loaded program, for
 	// AttachTargets: pass FuncBTFID. It is required when the loader has
 	// freplace programs; generated code passes it only for objects that
-	// have some, so that only they link the BTF reader.
-	FuncBTFID func(progFD int, name string) (uint32, error)
+	// have some, so that only they link the BTF reader and the code that
+	// fills in the targets.
+	FuncBTFID TargetFinder
 	// Kconfig fills the image of the .kconfig map (zeroed, ValueSize bytes)
 	// from the running kernel's configuration. It is required when the
 	// loader has kconfig externs; generated code passes the resolver so
@@ -112,9 +113,22 @@ type RunOptions struct {
 	Table func()
 }
 
-// FuncBTFID returns the BTF id of the function name in the BTF of the
-// loaded program progFD: what RunOptions.FuncBTFID needs.
-func FuncBTFID(progFD int, name string) (uint32, error) { return kernel.ProgFuncBTFID(progFD, name) }
+// TargetFinder finds, on the machine that runs a loader, the functions
+// its freplace programs replace: RunOptions.FuncBTFID takes FuncBTFID.
+// It is an interface, reached only through that option, so that binaries
+// whose objects have no freplace programs do not link the code.
+type TargetFinder interface {
+	// fillTargets writes the target descriptors of l's freplace
+	// programs into the context ctx.
+	fillTargets(l *abi.Loader, ctx []byte, targets map[string]ProgTarget) error
+}
+
+// FuncBTFID is the TargetFinder of RunOptions.FuncBTFID: it finds the
+// replaced function's BTF id in the BTF of the loaded target program.
+var FuncBTFID TargetFinder = progBTF{}
+
+// progBTF finds functions in the BTF of loaded programs.
+type progBTF struct{}
 
 // ProgTarget is the function of a loaded program that an freplace program
 // replaces.
@@ -349,8 +363,13 @@ func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
 			return nil, fail(l, "InitialValues: no map "+strconv.Quote(name))
 		}
 	}
-	if err := fillTargets(l, c.buf, opts); err != nil {
-		return nil, err
+	if l.NumTargets() > 0 || len(opts.AttachTargets) > 0 {
+		if opts.FuncBTFID == nil {
+			return nil, fail(l, "freplace programs and AttachTargets need RunOptions.FuncBTFID")
+		}
+		if err := opts.FuncBTFID.fillTargets(l, c.buf, opts.AttachTargets); err != nil {
+			return nil, err
+		}
 	}
 	for i := range l.Maps {
 		m := &l.Maps[i]
@@ -399,8 +418,7 @@ func buildCtx(l *abi.Loader, opts *RunOptions) (*runCtx, error) {
 // fillTargets writes the target descriptor of each freplace program: the
 // target's fd and the BTF id of the replaced function in it, found in the
 // target's BTF here, on the machine that runs the loader.
-func fillTargets(l *abi.Loader, ctx []byte, opts *RunOptions) error {
-	targets := opts.AttachTargets
+func (progBTF) fillTargets(l *abi.Loader, ctx []byte, targets map[string]ProgTarget) error {
 	for name := range targets {
 		if j := progIndex(l, name); j < 0 || l.Progs[j].TargetFunc == "" {
 			return fail(l, "AttachTargets: no freplace program "+strconv.Quote(name))
@@ -424,10 +442,7 @@ func fillTargets(l *abi.Loader, ctx []byte, opts *RunOptions) error {
 		if fn == "" {
 			fn = p.TargetFunc
 		}
-		if opts.FuncBTFID == nil {
-			return fail(l, "object has freplace programs: pass RunOptions.FuncBTFID")
-		}
-		id, err := opts.FuncBTFID(t.FD, fn)
+		id, err := kernel.ProgFuncBTFID(t.FD, fn)
 		if err != nil {
 			return wrapErr("load "+strconv.Quote(l.Name)+": target of freplace program "+p.Name, err)
 		}
@@ -552,18 +567,17 @@ func runOnce(l *abi.Loader, blob, prog int, c *runCtx, rl runLog) (*Result, *fai
 	ne.PutUint32(ctx[abi.CtxSizeOff:], uint32(len(ctx)))
 	ne.PutUint32(ctx[abi.CtxStepOff:], 0)
 	var logBuf []byte
+	var logPtr uint64
+	logStep := uint32(noLogStep)
 	if rl.level != 0 {
 		logBuf = make([]byte, rl.size)
-		ne.PutUint32(ctx[abi.CtxLogLevelOff:], rl.level)
-		ne.PutUint32(ctx[abi.CtxLogSizeOff:], uint32(len(logBuf)))
-		ne.PutUint64(ctx[abi.CtxLogBufOff:], uint64(uintptr(unsafe.Pointer(&logBuf[0]))))
-		ne.PutUint32(ctx[abi.CtxLogStepOff:], rl.step)
-	} else {
-		ne.PutUint32(ctx[abi.CtxLogLevelOff:], 0)
-		ne.PutUint32(ctx[abi.CtxLogSizeOff:], 0)
-		ne.PutUint64(ctx[abi.CtxLogBufOff:], 0)
-		ne.PutUint32(ctx[abi.CtxLogStepOff:], noLogStep)
+		logPtr = uint64(uintptr(unsafe.Pointer(&logBuf[0])))
+		logStep = rl.step
 	}
+	ne.PutUint32(ctx[abi.CtxLogLevelOff:], rl.level)
+	ne.PutUint32(ctx[abi.CtxLogSizeOff:], uint32(len(logBuf)))
+	ne.PutUint64(ctx[abi.CtxLogBufOff:], logPtr)
+	ne.PutUint32(ctx[abi.CtxLogStepOff:], logStep)
 	r, err := kernel.ProgTestRun(&kernel.TestRunAttr{ProgFD: prog, CtxIn: ctx})
 	retval := r.Retval
 	runtime.KeepAlive(logBuf)

@@ -202,8 +202,26 @@ func (l *Link) Unpin() error {
 	return nil
 }
 
-// Sharer runs a loader taking existing maps: a *MapSharing. A skeleton's
-// options take one, so that only programs that share maps link the code.
+// Sharer runs a loader taking existing maps (RunShared): a *MapSharing. A
+// skeleton's options take one, so that only programs that share maps link
+// the code.
 type Sharer interface {
-	Run(l *abi.Loader, opts *RunOptions) (*Result, error)
+	// runShared is Run with the options passed by value.
+	runShared(l *abi.Loader, opts RunOptions) (*Result, error)
+}
+
+func (s *MapSharing) runShared(l *abi.Loader, opts RunOptions) (*Result, error) {
+	return s.Run(l, &opts)
+}
+
+// RunShared runs l with s (MapSharing.Run): what a skeleton calls when its
+// Share option is set. It hands the options to s by value: a pointer
+// passed through the interface would make every skeleton's RunOptions
+// escape to the heap, which links its type descriptors (about 2 KB)
+// into binaries that never share a map.
+func RunShared(s Sharer, l *abi.Loader, opts *RunOptions) (*Result, error) {
+	if opts == nil {
+		opts = &RunOptions{}
+	}
+	return s.runShared(l, *opts)
 }

@@ -18,12 +18,21 @@ func Bytes[T any](v *T) []byte {
 // to *mappings so that the caller can unmap it (Munmap) when done.
 func MmapAs[T any](mappings *[][]byte, m *Map, writable bool) (*T, error) {
 	var zero T
-	b, err := mmapValue(m.FD(), uint32(unsafe.Sizeof(zero)), writable)
+	// Small enough to inline: each T is its own instantiation, and
+	// mmapInto's work is not duplicated per type.
+	p, err := mmapInto(mappings, m, uint32(unsafe.Sizeof(zero)), writable)
+	return (*T)(p), err
+}
+
+// mmapInto maps size bytes of m's value, appends the mapping to
+// *mappings and returns its start (nil on failure).
+func mmapInto(mappings *[][]byte, m *Map, size uint32, writable bool) (unsafe.Pointer, error) {
+	b, err := mmapValue(m.FD(), size, writable)
 	if err != nil {
 		return nil, err
 	}
 	*mappings = append(*mappings, b)
-	return (*T)(unsafe.Pointer(&b[0])), nil
+	return unsafe.Pointer(&b[0]), nil
 }
 
 // TypedMap is a map whose keys are K and values V, as generated skeletons

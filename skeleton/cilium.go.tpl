@@ -87,7 +87,7 @@ func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
 	default:
 		return fmt.Errorf("load {{.Ident}}: obj is %T; want *{{.Objects}}, *{{.Maps}}, *{{.Programs}} or *{{.Variables}}", obj)
 	}
-	res, err := lskel.Run({{$.Names.NewLoader}}(), ro)
+	res, err := lskel.Run(&{{$.Names.LoaderVar}}, ro)
 	if err != nil {
 		return err
 	}

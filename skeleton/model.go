@@ -80,7 +80,7 @@ func (f *file) MappedSections() []*section {
 // derived from the exported form of Options.Ident ("Minimal").
 type names struct {
 	Objects, Maps, Programs, Options, Program string
-	Load, NewOptions, NewLoader               string
+	Load, NewOptions, LoaderVar               string
 	LoaderData, LoaderInsns                   string
 	StructOps                                 string
 	// The parts of a struct_ops layout check (abi.LayoutCheck).
@@ -97,7 +97,7 @@ func newNames(exp string) names {
 		Program:       exp + "Program",
 		Load:          "Load" + exp,
 		NewOptions:    "New" + exp + "Options",
-		NewLoader:     "new" + exp + "Loader",
+		LoaderVar:     unexp + "Loader",
 		LoaderData:    unexp + "LoaderData",
 		LoaderInsns:   unexp + "LoaderInsns",
 		StructOps:     exp + "StructOps",
@@ -111,7 +111,7 @@ func newNames(exp string) names {
 // all lists the names, for reserving them before C types get theirs.
 func (n names) all() []string {
 	return []string{n.Objects, n.Maps, n.Programs, n.Options, n.Program,
-		n.Load, n.NewOptions, n.NewLoader, n.LoaderData, n.LoaderInsns, n.StructOps,
+		n.Load, n.NewOptions, n.LoaderVar, n.LoaderData, n.LoaderInsns, n.StructOps,
 		n.CheckBTF, n.CheckInsns, n.CheckFuncInfo, n.CheckRelos}
 }
 
@@ -180,6 +180,10 @@ type program struct {
 	Loaded           bool
 	TargetFunc       string
 	Auto             bool // Attach attaches it
+	// AttachCall is the Go call that attaches an Auto program p (a
+	// *Program of the file): the Attach function of its kind, so that
+	// Attach links only the kinds the object has.
+	AttachCall string
 }
 
 // methods says which attach methods the program type has, by the program

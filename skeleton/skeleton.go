@@ -505,6 +505,9 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 
+	for _, pr := range f.AutoAttach {
+		pr.AttachCall = attachCall(pr.Section, pr.AttachTo, f)
+	}
 	g.noteUntyped(f)
 
 	// Types next: the sections' and the maps' keys and values.
@@ -579,6 +582,46 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 	return f, nil
+}
+
+// attachCall is the call that attaches a program of section (whose
+// target attachTo, when set, replaces what the section names), p being
+// its *Program in the generated file: the lskel function of its kind with
+// the target as literals, as Program.Attach would choose at run time.
+// Probes go through lskel.AttachProbe, with the uprobe symbol resolver
+// when the object has uprobes and the glob matcher when it has
+// uprobe.multi sections; usdt objects' through their usdt attacher.
+func attachCall(section, attachTo string, f *file) string {
+	target := attachTo
+	if target == "" {
+		_, target, _ = strings.Cut(strings.TrimPrefix(section, "?"), "/")
+	}
+	switch abi.SectionAttachKind(section) {
+	case abi.AttachTracepoint:
+		if category, name, ok := strings.Cut(target, "/"); ok {
+			return fmt.Sprintf("lskel.AttachTracepoint(p.Program, %s, %s)", strconv.Quote(category), strconv.Quote(name))
+		}
+	case abi.AttachRawTracepoint:
+		return fmt.Sprintf("lskel.AttachRawTracepoint(p.Program, %s)", strconv.Quote(target))
+	case abi.AttachTracing:
+		return "lskel.AttachTracing(p.Program)"
+	case abi.AttachIter:
+		return "lskel.AttachIter(p.Program)"
+	case abi.AttachByCaller:
+		if f.USDT {
+			return "o.usdt.AttachProbe(p.Program)" // usdt sections, and uprobes by symbol
+		}
+		resolve := "nil"
+		if f.Uprobes {
+			resolve = "elfsym.SymbolOffset"
+		}
+		if f.UprobeMulti {
+			resolve += ", elfsym.MatchFunctions"
+		}
+		return "lskel.AttachProbe(p.Program, " + resolve + ")"
+	}
+	// A malformed target: Program.Attach says what is wrong.
+	return "p.Attach()"
 }
 
 // member reserves the Go name want for a field of the objects struct

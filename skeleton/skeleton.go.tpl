@@ -235,17 +235,17 @@ func {{.Names.Load}}(opts *{{.Names.Options}}) (*{{.Names.Objects}}, error) {
 	if share == nil {
 		share = &lskel.MapSharing{}
 	}
-	res, err := share.Run({{.Names.NewLoader}}(), ro)
+	res, err := lskel.RunShared(share, &{{.Names.LoaderVar}}, ro)
 {{- else if not .Loader.Signed}}
 	var res *lskel.Result
 	var err error
 	if opts.Share != nil {
-		res, err = opts.Share.Run({{.Names.NewLoader}}(), ro)
+		res, err = lskel.RunShared(opts.Share, &{{.Names.LoaderVar}}, ro)
 	} else {
-		res, err = lskel.Run({{.Names.NewLoader}}(), ro)
+		res, err = lskel.Run(&{{.Names.LoaderVar}}, ro)
 	}
 {{- else}}
-	res, err := lskel.Run({{.Names.NewLoader}}(), ro)
+	res, err := lskel.Run(&{{.Names.LoaderVar}}, ro)
 {{- end}}
 	if err != nil {
 		return nil, err
@@ -297,6 +297,9 @@ func (o *{{.Names.Objects}}) init() error {
 // struct_ops maps too, keeping each registration in the StructOps field.
 {{- end}} Programs attached
 // before a failure stay attached until Close.
+//
+// Each program is attached by the function of its kind rather than by
+// Program.Attach, so that the binary links only the kinds it attaches.
 {{- else}}
 // Attach registers the struct_ops maps with the kernel
 {{- range .StructOps}} ({{.Name}}){{end}},
@@ -306,16 +309,14 @@ func (o *{{.Names.Objects}}) init() error {
 {{- end}}
 func (o *{{$.Names.Objects}}) Attach() error {
 {{- with .AutoAttach}}
-	for _, p := range []*{{$.Names.Program}}{ {{- range $i, $p := .}}{{if $i}}, {{end}}o.{{$p.Field}}{{end -}} } {
-		if p.Program == nil || p.Link != nil {
-			continue
-		}
-		l, err := p.Attach()
-		if err != nil {
+	var err error
+{{- range .}}
+	if p := o.{{.Field}}; p.Program != nil && p.Link == nil {
+		if p.Link, err = {{.AttachCall}}; err != nil {
 			return err
 		}
-		p.Link = l
 	}
+{{- end}}
 {{- end}}
 {{- range .StructOps}}
 	if o.StructOps.{{.Field}} == nil {
@@ -478,10 +479,12 @@ var (
 
 {{- define "loader"}}
 {{with .Loader -}}
-// {{$.Names.NewLoader}} returns the loader program of {{$.ObjectFile}}: {{.DataLen}} bytes of data and
+// {{$.Names.LoaderVar}} is the loader program of {{$.ObjectFile}}: {{.DataLen}} bytes of data and
 // {{.InsnCount}} instructions.
-func {{$.Names.NewLoader}}() *abi.Loader {
-	return &abi.Loader{
+//
+// It is a variable, not a function that builds one: static data needs no
+// code and no type descriptors in the binary. lskel only reads it.
+var {{$.Names.LoaderVar}} = abi.Loader{
 		Name:  {{quote .Name}},
 		Data:  []byte({{$.Names.LoaderData}}),
 		Insns: []byte({{$.Names.LoaderInsns}}),
@@ -551,7 +554,6 @@ func {{$.Names.NewLoader}}() *abi.Loader {
 		LoaderBTF:      []byte({{.LoaderBTF}}),
 		LoaderFuncInfo: []byte({{.LoaderFuncInfo}}),
 {{- end}}
-	}
 }
 
 // {{$.Names.LoaderData}} is the loader's data blob.

@@ -105,9 +105,9 @@ func LoadMinimal(opts *MinimalOptions) (*MinimalObjects, error) {
 	var res *lskel.Result
 	var err error
 	if opts.Share != nil {
-		res, err = opts.Share.Run(newMinimalLoader(), ro)
+		res, err = lskel.RunShared(opts.Share, &minimalLoader, ro)
 	} else {
-		res, err = lskel.Run(newMinimalLoader(), ro)
+		res, err = lskel.Run(&minimalLoader, ro)
 	}
 	if err != nil {
 		return nil, err
@@ -140,16 +140,15 @@ func (o *MinimalObjects) init() error {
 // handle_getpid (SEC("tp/syscalls/sys_enter_getpid")),
 // keeping each link in the program's Link field. Programs attached
 // before a failure stay attached until Close.
+//
+// Each program is attached by the function of its kind rather than by
+// Program.Attach, so that the binary links only the kinds it attaches.
 func (o *MinimalObjects) Attach() error {
-	for _, p := range []*MinimalProgram{o.HandleGetpid} {
-		if p.Program == nil || p.Link != nil {
-			continue
-		}
-		l, err := p.Attach()
-		if err != nil {
+	var err error
+	if p := o.HandleGetpid; p.Program != nil && p.Link == nil {
+		if p.Link, err = lskel.AttachTracepoint(p.Program, "syscalls", "sys_enter_getpid"); err != nil {
 			return err
 		}
-		p.Link = l
 	}
 	return nil
 }
@@ -230,35 +229,36 @@ var (
 	_ [8]byte = [unsafe.Sizeof(MinimalBSS{})]byte{}
 )
 
-// newMinimalLoader returns the loader program of minimal.bpf.o: 2088 bytes of data and
+// minimalLoader is the loader program of minimal.bpf.o: 2088 bytes of data and
 // 216 instructions.
-func newMinimalLoader() *abi.Loader {
-	return &abi.Loader{
-		Name:  "minimal",
-		Data:  []byte(minimalLoaderData),
-		Insns: []byte(minimalLoaderInsns),
-		Maps: []abi.MapDesc{
-			{Name: "counts", KernelName: "counts", Type: unix.BPF_MAP_TYPE_HASH, KeySize: 4, ValueSize: 8, MaxEntries: 1024, Flags: 0},
-			{Name: ".rodata", KernelName: "minimal.rodata", Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: unix.BPF_F_RDONLY_PROG | unix.BPF_F_MMAPABLE, Section: ".rodata", HasInitialValue: true},
-			{Name: ".bss", KernelName: "minimal.bss", Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: unix.BPF_F_MMAPABLE, Section: ".bss", HasInitialValue: true},
-		},
-		Progs: []abi.ProgDesc{
-			{Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", Type: unix.BPF_PROG_TYPE_TRACEPOINT, AttachType: 0, AttachTo: "syscalls/sys_enter_getpid", Loaded: true},
-		},
-		Steps: []string{
-			"load BTF",
-			"create map counts",
-			"create map .rodata",
-			"write initial value of .rodata",
-			"freeze .rodata",
-			"create map .bss",
-			"write initial value of .bss",
-			"load program handle_getpid",
-		},
-		LogSteps:   []uint32{0, 7},
-		KconfigMap: -1,
-		MapFDsIn:   true,
-	}
+//
+// It is a variable, not a function that builds one: static data needs no
+// code and no type descriptors in the binary. lskel only reads it.
+var minimalLoader = abi.Loader{
+	Name:  "minimal",
+	Data:  []byte(minimalLoaderData),
+	Insns: []byte(minimalLoaderInsns),
+	Maps: []abi.MapDesc{
+		{Name: "counts", KernelName: "counts", Type: unix.BPF_MAP_TYPE_HASH, KeySize: 4, ValueSize: 8, MaxEntries: 1024, Flags: 0},
+		{Name: ".rodata", KernelName: "minimal.rodata", Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 4, MaxEntries: 1, Flags: unix.BPF_F_RDONLY_PROG | unix.BPF_F_MMAPABLE, Section: ".rodata", HasInitialValue: true},
+		{Name: ".bss", KernelName: "minimal.bss", Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: 8, MaxEntries: 1, Flags: unix.BPF_F_MMAPABLE, Section: ".bss", HasInitialValue: true},
+	},
+	Progs: []abi.ProgDesc{
+		{Name: "handle_getpid", Section: "tp/syscalls/sys_enter_getpid", Type: unix.BPF_PROG_TYPE_TRACEPOINT, AttachType: 0, AttachTo: "syscalls/sys_enter_getpid", Loaded: true},
+	},
+	Steps: []string{
+		"load BTF",
+		"create map counts",
+		"create map .rodata",
+		"write initial value of .rodata",
+		"freeze .rodata",
+		"create map .bss",
+		"write initial value of .bss",
+		"load program handle_getpid",
+	},
+	LogSteps:   []uint32{0, 7},
+	KconfigMap: -1,
+	MapFDsIn:   true,
 }
 
 // minimalLoaderData is the loader's data blob.
