@@ -1,0 +1,55 @@
+// Command unlinksnoop shows how the files a process removes fare, with
+// an fentry and an fexit program on the kernel's do_unlinkat
+// (unlinksnoop.bpf.c; BPF trampolines, Linux 5.5+). It watches itself:
+// it removes the files named on its command line and prints what the
+// programs saw. Run it as root:
+//
+//	go run ./examples/unlinksnoop /tmp/a /tmp/nonexistent
+package main
+
+//go:generate go run github.com/bpfgen/bpfgen/cmd/bpfgen generate -target bpfel unlinksnoop unlinksnoop.bpf.c -- -I../../testdata
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"syscall"
+)
+
+func main() {
+	objs, err := watch()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "unlinksnoop:", err)
+		os.Exit(1)
+	}
+	defer objs.Close()
+	for _, path := range os.Args[1:] {
+		err := syscall.Unlink(path)
+		fmt.Printf("unlink(%q): %v; fentry saw %q, fexit returned %d\n", path, err, lastPath(objs), objs.BSS.LastRet)
+	}
+	fmt.Printf("%d entries, %d exits\n", objs.BSS.Entries, objs.BSS.Exits)
+}
+
+// watch loads the programs watching this process and attaches them.
+func watch() (*UnlinksnoopObjects, error) {
+	opts := NewUnlinksnoopOptions()
+	opts.Rodata.Pid = uint32(os.Getpid())
+	objs, err := LoadUnlinksnoop(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := objs.Attach(); err != nil {
+		objs.Close()
+		return nil, err
+	}
+	return objs, nil
+}
+
+// lastPath is the path fentry saw last.
+func lastPath(objs *UnlinksnoopObjects) string {
+	b := objs.BSS.LastPath[:]
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
