@@ -108,6 +108,8 @@ fuzz:
 	$(GO) test ./btf -run '^$$' -fuzz '^FuzzSanitize$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./cmd/bpfgen -run '^$$' -fuzz FuzzSplitQuoted -fuzztime $(FUZZTIME)
 	$(GO) test ./cc -run '^$$' -fuzz FuzzStripDWARF -fuzztime $(FUZZTIME)
+	$(GO) test ./sign -run '^$$' -fuzz '^FuzzParseCertificate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./sign -run '^$$' -fuzz '^FuzzParsePrivateKey$$' -fuzztime $(FUZZTIME)
 
 # Remove what builds and benchmarks leave behind (not the committed
 # objects: `make -C testdata clean` does that).

@@ -95,6 +95,12 @@ func TestContenders(t *testing.T) {
 			if d, err := bench.LoaderOverhead(&l.Loader); err != nil || d <= 0 {
 				t.Errorf("loader overhead: %v, %v", d, err)
 			}
+			d, v, err := bench.LoaderVerification(&l.Loader)
+			if err != nil || d <= 0 {
+				t.Errorf("loader verification: %v, %v", d, err)
+			}
+			// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
+			t.Logf("loader verification: %v, %d verified insns", d, v)
 
 			err = bench.Cilium(raw)
 			// cilium/ebpf memory-maps global-data maps and unmaps them
@@ -171,6 +177,11 @@ func TestQuickRound(t *testing.T) {
 		} `json:"generate"`
 		BinaryBytes map[string]int64 `json:"binary_bytes"`
 		PeakRSSKB   map[string]int64 `json:"peak_rss_kb"`
+		Whole       map[string]struct {
+			MedianMS float64 `json:"median_ms"`
+			Runs     int     `json:"runs"`
+			Error    string  `json:"error"`
+		} `json:"whole_process"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
@@ -179,7 +190,7 @@ func TestQuickRound(t *testing.T) {
 		t.Error("results.json does not say quick")
 	}
 	for _, obj := range []string{"minimal", "core"} {
-		for _, k := range []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead"} {
+		for _, k := range []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead", "verify"} {
 			f := res.Load[obj][k]
 			if f.Error != "" || f.MedianMS <= 0 || f.Loads == 0 {
 				t.Errorf("load %s with %s: %+v; want a positive median", obj, k, f)
@@ -201,11 +212,16 @@ func TestQuickRound(t *testing.T) {
 			t.Errorf("peak RSS of %s missing", k)
 		}
 	}
+	for _, k := range []string{"hello", "skel", "direct", "cilium", "libbpf-lskel", "libbpf-skel"} {
+		if w := res.Whole[k]; w.Error != "" || w.MedianMS <= 0 || w.Runs == 0 {
+			t.Errorf("whole process of %s: %+v", k, w)
+		}
+	}
 	report, err := os.ReadFile(filepath.Join(outDir, "REPORT.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"## Load time", "## Generation time", "## Size", "## Memory", "## Where bpfgen is behind"} {
+	for _, want := range []string{"## Load time", "## Generation time", "## Size", "## Whole process", "## Where bpfgen is behind"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("REPORT.md has no %q", want)
 		}

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the benchmark harness needs beyond scripts/deps.sh, only
-# when missing: hyperfine (whole-process timings of the generators) and
-# rsvg-convert (turns the SVG chart into bench/load_ratios.png).
-# Idempotent; the harness falls back to its own timing loop and skips the
-# PNG when these cannot be installed.
+# when missing: rsvg-convert (turns the SVG chart into
+# bench/load_ratios.png), libbpf and gcc. Idempotent; the harness skips
+# the PNG when rsvg-convert cannot be installed. (The generators are timed
+# by the harness itself, interleaved, not with hyperfine.)
 set -euo pipefail
 
 pkgs=()
-command -v hyperfine >/dev/null || pkgs+=(hyperfine)
 command -v rsvg-convert >/dev/null || pkgs+=(librsvg2-bin)
 [ -f /usr/include/bpf/libbpf.h ] || pkgs+=(libbpf-dev)
 command -v gcc >/dev/null || pkgs+=(gcc)

@@ -24,6 +24,9 @@ type Sample struct {
 	NS []int64 `json:"ns"`
 	// MaxRSSKB is the process's peak resident set size (PeakRSSKB).
 	MaxRSSKB int64 `json:"peak_rss_kb"`
+	// VerifiedInsns is the loader program's verified_insns (bpf_prog_info),
+	// reported by the loader-verification measurement only.
+	VerifiedInsns uint32 `json:"verified_insns,omitempty"`
 }
 
 // Measure calls once 1+n times: the first result goes to FirstNS, the
@@ -85,35 +88,59 @@ const progFlagSleepable = 1 << 4
 // remains of a skeleton load is the loader's run (the object's own
 // syscalls, issued from inside the kernel) and the Go side around it.
 func LoaderOverhead(l *abi.Loader) (time.Duration, error) {
+	total, _, _, err := loaderSetup(l)
+	return total, err
+}
+
+// LoaderVerification is the loader program's own BPF_PROG_LOAD (verifier
+// and JIT), the part of LoaderOverhead that grows with the loader's
+// instructions, and the instructions the verifier processed
+// (bpf_prog_info's verified_insns; 0 where the kernel does not report it).
+func LoaderVerification(l *abi.Loader) (time.Duration, uint32, error) {
+	_, load, verified, err := loaderSetup(l)
+	return load, verified, err
+}
+
+// loaderSetup does what LoaderOverhead describes and returns its time,
+// that of the loader's BPF_PROG_LOAD alone, and the verifier's count.
+func loaderSetup(l *abi.Loader) (total, load time.Duration, verified uint32, err error) {
 	start := time.Now()
 	blob, err := kernel.MapCreate(&kernel.MapCreateAttr{
 		Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: uint32(len(l.Data)), MaxEntries: 1,
 	})
 	if err != nil {
-		return 0, fmt.Errorf("loader overhead of %s: blob map: %w", l.Name, err)
+		return 0, 0, 0, fmt.Errorf("loader overhead of %s: blob map: %w", l.Name, err)
 	}
-	closed := false
+	blobOpen := true
 	defer func() {
-		if !closed {
+		if blobOpen {
 			unix.Close(blob)
 		}
 	}()
 	var key [4]byte
 	if err := kernel.MapUpdateElem(blob, key[:], l.Data, 0); err != nil {
-		return 0, fmt.Errorf("loader overhead of %s: write blob: %w", l.Name, err)
+		return 0, 0, 0, fmt.Errorf("loader overhead of %s: write blob: %w", l.Name, err)
 	}
 	if err := kernel.MapFreeze(blob); err != nil {
-		return 0, fmt.Errorf("loader overhead of %s: freeze blob: %w", l.Name, err)
+		return 0, 0, 0, fmt.Errorf("loader overhead of %s: freeze blob: %w", l.Name, err)
 	}
+	loadStart := time.Now()
 	fd, _, err := kernel.ProgLoad(&kernel.ProgLoadAttr{
 		Type: unix.BPF_PROG_TYPE_SYSCALL, Flags: progFlagSleepable, Insns: l.Insns,
 		License: "Dual BSD/GPL", Name: "bpfgen_loader", FDArray: []int32{int32(blob)},
 	})
+	loaded := time.Now()
+	load = loaded.Sub(loadStart)
 	if err != nil {
-		return 0, fmt.Errorf("loader overhead of %s: load loader program: %w", l.Name, err)
+		return 0, 0, 0, fmt.Errorf("loader overhead of %s: load loader program: %w", l.Name, err)
 	}
+	// The verifier's count, asked outside the timed part.
+	if info, ierr := kernel.GetProgInfo(fd); ierr == nil {
+		verified = info.VerifiedInsns
+	}
+	asked := time.Since(loaded)
 	unix.Close(fd)
 	unix.Close(blob)
-	closed = true
-	return time.Since(start), nil
+	blobOpen = false
+	return time.Since(start) - asked, load, verified, nil
 }

@@ -21,6 +21,7 @@ func TestAttrLayout(t *testing.T) {
 	var pi progInfo
 	var mi mapInfo
 	var bi btfInfo
+	var mb mapBatchAttr
 	tests := []struct {
 		name      string
 		got, want uintptr
@@ -46,6 +47,10 @@ func TestAttrLayout(t *testing.T) {
 		{"sizeof prog_load", unsafe.Sizeof(pl), 168},
 		{"btf_load.btf_log_level", unsafe.Offsetof(bl.btfLogLevel), 24},
 		{"btf_load.btf_token_fd", unsafe.Offsetof(bl.btfTokenFD), 36},
+		{"batch.count", unsafe.Offsetof(mb.count), 32},
+		{"batch.map_fd", unsafe.Offsetof(mb.mapFD), 36},
+		{"batch.flags", unsafe.Offsetof(mb.flags), 48},
+		{"sizeof batch", unsafe.Sizeof(mb), 56},
 		{"test.ctx_in", unsafe.Offsetof(tr.ctxIn), 48},
 		{"test.batch_size", unsafe.Offsetof(tr.batchSize), 72},
 		{"sizeof test", unsafe.Sizeof(tr), 80},

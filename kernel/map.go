@@ -135,3 +135,47 @@ func slicePtr(b []byte) unsafe.Pointer {
 	}
 	return unsafe.Pointer(&b[0])
 }
+
+// MapBatchAttr describes a BPF_MAP_*_BATCH call. InBatch and OutBatch are
+// the kernel's opaque position tokens (nil InBatch: from the start);
+// Keys and Values hold Count elements back to back. The kernel writes
+// back how many elements it processed.
+type MapBatchAttr struct {
+	MapFD             int
+	InBatch, OutBatch []byte
+	Keys, Values      []byte
+	Count             uint32
+	ElemFlags, Flags  uint64
+}
+
+// mapBatchAttr is union bpf_attr for BPF_MAP_*_BATCH.
+type mapBatchAttr struct {
+	inBatch   ptr    // 0
+	outBatch  ptr    // 8
+	keys      ptr    // 16
+	values    ptr    // 24
+	count     uint32 // 32
+	mapFD     uint32 // 36
+	elemFlags uint64 // 40
+	flags     uint64 // 48
+}
+
+// MapBatch runs one of the batch commands (CmdMapLookupBatch,
+// CmdMapLookupAndDeleteBat, CmdMapUpdateBatch, CmdMapDeleteBatch) and
+// returns the number of elements processed, which the kernel reports
+// even when it fails (a lookup that reached the end of the map fails
+// with ENOENT after copying the last elements).
+func MapBatch(cmd Cmd, a *MapBatchAttr) (uint32, error) {
+	attr := mapBatchAttr{
+		inBatch:   bytesPtr(a.InBatch),
+		outBatch:  bytesPtr(a.OutBatch),
+		keys:      bytesPtr(a.Keys),
+		values:    bytesPtr(a.Values),
+		count:     a.Count,
+		mapFD:     uint32(a.MapFD),
+		elemFlags: a.ElemFlags,
+		flags:     a.Flags,
+	}
+	_, err := call(cmd, unsafe.Pointer(&attr), unsafe.Sizeof(attr), 40) // through map_fd
+	return attr.count, err
+}

@@ -1,9 +1,14 @@
 package lskel_test
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"log"
+	"os/signal"
+	"syscall"
+	"time"
 
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
@@ -97,4 +102,99 @@ func ExampleLink_Pin() {
 	l.Close() // still attached: the pin holds the link
 	// Later, in this or another process: os.Remove("/sys/fs/bpf/app/my_link"),
 	// or l.Unpin() here.
+}
+
+// Read typed ring buffer records until the program is interrupted.
+func ExampleTypedRingBuf() {
+	type event struct {
+		Pid  uint32
+		Comm [16]byte
+	}
+	var m *lskel.Map // e.g. objs.Maps.Events of a skeleton
+	rb, err := lskel.NewTypedRingBuf[event](m)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer rb.Close()
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT)
+	defer stop()
+	for {
+		ev, err := rb.Read(ctx)
+		if errors.Is(err, context.Canceled) || errors.Is(err, lskel.ErrClosed) {
+			return
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(ev.Pid)
+	}
+}
+
+// Read the samples a program sends with bpf_perf_event_output, and count
+// the ones lost because a CPU's buffer was full.
+func ExamplePerfReader() {
+	var m *lskel.Map // a BPF_MAP_TYPE_PERF_EVENT_ARRAY
+	r, err := lskel.NewPerfReader(m, &lskel.PerfReaderOptions{PerCPUPages: 64})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for {
+		rec, err := r.ReadContext(ctx)
+		if err != nil {
+			break // context.DeadlineExceeded after 10 seconds
+		}
+		if rec.LostSamples > 0 {
+			fmt.Printf("CPU %d lost %d samples\n", rec.CPU, rec.LostSamples)
+			continue
+		}
+		fmt.Printf("CPU %d: %d bytes\n", rec.CPU, len(rec.RawSample))
+	}
+	fmt.Println(r.LostSamples(), "samples lost in all")
+}
+
+// Read a whole hash map in batches of 256 entries.
+func ExampleBatch() {
+	var counts lskel.TypedMap[uint32, uint64] // e.g. objs.Maps.Counts
+	keys, values := make([]uint32, 256), make([]uint64, 256)
+	var c lskel.BatchCursor
+	for !c.Done() {
+		n, err := counts.LookupBatch(&c, keys, values)
+		if err != nil {
+			log.Fatal(err)
+		}
+		for i := range n {
+			fmt.Println(keys[i], values[i])
+		}
+	}
+}
+
+// Look through an array of maps at the map in slot 0.
+func ExampleMapOfMaps() {
+	var outer lskel.MapOfMaps[uint32] // e.g. objs.Maps.OuterArr
+	inner, err := outer.Inner(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer inner.Close()
+	v, err := lskel.TypedMap[uint32, uint64]{Map: inner}.Lookup(0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(v)
+}
+
+// Unit-test a syscall program from Go: run it with a typed context and
+// check what it wrote back.
+func ExampleRunTestContext() {
+	type args struct{ A, B, Sum uint32 }
+	var prog *lskel.Program // e.g. objs.Progs.Sum.Program
+	a := args{A: 40, B: 2}
+	retval, _, err := lskel.RunTestContext(prog, &a, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(retval, a.Sum)
 }

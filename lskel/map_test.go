@@ -2,9 +2,11 @@ package lskel
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"errors"
 	"os"
+	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -368,5 +370,146 @@ func TestRingBufDiscard(t *testing.T) {
 	}
 	if _, err := rb.ReadTimeout(0); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("ReadTimeout after the last record: %v", err)
+	}
+}
+
+// ringbufGetpidProducer loads and attaches a tracepoint program that, on
+// a getpid() of this process, sends the u64 at key 0 of an array to the
+// ring buffer rb once (it clears it). The returned func sends v that way:
+// a producer for kernels without syscall programs (ring buffers are 5.8,
+// syscall programs 5.14).
+func ringbufGetpidProducer(t *testing.T, rb int) func(v uint64) {
+	t.Helper()
+	requireTracefs(t)
+	val := testMap(t, mapTypeArray, 4, 8, 1, 0)
+	var b asm.Builder
+	b.Emit(
+		asm.Call(14), // bpf_get_current_pid_tgid
+		asm.RSh.Imm(asm.R0, 32),
+	)
+	b.Jump(asm.JNE.Imm(asm.R0, int32(unix.Getpid()), "out"))
+	b.Emit(
+		asm.StoreImm(asm.SizeW, asm.R10, -4, 0),
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -4),
+	)
+	b.Emit(asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(val.FD())))...)
+	b.Emit(asm.Call(1)) // bpf_map_lookup_elem
+	b.Jump(asm.JEq.Imm(asm.R0, 0, "out"))
+	b.Emit(asm.LoadMem(asm.SizeDW, asm.R1, asm.R0, 0))
+	b.Jump(asm.JEq.Imm(asm.R1, 0, "out"))
+	b.Emit(
+		asm.StoreImm(asm.SizeDW, asm.R0, 0, 0), // sent once, even if the Go runtime calls getpid too
+		asm.StoreMem(asm.SizeDW, asm.R10, -16, asm.R1),
+	)
+	b.Emit(asm.LdImm64(asm.R1, asm.PseudoMapFD, uint64(uint32(rb)))...)
+	b.Emit(
+		asm.Mov.Reg(asm.R2, asm.R10),
+		asm.Add.Imm(asm.R2, -16),
+		asm.Mov.Imm(asm.R3, 8),
+		asm.Mov.Imm(asm.R4, 0),
+		asm.Call(130), // bpf_ringbuf_output
+	)
+	if err := b.Label("out"); err != nil {
+		t.Fatal(err)
+	}
+	b.Emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())
+	insns, _, err := b.Assemble()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := testProg(t, progSpec{typ: progTypeTracepoint, insns: insns}, "tracepoint/syscalls/sys_enter_getpid").Attach()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return func(v uint64) {
+		var key [4]byte
+		var b [8]byte
+		binary.NativeEndian.PutUint64(b[:], v)
+		if err := kernel.MapUpdateElem(val.FD(), key[:], b[:], UpdateAny); err != nil {
+			t.Fatal(err)
+		}
+		unix.Getpid()
+	}
+}
+
+func TestRingBufContext(t *testing.T) {
+	requireKernel(t)
+	page := uint32(os.Getpagesize())
+	rbMap := testMap(t, mapTypeRingBuf, 0, 0, page, 0)
+	produce := ringbufGetpidProducer(t, rbMap.FD())
+	rb, err := NewTypedRingBuf[uint64](rbMap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rb.Close()
+
+	// Typed records, in order.
+	for i := range 3 {
+		produce(uint64(500 + i))
+	}
+	ctx := context.Background()
+	for i := range 3 {
+		v, err := rb.Read(ctx)
+		if err != nil || v != uint64(500+i) {
+			t.Fatalf("record %d = %d, %v; want %d", i, v, err, 500+i)
+		}
+	}
+	// A record shorter than the type is an error, not a half-filled value.
+	short := &TypedRingBuf[[2]uint64]{RingBuf: rb.RingBuf}
+	produce(1)
+	var sizeErr *RecordSizeError
+	if _, err := short.Read(ctx); !errors.As(err, &sizeErr) || sizeErr.Size != 8 || sizeErr.Want != 16 {
+		t.Fatalf("8-byte record read as 16 bytes: %v, want a RecordSizeError", err)
+	}
+
+	// A cancelled context fails before reading; a blocked read returns
+	// ctx.Err() once cancelled, and leaves no goroutine behind.
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := rb.Read(done); !errors.Is(err, context.Canceled) {
+		t.Fatalf("read with a cancelled context: %v", err)
+	}
+	goroutines := runtime.NumGoroutine()
+	for range 3 {
+		cctx, cancel := context.WithCancel(ctx)
+		errc := make(chan error, 1)
+		go func() { _, err := rb.Read(cctx); errc <- err }()
+		time.Sleep(20 * time.Millisecond)
+		cancel()
+		if err := waitErr(t, errc); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled read: %v, want context.Canceled", err)
+		}
+	}
+	// The test's own reading goroutines end just after they send.
+	for start := time.Now(); runtime.NumGoroutine() > goroutines; time.Sleep(time.Millisecond) {
+		if time.Since(start) > time.Second {
+			t.Fatalf("%d goroutines after cancelled reads, %d before", runtime.NumGoroutine(), goroutines)
+		}
+	}
+	// A deadline ends a read; the wake-up it caused does not make the next
+	// read spin or return early: a record produced later still arrives.
+	dctx, dcancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer dcancel()
+	if _, err := rb.Read(dctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("read with a deadline: %v", err)
+	}
+	errc := make(chan error, 1)
+	var got uint64
+	go func() { var err error; got, err = rb.Read(ctx); errc <- err }()
+	time.Sleep(20 * time.Millisecond)
+	produce(99)
+	if err := waitErr(t, errc); err != nil || got != 99 {
+		t.Fatalf("blocked read = %d, %v; want 99", got, err)
+	}
+	// Close wakes a read blocked with a context.
+	go func() { _, err := rb.Read(ctx); errc <- err }()
+	time.Sleep(20 * time.Millisecond)
+	if err := rb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := waitErr(t, errc); !errors.Is(err, ErrClosed) {
+		t.Fatalf("read during Close: %v, want ErrClosed", err)
 	}
 }

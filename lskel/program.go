@@ -86,20 +86,9 @@ func (p *Program) Close() error {
 // back rewritten, as the kernel leaves it). It returns the program's
 // return value and, for packet programs, the packet as the program left it.
 func (p *Program) Test(data, ctx []byte) (retval uint32, out []byte, err error) {
-	if p == nil {
-		return 0, nil, errNotLoaded
-	}
-	a := &kernel.TestRunAttr{ProgFD: p.FD(), DataIn: data, CtxIn: ctx}
-	if len(data) > 0 {
-		// Programs may grow the packet (XDP adjust_tail): leave room.
-		a.DataOut = make([]byte, len(data)+256)
-	}
-	r, err := kernel.ProgTestRun(a)
+	r, err := RunTest(p, &TestRunOptions{Data: data, Context: ctx})
 	if err != nil {
-		return 0, nil, sysErr("test run of program "+p.name+" (fd "+strconv.Itoa(p.FD())+")", err)
+		return 0, nil, err
 	}
-	if a.DataOut != nil {
-		out = a.DataOut[:min(int(r.DataSizeOut), len(a.DataOut))]
-	}
-	return r.Retval, out, nil
+	return r.Retval, r.Data, nil
 }

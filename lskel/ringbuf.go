@@ -4,9 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 )
@@ -24,14 +22,11 @@ var ErrClosed = os.ErrClosed
 // RingBuf reads records from a BPF_MAP_TYPE_RINGBUF map. Read and Close
 // may be called from different goroutines; Close wakes a blocked Read.
 type RingBuf struct {
-	mu       sync.Mutex
-	closed   atomic.Bool
 	consumer []byte // one page, read-write: consumer position
 	producer []byte // one page + the data area mapped twice, read-only
 	data     []byte // the data area, 2*size bytes (the second copy is the wrap)
 	mask     uint64
-	epfd     int
-	wakefd   int // eventfd that Close writes to wake Read
+	poller
 }
 
 // NewRingBuf maps the ring buffer map m for reading. Close the RingBuf
@@ -46,14 +41,17 @@ func NewRingBuf(m *Map) (*RingBuf, error) {
 	if size == 0 || size&(size-1) != 0 || int(size)%page != 0 || size > 1<<30 {
 		return nil, errors.New("ring buffer: bad size " + strconv.FormatUint(uint64(size), 10))
 	}
-	r := &RingBuf{mask: uint64(size) - 1, epfd: -1, wakefd: -1}
-	var err error
+	r := &RingBuf{mask: uint64(size) - 1}
 	ok := false
 	defer func() {
 		if !ok {
 			r.release()
 		}
 	}()
+	err := r.open("ring buffer")
+	if err != nil {
+		return nil, err
+	}
 	if r.consumer, err = mmap(mapFD, 0, page, true); err != nil {
 		return nil, sysErr("ring buffer: mmap consumer page", err)
 	}
@@ -61,17 +59,8 @@ func NewRingBuf(m *Map) (*RingBuf, error) {
 		return nil, sysErr("ring buffer: mmap producer and data pages", err)
 	}
 	r.data = r.producer[page:]
-	if r.epfd, err = epollCreate(); err != nil {
-		return nil, sysErr("ring buffer: epoll_create1", err)
-	}
-	if r.wakefd, err = eventfd(); err != nil {
-		return nil, sysErr("ring buffer: eventfd", err)
-	}
-	if err = epollAdd(r.epfd, mapFD); err != nil {
-		return nil, sysErr("ring buffer: epoll add map", err)
-	}
-	if err = epollAdd(r.epfd, r.wakefd); err != nil {
-		return nil, sysErr("ring buffer: epoll add eventfd", err)
+	if err = r.add("ring buffer: epoll add map", mapFD); err != nil {
+		return nil, err
 	}
 	ok = true
 	return r, nil
@@ -90,6 +79,11 @@ func (r *RingBuf) next() []byte {
 		if cons >= prod {
 			return nil
 		}
+		if prod-cons > r.mask+1 {
+			// More than the ring holds: not positions the kernel wrote.
+			atomic.StoreUint64(r.consumerPos(), prod)
+			return nil
+		}
 		off := cons & r.mask
 		hdr := atomic.LoadUint32((*uint32)(unsafe.Pointer(&r.data[off])))
 		if hdr&ringbufBusy != 0 {
@@ -98,7 +92,7 @@ func (r *RingBuf) next() []byte {
 		n := uint64(hdr &^ (ringbufBusy | ringbufDiscard))
 		total := (n + ringbufHdrSize + 7) &^ 7
 		var rec []byte
-		if hdr&ringbufDiscard == 0 && n <= r.mask+1 {
+		if hdr&ringbufDiscard == 0 && n+ringbufHdrSize <= r.mask+1 {
 			// The data area is mapped twice in a row, so a record that
 			// wraps is contiguous here.
 			start := off + ringbufHdrSize
@@ -114,7 +108,7 @@ func (r *RingBuf) next() []byte {
 }
 
 // Read blocks until a record is available and returns a copy of it.
-func (r *RingBuf) Read() ([]byte, error) { return r.read(-1) }
+func (r *RingBuf) Read() ([]byte, error) { return r.read(nil, -1) }
 
 // ReadTimeout is Read with a limit; it returns os.ErrDeadlineExceeded when
 // no record arrived within d.
@@ -122,12 +116,25 @@ func (r *RingBuf) ReadTimeout(d time.Duration) ([]byte, error) {
 	if d < 0 {
 		d = 0
 	}
-	return r.read(d)
+	return r.read(nil, d)
 }
 
-func (r *RingBuf) read(d time.Duration) ([]byte, error) {
+// ReadContext is Read that gives up when ctx (a context.Context) is done,
+// returning ctx.Err(); a deadline of ctx limits the wait as ReadTimeout
+// does.
+func (r *RingBuf) ReadContext(ctx Context) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return r.read(ctx, -1)
+}
+
+// read waits for a record until d passes (d < 0: no limit) or ctx, if
+// not nil, is done.
+func (r *RingBuf) read(ctx Context, d time.Duration) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var stop func()
 	var deadline time.Time
 	if d >= 0 {
 		deadline = time.Now().Add(d)
@@ -139,6 +146,17 @@ func (r *RingBuf) read(d time.Duration) ([]byte, error) {
 		if rec := r.next(); rec != nil {
 			return rec, nil
 		}
+		if ctx != nil {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if stop == nil {
+				// Only a read about to block watches ctx: one that finds
+				// a record costs no goroutine.
+				stop = r.watch(ctx)
+				defer stop()
+			}
+		}
 		ms := -1
 		if d >= 0 {
 			left := time.Until(deadline)
@@ -147,8 +165,7 @@ func (r *RingBuf) read(d time.Duration) ([]byte, error) {
 			}
 			ms = int((left + time.Millisecond - 1) / time.Millisecond)
 		}
-		err := epollWait(r.epfd, ms)
-		if err != nil && err != syscall.EINTR {
+		if err := r.wait(ms); err != nil {
 			return nil, sysErr("ring buffer: epoll_wait", err)
 		}
 	}
@@ -157,15 +174,9 @@ func (r *RingBuf) read(d time.Duration) ([]byte, error) {
 // Close unmaps the ring buffer and wakes a blocked Read, which returns
 // ErrClosed. It is safe to call twice.
 func (r *RingBuf) Close() error {
-	if r == nil || r.closed.Swap(true) {
-		return nil
+	if r != nil {
+		r.shutdown(r.release)
 	}
-	var one [8]byte
-	one[0] = 1 // eventfd takes a native-endian u64; 1 is non-zero either way
-	_, _ = writeFD(r.wakefd, one[:])
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.release()
 	return nil
 }
 
@@ -178,7 +189,5 @@ func (r *RingBuf) release() {
 		_ = munmap(r.consumer)
 		r.consumer = nil
 	}
-	closeFD(r.epfd)
-	closeFD(r.wakefd)
-	r.epfd, r.wakefd = -1, -1
+	r.poller.close()
 }

@@ -83,6 +83,24 @@ func perfEventOpenProbe(typ uint32, config uint64, path []byte, offset uint64, p
 	return fd, err
 }
 
+// perfEventOpenBPFOutput opens the bpf_perf_event_output buffer of one
+// CPU: a software event of every task on cpu, waking its reader after
+// every record or, with watermark > 0, once that many bytes are waiting.
+func perfEventOpenBPFOutput(cpu int, watermark uint32) (int, error) {
+	attr := unix.PerfEventAttr{
+		Type:        unix.PERF_TYPE_SOFTWARE,
+		Config:      unix.PERF_COUNT_SW_BPF_OUTPUT,
+		Sample_type: unix.PERF_SAMPLE_RAW,
+		Sample:      1, // sample_period
+		Wakeup:      1, // wakeup_events
+	}
+	if watermark > 0 {
+		attr.Bits |= unix.PerfBitWatermark
+		attr.Wakeup = watermark // wakeup_watermark
+	}
+	return kernel.PerfEventOpen(&attr, -1, cpu, -1, 0)
+}
+
 // Errnos a signed load tells apart (Linux's; sys_other.go gives the same
 // numbers, for code that only builds there).
 const (

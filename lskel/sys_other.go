@@ -27,6 +27,9 @@ func perfDisable(fd int)                    {}
 func perfEventOpenProbe(typ uint32, config uint64, path []byte, offset uint64, pid, cpu int) (int, error) {
 	return -1, kernel.ErrNotSupported
 }
+func perfEventOpenBPFOutput(cpu int, watermark uint32) (int, error) {
+	return -1, kernel.ErrNotSupported
+}
 
 // Linux's numbers of the errnos a signed load tells apart (x86-64).
 const (

@@ -1,7 +1,9 @@
 package lskel
 
 import (
+	"errors"
 	"iter"
+	"strconv"
 	"unsafe"
 )
 
@@ -133,4 +135,82 @@ func splitPerCPU[V any](buf []byte) []V {
 		copy(Bytes(&out[i]), buf[i*stride:])
 	}
 	return out
+}
+
+// LookupBatch copies the next batch of the walk c into keys and values
+// (up to len(keys) entries; values is as long) and returns how many; see
+// Batch.Lookup.
+func (m TypedMap[K, V]) LookupBatch(c *BatchCursor, keys []K, values []V) (int, error) {
+	return Batch{m.Map}.Lookup(c, sliceBytes(keys), sliceBytes(values))
+}
+
+// LookupAndDeleteBatch is LookupBatch that also deletes what it returns.
+func (m TypedMap[K, V]) LookupAndDeleteBatch(c *BatchCursor, keys []K, values []V) (int, error) {
+	return Batch{m.Map}.LookupAndDelete(c, sliceBytes(keys), sliceBytes(values))
+}
+
+// UpdateBatch sets keys[i] to values[i] and returns how many it set (see
+// Batch.Update).
+func (m TypedMap[K, V]) UpdateBatch(keys []K, values []V) (int, error) {
+	return Batch{m.Map}.Update(sliceBytes(keys), sliceBytes(values))
+}
+
+// DeleteBatch deletes keys and returns how many it deleted.
+func (m TypedMap[K, V]) DeleteBatch(keys []K) (int, error) {
+	return Batch{m.Map}.Delete(sliceBytes(keys))
+}
+
+// LookupBatch copies the next batch of the walk c into keys and values
+// (up to len(keys) entries; values is as long, and values[i] gets the
+// per-CPU values of keys[i]) and returns how many; see Batch.Lookup.
+func (m PerCPUMap[K, V]) LookupBatch(c *BatchCursor, keys []K, values [][]V) (int, error) {
+	return m.lookupBatch(Batch{m.Map}.Lookup, c, keys, values)
+}
+
+// LookupAndDeleteBatch is LookupBatch that also deletes what it returns.
+func (m PerCPUMap[K, V]) LookupAndDeleteBatch(c *BatchCursor, keys []K, values [][]V) (int, error) {
+	return m.lookupBatch(Batch{m.Map}.LookupAndDelete, c, keys, values)
+}
+
+func (m PerCPUMap[K, V]) lookupBatch(batch func(*BatchCursor, []byte, []byte) (int, error), c *BatchCursor, keys []K, values [][]V) (int, error) {
+	if len(values) != len(keys) {
+		return 0, errors.New("map fd " + strconv.Itoa(m.FD()) + ": lookup batch: room for " + strconv.Itoa(len(keys)) +
+			" keys and " + strconv.Itoa(len(values)) + " values")
+	}
+	vs, err := m.PerCPUValueSize()
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, len(keys)*vs)
+	n, err := batch(c, sliceBytes(keys), buf)
+	for i := 0; i < n && i < len(values); i++ {
+		values[i] = splitPerCPU[V](buf[i*vs : (i+1)*vs])
+	}
+	return n, err
+}
+
+// UpdateBatch sets the per-CPU values of keys[i] to values[i] (one per
+// possible CPU) and returns how many keys it set.
+func (m PerCPUMap[K, V]) UpdateBatch(keys []K, values [][]V) (int, error) {
+	vs, err := m.PerCPUValueSize()
+	if err != nil {
+		return 0, err
+	}
+	stride := perCPUStride[V]()
+	buf := make([]byte, len(values)*vs)
+	for i, vals := range values {
+		if len(vals)*stride != vs {
+			return 0, errors.New("map fd " + strconv.Itoa(m.FD()) + ": update batch: " + strconv.Itoa(len(vals)) +
+				" values for key " + strconv.Itoa(i) + ", want one per possible CPU (" + strconv.Itoa(vs/stride) + ")")
+		}
+		for j := range vals {
+			copy(buf[i*vs+j*stride:], Bytes(&vals[j]))
+		}
+	}
+	return Batch{m.Map}.Update(sliceBytes(keys), buf)
+}
+
+// DeleteBatch deletes keys and returns how many it deleted.
+func (m PerCPUMap[K, V]) DeleteBatch(keys []K) (int, error) {
+	return Batch{m.Map}.Delete(sliceBytes(keys))
 }

@@ -16,7 +16,6 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/pem"
@@ -72,7 +71,7 @@ type signerInfo struct {
 // certificate.
 type Signer struct {
 	key  crypto.Signer
-	cert *x509.Certificate
+	cert *Certificate
 }
 
 // LoadFiles reads a private key and its certificate, each PEM or DER, and
@@ -103,16 +102,16 @@ func New(key, cert []byte) (*Signer, error) {
 	}
 	pub, ok := k.Public().(interface{ Equal(crypto.PublicKey) bool })
 	if !ok || !pub.Equal(c.PublicKey) {
-		return nil, errors.New("signing key: not the key of the certificate " + c.Subject.String())
+		return nil, errors.New("signing key: not the key of the certificate " + c.Subject)
 	}
 	if len(c.SubjectKeyId) == 0 {
-		return nil, errors.New("signing certificate " + c.Subject.String() + " has no subject key identifier, which names the signer")
+		return nil, errors.New("signing certificate " + c.Subject + " has no subject key identifier, which names the signer")
 	}
 	return &Signer{key: k, cert: c}, nil
 }
 
 // Certificate is the signer's certificate.
-func (s *Signer) Certificate() *x509.Certificate { return s.cert }
+func (s *Signer) Certificate() *Certificate { return s.cert }
 
 // Sign returns the detached CMS signature of payload.
 func (s *Signer) Sign(payload []byte) ([]byte, error) {
@@ -203,7 +202,7 @@ func Parse(der []byte) (*Info, error) {
 }
 
 // Verify checks the detached signature der of payload against cert.
-func Verify(der, payload []byte, cert *x509.Certificate) error {
+func Verify(der, payload []byte, cert *Certificate) error {
 	info, err := Parse(der)
 	if err != nil {
 		return err
@@ -228,14 +227,14 @@ func Verify(der, payload []byte, cert *x509.Certificate) error {
 }
 
 // ParseCertificate reads an X.509 certificate, PEM or DER.
-func ParseCertificate(b []byte) (*x509.Certificate, error) {
+func ParseCertificate(b []byte) (*Certificate, error) {
 	if blk, _ := pem.Decode(b); blk != nil {
 		if blk.Type != "CERTIFICATE" {
 			return nil, fmt.Errorf("certificate: PEM block %q, want CERTIFICATE", blk.Type)
 		}
 		b = blk.Bytes
 	}
-	c, err := x509.ParseCertificate(b)
+	c, err := parseCertificateDER(b)
 	if err != nil {
 		return nil, fmt.Errorf("parsing the certificate: %w", err)
 	}
@@ -257,22 +256,9 @@ func parseKey(b []byte) (crypto.Signer, error) {
 	if blk, _ := pem.Decode(b); blk != nil {
 		b = blk.Bytes
 	}
-	var k any
-	var err error
-	if k, err = x509.ParsePKCS8PrivateKey(b); err != nil {
-		if k, err = x509.ParsePKCS1PrivateKey(b); err != nil {
-			if k, err = x509.ParseECPrivateKey(b); err != nil {
-				return nil, errors.New("parsing the signing key: neither PKCS#8, PKCS#1 nor SEC 1")
-			}
-		}
+	s, err := parsePrivateKeyDER(b)
+	if err != nil {
+		return nil, fmt.Errorf("parsing the signing key: neither PKCS#8, PKCS#1 nor SEC 1 of RSA or ECDSA (%w)", err)
 	}
-	s, ok := k.(crypto.Signer)
-	if !ok {
-		return nil, fmt.Errorf("signing key: %T cannot sign", k)
-	}
-	switch s.(type) {
-	case *rsa.PrivateKey, *ecdsa.PrivateKey:
-		return s, nil
-	}
-	return nil, fmt.Errorf("signing key: unsupported type %T (RSA or ECDSA)", s)
+	return s, nil
 }

@@ -342,10 +342,102 @@ var e2eCases = []e2eCase{
 	defer objs.Close()
 	b := objs.BSS
 	fmt.Println(h.Run(objs.MimLookup.FD(), h.Packet()), b.MimFound, b.HashInnerVal)
+	// The inner map of slot 0, opened through the outer map, is inner1.
+	inner, err := objs.OuterArr.Inner(0)
+	h.Must(err)
+	v, err := lskel.TypedMap[uint32, uint64]{Map: inner}.Lookup(0)
+	h.Must(err)
+	h.Must(inner.Close())
+	_, err = objs.OuterArr.Inner(1)
+	fmt.Println("inner", v, h.Errno(err))
+	// Filling the empty slot 1 makes mim_lookup find it (bit 2); the
+	// typed test run takes its xdp_md (data_end: the packet's length).
+	h.Must(objs.OuterArr.SetInner(1, objs.Inner2.Map, lskel.UpdateAny))
+	ret, out, err := objs.MimLookup.RunXdpMd(&MapinmapXdpMd{DataEnd: 64}, h.Packet())
+	h.Must(err)
+	fmt.Println(ret, len(out), b.MimFound)
 	fmt.Println(h.Run(objs.TailEntry.FD(), h.Packet()), b.Path)
 	b.TailSlot = 1
 	fmt.Println(h.Run(objs.TailEntry.FD(), h.Packet()), b.Path, b.EntryRuns, b.TailRuns)
-`, "2 13 222\n1 3\n2 5 2 1\n"},
+`, "2 13 222\ninner 111 no such file or directory\n2 64 15\n1 3\n2 5 2 1\n"},
+
+	{"readers", `
+	pid := os.Getpid()
+	opts := NewReadersOptions()
+	opts.Rodata.FilterPid = uint32(pid)
+	objs, err := LoadReaders(opts)
+	h.Must(err)
+	defer objs.Close()
+	rb, err := objs.Events.Reader()
+	h.Must(err)
+	pr, err := objs.Samples.Reader(nil)
+	h.Must(err)
+	h.Must(objs.Attach())
+	for range 3 {
+		syscall.Getpid()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var last uint64
+	for i := range 3 {
+		ev, err := rb.Read(ctx)
+		h.Must(err)
+		ordered := ev.Pid == uint32(pid) && ev.Seq > last
+		last = ev.Seq
+		s, err := pr.Read(ctx)
+		h.Must(err)
+		fmt.Println("event", i, ordered, s.Value.Pid == uint32(pid), s.Value.Cpu == uint32(s.CPU), s.LostSamples)
+	}
+	// The Go runtime may call getpid(2) too: drain what it made, until a
+	// deadline ends the read.
+	drained := func(read func(context.Context) error) bool {
+		for {
+			dctx, dcancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			err := read(dctx)
+			dcancel()
+			if err != nil {
+				return errors.Is(err, context.DeadlineExceeded)
+			}
+		}
+	}
+	fmt.Println("drained", drained(func(c context.Context) error { _, err := rb.Read(c); return err }),
+		drained(func(c context.Context) error { _, err := pr.Read(c); return err }))
+	// Close ends a blocked read.
+	errc := make(chan error)
+	go func() {
+		for {
+			if _, err := pr.Read(context.Background()); err != nil {
+				errc <- err
+				return
+			}
+		}
+	}()
+	time.Sleep(50 * time.Millisecond)
+	h.Must(pr.Close())
+	fmt.Println("closed", errors.Is(<-errc, lskel.ErrClosed))
+	h.Must(rb.Close())
+
+	// A typed test run of the syscall program, then the map it filled, in
+	// batches.
+	for _, a := range []uint32{5, 1, 9} {
+		args := ReadersSumArgs{A: a, B: 3}
+		ret, _, err := objs.Sum.RunSumArgs(&args, nil)
+		h.Must(err)
+		fmt.Println("sum", a, args.Sum, ret)
+	}
+	keys, vals := make([]uint32, 8), make([]uint64, 8)
+	var c lskel.BatchCursor
+	n, err := objs.Totals.LookupBatch(&c, keys, vals)
+	h.Must(err)
+	total := uint64(0)
+	for i := range n {
+		total += vals[i]
+	}
+	fmt.Println("batch", n, c.Done(), total)
+	n, err = objs.Totals.DeleteBatch(keys[:n])
+	fmt.Println("deleted", n, err)
+`, "event 0 true true true 0\nevent 1 true true true 0\nevent 2 true true true 0\ndrained true true\nclosed true\n" +
+		"sum 5 8 1\nsum 1 4 0\nsum 9 12 1\nbatch 3 true 24\ndeleted 3 <nil>\n"},
 
 	{"iter", `
 	pid := os.Getpid()
@@ -519,7 +611,7 @@ var kernelDependentOutput = map[string]string{
 
 // driverImports are offered to every driver; goimports-style pruning is
 // done by listing only what each uses.
-var driverImports = []string{"errors", "fmt", "io", "os", "os/exec", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
+var driverImports = []string{"context", "errors", "fmt", "io", "os", "os/exec", "reflect", "runtime", "strings", "syscall", "time", "unsafe",
 	"golang.org/x/sys/unix", "github.com/bpfgen/bpfgen/lskel", "e2e/h"}
 
 func driverSource(body string) string {

@@ -29,8 +29,10 @@ type file struct {
 	// AutoAttach are those Attach attaches.
 	Programs   []*program
 	AutoAttach []*program
-	// Methods are the methods of the program type.
-	Methods methods
+	// Methods are the methods of the program type; RunMethods its typed
+	// test runs.
+	Methods    methods
+	RunMethods []*runMethod
 	// Freplace is set when freplace programs take their target program
 	// through the options.
 	Freplace bool

@@ -25,8 +25,10 @@ import (
 	"go/format"
 	"go/scanner"
 	"go/token"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -79,6 +81,14 @@ type Options struct {
 	// which an APICilium file embeds for its CollectionSpec; empty means
 	// the base name of ObjectPath.
 	ObjectFile string
+	// RecordTypes gives ring buffer and perf event array maps, by their
+	// names in the object, the C type of their records: "event", "struct
+	// event", "union u" or a typedef's name, which the object's BTF must
+	// describe. The map's field then reads records of that Go type
+	// (lskel.RingBufMap, lskel.PerfEventArray); BTF does not tie a ring
+	// buffer to what its programs write, so this is how the skeleton
+	// learns it.
+	RecordTypes map[string]string
 	// Note, when set, is told in one line each thing the generated file
 	// lacks or names differently than the object suggests: global data
 	// that BTF does not type, maps that stay untyped, and a map, program or
@@ -178,6 +188,15 @@ func importSpec(path string) string {
 	return strconv.Quote(path)
 }
 
+// Prepare starts parsing the skeleton's template in the background, so
+// that a caller which opens the object and generates its loader first
+// (as `bpfgen skeleton` does) has it ready by the time it calls Generate:
+// parsing takes a few hundred microseconds, about a tenth of the command.
+// Calling it is optional; Generate parses the template if it must.
+func Prepare() {
+	go func() { _, _ = parseTemplate() }()
+}
+
 // Generate returns the light skeleton of obj, whose loader is l (as
 // gen.Generate made it from obj), as gofmt-formatted Go source. It
 // validates opts first (see Options.Validate).
@@ -218,17 +237,55 @@ func Generate(obj *object.Object, l *gen.Loader, opts Options) ([]byte, error) {
 		}
 		name = "cilium.go.tpl"
 	}
+	// The embedded loader goes in after formatting: go/printer takes time
+	// quadratic in the length of a long "a" + "b" + ... chain, and the
+	// literal is already laid out as gofmt would. It is encoded while the
+	// rest is formatted.
+	encoded := make(chan [][]byte, 1)
+	go func() {
+		lits := make([][]byte, len(g.literals))
+		for i, b := range g.literals {
+			lits[i] = appendStringLiteral(nil, b)
+		}
+		encoded <- lits
+	}()
 	out, err := render(tpl.Lookup(name), data)
 	if err != nil {
 		return nil, fmt.Errorf("skeleton of %s: %w", obj.Name, err)
 	}
-	// The embedded loader goes in after formatting: go/printer takes time
-	// quadratic in the length of a long "a" + "b" + ... chain, and the
-	// literal is already laid out as gofmt would.
-	for i, lit := range g.literals {
-		out = bytes.Replace(out, []byte(literalPlaceholder(i)), []byte(lit), 1)
+	return insertLiterals(out, <-encoded), nil
+}
+
+// insertLiterals replaces the placeholders in src with the encoded
+// literals they stand for.
+func insertLiterals(src []byte, lits [][]byte) []byte {
+	if len(lits) == 0 {
+		return src
 	}
-	return out, nil
+	size := len(src)
+	for _, lit := range lits {
+		size += len(lit)
+	}
+	out := make([]byte, 0, size)
+	for {
+		i := bytes.Index(src, []byte(literalPrefix))
+		if i < 0 {
+			return append(out, src...)
+		}
+		j := i + len(literalPrefix)
+		for j < len(src) && '0' <= src[j] && src[j] <= '9' {
+			j++
+		}
+		out = append(out, src[:i]...)
+		n, err := strconv.Atoi(string(src[i+len(literalPrefix) : j]))
+		if err != nil || n >= len(lits) {
+			// Not one of ours (cannot happen: the names are reserved).
+			out = append(out, src[i:j]...)
+		} else {
+			out = append(out, lits[n]...)
+		}
+		src = src[j:]
+	}
 }
 
 // render executes tpl on f and formats the result.
@@ -260,11 +317,13 @@ func badLine(src []byte, err error) string {
 
 // literalPlaceholder stands for the i-th long string literal until the
 // source is formatted.
-func literalPlaceholder(i int) string { return fmt.Sprintf("bpfgenLiteral%d", i) }
+func literalPlaceholder(i int) string { return literalPrefix + strconv.Itoa(i) }
+
+const literalPrefix = "bpfgenLiteral"
 
 // literal registers a long string literal and returns its placeholder.
 func (g *generator) literal(b []byte) string {
-	g.literals = append(g.literals, stringLiteral(b))
+	g.literals = append(g.literals, b)
 	return literalPlaceholder(len(g.literals) - 1)
 }
 
@@ -284,8 +343,9 @@ type generator struct {
 	owners map[string]string
 	types  *typeGen
 	consts constNamer
-	// literals are the long string literals, put in after formatting.
-	literals []string
+	// literals are the long string literals' bytes, put in after
+	// formatting.
+	literals [][]byte
 }
 
 func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, error) {
@@ -309,6 +369,19 @@ func newGenerator(obj *object.Object, l *gen.Loader, opts Options) (*generator, 
 	}
 	if opts.Command == "" {
 		opts.Command = fmt.Sprintf("bpfgen skeleton %s -package %s -ident %s", opts.ObjectPath, opts.Package, opts.Ident)
+		for _, m := range slices.Sorted(maps.Keys(opts.RecordTypes)) {
+			arg := m + "=" + opts.RecordTypes[m]
+			if strings.ContainsRune(arg, ' ') {
+				arg = "'" + arg + "'" // "struct event": one shell word
+			}
+			opts.Command += " -record " + arg
+		}
+		for _, typ := range opts.Types {
+			if strings.ContainsRune(typ, ' ') {
+				typ = "'" + typ + "'"
+			}
+			opts.Command += " -type " + typ
+		}
 	}
 	if len(l.Maps) != len(obj.Maps) {
 		return nil, fmt.Errorf("loader has %d maps, object %d", len(l.Maps), len(obj.Maps))
@@ -409,6 +482,9 @@ func (g *generator) model() (*file, error) {
 		}
 	}
 
+	if err := g.checkRecordTypes(); err != nil {
+		return nil, err
+	}
 	g.noteUntyped(f)
 
 	// Types next: the sections' and the maps' keys and values.
@@ -438,8 +514,13 @@ func (g *generator) model() (*file, error) {
 			return nil, err
 		}
 	}
+	// Then the contexts of the programs a test run takes a typed context
+	// for.
+	if err := g.runMethods(f); err != nil {
+		return nil, err
+	}
 	for _, name := range g.opts.Types {
-		if err := g.namedType(name); err != nil {
+		if err := g.declareType(name); err != nil {
 			return nil, err
 		}
 	}
@@ -518,6 +599,9 @@ func (g *generator) noteUntyped(f *file) {
 		m := g.obj.Maps[mf.Index]
 		if ok, _ := typedMapKind(m.Type); ok && (g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0) {
 			g.note("map %s has no BTF key and value types: it stays an untyped *lskel.Map", m.Name)
+		}
+		if _, typed := g.opts.RecordTypes[m.Name]; !typed && (m.Type == object.MapTypeRingbuf || m.Type == object.MapTypePerfEventArray) {
+			g.note("map %s is a %s: -record %s=TYPE (Options.RecordTypes) gives it a typed reader of TYPE records", m.Name, m.Type, m.Name)
 		}
 	}
 }
@@ -639,28 +723,27 @@ func (g *generator) globalType(id btf.TypeID) error {
 	return nil
 }
 
-// namedType declares the Go type of the C type name (a struct, union,
-// enum or typedef), for Options.Types.
-func (g *generator) namedType(name string) error {
-	if g.obj.BTF == nil {
-		return fmt.Errorf("type %s: the object has no BTF", name)
+// declareType declares the Go type of the C type ctype (a struct,
+// union, enum or typedef, named as namedType takes it), for
+// Options.Types.
+func (g *generator) declareType(ctype string) error {
+	id, err := g.namedType(ctype)
+	if err != nil {
+		return fmt.Errorf("Options.Types: %w", err)
 	}
-	for _, k := range []btf.Kind{btf.KindStruct, btf.KindUnion, btf.KindEnum, btf.KindEnum64, btf.KindTypedef} {
-		id, t, err := g.obj.BTF.TypeByName(name, k)
-		if err != nil {
-			continue
-		}
-		if k == btf.KindTypedef {
-			err = g.types.typedef(id, t)
-		} else {
-			_, err = g.types.goType(id, goIdent(name))
-		}
-		if err != nil {
-			return fmt.Errorf("type %s: %w", name, err)
-		}
-		return nil
+	t, err := g.obj.BTF.Type(id)
+	if err != nil {
+		return fmt.Errorf("type %s: %w", ctype, err)
 	}
-	return fmt.Errorf("type %s: no struct, union, enum or typedef of that name in the object's BTF", name)
+	if t.Kind == btf.KindTypedef {
+		err = g.types.typedef(id, t)
+	} else {
+		_, err = g.types.goType(id, goIdent(t.Name))
+	}
+	if err != nil {
+		return fmt.Errorf("type %s: %w", ctype, err)
+	}
+	return nil
 }
 
 // typedMapKinds are the map types whose keys and values a typed wrapper
@@ -679,6 +762,17 @@ func typedMapKind(t object.MapType) (ok, perCPU bool) {
 // its key and value types at their sizes.
 func (g *generator) typeMap(mf *mapField) error {
 	m := g.obj.Maps[mf.Index]
+	if rec, ok := g.opts.RecordTypes[m.Name]; ok {
+		return g.recordMap(mf, m, rec)
+	}
+	if m.Type.IsMapInMap() && g.obj.BTF != nil && m.BTFKeyID != 0 {
+		kt, err := g.keyValueType(m.BTFKeyID, m.KeySize, mf.Field+"Key")
+		if err != nil || kt == "" {
+			return err
+		}
+		mf.Typed, mf.GoType = true, fmt.Sprintf("lskel.MapOfMaps[%s]", kt)
+		return nil
+	}
 	ok, perCPU := typedMapKind(m.Type)
 	if !ok || g.obj.BTF == nil || m.BTFKeyID == 0 || m.BTFValueID == 0 {
 		return nil
@@ -800,40 +894,34 @@ const literalWidth = 96
 
 // stringLiteral writes b as a Go string expression: printable ASCII as
 // itself, everything else as \x escapes, one "..." piece per line.
-func stringLiteral(b []byte) string {
+func stringLiteral(b []byte) string { return string(appendStringLiteral(nil, b)) }
+
+// appendStringLiteral appends stringLiteral(b) to dst. It writes straight
+// into dst (grown once): the loader's blob is most of a skeleton's bytes.
+func appendStringLiteral(dst, b []byte) []byte {
 	if len(b) == 0 {
-		return `""`
+		return append(dst, `""`...)
 	}
-	var out, line strings.Builder
-	out.WriteString(`"" +`)
+	// At most 4 bytes a byte, and 6 more a line of at least literalWidth-3.
+	dst = slices.Grow(dst, 4+4*len(b)+6*(4*len(b)/(literalWidth-3)+1))
 	const hex = "0123456789abcdef"
-	flush := func(lastLine bool) {
-		out.WriteString("\n\t\"")
-		out.WriteString(line.String())
-		out.WriteString("\"")
-		if !lastLine {
-			out.WriteString(" +")
-		}
-		line.Reset()
-	}
+	dst = append(dst, "\"\" +\n\t\""...)
+	start := len(dst) // of the current line's text
 	for i, c := range b {
 		switch {
 		case c == '"' || c == '\\':
-			line.WriteByte('\\')
-			line.WriteByte(c)
+			dst = append(dst, '\\', c)
 		case c >= 0x20 && c < 0x7f:
-			line.WriteByte(c)
+			dst = append(dst, c)
 		default:
-			line.WriteString(`\x`)
-			line.WriteByte(hex[c>>4])
-			line.WriteByte(hex[c&15])
+			dst = append(dst, '\\', 'x', hex[c>>4], hex[c&15])
 		}
-		if line.Len() >= literalWidth && i != len(b)-1 {
-			flush(false)
+		if len(dst)-start >= literalWidth && i != len(b)-1 {
+			dst = append(dst, "\" +\n\t\""...)
+			start = len(dst)
 		}
 	}
-	flush(true)
-	return out.String()
+	return append(dst, '"')
 }
 
 // wrapComment formats text as a // comment wrapped at about 76 columns.

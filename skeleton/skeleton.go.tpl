@@ -343,6 +343,15 @@ func (p *{{$.Names.Program}}) AttachUprobe(binaryPath string, offset uint64, ret
 }
 {{end}}
 {{- end}}
+{{- range .RunMethods}}
+// {{.Name}} runs the program once with BPF_PROG_TEST_RUN, to unit-test it from Go:
+// ctx is its context, written back as the program left it, and data its packet
+// (nil for programs without one). It returns the program's return value and the
+// packet out. The programs taking a {{.CtxType}}: {{.ProgramList}}.
+func (p *{{$.Names.Program}}) {{.Name}}(ctx *{{.CtxType}}, data []byte) (retval uint32, dataOut []byte, err error) {
+	return lskel.RunTestContext(p.Program, ctx, data)
+}
+{{end}}
 {{- range .Types}}
 {{.}}
 {{- end}}

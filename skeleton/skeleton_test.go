@@ -51,11 +51,15 @@ func openObject(t testing.TB, name string) (*object.Object, *gen.Loader) {
 // testOptions are the options golden files and end-to-end tests use: the
 // header names the object relative to the repository.
 func testOptions(name, pkg string) Options {
-	return Options{Package: pkg, Ident: name, ObjectPath: "testdata/" + name + ".bpf.o"}
+	o := Options{Package: pkg, Ident: name, ObjectPath: "testdata/" + name + ".bpf.o"}
+	if name == "readers" {
+		o.RecordTypes = map[string]string{"events": "struct event", "samples": "event"}
+	}
+	return o
 }
 
 func TestGolden(t *testing.T) {
-	for _, name := range []string{"minimal", "globals", "maps", "kconfig"} {
+	for _, name := range []string{"minimal", "globals", "maps", "kconfig", "readers"} {
 		t.Run(name, func(t *testing.T) {
 			obj, l := openObject(t, name)
 			src, err := Generate(obj, l, testOptions(name, "main"))

@@ -265,7 +265,7 @@ func TestGenerateMistakes(t *testing.T) {
 		{name: "bad ident", args: []string{"generate", "-go-package", "p", "my-prog", counterSource}, code: 1, stderr: []string{`IDENT "my-prog" is not a Go identifier`}},
 		{name: "bad api", args: []string{"generate", "-go-package", "p", "-api", "libbpf", "counter", counterSource}, code: 2, stderr: []string{`-api "libbpf": want bpfgen or cilium`}},
 		{name: "missing source", args: []string{"generate", "-go-package", "p", "-output-dir", dir, "counter", "nope.c"}, code: 1, stderr: []string{"nope.c"}},
-		{name: "unknown type", args: []string{"generate", "-go-package", "p", "-output-dir", dir, "-type", "nope", "counter", counterSource}, code: 1, stderr: []string{"type nope: no struct, union, enum or typedef"}},
+		{name: "unknown type", args: []string{"generate", "-go-package", "p", "-output-dir", dir, "-type", "nope", "counter", counterSource}, code: 1, stderr: []string{"Options.Types: no type \"nope\" in the object's BTF"}},
 		{name: "-M flag", args: []string{"generate", "-go-package", "p", "counter", counterSource, "--", "-MD"}, code: 1, stderr: []string{`compiler flag "-MD": use -makebase`}},
 		{name: "stem with a path", args: []string{"generate", "-go-package", "p", "-output-stem", "a/b", "counter", counterSource}, code: 1, stderr: []string{`-output-stem "a/b" must be a file name`}},
 		{name: "unterminated quote", args: []string{"generate", "-go-package", "p", "-cflags", `-DX="a`, "counter", counterSource}, code: 1, stderr: []string{"-cflags: unterminated \" quote"}},

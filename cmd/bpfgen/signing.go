@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -92,7 +91,7 @@ func (f *signFlags) apply(l *gen.Loader) error {
 	if f.cert != "" && f.key == "" && len(f.sigs) == 0 {
 		return errors.New("--sign-cert needs --sign-key, or --signature to check")
 	}
-	var cert *x509.Certificate
+	var cert *sign.Certificate
 	if f.key != "" {
 		s, err := sign.LoadFiles(f.key, f.cert)
 		if err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/x509"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -178,7 +177,7 @@ func mustRead(t *testing.T, path string) []byte {
 	return b
 }
 
-func certificate(t *testing.T, name string) *x509.Certificate {
+func certificate(t *testing.T, name string) *sign.Certificate {
 	t.Helper()
 	c, err := sign.ParseCertificate(mustRead(t, filepath.Join(keys, name)))
 	if err != nil {

@@ -22,7 +22,6 @@ type env struct {
 	Libbpf  string
 	Cilium  string
 	GCC     string
-	Hyper   string
 }
 
 func environment(c *config) *env {
@@ -43,7 +42,6 @@ func environment(c *config) *env {
 	e.Bpftool = strings.Join(strings.Fields(strings.ReplaceAll(output("bpftool", "version"), "\n", "; ")), " ")
 	e.Libbpf = "libbpf-dev " + firstLine("dpkg-query", "-W", "-f", "${Version}", "libbpf-dev")
 	e.GCC = firstLine("gcc", "--version")
-	e.Hyper = firstLine("hyperfine", "--version")
 	e.Cilium = ciliumVersion(c)
 	return e
 }

@@ -187,6 +187,13 @@ func explanations(rep *report) string {
 			memC = m.kb
 		}
 	}
+	for _, m := range rep.mem {
+		if m.key == "skel" && m.err == "" && len(m.minusHello) > 0 {
+			p("**Whole process.** A Go program that loads `core` through its light skeleton and exits takes %s (pairwise median) longer than a Go hello world: "+
+				"the loader's run and the skeleton's `init` (see the load tables), and page-faulting the embedded loader; nothing of `lskel` runs at package init.\n\n",
+				fmtSignedMS(medianFloat(m.minusHello)))
+		}
+	}
 	if memHello > 0 && memSkel > 0 && memC > 0 {
 		p("**Memory.** Loading `core` with the Go light skeleton peaks %.1f MiB above a Go hello world (%.1f MiB); the C light skeleton's whole process peaks at %.1f MiB. "+
 			"The difference is again the Go runtime's baseline (heap arenas, goroutine stacks), which bpfgen cannot remove.\n\n",

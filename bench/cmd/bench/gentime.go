@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -44,33 +43,50 @@ func (rep *report) genArgs(o objSpec, tool string) []string {
 	}
 }
 
-// measureGeneration times each generator on each object with hyperfine
-// (or, without it, a loop of whole-process runs).
+// measureGeneration times each generator on each object, whole process:
+// after one warm-up run each, genRuns rounds that run every generator
+// once, in an order rotated every round (interleaved, so that a busy
+// machine's changes fall on all of them alike; hyperfine would run each
+// command's runs in one block).
 func measureGeneration(c *config, rep *report) error {
 	if err := os.MkdirAll(filepath.Join(c.out, "_gen"), 0o755); err != nil {
 		return err
 	}
 	rep.gen = map[string]map[string]*genResult{}
-	_, herr := exec.LookPath("hyperfine")
-	rep.hyperfine = herr == nil
 	for _, o := range genObjects(c) {
 		rep.gen[o.Name] = map[string]*genResult{}
-		for _, t := range genTools {
-			args := rep.genArgs(o, t.key)
+		var live []int // indexes into genTools of the generators that take o
+		samples := make([][]int64, len(genTools))
+		for i, t := range genTools {
 			r := &genResult{}
 			rep.gen[o.Name][t.key] = r
-			if _, err := runCmd(c.root, args[0], args[1:]...); err != nil {
+			args := rep.genArgs(o, t.key)
+			if _, err := runCmd(c.root, args[0], args[1:]...); err != nil { // also the warm-up
 				r.err = annotateBpftool(o.Name, reason(err))
 				continue
 			}
-			var err error
-			if rep.hyperfine {
-				err = hyperfine(c, args, r)
-			} else {
-				err = loopTime(c, args, r)
+			live = append(live, i)
+		}
+		for round := 0; round < c.genRuns; round++ {
+			for j := range live {
+				i := live[(j+round)%len(live)]
+				args := rep.genArgs(o, genTools[i].key)
+				cmd := exec.Command(args[0], args[1:]...)
+				cmd.Dir = c.root
+				start := time.Now()
+				if err := cmd.Run(); err != nil {
+					rep.gen[o.Name][genTools[i].key].err = lastLine(err)
+					continue
+				}
+				samples[i] = append(samples[i], time.Since(start).Nanoseconds())
 			}
-			if err != nil {
-				r.err = lastLine(err)
+		}
+		for _, i := range live {
+			r := rep.gen[o.Name][genTools[i].key]
+			if ds := samples[i]; r.err == "" && len(ds) > 0 {
+				r.median = medianInt(ds) / 1e6
+				r.min = float64(slices.Min(ds)) / 1e6
+				r.max = float64(slices.Max(ds)) / 1e6
 			}
 		}
 		fmt.Fprintf(os.Stderr, "bench: generate %-10s loader=%.1fms skeleton=%.1fms bpftool=%s\n", o.Name,
@@ -87,55 +103,6 @@ func genCell(r *genResult) string {
 		return "not supported"
 	}
 	return fmt.Sprintf("%.1f ms", r.median)
-}
-
-func hyperfine(c *config, args []string, r *genResult) error {
-	out := filepath.Join(c.out, "_gen", "hyperfine.json")
-	cmdline := ""
-	for i, a := range args {
-		if i > 0 {
-			cmdline += " "
-		}
-		cmdline += a
-	}
-	if _, err := runCmd(c.root, "hyperfine", "-N", "--style", "none", "--warmup", "1",
-		"--runs", strconv.Itoa(c.genRuns), "--export-json", out, cmdline); err != nil {
-		return err
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		return err
-	}
-	var res struct {
-		Results []struct {
-			Median float64 `json:"median"`
-			Min    float64 `json:"min"`
-			Max    float64 `json:"max"`
-		} `json:"results"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil || len(res.Results) != 1 {
-		return fmt.Errorf("hyperfine's JSON %s: %v", out, err)
-	}
-	r.median, r.min, r.max = res.Results[0].Median*1e3, res.Results[0].Min*1e3, res.Results[0].Max*1e3
-	return nil
-}
-
-func loopTime(c *config, args []string, r *genResult) error {
-	var ds []int64
-	for i := 0; i <= c.genRuns; i++ {
-		t := time.Now()
-		cmd := exec.Command(args[0], args[1:]...)
-		if err := cmd.Run(); err != nil {
-			return err
-		}
-		if i > 0 { // the first run warms the page cache
-			ds = append(ds, time.Since(t).Nanoseconds())
-		}
-	}
-	r.median = medianInt(ds) / 1e6
-	r.min = float64(slices.Min(ds)) / 1e6
-	r.max = float64(slices.Max(ds)) / 1e6
-	return nil
 }
 
 // loaderSize compares bpfgen's loader with libbpf's for one object.

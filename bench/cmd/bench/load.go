@@ -29,6 +29,7 @@ var contenders = []contender{
 	{"libbpf-skel", "libbpf skeleton (C, -lbpf)", true},
 	{"cilium", "cilium/ebpf", true},
 	{"overhead", "loader overhead (blob + loader verification)", false},
+	{"verify", "loader verification (the loader's own BPF_PROG_LOAD)", false},
 }
 
 // sample mirrors bench.Sample (the JSON both harnesses print).
@@ -36,6 +37,8 @@ type sample struct {
 	FirstNS  int64   `json:"first_ns"`
 	NS       []int64 `json:"ns"`
 	MaxRSSKB int64   `json:"peak_rss_kb"`
+	// VerifiedInsns: the "verify" contender's loader, verified_insns.
+	VerifiedInsns uint32 `json:"verified_insns"`
 }
 
 // loadResult gathers one contender's samples on one object.
@@ -44,6 +47,7 @@ type loadResult struct {
 	firsts       []int64 // the first load of each process
 	roundMedians []float64
 	err          string // why the contender could not load the object
+	verified     uint32 // "verify": the loader's verified_insns
 }
 
 func (r *loadResult) ok() bool { return r != nil && r.err == "" && len(r.samples) > 0 }
@@ -167,6 +171,7 @@ func measureLoads(c *config, rep *report) error {
 				res.firsts = append(res.firsts, s.FirstNS)
 				res.samples = append(res.samples, s.NS...)
 				res.roundMedians = append(res.roundMedians, medianInt(s.NS)/1e6)
+				res.verified = max(res.verified, s.VerifiedInsns)
 			}
 		}
 		fmt.Fprintf(os.Stderr, "bench: %-10s", o.Name)

@@ -44,7 +44,7 @@ type config struct {
 	rounds  int
 	objects []objSpec // load-time objects
 	growth  []int     // program counts of the generation-time curve
-	genRuns int       // hyperfine runs per command
+	genRuns int       // interleaved rounds of the generators
 	memRuns int
 }
 
@@ -72,7 +72,7 @@ func run(quick bool, rounds int) error {
 		c.objects = []objSpec{{Name: "minimal", Iters: 3}, {Name: "core", Iters: 3}, {Name: "large_10", Iters: 3}}
 		c.growth = []int{10}
 		c.genRuns = 2
-		c.memRuns = 1
+		c.memRuns = 3
 	} else {
 		c.report = filepath.Join(root, "bench", "REPORT.md")
 		c.chart = filepath.Join(root, "bench", "load_ratios.png")
@@ -86,8 +86,8 @@ func run(quick bool, rounds int) error {
 			{Name: "large_500", Iters: 5},
 		}
 		c.growth = []int{10, 50, 100, 250, 500}
-		c.genRuns = 10
-		c.memRuns = 3
+		c.genRuns = 15
+		c.memRuns = 21
 	}
 	if rounds > 0 {
 		c.rounds = rounds
@@ -122,7 +122,7 @@ func run(quick bool, rounds int) error {
 		{"generation time", func() error { return measureGeneration(c, rep) }},
 		{"loader size", func() error { return measureLoaderSizes(c, rep) }},
 		{"binary size", func() error { return measureBinarySizes(c, rep) }},
-		{"memory", func() error { return measureMemory(c, rep) }},
+		{"whole process", func() error { return measureWholeProcess(c, rep) }},
 	}
 	for _, s := range steps {
 		if err := step(s.name, s.f); err != nil {

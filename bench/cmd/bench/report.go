@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -23,7 +25,6 @@ type report struct {
 
 	loads     map[string]map[string]*loadResult
 	gen       map[string]map[string]*genResult
-	hyperfine bool
 	sizes     map[string]*loaderSize
 	bins      []binSize
 	libbpfSO  int64
@@ -166,8 +167,8 @@ func (rep *report) markdown(w *strings.Builder) {
 		"Run `make bench` to reproduce it; `bench/out/` keeps everything it built.\n\n", mode, e.Date, rep.elapsed.Minutes())
 
 	p("## Machine and tools\n\n| | |\n|---|---|\n")
-	p("| CPU | %s, %d CPUs (`nproc`) |\n| kernel | %s |\n| Go | %s |\n| clang | %s |\n| bpftool | %s |\n| libbpf | %s |\n| cilium/ebpf | %s |\n| gcc | %s |\n| hyperfine | %s |\n\n",
-		e.CPU, e.CPUs, e.Kernel, e.Go, e.Clang, e.Bpftool, e.Libbpf, e.Cilium, e.GCC, e.Hyper)
+	p("| CPU | %s, %d CPUs (`nproc`) |\n| kernel | %s |\n| Go | %s |\n| clang | %s |\n| bpftool | %s |\n| libbpf | %s |\n| cilium/ebpf | %s |\n| gcc | %s |\n\n",
+		e.CPU, e.CPUs, e.Kernel, e.Go, e.Clang, e.Bpftool, e.Libbpf, e.Cilium, e.GCC)
 
 	p("## Objects\n\n| object | maps | programs | what |\n|---|---|---|---|\n")
 	for _, o := range genObjects(c) {
@@ -268,8 +269,10 @@ func (rep *report) loadSection(p printer) {
 
 	p("\n### Where the light skeleton's time goes\n\n")
 	p("A light skeleton does what a direct load does, but from inside the kernel, plus its own setup: create, fill and freeze the blob map " +
-		"and have the verifier check the loader program. *Loader overhead* times that setup alone (`bench.LoaderOverhead`).\n\n")
-	p("| object | skeleton | floor | skeleton − floor | loader overhead | loader insns |\n|---|---|---|---|---|---|\n")
+		"and have the verifier check the loader program. *Loader overhead* times that setup alone (`bench.LoaderOverhead`); " +
+		"*loader verification* the loader program's own `BPF_PROG_LOAD` within it (verifier and JIT, `bench.LoaderVerification`), " +
+		"with the instructions the verifier processed (`verified_insns` of `bpf_prog_info`).\n\n")
+	p("| object | skeleton | floor | skeleton − floor | loader overhead | loader verification | loader insns | verified insns |\n|---|---|---|---|---|---|---|---|\n")
 	for _, o := range c.objects {
 		s, f, ov := rep.result(o.Name, "skel"), rep.result(o.Name, "floor"), rep.result(o.Name, "overhead")
 		if !s.ok() || !f.ok() || !ov.ok() {
@@ -279,12 +282,34 @@ func (rep *report) loadSection(p printer) {
 		if ls := rep.sizes[o.Name]; ls != nil {
 			insns = ls.insns
 		}
-		p("| `%s` | %s | %s | %s | %s | %d |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), insns)
+		ver, verified := "–", "–"
+		if v := rep.result(o.Name, "verify"); v.ok() {
+			ver = fmtMS(v.median())
+			if v.verified > 0 {
+				verified = strconv.Itoa(int(v.verified))
+			}
+		}
+		p("| `%s` | %s | %s | %s | %s | %s | %d | %s |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), ver, insns, verified)
 	}
 	p("\n")
+	// How the loader's own verification grows from the smallest object to
+	// the largest (issue 13 wants it flat).
+	var lo, hi string
+	for _, o := range c.objects {
+		if rep.result(o.Name, "verify").ok() {
+			if lo == "" {
+				lo = o.Name
+			}
+			hi = o.Name
+		}
+	}
+	if lo != "" && hi != lo {
+		l, h := rep.result(lo, "verify").median(), rep.result(hi, "verify").median()
+		p("The loader's verification grows %.1f× from `%s` (%s) to `%s` (%s).\n\n", h/l, lo, fmtMS(l), hi, fmtMS(h))
+	}
 	var unsup []string
 	for _, o := range c.objects {
-		for _, k := range append(slicesClone(loadKeys), "overhead") {
+		for _, k := range append(slicesClone(loadKeys), "overhead", "verify") {
 			if r := rep.result(o.Name, k); r.err != "" {
 				unsup = append(unsup, fmt.Sprintf("- `%s`, %s: %s", o.Name, label(k), strings.ReplaceAll(r.err, "|", "\\|")))
 			}
@@ -329,12 +354,10 @@ func (rep *report) loadTable(p printer, first bool) {
 func (rep *report) genSection(p printer) {
 	c := rep.cfg
 	p("## Generation time\n\n")
-	how := fmt.Sprintf("`hyperfine -N --warmup 1 --runs %d`", c.genRuns)
-	if !rep.hyperfine {
-		how = fmt.Sprintf("a loop of %d whole-process runs after one warm-up (hyperfine was not installed)", c.genRuns)
-	}
-	p("Whole process, median (min – max) of %s. `bpfgen loader` writes the loader file, `bpfgen skeleton` the Go light skeleton "+
-		"(it generates the loader too), `bpftool gen skeleton -L` libbpf's light-skeleton header.\n\n", how)
+	p("Whole process, median (min – max) of %d runs after one warm-up, interleaved: each round runs every generator once, in an order rotated every round. "+
+		"In parentheses after the median, the ratio to `bpftool gen skeleton -L` on the same object. "+
+		"`bpfgen loader` writes the loader file, `bpfgen skeleton` the Go light skeleton "+
+		"(it generates the loader too), `bpftool gen skeleton -L` libbpf's light-skeleton header.\n\n", c.genRuns)
 	p("| object |")
 	for _, t := range genTools {
 		p(" %s |", t.label)
@@ -348,7 +371,11 @@ func (rep *report) genSection(p printer) {
 				p(" not supported |")
 				continue
 			}
-			p(" %s (%s – %s) |", fmtMS(r.median), trimMS(r.min), trimMS(r.max))
+			ratio := ""
+			if b := rep.gen[o.Name]["bpftool-L"]; t.key != "bpftool-L" && b != nil && b.err == "" && b.median > 0 {
+				ratio = fmt.Sprintf(", %.2f×", r.median/b.median)
+			}
+			p(" %s (%s – %s%s) |", fmtMS(r.median), trimMS(r.min), trimMS(r.max), ratio)
 		}
 		p("\n")
 	}
@@ -418,11 +445,53 @@ func (rep *report) sizeSection(p printer) {
 }
 
 func (rep *report) memSection(p printer) {
-	p("## Memory\n\nPeak RSS (`VmHWM` of `/proc/self/status` at exit, median of %d runs) of a process that loads `core` once and exits. (`ru_maxrss` from `wait4` would count the Go parent's pages: Go starts children with vfork semantics.)\n\n| process | peak RSS |\n|---|---|\n", rep.cfg.memRuns)
+	p("## Whole process\n\nA process that loads `core` once and exits (`bench/cmd/bench/tmpl/single_*.go.tmpl`, the C programs with no extra loads), "+
+		"against a Go hello world that loads nothing: %d rounds, each running every process once in an order rotated every round. "+
+		"*Wall* is from start to exit as the parent sees it (median); *− Go hello* the median of each round's difference to the hello world of the same round (pairwise, so that a busy machine's changes between rounds cancel). "+
+		"*Peak RSS* is `VmHWM` of `/proc/self/status` at exit (median); `ru_maxrss` from `wait4` would count the Go parent's pages, as Go starts children with vfork semantics.\n\n", rep.cfg.memRuns)
+	p("| process | wall | − Go hello | peak RSS | − Go hello |\n|---|---|---|---|---|\n")
+	var helloKB int64
 	for _, m := range rep.mem {
-		p("| %s | %s |\n", m.label, memCell(m))
+		if m.key == "hello" && m.err == "" {
+			helloKB = m.kb
+		}
+	}
+	for _, m := range rep.mem {
+		if m.err != "" {
+			p("| %s | %s | | | |\n", m.label, memCell(m))
+			continue
+		}
+		dWall, dRSS := "", ""
+		if m.key != "hello" && len(m.minusHello) > 0 {
+			dWall = fmtSignedMS(medianFloat(m.minusHello))
+		}
+		if m.key != "hello" && helloKB > 0 {
+			dRSS = fmt.Sprintf("%+.2f MiB", float64(m.kb-helloKB)/1024)
+		}
+		p("| %s | %s | %s | %s | %s |\n", m.label, fmtMS(medianFloat(m.wall)), dWall, memCell(m), dRSS)
 	}
 	p("\n")
+}
+
+// fmtSignedMS is fmtMS with the sign always written.
+func fmtSignedMS(v float64) string {
+	if v < 0 {
+		return "−" + fmtMS(-v)
+	}
+	return "+" + fmtMS(v)
+}
+
+func medianFloat(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // gap is one place where bpfgen is behind a contender.

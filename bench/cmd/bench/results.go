@@ -18,6 +18,20 @@ type Results struct {
 	BinaryBytes map[string]int64 `json:"binary_bytes"`
 	// PeakRSSKB maps contender → peak RSS loading core.
 	PeakRSSKB map[string]int64 `json:"peak_rss_kb"`
+	// WholeProcess maps contender → a process loading core once.
+	WholeProcess map[string]WholeFigure `json:"whole_process"`
+}
+
+// WholeFigure is one contender's whole process loading core once.
+type WholeFigure struct {
+	// MedianMS is the wall time, start to exit.
+	MedianMS float64 `json:"median_ms,omitempty"`
+	// MinusHelloMS is the median of the pairwise differences to the Go
+	// hello world run in the same round.
+	MinusHelloMS float64 `json:"minus_hello_ms"`
+	PeakRSSKB    int64   `json:"peak_rss_kb,omitempty"`
+	Runs         int     `json:"runs,omitempty"`
+	Error        string  `json:"error,omitempty"`
 }
 
 // LoadFigure is one contender's load time on one object.
@@ -26,6 +40,8 @@ type LoadFigure struct {
 	FirstMedianMS float64 `json:"first_median_ms,omitempty"`
 	Loads         int     `json:"loads,omitempty"`
 	Error         string  `json:"error,omitempty"`
+	// VerifiedInsns is the loader's verified_insns ("verify" only).
+	VerifiedInsns uint32 `json:"verified_insns,omitempty"`
 }
 
 // GenFigure is one generator on one object.
@@ -36,16 +52,17 @@ type GenFigure struct {
 
 func (rep *report) writeResults() error {
 	res := Results{
-		Quick:       rep.cfg.quick,
-		Load:        map[string]map[string]LoadFigure{},
-		Generate:    map[string]map[string]GenFigure{},
-		BinaryBytes: map[string]int64{},
-		PeakRSSKB:   map[string]int64{},
+		Quick:        rep.cfg.quick,
+		Load:         map[string]map[string]LoadFigure{},
+		Generate:     map[string]map[string]GenFigure{},
+		BinaryBytes:  map[string]int64{},
+		PeakRSSKB:    map[string]int64{},
+		WholeProcess: map[string]WholeFigure{},
 	}
 	for obj, m := range rep.loads {
 		res.Load[obj] = map[string]LoadFigure{}
 		for k, r := range m {
-			f := LoadFigure{Error: r.err, Loads: len(r.samples)}
+			f := LoadFigure{Error: r.err, Loads: len(r.samples), VerifiedInsns: r.verified}
 			if r.ok() {
 				f.MedianMS, f.FirstMedianMS = r.median(), r.firstMedian()
 			}
@@ -67,6 +84,8 @@ func (rep *report) writeResults() error {
 		if m.err == "" {
 			res.PeakRSSKB[m.key] = m.kb
 		}
+		res.WholeProcess[m.key] = WholeFigure{MedianMS: medianFloat(m.wall), MinusHelloMS: medianFloat(m.minusHello),
+			PeakRSSKB: m.kb, Runs: len(m.wall), Error: m.err}
 	}
 	raw, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {

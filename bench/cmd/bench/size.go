@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // binSize is one stripped program's size.
@@ -17,10 +18,14 @@ type binSize struct {
 	err        string
 }
 
-// memResult is one contender's peak RSS loading the CO-RE object.
+// memResult is one contender's whole process loading the CO-RE object
+// once: peak RSS (median) and wall time of each run, and each run's wall
+// time minus that of the Go hello world in the same round.
 type memResult struct {
 	key, label string
 	kb         int64
+	wall       []float64 // ms
+	minusHello []float64 // ms
 	err        string
 }
 
@@ -157,20 +162,24 @@ func peakRSS(name string, args ...string) (int64, error) {
 	return strconv.ParseInt(string(m[1]), 10, 64)
 }
 
-// measureMemory loads the CO-RE object once per process with each
-// contender and records the process's peak RSS (median of memRuns).
-func measureMemory(c *config, rep *report) error {
+// measureWholeProcess runs, for each contender, a process that loads the
+// CO-RE object once and exits, and records its wall time (start to exit,
+// as the parent sees it) and peak RSS. The runs are interleaved: each
+// round runs every process once, in an order rotated every round, so that
+// the difference to the Go hello world is taken pairwise, within a round
+// (the machine's load changes between rounds, less within one).
+func measureWholeProcess(c *config, rep *report) error {
 	o, err := findObject(c, "core")
 	if err != nil {
 		return err
 	}
 	type prog struct {
-		key, label string
-		name       string
-		args       []string
-		err        error
+		name string
+		args []string
+		err  error
 	}
 	var progs []prog
+	var mems []memResult
 	for _, k := range []struct{ key, label string }{
 		{"hello", "Go hello world (baseline, loads nothing)"},
 		{"skel", "bpfgen Go light skeleton"},
@@ -178,33 +187,55 @@ func measureMemory(c *config, rep *report) error {
 		{"cilium", "cilium/ebpf"},
 	} {
 		bin, err := buildSingle(c, rep, "mem", k.key, o)
-		progs = append(progs, prog{key: k.key, label: k.label, name: bin, err: err})
+		progs = append(progs, prog{name: bin, err: err})
+		mems = append(mems, memResult{key: k.key, label: k.label})
 	}
 	progs = append(progs,
-		prog{key: "libbpf-lskel", label: "libbpf light skeleton (C)", name: c.bin(o.Name + ".lskel"), args: []string{"0"}},
-		prog{key: "libbpf-skel", label: "libbpf skeleton (C, -lbpf)", name: c.bin(o.Name + ".skel"), args: []string{"0"}},
+		prog{name: c.bin(o.Name + ".lskel"), args: []string{"0"}},
+		prog{name: c.bin(o.Name + ".skel"), args: []string{"0"}},
 	)
-	for _, p := range progs {
-		m := memResult{key: p.key, label: p.label}
+	mems = append(mems,
+		memResult{key: "libbpf-lskel", label: "libbpf light skeleton (C)"},
+		memResult{key: "libbpf-skel", label: "libbpf skeleton (C, -lbpf)"},
+	)
+	for i, p := range progs {
 		if p.err != nil {
-			m.err = lastLine(p.err)
-			rep.mem = append(rep.mem, m)
+			mems[i].err = lastLine(p.err)
+		}
+	}
+	kbs := make([][]int64, len(progs))
+	for r := 0; r < c.memRuns; r++ {
+		wall := make([]float64, len(progs))
+		for j := range progs {
+			i := (j + r) % len(progs)
+			if mems[i].err != "" {
+				continue
+			}
+			start := time.Now()
+			kb, err := peakRSS(progs[i].name, progs[i].args...)
+			wall[i] = float64(time.Since(start).Nanoseconds()) / 1e6
+			if err != nil {
+				mems[i].err = lastLine(err)
+				continue
+			}
+			kbs[i] = append(kbs[i], kb)
+			mems[i].wall = append(mems[i].wall, wall[i])
+		}
+		if mems[0].err != "" {
 			continue
 		}
-		var kbs []int64
-		for i := 0; i < c.memRuns; i++ {
-			kb, err := peakRSS(p.name, p.args...)
-			if err != nil {
-				m.err = lastLine(err)
-				break
+		for i := range progs {
+			if mems[i].err == "" {
+				mems[i].minusHello = append(mems[i].minusHello, wall[i]-wall[0])
 			}
-			kbs = append(kbs, kb)
 		}
-		if m.err == "" {
-			slices.Sort(kbs)
-			m.kb = kbs[len(kbs)/2]
-		}
-		rep.mem = append(rep.mem, m)
 	}
+	for i := range mems {
+		if mems[i].err == "" && len(kbs[i]) > 0 {
+			slices.Sort(kbs[i])
+			mems[i].kb = kbs[i][len(kbs[i])/2]
+		}
+	}
+	rep.mem = mems
 	return nil
 }
