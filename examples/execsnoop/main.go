@@ -1,8 +1,8 @@
 // Command execsnoop prints one line per program executed on the machine:
 // the pid, the parent's pid, the command name and the file executed. The
 // BPF program (execsnoop.bpf.c) runs on the sched_process_exec tracepoint
-// and sends one struct event per exec over a ring buffer; Ctrl-C stops
-// it. Run it as root:
+// and sends one struct event per exec over a ring buffer, read as typed
+// records until the context is cancelled (Ctrl-C). Run it as root:
 //
 //	go run ./examples/execsnoop
 package main
@@ -12,8 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -45,29 +43,20 @@ func snoop(ctx context.Context, emit func(*ExecsnoopEvent)) error {
 	if err := objs.Attach(); err != nil {
 		return err
 	}
-	rb, err := lskel.NewRingBuf(objs.Events)
+	// Records typed as the C struct event (-type event declared it).
+	rd, err := lskel.NewTypedRingBuf[ExecsnoopEvent](objs.Events)
 	if err != nil {
 		return err
 	}
-	// Closing the ring buffer wakes a blocked Read, which then returns
-	// lskel.ErrClosed: that is how ctx ends the loop.
-	stopped := context.AfterFunc(ctx, func() { rb.Close() })
-	defer func() {
-		if stopped() {
-			rb.Close()
-		}
-	}()
+	defer rd.Close()
 	for {
-		rec, err := rb.Read()
-		if errors.Is(err, lskel.ErrClosed) {
-			return nil
-		}
+		// Read gives up when ctx is done: that is how ctx ends the loop.
+		e, err := rd.Read(ctx)
 		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
 			return err
-		}
-		var e ExecsnoopEvent
-		if _, err := binary.Decode(rec, binary.NativeEndian, &e); err != nil {
-			return fmt.Errorf("record of %d bytes: %w", len(rec), err)
 		}
 		emit(&e)
 	}

@@ -70,7 +70,7 @@ func attach(ifindex int) (*TcxcountObjects, *lskel.Link, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := lskel.AttachTCX(objs.CountPorts.Program, ifindex, true)
+	l, err := objs.CountPorts.AttachTCX(ifindex, true)
 	if err != nil {
 		objs.Close()
 		return nil, nil, err

@@ -7,6 +7,8 @@
 package main
 
 import (
+	"unsafe"
+
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/lskel/abi"
 	"golang.org/x/sys/unix"
@@ -156,6 +158,80 @@ type TcxcountProgram struct {
 func (p *TcxcountProgram) AttachTCX(ifindex int, ingress bool) (*lskel.Link, error) {
 	return lskel.AttachTCX(p.Program, ifindex, ingress)
 }
+
+// RunSkBuff runs the program once with BPF_PROG_TEST_RUN, to unit-test it from Go:
+// ctx is its context, written back as the program left it, and data its packet
+// (nil for programs without one). It returns the program's return value and the
+// packet out. The programs taking a TcxcountSkBuff: count_ports.
+func (p *TcxcountProgram) RunSkBuff(ctx *TcxcountSkBuff, data []byte) (retval uint32, dataOut []byte, err error) {
+	return lskel.RunTestContext(p.Program, ctx, data)
+}
+
+// TcxcountSkBuff is struct __sk_buff (192 bytes).
+type TcxcountSkBuff struct {
+	Len            uint32
+	PktType        uint32
+	Mark           uint32
+	QueueMapping   uint32
+	Protocol       uint32
+	VlanPresent    uint32
+	VlanTci        uint32
+	VlanProto      uint32
+	Priority       uint32
+	IngressIfindex uint32
+	Ifindex        uint32
+	TcIndex        uint32
+	Cb             [5]uint32
+	Hash           uint32
+	TcClassid      uint32
+	Data           uint32
+	DataEnd        uint32
+	NapiId         uint32
+	Family         uint32
+	RemoteIp4      uint32
+	LocalIp4       uint32
+	RemoteIp6      [4]uint32
+	LocalIp6       [4]uint32
+	RemotePort     uint32
+	LocalPort      uint32
+	DataMeta       uint32
+	TcxcountSkBuffX
+	Tstamp  uint64
+	WireLen uint32
+	GsoSegs uint32
+	TcxcountSkBuffX2
+	GsoSize    uint32
+	TstampType uint8
+	_          [3]byte
+	Hwtstamp   uint64
+}
+
+// TcxcountSkBuffX is an anonymous union (8 bytes).
+type TcxcountSkBuffX struct {
+	FlowKeys uint64
+}
+
+// AsFlowKeys returns the union's storage as its member flow_keys.
+func (u *TcxcountSkBuffX) AsFlowKeys() *uint64 {
+	return (*uint64)(unsafe.Pointer(u))
+}
+
+// TcxcountSkBuffX2 is an anonymous union (8 bytes).
+type TcxcountSkBuffX2 struct {
+	Sk uint64
+}
+
+// AsSk returns the union's storage as its member sk.
+func (u *TcxcountSkBuffX2) AsSk() *uint64 {
+	return (*uint64)(unsafe.Pointer(u))
+}
+
+// The generated types have the sizes of their C counterparts.
+var (
+	_ [8]byte   = [unsafe.Sizeof(TcxcountSkBuffX{})]byte{}
+	_ [8]byte   = [unsafe.Sizeof(TcxcountSkBuffX2{})]byte{}
+	_ [192]byte = [unsafe.Sizeof(TcxcountSkBuff{})]byte{}
+)
 
 // newTcxcountLoader returns the loader program of tcxcount_bpfel.o: 3592 bytes of data and
 // 106 instructions.

@@ -77,7 +77,7 @@ func attach(ifindex int, port uint16) (*counter, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := lskel.AttachXDP(objs.CountUdp.Program, ifindex, 0)
+	l, err := objs.CountUdp.AttachXDP(ifindex, 0)
 	if err != nil {
 		objs.Close()
 		return nil, err

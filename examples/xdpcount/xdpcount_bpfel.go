@@ -184,6 +184,14 @@ func (p *XdpcountProgram) AttachXDP(ifindex int, flags uint32) (*lskel.Link, err
 	return lskel.AttachXDP(p.Program, ifindex, flags)
 }
 
+// RunXdpMd runs the program once with BPF_PROG_TEST_RUN, to unit-test it from Go:
+// ctx is its context, written back as the program left it, and data its packet
+// (nil for programs without one). It returns the program's return value and the
+// packet out. The programs taking a XdpcountXdpMd: count_udp.
+func (p *XdpcountProgram) RunXdpMd(ctx *XdpcountXdpMd, data []byte) (retval uint32, dataOut []byte, err error) {
+	return lskel.RunTestContext(p.Program, ctx, data)
+}
+
 // XdpcountRodata is the .rodata section: the object's read-only global
 // variables (const volatile); set them through the options before loading.
 type XdpcountRodata struct {
@@ -196,10 +204,21 @@ type XdpcountDatagrams struct {
 	Bytes   uint64
 }
 
+// XdpcountXdpMd is struct xdp_md (24 bytes).
+type XdpcountXdpMd struct {
+	Data           uint32
+	DataEnd        uint32
+	DataMeta       uint32
+	IngressIfindex uint32
+	RxQueueIndex   uint32
+	EgressIfindex  uint32
+}
+
 // The generated types have the sizes of their C counterparts.
 var (
 	_ [2]byte  = [unsafe.Sizeof(XdpcountRodata{})]byte{}
 	_ [16]byte = [unsafe.Sizeof(XdpcountDatagrams{})]byte{}
+	_ [24]byte = [unsafe.Sizeof(XdpcountXdpMd{})]byte{}
 )
 
 // newXdpcountLoader returns the loader program of xdpcount_bpfel.o: 3160 bytes of data and
