@@ -1,5 +1,5 @@
 // Command opensnoop shows how the files a process opens fare, with an
-// fentry and an fexit program on the kernel's do_sys_open
+// fentry and an fexit program on the kernel's do_sys_openat2
 // (opensnoop.bpf.c; BPF trampolines, Linux 5.5+). It watches itself: it
 // opens the files named on its command line and prints what the programs
 // saw. Run it as root:
