@@ -3,7 +3,7 @@
 GO ?= go
 export PATH := /usr/local/go/bin:$(PATH)
 
-.PHONY: all deps build cross demo test test-kernels vet staticcheck layers fmtcheck testdata testdata-check bench fuzz clean
+.PHONY: all deps build cross demo test test-kernels vet staticcheck layers fmtcheck testdata testdata-check examples-check bench fuzz clean
 
 all: build
 
@@ -25,7 +25,7 @@ demo: deps
 # tracepoint's hits see the Go runtime's own getpid calls (preemption
 # signals) from another thread: gen's TestBehaviour/core failed one run in
 # three with packages in parallel. Parallel took ~60 s, -p 1 ~120 s.
-test: deps fmtcheck vet staticcheck testdata-check cross
+test: deps fmtcheck vet staticcheck testdata-check examples-check cross
 	BPFGEN_REQUIRE_KERNEL=1 $(GO) test -p 1 -count=1 ./...
 
 # Every package's tests on the host and on Debian kernels 5.10, 6.1, 6.12,
@@ -75,6 +75,20 @@ testdata-check: deps
 	$(MAKE) -C testdata check
 	$(MAKE) -C core/testdata check
 	$(MAKE) -C examples check
+
+# Fail if `go generate ./examples/...` (bpfgen generate over each
+# example's C, with the clang testdata uses) changes a generated file: they
+# are committed so that building the examples needs no clang.
+EXAMPLES_GEN = $(wildcard examples/*/*_bpfe[lb].go examples/*/*_bpfe[lb].o examples/*/*_lskel.go)
+examples-check: deps
+	@before=$$(sha256sum $(EXAMPLES_GEN)); \
+	BPF2GO_CC=clang-19 $(GO) generate ./examples/... || exit 1; \
+	after=$$(sha256sum examples/*/*_bpfe[lb].go examples/*/*_bpfe[lb].o examples/*/*_lskel.go); \
+	if [ "$$before" != "$$after" ]; then \
+		echo "examples-check: generated files were not current (now regenerated; commit them):"; \
+		printf '%s\n' "$$before" > /tmp/examples-check.$$$$; \
+		printf '%s\n' "$$after" | diff /tmp/examples-check.$$$$ - | grep '^[<>]'; rm -f /tmp/examples-check.$$$$; exit 1; \
+	fi
 
 # Load time, size and memory against libbpf and cilium/ebpf; writes
 # bench/REPORT.md. `./bench/run.sh --quick` is the smoke run make test does.

@@ -109,17 +109,25 @@ func commandFlags(opts Options, src, out, dir string) []string {
 	if clangTarget == "" {
 		clangTarget = "bpf"
 	}
-	rel, err := filepath.Rel(dir, filepath.Dir(src))
-	if err != nil {
-		rel = "."
+	// Reproducible objects: no compiler version, no absolute paths, and
+	// a command line that does not change with where the checkout is:
+	// clang-19 orders some BTF types differently when the length of a
+	// path on its command line changes (the -fdebug-prefix-map of
+	// /work/a and of /work/bb gave objects with types permuted). So a
+	// source under dir is named relative to it, without a prefix map.
+	srcArg, prefixMap := src, ""
+	if rel, err := filepath.Rel(dir, src); err == nil && filepath.IsLocal(rel) {
+		srcArg = rel
+	} else if rel, err := filepath.Rel(dir, filepath.Dir(src)); err == nil {
+		prefixMap = "-fdebug-prefix-map=" + filepath.Dir(src) + "=" + rel
+	} else {
+		prefixMap = "-fdebug-prefix-map=" + filepath.Dir(src) + "=."
 	}
 	flags = append(flags,
 		"-Wunused-command-line-argument",
 		"-target", clangTarget,
-		"-c", src, "-o", out,
-		// Reproducible objects: no compiler version, no absolute paths.
+		"-c", srcArg, "-o", out,
 		"-fno-ident",
-		"-fdebug-prefix-map="+filepath.Dir(src)+"="+rel,
 		"-fdebug-compilation-dir", ".",
 		// BTF comes with debug information.
 		"-g",
@@ -127,6 +135,9 @@ func commandFlags(opts Options, src, out, dir string) []string {
 		// architecture; say so at compile time rather than at load.
 		`-D__BPF_TARGET_MISSING="GCC error \"the BPF program uses architecture-specific macros: compile with a -target naming an architecture, not bpf, bpfel or bpfeb\""`,
 	)
+	if prefixMap != "" {
+		flags = append(flags, prefixMap)
+	}
 	if opts.DepFile != "" {
 		flags = append(flags, "-MD", "-MP", "-MF"+opts.DepFile)
 	}

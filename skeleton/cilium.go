@@ -54,6 +54,7 @@ type ciliumNames struct {
 	Objects, Maps, Programs, Variables                 string
 	Specs, MapSpecs, ProgramSpecs, VariableSpecs       string
 	Load, LoadObjects, Bytes, Close, RunOptions, Adopt string
+	ReplaceMap                                         string
 }
 
 func newCiliumNames(ident string) ciliumNames {
@@ -70,6 +71,7 @@ func newCiliumNames(ident string) ciliumNames {
 		Load: load, LoadObjects: load + "Objects",
 		Bytes: "_" + up + "Bytes", Close: "_" + up + "Close",
 		RunOptions: "_" + up + "RunOptions", Adopt: "_" + up + "Adopt",
+		ReplaceMap: "_" + up + "ReplaceMap",
 	}
 }
 

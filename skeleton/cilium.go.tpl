@@ -64,14 +64,22 @@ func {{.Load}}() (*ebpf.CollectionSpec, error) {
 // with cilium/ebpf objects made from the loader's fds. Of opts it honours
 // Programs.LogLevel and Programs.LogSizeStart for the verifier log of a
 // failed load, which the error carries (a loaded program's VerifierLog
-// stays empty); Programs.LogDisabled and Cache change nothing (a
-// log is made only for a failed load, and no kernel BTF is parsed); the
-// options a loader program cannot honour are refused by name.
+// stays empty); Maps.PinPath, where the maps the object pins by name
+// (LIBBPF_PIN_BY_NAME) are taken from or pinned, as cilium/ebpf does;
+// MapReplacements, maps used instead of creating them (obj gets maps of
+// its own on the same kernel maps). Programs.LogDisabled and Cache change
+// nothing (a log is made only for a failed load, and no kernel BTF is
+// parsed); the options a loader program cannot honour are refused by name.
 func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
-	ro, err := {{.RunOptions}}(opts)
+	ro, share, err := {{.RunOptions}}(opts)
 	if err != nil {
 		return fmt.Errorf("load {{.Ident}}: %w", err)
 	}
+	defer func() {
+		for _, m := range share.ReplaceMaps {
+			_ = m.Close()
+		}
+	}()
 	var maps *{{.Maps}}
 	var progs *{{.Programs}}
 	var vars *{{.Variables}}
@@ -87,7 +95,7 @@ func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
 	default:
 		return fmt.Errorf("load {{.Ident}}: obj is %T; want *{{.Objects}}, *{{.Maps}}, *{{.Programs}} or *{{.Variables}}", obj)
 	}
-	res, err := lskel.Run(&{{$.Names.LoaderVar}}, ro)
+	res, err := share.Run(&{{$.Names.LoaderVar}}, ro)
 	if err != nil {
 		return err
 	}
@@ -117,30 +125,66 @@ func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
 	return nil
 }
 
-// {{.RunOptions}} turns opts into the loader's run options, refusing what
-// a loader program cannot do.
-func {{.RunOptions}}(opts *ebpf.CollectionOptions) (*lskel.RunOptions, error) {
-	ro := &lskel.RunOptions{
+// {{.RunOptions}} turns opts into the loader's run options and the maps
+// it takes instead of creating them, refusing what a loader program
+// cannot do. The caller closes share's ReplaceMaps.
+func {{.RunOptions}}(opts *ebpf.CollectionOptions) (ro *lskel.RunOptions, share *lskel.MapSharing, err error) {
+	ro = &lskel.RunOptions{
 {{- if $.Loader.Kconfig}}
 		Kconfig: kconfig.Resolve,
 {{- end}}
 	}
+	share = &lskel.MapSharing{}
 	if opts == nil {
-		return ro, nil
+		opts = &ebpf.CollectionOptions{}
 	}
 	ro.LogLevel = uint32(opts.Programs.LogLevel)
 	ro.LogSize = int(opts.Programs.LogSizeStart)
 	switch {
-{{- if $.Pinned}}
-	case opts.Maps.PinPath != "":
-		return nil, errors.New("CollectionOptions.Maps.PinPath: bpfgen's loader program creates every map and cannot pin by name (LIBBPF_PIN_BY_NAME: {{range $i, $n := $.Pinned}}{{if $i}}, {{end}}{{$n}}{{end}}); pin the maps after loading")
-{{- end}}
-	case len(opts.MapReplacements) > 0:
-		return nil, errors.New("CollectionOptions.MapReplacements: bpfgen's loader program creates every map and cannot use existing ones")
 	case opts.Programs.KernelTypes != nil, len(opts.Programs.ExtraRelocationTargets) > 0:
-		return nil, errors.New("CollectionOptions.Programs.KernelTypes and ExtraRelocationTargets: bpfgen's loader has the kernel do CO-RE against its own BTF")
+		return nil, nil, errors.New("CollectionOptions.Programs.KernelTypes and ExtraRelocationTargets: bpfgen's loader has the kernel do CO-RE against its own BTF")
+	case opts.Maps.LoadPinOptions != (ebpf.LoadPinOptions{}):
+		return nil, nil, errors.New("CollectionOptions.Maps.LoadPinOptions: bpfgen takes pinned maps read-write only")
 	}
-	return ro, nil
+{{- range $.Pinned}}
+	if _, replaced := opts.MapReplacements[{{quote .}}]; !replaced && opts.Maps.PinPath == "" {
+		// cilium/ebpf's error for a map pinned by name without a PinPath.
+		return nil, nil, errors.New("map {{.}}: pin by name: missing MapOptions.PinPath")
+	}
+{{- end}}
+	share.PinPath = opts.Maps.PinPath
+	if len(opts.MapReplacements) == 0 {
+		return ro, share, nil
+	}
+	share.ReplaceMaps = make(map[string]*lskel.Map, len(opts.MapReplacements))
+	for name, m := range opts.MapReplacements {
+		if err = {{.ReplaceMap}}(share.ReplaceMaps, name, m); err != nil {
+			for _, m := range share.ReplaceMaps {
+				_ = m.Close()
+			}
+			return nil, nil, fmt.Errorf("CollectionOptions.MapReplacements[%q]: %w", name, err)
+		}
+	}
+	return ro, share, nil
+}
+
+// {{.ReplaceMap}} adds to maps, under name, an lskel.Map on a duplicate
+// of m's fd.
+func {{.ReplaceMap}}(maps map[string]*lskel.Map, name string, m *ebpf.Map) error {
+	if m == nil {
+		return errors.New("nil map")
+	}
+	fd, err := unix.FcntlInt(uintptr(m.FD()), unix.F_DUPFD_CLOEXEC, 3)
+	if err != nil {
+		return err
+	}
+	lm, err := lskel.NewMap(fd)
+	if err != nil {
+		_ = unix.Close(fd)
+		return err
+	}
+	maps[name] = lm
+	return nil
 }
 
 // {{.Adopt}} fills m and p with cilium/ebpf objects on duplicates of the

@@ -39,7 +39,7 @@ var Rules = []Rule{
 	{Pkg: "skeleton", May: []string{Std, "btf", "gen", "object", "lskel/abi", "load", "kernel", unix}, Why: "Go source generation over the generator's output; it writes calls to the runtime but does not run it"},
 
 	// Users of the library.
-	{Pkg: "examples/...", May: []string{Std, "lskel", "lskel/abi", "kernel", unix}, Why: "examples show what a user of generated skeletons needs, nothing more"},
+	{Pkg: "examples/...", May: []string{Std, "lskel", "lskel/abi", "lskel/elfsym", "kernel", unix}, Why: "examples show what a user of generated skeletons needs, nothing more (elfsym: a uprobe by symbol)"},
 	{Pkg: "cmd/...", May: []string{Any}, Why: "the command line ties everything together"},
 	{Pkg: "bench/...", May: []string{Any}, Why: "benchmarks compare with other libraries"},
 	{Pkg: "internal/...", May: []string{Any}, Why: "test and tooling helpers"},

@@ -225,14 +225,17 @@ run_guest() {
 	fi
 	# Modules the tests use, where the kernel has them as modules.
 	local m
-	for m in nf_conntrack; do
+	# (veth: the examples' network namespaces.)
+	local cfg
+	for m in nf_conntrack veth; do
+		cfg=$(echo "$m" | tr a-z A-Z)
 		if more=$(modules_for "$label" "$m") && [ -n "$more" ]; then
 			mods=$(printf '%s\n%s\n' "$mods" "$more" | awk 'NF && !seen[$0]++')
 			meta "$label" module_"$m" loaded
-		elif [ -z "$(kconfig "$label" NF_CONNTRACK)" ] && [ ! -d "$kdir/root/lib/modules/$kver/kernel" ]; then
+		elif [ -z "$(kconfig "$label" "$cfg")" ] && [ ! -d "$kdir/root/lib/modules/$kver/kernel" ]; then
 			meta "$label" module_"$m" "no modules package"
 		else
-			meta "$label" module_"$m" "built in or absent (CONFIG_NF_CONNTRACK=$(kconfig "$label" NF_CONNTRACK))"
+			meta "$label" module_"$m" "built in or absent (CONFIG_$cfg=$(kconfig "$label" "$cfg"))"
 		fi
 	done
 	meta "$label" transport "$transport"
