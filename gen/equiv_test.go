@@ -39,13 +39,15 @@ func TestEquivalenceExamples(t *testing.T) {
 	testutil.RequireLoaders(t)
 	for _, tt := range []struct {
 		path string
-		need behave.Feature
+		need []behave.Feature
 	}{
-		{"../examples/tcpcc/bpf/tcpcc.bpf.o", behave.TCPCongestionOps},
-		{"../examples/scx/bpf/scx.bpf.o", behave.SchedExt},
+		{"../examples/tcpcc/bpf/tcpcc.bpf.o", []behave.Feature{behave.TCPCongestionOps, behave.StructOpsLinks}},
+		{"../examples/scx/bpf/scx.bpf.o", []behave.Feature{behave.SchedExt}},
 	} {
 		t.Run(filepath.Base(tt.path), func(t *testing.T) {
-			tt.need.Require(t)
+			for _, f := range tt.need {
+				f.Require(t)
+			}
 			equivalence(t, tt.path, gen.Options{})
 		})
 	}

@@ -1,6 +1,7 @@
 package load_test
 
 import (
+	"github.com/bpfgen/bpfgen/internal/behave"
 	"os"
 	"strings"
 	"testing"
@@ -39,6 +40,7 @@ func hasCC(t *testing.T, name string) bool {
 // congestion control available, and unregistering removes it.
 func TestStructOpsDirect(t *testing.T) {
 	testutil.RequireKernel(t)
+	behave.Require(t, "structops")
 	obj, err := object.Open(testutil.Object("structops"))
 	if err != nil {
 		t.Fatal(err)

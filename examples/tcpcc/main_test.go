@@ -27,6 +27,7 @@ func TestMain(m *testing.M) { leakcheck.Main(m) }
 func TestTCPCongestionControl(t *testing.T) {
 	testutil.RequireLoaders(t)
 	behave.TCPCongestionOps.Require(t)
+	behave.StructOpsLinks.Require(t) // the example registers through a link
 	err := run()
 	var le *lskel.LoadError
 	if errors.As(err, &le) && strings.HasPrefix(le.Step, "check member ") {

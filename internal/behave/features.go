@@ -121,6 +121,10 @@ var (
 		_, err := os.Stat("/sys/kernel/sched_ext/state")
 		return err == nil
 	}}
+	// StructOpsLinks are struct_ops maps registered through links
+	// (.struct_ops.link: BPF_F_LINK maps, BPF_STRUCT_OPS links); 5.10
+	// refuses to create such a map (EINVAL).
+	StructOpsLinks   = Feature{"struct_ops links (.struct_ops.link, BPF_STRUCT_OPS)", "6.4", attachType("BPF_STRUCT_OPS")}
 	TCPCongestionOps = Feature{"TCP congestion control in BPF (struct_ops tcp_congestion_ops)", "5.6", func() bool {
 		return kbtf.HasMember("bpf_struct_ops_tcp_congestion_ops", "data")
 	}}
@@ -159,7 +163,7 @@ var needs = map[string][]Feature{
 	"uprobe_multi":   {SyscallProgs, UprobeMulti},
 	"uprobe_session": {SyscallProgs, UprobeSession},
 	"kprobe_session": {SyscallProgs, Kprobes, KprobeMulti, KprobeSession},
-	"structops":      {TCPCongestionOps},
+	"structops":      {TCPCongestionOps, StructOpsLinks},
 }
 
 // Require skips the test when the running kernel lacks something test
