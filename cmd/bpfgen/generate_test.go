@@ -246,7 +246,8 @@ func TestGenerateWithoutLLVMStrip(t *testing.T) {
 	}
 }
 
-// TestGenerateEnvironment: bpf2go's environment variables are read.
+// TestGenerateEnvironment: bpf2go's environment variables are read, and
+// bpfgen's $BPFGEN_BTF.
 func TestGenerateEnvironment(t *testing.T) {
 	clang := testutil.RequireClang(t)
 	dir := t.TempDir()
@@ -268,6 +269,11 @@ func TestGenerateEnvironment(t *testing.T) {
 	t.Setenv("BPF2GO_STRIP", "no-such-strip-bpfgen")
 	if _, errs, code := runCmd(t, "generate", "-output-dir", dir, "counter", counterSource); code != 1 || !strings.Contains(errs, "no-such-strip-bpfgen") {
 		t.Errorf("$BPF2GO_STRIP of a missing program: exit %d, %s", code, errs)
+	}
+	t.Setenv("BPF2GO_STRIP", "llvm-strip-19")
+	t.Setenv("BPFGEN_BTF", filepath.Join(dir, "no-such-btf"))
+	if _, errs, code := runCmd(t, "generate", "-output-dir", dir, "counter", counterSource); code != 1 || !strings.Contains(errs, "-btf: ") || !strings.Contains(errs, "no-such-btf") {
+		t.Errorf("$BPFGEN_BTF of a missing file: exit %d, %s", code, errs)
 	}
 }
 
