@@ -79,11 +79,11 @@ testdata-check: deps
 # Fail if `go generate ./examples/...` (bpfgen generate over each
 # example's C, with the clang testdata uses) changes a generated file: they
 # are committed so that building the examples needs no clang.
-EXAMPLES_GEN = $(wildcard examples/*/*_bpfe[lb].go examples/*/*_bpfe[lb].o examples/*/*_lskel.go)
+EXAMPLES_GEN = $(wildcard examples/*/*_bpfe[lb].go examples/*/*_bpfe[lb].o examples/*/*_bpfe[lb]_test.go examples/*/*_bpfe[lb]_test.o examples/*/*_lskel.go)
 examples-check: deps
 	@before=$$(sha256sum $(EXAMPLES_GEN)); \
 	BPF2GO_CC=clang-19 $(GO) generate ./examples/... || exit 1; \
-	after=$$(sha256sum examples/*/*_bpfe[lb].go examples/*/*_bpfe[lb].o examples/*/*_lskel.go); \
+	after=$$(sha256sum examples/*/*_bpfe[lb].go examples/*/*_bpfe[lb].o examples/*/*_bpfe[lb]_test.go examples/*/*_bpfe[lb]_test.o examples/*/*_lskel.go); \
 	if [ "$$before" != "$$after" ]; then \
 		echo "examples-check: generated files were not current (now regenerated; commit them):"; \
 		printf '%s\n' "$$before" > /tmp/examples-check.$$$$; \

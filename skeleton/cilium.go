@@ -38,6 +38,9 @@ type ciliumFile struct {
 	DataMaps []ciliumObj
 	// Pinned names the maps pinned by name (LIBBPF_PIN_BY_NAME).
 	Pinned []string
+	// StructOps are the struct_ops maps (all of .struct_ops.link), whose
+	// values the load writes.
+	StructOps []ciliumObj
 	// Embed is the object file the file embeds for its CollectionSpec.
 	Embed string
 }
@@ -128,6 +131,16 @@ func (g *generator) ciliumModel(f *file) (*ciliumFile, error) {
 		for _, v := range vars {
 			c.CVariables = append(c.CVariables, ciliumObj{Name: v, Field: ciliumIdent(v)})
 		}
+	}
+	for _, d := range g.l.StructOps {
+		m := g.obj.Maps[d.Map]
+		if !d.Link {
+			// A map of .struct_ops registers when written and stays
+			// registered after its fd is closed: nothing in bpf2go's
+			// interface would unregister it.
+			return nil, fmt.Errorf("struct_ops map %s: section %s: -api cilium takes struct_ops maps of SEC(\".struct_ops.link\") only, which link.AttachStructOps registers (cilium/ebpf v0.22 refuses %s sections too); use -api bpfgen, whose Attach and Close register and unregister it", m.Name, m.Section, m.Section)
+		}
+		c.StructOps = append(c.StructOps, ciliumObj{Name: m.Name, Field: ciliumIdent(m.Name), Index: d.Map})
 	}
 	for j, p := range g.progs {
 		c.CPrograms = append(c.CPrograms, ciliumObj{Name: p.Name, Field: ciliumIdent(p.Name), Index: j})

@@ -70,6 +70,10 @@ func {{.Load}}() (*ebpf.CollectionSpec, error) {
 // its own on the same kernel maps). Programs.LogDisabled and Cache change
 // nothing (a log is made only for a failed load, and no kernel BTF is
 // parsed); the options a loader program cannot honour are refused by name.
+{{- if $.StructOps}}
+// The struct_ops maps hold their values, as cilium/ebpf leaves them:
+// link.AttachStructOps registers one, closing the link unregisters it.
+{{- end}}
 func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
 	ro, share, err := {{.RunOptions}}(opts)
 	if err != nil {
@@ -95,12 +99,28 @@ func {{.LoadObjects}}(obj any, opts *ebpf.CollectionOptions) error {
 	default:
 		return fmt.Errorf("load {{.Ident}}: obj is %T; want *{{.Objects}}, *{{.Maps}}, *{{.Programs}} or *{{.Variables}}", obj)
 	}
+{{- if $.StructOps}}
+	// The loader completes each struct_ops map's value (program fds and
+	// data at the running kernel's offsets) in its context.
+	so := new(lskel.StructOpsContext)
+	ro.StructOps = so.Prepare
+{{- end}}
 	res, err := share.Run(&{{$.Names.LoaderVar}}, ro)
 	if err != nil {
 		return err
 	}
 	// The result keeps the loader's fds; cilium/ebpf gets duplicates.
 	defer res.Close()
+{{- if $.StructOps}}
+	// As cilium/ebpf's NewCollection does, write the struct_ops maps'
+	// values: link.AttachStructOps then registers them.
+	values := so.Values()
+{{- range $.StructOps}}
+	if err := res.Map({{.Index}}).Update(make([]byte, 4), values[{{.Index}}], 0); err != nil {
+		return fmt.Errorf("load {{$.N.Ident}}: write struct_ops map {{.Name}}: %w", err)
+	}
+{{- end}}
+{{- end}}
 	var m {{.Maps}}
 	var p {{.Programs}}
 	var v {{.Variables}}

@@ -434,3 +434,22 @@ func TestValidateOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestCiliumStructOps: -api cilium takes struct_ops maps of
+// .struct_ops.link, which link.AttachStructOps registers, and refuses a
+// map of .struct_ops (registered by writing it, with nothing in bpf2go's
+// interface to unregister it) naming the map and its section.
+func TestCiliumStructOps(t *testing.T) {
+	obj, l := openObject(t, "structops")
+	opts := testOptions("structops", "main")
+	opts.API, opts.ObjectFile = APICilium, "structops.bpf.o"
+	_, err := Generate(obj, l, opts)
+	if err == nil {
+		t.Fatal("a map of .struct_ops was taken")
+	}
+	for _, want := range []string{"struct_ops map so_plain", "section .struct_ops:", `SEC(".struct_ops.link")`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+}

@@ -25,7 +25,6 @@ import (
 // leaves out, and why.
 var ciliumExamplesSkipped = map[string]string{
 	"xdp_live_frame": "imports cilium/ebpf's internal packages, so it cannot build outside that module",
-	"sched_ext":      "its SEC(\".struct_ops.link\") map is not opened by bpfgen (no struct_ops maps yet)",
 	"headers":        "",
 }
 
@@ -137,6 +136,13 @@ func TestCiliumExamples(t *testing.T) {
 		{name: "kprobe_percpu", need: kprobes, poke: execTrue, done: positive(`called (\d+) times on CPU`)},
 		{name: "ringbuffer", need: kprobes, poke: execTrue, done: func(out string) bool { return strings.Contains(out, "\tcomm: true") }},
 		{name: "fentry", need: trampolines, poke: tcp, done: func(out string) bool { return strings.Contains(out, "-> 127.0.0.1") }},
+		// sched_ext attaches its scheduler, which has only a name, with
+		// link.AttachStructOps and waits: the kernel shows it enabled.
+		{name: "sched_ext", need: func(t *testing.T) { behave.SchedExt.Require(t) }, poke: func() error { return nil }, done: func(string) bool {
+			state, _ := os.ReadFile("/sys/kernel/sched_ext/state")
+			ops, _ := os.ReadFile("/sys/kernel/sched_ext/root/ops")
+			return strings.TrimSpace(string(state)) == "enabled" && strings.TrimSpace(string(ops)) == "minimal"
+		}},
 		{name: "tcprtt", need: trampolines, poke: tcp, done: func(out string) bool { return strings.Contains(out, "127.0.0.1") && strings.Count(out, "\n") > 2 }},
 	} {
 		t.Run(ex.name, func(t *testing.T) {

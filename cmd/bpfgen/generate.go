@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/cc"
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/object"
@@ -29,11 +30,13 @@ func init() {
 // generateOpts are bpfgen generate's settings, from its flags and
 // bpf2go's environment variables.
 type generateOpts struct {
-	cc, strip, cflags, targets, outDir, outStem, outSuffix, pkg, makeBase, api string
-	noStrip, noGlobalTypes, verbose                                            bool
-	types, tags                                                                listFlag
-	ident, source                                                              string
-	extraCFlags                                                                []string
+	cc, strip, cflags, targets, outDir, outStem, outSuffix, pkg, makeBase, api, btf string
+	noStrip, noGlobalTypes, verbose                                                 bool
+	types, tags                                                                     listFlag
+	ident, source                                                                   string
+	extraCFlags                                                                     []string
+	// kernelBTF is -btf's, parsed.
+	kernelBTF *btf.Spec
 }
 
 // listFlag is a repeatable string flag; each value may hold several,
@@ -71,6 +74,7 @@ func cmdGenerate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.pkg, "go-package", "", "Go package of the generated files (default $GOPACKAGE)")
 	fs.StringVar(&o.makeBase, "makebase", os.Getenv("BPF2GO_MAKEBASE"), "write make dependencies (FILE.go.d) relative to `directory` (default $BPF2GO_MAKEBASE)")
 	fs.BoolVar(&o.verbose, "verbose", os.Getenv("V") != "" && os.Getenv("V") != "0", "tell each file written or left unchanged (default $V)")
+	fs.StringVar(&o.btf, "btf", os.Getenv("BPFGEN_BTF"), "lay struct_ops values out with the kernel BTF in `FILE` (the target's /sys/kernel/btf/vmlinux; default $BPFGEN_BTF, else this machine's); the loader checks it on the target")
 	fs.StringVar(&o.api, "api", string(skeleton.APIBpfgen), "interface of the Go files: bpfgen (light skeleton) or cilium (bpf2go's names over cilium/ebpf)")
 	pos, cflags := splitCFlags(args)
 	if err := parseFlags(fs, pos, 2, stdout); err != nil {
@@ -127,6 +131,15 @@ func (o *generateOpts) check(fs *flag.FlagSet) error {
 	}
 	if o.outDir == "" {
 		o.outDir = "."
+	}
+	if o.btf != "" {
+		raw, err := object.ReadFile(o.btf)
+		if err != nil {
+			return fmt.Errorf("-btf: %w", err)
+		}
+		if o.kernelBTF, err = btf.Parse(raw); err != nil {
+			return fmt.Errorf("-btf %s: %w", o.btf, err)
+		}
 	}
 	if o.outStem == "" {
 		o.outStem = strings.ToLower(o.ident)
@@ -217,7 +230,7 @@ func (o *generateOpts) generateTarget(t cc.Target, arches, flags []string, stdou
 			return err
 		}
 	}
-	l, err := gen.Generate(obj, nil)
+	l, err := gen.GenerateWith(obj, nil, gen.Options{KernelBTF: o.kernelBTF})
 	if err != nil {
 		return err
 	}
@@ -256,6 +269,9 @@ func (o *generateOpts) command() string {
 	}
 	if len(o.tags) > 0 {
 		parts = append(parts, "-tags "+o.tags.String())
+	}
+	if o.btf != "" {
+		parts = append(parts, "-btf "+filepath.Base(o.btf))
 	}
 	for _, t := range o.types {
 		parts = append(parts, "-type "+t)

@@ -18,6 +18,10 @@ import (
 // counterSource is the C program of the generate tests.
 var counterSource = filepath.Join("testdata", "generate", "counter.c")
 
+// tcpccSource is examples/tcpcc's congestion control, a struct_ops map
+// of .struct_ops.link; it includes testdata's common.h.
+var tcpccSource = filepath.Join("..", "..", "examples", "tcpcc", "bpf", "tcpcc.bpf.c")
+
 // generateIn runs bpfgen generate in-process with the package set and
 // outputs in dir.
 func generateIn(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
@@ -92,6 +96,18 @@ func TestGenerateFiles(t *testing.T) {
 					"TargetPid *ebpf.Variable `ebpf:\"target_pid\"`", "//go:embed counter_bpfeb.o\n"},
 			},
 			order: map[string]elf.Data{"counter_bpfeb.o": elf.ELFDATA2MSB},
+		},
+		{
+			// struct_ops laid out with the kernel BTF -btf names (here this
+			// machine's, which the default reads too).
+			name: "cilium api, struct_ops, -btf",
+			args: []string{"-api", "cilium", "-target", "bpfel", "-btf", "/sys/kernel/btf/vmlinux", "tcpcc", tcpccSource, "--", "-I" + filepath.Join(testutil.Root(), "testdata")},
+			files: map[string][]string{
+				"tcpcc_bpfel.go": {"-target bpfel -btf vmlinux tcpcc", "ro.StructOps = so.Prepare",
+					"if err := res.Map(1).Update(make([]byte, 4), values[1], 0); err != nil {\n\t\treturn fmt.Errorf(\"load tcpcc: write struct_ops map bpfgen_reno: %w\", err)",
+					"BpfgenReno *ebpf.Map `ebpf:\"bpfgen_reno\"`"},
+			},
+			order: map[string]elf.Data{"tcpcc_bpfel.o": elf.ELFDATA2LSB},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -230,7 +246,8 @@ func TestGenerateWithoutLLVMStrip(t *testing.T) {
 	}
 }
 
-// TestGenerateEnvironment: bpf2go's environment variables are read.
+// TestGenerateEnvironment: bpf2go's environment variables are read, and
+// bpfgen's $BPFGEN_BTF.
 func TestGenerateEnvironment(t *testing.T) {
 	clang := testutil.RequireClang(t)
 	dir := t.TempDir()
@@ -253,6 +270,11 @@ func TestGenerateEnvironment(t *testing.T) {
 	if _, errs, code := runCmd(t, "generate", "-output-dir", dir, "counter", counterSource); code != 1 || !strings.Contains(errs, "no-such-strip-bpfgen") {
 		t.Errorf("$BPF2GO_STRIP of a missing program: exit %d, %s", code, errs)
 	}
+	t.Setenv("BPF2GO_STRIP", "llvm-strip-19")
+	t.Setenv("BPFGEN_BTF", filepath.Join(dir, "no-such-btf"))
+	if _, errs, code := runCmd(t, "generate", "-output-dir", dir, "counter", counterSource); code != 1 || !strings.Contains(errs, "-btf: ") || !strings.Contains(errs, "no-such-btf") {
+		t.Errorf("$BPFGEN_BTF of a missing file: exit %d, %s", code, errs)
+	}
 }
 
 func TestGenerateMistakes(t *testing.T) {
@@ -267,6 +289,7 @@ func TestGenerateMistakes(t *testing.T) {
 		{name: "missing source", args: []string{"generate", "-go-package", "p", "-output-dir", dir, "counter", "nope.c"}, code: 1, stderr: []string{"nope.c"}},
 		{name: "unknown type", args: []string{"generate", "-go-package", "p", "-output-dir", dir, "-type", "nope", "counter", counterSource}, code: 1, stderr: []string{"Options.Types: no type \"nope\" in the object's BTF"}},
 		{name: "-M flag", args: []string{"generate", "-go-package", "p", "counter", counterSource, "--", "-MD"}, code: 1, stderr: []string{`compiler flag "-MD": use -makebase`}},
+		{name: "-btf not BTF", args: []string{"generate", "-go-package", "p", "-btf", counterSource, "counter", counterSource}, code: 1, stderr: []string{"-btf " + counterSource + ": "}},
 		{name: "stem with a path", args: []string{"generate", "-go-package", "p", "-output-stem", "a/b", "counter", counterSource}, code: 1, stderr: []string{`-output-stem "a/b" must be a file name`}},
 		{name: "unterminated quote", args: []string{"generate", "-go-package", "p", "-cflags", `-DX="a`, "counter", counterSource}, code: 1, stderr: []string{"-cflags: unterminated \" quote"}},
 		{name: "missing file argument", args: []string{"generate", "-go-package", "p", "counter"}, code: 2, stderr: []string{"missing argument"}},

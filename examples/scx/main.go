@@ -15,6 +15,10 @@ package main
 
 //go:generate go run github.com/bpfgen/bpfgen/cmd/bpfgen skeleton bpf/scx.bpf.o -ident scx -o scx_lskel.go
 
+// The same scheduler through bpf2go's interface over cilium/ebpf, for
+// TestSchedulerCilium only.
+//go:generate go run github.com/bpfgen/bpfgen/cmd/bpfgen generate -api cilium -target bpfel -output-suffix _test scxCilium bpf/scx.bpf.c -- -I../../testdata
+
 import (
 	"errors"
 	"fmt"
