@@ -158,8 +158,9 @@ type Options struct {
 	// in the blob and one constant program interprets them (a bpf_loop
 	// callback; Linux 5.17), so the loader's instructions, and what the
 	// verifier spends on them, are the same for every object. It refuses
-	// what it does not do yet (kernel symbols, BTF attach targets,
-	// freplace, signing), naming it.
+	// what it does not do yet (struct_ops maps), naming it. A signed table
+	// loader is for scheme v2 only: its instructions cannot carry the
+	// blob's hash, so only a signature that covers the blob covers it.
 	Table bool
 }
 
@@ -188,9 +189,6 @@ func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}
 // NewWith starts a loader for obj made as o says.
 func NewWith(obj *object.Object, o Options) (*Generator, error) {
 	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, kernelBTF: o.KernelBTF, table: o.Table, tsyms: make(map[string]*tableSym)}
-	if o.Table && o.Signed {
-		return nil, fmt.Errorf("loader for %s: signed table loaders are not supported yet", obj.Name)
-	}
 	if o.Table {
 		for _, m := range obj.Maps {
 			if m.StructOps != nil {

@@ -408,15 +408,6 @@ func BenchmarkLoaderRun(b *testing.B) {
 	}
 }
 
-// TestTableRefusesSigned: what table loaders do not do yet is refused
-// with an error that names it, never generated differently.
-func TestTableRefusesSigned(t *testing.T) {
-	_, err := gen.GenerateWith(open(t, "minimal"), nil, gen.Options{Table: true, Signed: true})
-	if err == nil || !strings.Contains(err.Error(), "signed table loaders") {
-		t.Fatalf("got %v, want an error naming signed table loaders", err)
-	}
-}
-
 // TestTableLargeObject runs the table loader of a 500-program object,
 // whose fd table spans several blob elements: every map and program is
 // there, under its name.
