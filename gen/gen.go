@@ -137,6 +137,10 @@ type Generator struct {
 	// tableSymKey; nextSym counts the fd slots they took.
 	tsyms   map[string]*tableSym
 	nextSym int
+	// passedIn is the blob offset of a u32 per map: the fd the context
+	// passed in for it (0: none), which the records of a map passed in
+	// test to skip what creates and initialises a new one.
+	passedIn int
 }
 
 // Options change what the generator makes.
@@ -210,7 +214,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		}
 	}
 	g.nMaps = len(obj.Maps)
-	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: !o.Table, Maps: g.mapDescs()}
+	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: true, Maps: g.mapDescs()}
 	g.progBase = g.nMaps
 	g.btfSlot = g.progBase + g.nProgs
 	g.innerSlot = g.btfSlot + 1
@@ -235,6 +239,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		g.add(make([]byte, elemSize), "header")
 		g.add(make([]byte, g.nSlots*4), "fd table")
 		g.pad(elemSize)
+		g.passedIn = g.add(make([]byte, g.nMaps*4), "fds of the maps passed in")
 		return g, nil
 	}
 	g.add(make([]byte, g.nSlots*4), "fd table")

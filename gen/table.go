@@ -154,6 +154,13 @@ func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
 		slot, name = m.Index, "map "+m.Map.Name
 	}
 	g.step("create " + name)
+	if m.Index >= 0 && g.desc.TakesMapFD(m.Index) {
+		// A map passed in the context takes the place of a new one.
+		fd := abi.MapDescOff(m.Index) + abi.MapDescFDOff
+		g.op(opCtx, g.passedIn+4*m.Index, fd, 0, 0)
+		g.op(opCtx, tableSlotOff(slot), fd, 0, ctxNonZero)
+	}
+	defer g.tableSkipIfPassedIn(m.Index)()
 	if m.BTF != load.NoHandle {
 		g.op(opCopy32, attr+kernel.MapCreateBTFFD, tableSlotOff(int(m.BTF)), 0, 0)
 	}
@@ -190,6 +197,9 @@ func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v l
 	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+om.Name)
 	attr := place()
 	g.step(what)
+	if v.Init {
+		defer g.tableSkipIfPassedIn(mapIndex)()
+	}
 	if override {
 		for done := 0; done < len(v.Bytes); done += elemSize {
 			n := min(elemSize, len(v.Bytes)-done)
@@ -207,6 +217,7 @@ func (g *Generator) tableFreeze(m load.Handle, mapIndex int) error {
 	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
+	defer g.tableSkipIfPassedIn(mapIndex)()
 	g.op(opCopy32, attr+kernel.MapElemFD, tableSlotOff(int(m)), 0, 0)
 	g.op(opSys, int(cmdMapFreeze), attr, mapFreezeAttrSize, 0)
 	return nil
@@ -395,6 +406,10 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	}
 	nMain := len(g.ops)
 	for s := 0; s < g.nSlots; s++ {
+		if s < g.nMaps && g.desc.TakesMapFD(s) {
+			// A map passed in is the caller's to close.
+			g.op(opSkipIf, g.passedIn+4*s, 4, 1, 1)
+		}
 		g.op(opClose, tableSlotOff(s), 0, 0, 0)
 	}
 	if len(g.ops) > tableMaxOps {
@@ -447,8 +462,22 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
 	l.Maps = g.mapDescs()
+	l.MapFDsIn = true
 	l.Progs = g.progDescs()
 	return l, nil
+}
+
+// tableSkipIfPassedIn starts the skip, in a step that creates or
+// initialises map i, of the step's remaining records when the map was
+// passed in the context; the returned func ends it. Maps that are
+// always created (inner-map templates, i < 0) get no skip.
+func (g *Generator) tableSkipIfPassedIn(i int) func() {
+	if i < 0 || !g.desc.TakesMapFD(i) {
+		return func() {}
+	}
+	at := len(g.ops)
+	g.op(opSkipIf, g.passedIn+4*i, 4, 0, 1)
+	return func() { g.ops[at].c = uint32(len(g.ops) - at - 1) }
 }
 
 // Type ids of the table loader's BTF.
