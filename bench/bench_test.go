@@ -102,6 +102,26 @@ func TestContenders(t *testing.T) {
 			// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
 			t.Logf("loader verification: %v, %d verified insns", d, v)
 
+			// The table loader's setup: its blob of elements, its BTF.
+			obj, err = object.OpenBytes(o.name, raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tl, err := gen.GenerateWith(obj, nil, gen.Options{Table: true})
+			switch {
+			case err != nil && !strings.Contains(err.Error(), "table loaders do not support struct_ops"):
+				t.Errorf("table loader: %v", err)
+			case err == nil:
+				if d, err := bench.LoaderOverhead(&tl.Loader); err != nil || d <= 0 {
+					t.Errorf("table loader overhead: %v, %v", d, err)
+				}
+				d, v, err := bench.LoaderVerification(&tl.Loader)
+				if err != nil || d <= 0 {
+					t.Errorf("table loader verification: %v, %v", d, err)
+				}
+				t.Logf("table loader verification: %v, %d verified insns", d, v)
+			}
+
 			err = bench.Cilium(raw)
 			// cilium/ebpf memory-maps global-data maps and unmaps them
 			// only when the mapping is garbage collected: until then the
@@ -190,7 +210,7 @@ func TestQuickRound(t *testing.T) {
 		t.Error("results.json does not say quick")
 	}
 	for _, obj := range []string{"minimal", "core"} {
-		for _, k := range []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead", "verify"} {
+		for _, k := range []string{"floor", "skel", "skel-table", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead", "verify", "verify-table"} {
 			f := res.Load[obj][k]
 			if f.Error != "" || f.MedianMS <= 0 || f.Loads == 0 {
 				t.Errorf("load %s with %s: %+v; want a positive median", obj, k, f)
