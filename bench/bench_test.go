@@ -92,15 +92,7 @@ func TestContenders(t *testing.T) {
 			if err := bench.Loader(&l.Loader, nil); err != nil {
 				t.Errorf("loader: %v", err)
 			}
-			if d, err := bench.LoaderOverhead(&l.Loader); err != nil || d <= 0 {
-				t.Errorf("loader overhead: %v, %v", d, err)
-			}
-			d, v, err := bench.LoaderVerification(&l.Loader)
-			if err != nil || d <= 0 {
-				t.Errorf("loader verification: %v, %v", d, err)
-			}
-			// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
-			t.Logf("loader verification: %v, %d verified insns", d, v)
+			checkLoaderSetup(t, "loader", l)
 
 			// The table loader's setup: its blob of elements, its BTF.
 			obj, err = object.OpenBytes(o.name, raw)
@@ -112,14 +104,7 @@ func TestContenders(t *testing.T) {
 			case err != nil && !strings.Contains(err.Error(), "table loaders do not support struct_ops"):
 				t.Errorf("table loader: %v", err)
 			case err == nil:
-				if d, err := bench.LoaderOverhead(&tl.Loader); err != nil || d <= 0 {
-					t.Errorf("table loader overhead: %v, %v", d, err)
-				}
-				d, v, err := bench.LoaderVerification(&tl.Loader)
-				if err != nil || d <= 0 {
-					t.Errorf("table loader verification: %v, %v", d, err)
-				}
-				t.Logf("table loader verification: %v, %d verified insns", d, v)
+				checkLoaderSetup(t, "table loader", tl)
 			}
 
 			err = bench.Cilium(raw)
@@ -157,6 +142,20 @@ func TestMeasure(t *testing.T) {
 	if _, err := bench.Measure(2, func() (time.Duration, error) { return 0, boom }); !errors.Is(err, boom) {
 		t.Errorf("Measure with a failing load: %v; want boom", err)
 	}
+}
+
+// checkLoaderSetup checks the overhead and verification figures of l.
+func checkLoaderSetup(t *testing.T, what string, l *gen.Loader) {
+	t.Helper()
+	if d, err := bench.LoaderOverhead(&l.Loader); err != nil || d <= 0 {
+		t.Errorf("%s overhead: %v, %v", what, d, err)
+	}
+	d, v, err := bench.LoaderVerification(&l.Loader)
+	if err != nil || d <= 0 {
+		t.Errorf("%s verification: %v, %v", what, d, err)
+	}
+	// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
+	t.Logf("%s verification: %v, %d verified insns", what, d, v)
 }
 
 // TestQuickRound runs `bench/run.sh --quick`'s harness (without the
