@@ -389,12 +389,17 @@ func FuzzRecords(f *testing.F) {
 // loader.
 func BenchmarkLoaderRun(b *testing.B) {
 	testutil.RequireLoaders(b)
-	for _, mode := range loaderModes {
-		for _, obj := range constantObjects(b) {
-			if obj.Name == "ksyms" || obj.Name == "globals" {
-				continue
-			}
-			b.Run(mode.name+"/"+obj.Name, func(b *testing.B) {
+	var objs []*object.Object
+	for _, name := range []string{"minimal", "core", "many"} {
+		objs = append(objs, open(b, name))
+	}
+	// A sweep of sizes, for where one kind overtakes the other.
+	for _, n := range []int{10, 25, 50, 100, 200, 500} {
+		objs = append(objs, largeObject(b, n))
+	}
+	for _, obj := range objs {
+		for _, mode := range loaderModes {
+			b.Run(obj.Name+"/"+mode.name, func(b *testing.B) {
 				l := generateIn(b, obj, mode.opts)
 				for b.Loop() {
 					res, err := lskel.Run(&l.Loader, runOptsFor(l, lskel.RunOptions{}))
@@ -403,6 +408,7 @@ func BenchmarkLoaderRun(b *testing.B) {
 					}
 					res.Close()
 				}
+				b.ReportMetric(float64(len(l.Steps)), "steps")
 			})
 		}
 	}
