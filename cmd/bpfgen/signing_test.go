@@ -151,7 +151,8 @@ func TestRunSigned(t *testing.T) {
 			}
 			_, errs, code := runCmd(t, "run", signed, "--cert", filepath.Join(keys, "rsa.crt"))
 			switch {
-			case behave.VerifiesSignatures() && code != 0 && kind == nil:
+			case behave.VerifiesSignatures() && code != 0 && (kind == nil || !strings.Contains(errs, "rejected")):
+				// A v1 kernel (6.19) rejects a table loader's v2 signature.
 				t.Errorf("run --cert: exit %d: %s", code, errs)
 			case !behave.VerifiesSignatures() && (code == 0 || !strings.Contains(errs, "cannot verify") && !strings.Contains(errs, "asymmetric")):
 				t.Errorf("run --cert on a kernel that cannot verify: exit %d: %s", code, errs)
