@@ -1,9 +1,6 @@
 package gen_test
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -27,16 +24,7 @@ import (
 // both schemes with the test key pair key (sign/testdata).
 func signedLoader(t *testing.T, name, key string) *gen.Loader {
 	t.Helper()
-	return signedLoaderIn(t, name, key, gen.Options{})
-}
-
-// signedLoaderIn generates the signed loader of object name as opts
-// says, signed with key for every scheme it can be signed for (a table
-// loader: v2 only).
-func signedLoaderIn(t *testing.T, name, key string, opts gen.Options) *gen.Loader {
-	t.Helper()
-	opts.Signed = true
-	l, err := gen.GenerateWith(open(t, name), nil, opts)
+	l, err := gen.GenerateWith(open(t, name), nil, gen.Options{Signed: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,9 +33,6 @@ func signedLoaderIn(t *testing.T, name, key string, opts gen.Options) *gen.Loade
 		t.Fatal(err)
 	}
 	for sc := 0; sc < abi.NumSchemes; sc++ {
-		if !l.HasScheme(sc) {
-			continue
-		}
 		if l.Signatures[sc], err = s.Sign(l.Payload(sc)); err != nil {
 			t.Fatal(err)
 		}
@@ -64,9 +49,6 @@ func runSigned(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want string,
 		opts.Signed = lskel.Signed
 	case reflect.ValueOf(opts.Signed).Pointer() == reflect.ValueOf(noSigned).Pointer():
 		opts.Signed = nil
-	}
-	if l.Table {
-		opts.Table = lskel.Table
 	}
 	res, err := lskel.Run(&l.Loader, opts)
 	switch {
@@ -90,97 +72,46 @@ func runSigned(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want string,
 func noSigned() {}
 
 // TestSignedLoaderChecks: a signed loader loaded without its signature
-// keeps the exclusive blob map (and an unrolled one its blob check), on
-// any kernel with map hashes (Linux 6.18); options that change what it
-// loads are refused before anything is created; a table loader is
-// refused scheme v1 by name.
+// keeps the blob check and the exclusive blob map, on any kernel with map
+// hashes (Linux 6.18); options that change what it loads are refused
+// before anything is created.
 func TestSignedLoaderChecks(t *testing.T) {
 	behave.SyscallProgs.Require(t)
-	type check struct {
+	for _, tc := range []struct {
 		name   string
 		change func(l *gen.Loader)
 		opts   lskel.RunOptions
 		want   string
 		errno  unix.Errno
-	}
-	common := []check{
+	}{
 		{name: "unsigned load", opts: lskel.RunOptions{Unsigned: true}},
+		{name: "tampered blob", change: func(l *gen.Loader) { l.Data[len(l.Data)-1] ^= 1 },
+			opts: lskel.RunOptions{Unsigned: true}, want: gen.StepCheckBlobHash, errno: unix.EINVAL},
 		{name: "tampered instructions", change: func(l *gen.Loader) { l.Insns[len(l.Insns)-12] ^= 1 },
 			opts: lskel.RunOptions{Unsigned: true}, want: "excl_prog_hash", errno: unix.EACCES},
 		{name: "max_entries override", opts: lskel.RunOptions{Unsigned: true, MaxEntries: map[string]uint32{"counts": 1}}, want: "MaxEntries would change what the signature covers"},
 		{name: "initial value override", opts: lskel.RunOptions{InitialValues: map[string][]byte{".rodata": make([]byte, 4)}}, want: "InitialValues would change"},
+		{name: "no signature of the scheme", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = nil },
+			opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "no signature for scheme v1"},
 		{name: "without RunOptions.Signed", opts: lskel.RunOptions{Unsigned: true, Signed: noSigned}, want: "pass RunOptions.Signed"},
 		{name: "no hash of the instructions", change: func(l *gen.Loader) { l.InsnsHash = nil },
 			opts: lskel.RunOptions{Unsigned: true}, want: "SHA-256 of its instructions"},
-	}
-	byMode := map[string][]check{
-		"unrolled": {
-			{name: "tampered blob", change: func(l *gen.Loader) { l.Data[len(l.Data)-1] ^= 1 },
-				opts: lskel.RunOptions{Unsigned: true}, want: gen.StepCheckBlobHash, errno: unix.EINVAL},
-			{name: "no signature of the scheme", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = nil },
-				opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "no signature for scheme v1"},
-		},
-		"table": {
-			{name: "scheme v1", opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "scheme v1 cannot cover its blob"},
-			// A v1 signature that came with it is not tried either.
-			{name: "v1 signature", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = l.Signatures[abi.SchemeV2] },
-				opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "scheme v1 cannot cover its blob"},
-			{name: "no v2 signature", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV2] = nil },
-				want: "no signature for scheme auto"},
-		},
-	}
-	for _, mode := range loaderModes {
-		for _, tc := range append(common, byMode[mode.name]...) {
-			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
-				l := signedLoaderIn(t, "minimal", "rsa", mode.opts)
-				if tc.change != nil {
-					tc.change(l)
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := signedLoader(t, "minimal", "rsa")
+			if tc.change != nil {
+				tc.change(l)
+			}
+			if tc.errno != 0 || tc.want == "" {
+				behave.ExclusiveMaps.Require(t)
+			}
+			res := runSigned(t, l, &tc.opts, tc.want, tc.errno)
+			if res != nil {
+				if s, ok := res.Verified(); ok {
+					t.Errorf("unsigned load reports a verified scheme %v", s)
 				}
-				if tc.errno != 0 || tc.want == "" {
-					behave.ExclusiveMaps.Require(t)
-				}
-				res := runSigned(t, l, &tc.opts, tc.want, tc.errno)
-				if res != nil {
-					if s, ok := res.Verified(); ok {
-						t.Errorf("unsigned load reports a verified scheme %v", s)
-					}
-					if res.NumMaps() != len(l.Maps) || res.Map(0) == nil || res.Map(0).FD() < 0 {
-						t.Errorf("unsigned load made %d maps, want %d", res.NumMaps(), len(l.Maps))
-					}
-				}
-			})
-		}
-	}
-}
-
-// TestSignedTableLoader: a signed table loader has the instructions of
-// every table loader (the blob is what a signature makes it differ by), is
-// signed for scheme v2 only, and survives its file format.
-func TestSignedTableLoader(t *testing.T) {
-	l := signedLoaderIn(t, "minimal", "rsa", gen.Options{Table: true})
-	plain := generateIn(t, open(t, "minimal"), gen.Options{Table: true})
-	if !bytes.Equal(l.Insns, plain.Insns) {
-		t.Error("signed table loader's instructions differ from the unsigned one's")
-	}
-	if !l.Signed || l.HasScheme(abi.SchemeV1) || !l.HasScheme(abi.SchemeV2) {
-		t.Errorf("signed %v, v1 %v, v2 %v; want a signed loader for v2 only", l.Signed, l.HasScheme(abi.SchemeV1), l.HasScheme(abi.SchemeV2))
-	}
-	if l.Signatures[abi.SchemeV1] != nil || l.Signatures[abi.SchemeV2] == nil {
-		t.Errorf("signatures v1 %d bytes, v2 %d bytes; want v2 only", len(l.Signatures[abi.SchemeV1]), len(l.Signatures[abi.SchemeV2]))
-	}
-	var buf bytes.Buffer
-	if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {
-		t.Fatal(err)
-	}
-	if v := binary.LittleEndian.Uint32(buf.Bytes()[8:]); v != gen.FileVersionSignedTable {
-		t.Errorf("file version %d, want %d", v, gen.FileVersionSignedTable)
-	}
-	back, _, err := gen.ReadFile(buf.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !back.Table || !back.Signed || !bytes.Equal(back.Signatures[abi.SchemeV2], l.Signatures[abi.SchemeV2]) || !bytes.Equal(back.Data, l.Data) {
-		t.Error("signed table loader read back differs")
+			}
+		})
 	}
 }
 
@@ -253,35 +184,21 @@ func TestSignedLoadFailsClosed(t *testing.T) {
 	if verifies {
 		want = []unix.Errno{unix.ENOKEY, unix.EKEYREJECTED, unix.EINVAL}
 	}
-	for _, mode := range loaderModes {
-		l := signedLoaderIn(t, "minimal", "rsa", mode.opts)
-		all := []lskel.RunOptions{{}, {KeyringID: lskel.KeyringSession}, {Scheme: lskel.SchemeV1}}
-		if l.Table {
-			all = all[:2] // v2 only
+	l := signedLoader(t, "minimal", "rsa")
+	for _, opts := range []lskel.RunOptions{{}, {KeyringID: lskel.KeyringSession}, {Scheme: lskel.SchemeV1}} {
+		opts.Signed = lskel.Signed
+		res, err := lskel.Run(&l.Loader, &opts)
+		if err == nil {
+			res.Close()
+			t.Fatalf("run %+v: loaded", opts)
 		}
-		for _, opts := range all {
-			failsClosed(t, l, runOptsFor(l, opts), want, verifies, probe)
+		var se *lskel.SignatureError
+		if !errors.As(err, &se) || !slices.Contains(want, se.Errno) {
+			t.Fatalf("run %+v: %v, want a SignatureError with one of %v (probe: %v)", opts, err, want, probe)
 		}
-	}
-}
-
-// failsClosed runs the signed loader l, which the kernel must not load,
-// and checks the error: a SignatureError with one of the errnos want,
-// which says how to load unsigned where the kernel cannot verify.
-func failsClosed(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want []unix.Errno, verifies bool, probe error) {
-	t.Helper()
-	opts.Signed = lskel.Signed
-	res, err := lskel.Run(&l.Loader, opts)
-	if err == nil {
-		res.Close()
-		t.Fatalf("run %s (table %v) %+v: loaded", l.Name, l.Table, *opts)
-	}
-	var se *lskel.SignatureError
-	if !errors.As(err, &se) || !slices.Contains(want, se.Errno) {
-		t.Fatalf("run %s (table %v) %+v: %v, want a SignatureError with one of %v (probe: %v)", l.Name, l.Table, *opts, err, want, probe)
-	}
-	if !verifies && (!strings.Contains(err.Error(), "not verified") || !strings.Contains(err.Error(), "Unsigned")) {
-		t.Errorf("message does not say that nothing was verified and how to load unsigned: %v", err)
+		if !verifies && (!strings.Contains(err.Error(), "not verified") || !strings.Contains(err.Error(), "Unsigned")) {
+			t.Errorf("message does not say that nothing was verified and how to load unsigned: %v", err)
+		}
 	}
 }
 
@@ -328,7 +245,6 @@ func TestSignedLoadVerified(t *testing.T) {
 	}
 	res = runSigned(t, l, &lskel.RunOptions{KeyringID: int32(serial)}, "", 0)
 	res.Close()
-	t.Run("table", func(t *testing.T) { signedTableVerified(t, scheme) })
 	other := lskel.SchemeV1
 	if scheme == lskel.SchemeV1 {
 		other = lskel.SchemeV2
@@ -381,59 +297,5 @@ func TestSignedLoadVerified(t *testing.T) {
 			}
 			t.Fatalf("run: %v, want one of %v", err, tc.errnos)
 		})
-	}
-}
-
-// signedTableVerified loads a signed table loader, signed for v2 only, on
-// a kernel that verified the unrolled loader's scheme: a v2 kernel
-// (7.3) verifies it and refuses a tampered blob; a v1 kernel (6.19)
-// refuses the v2 signature and nothing else is tried.
-func signedTableVerified(t *testing.T, scheme lskel.SigScheme) {
-	opts := lskel.RunOptions{KeyringID: lskel.KeyringSession}
-	l := signedLoaderIn(t, "minimal", "rsa", gen.Options{Table: true})
-	if scheme != lskel.SchemeV2 {
-		failsClosed(t, l, runOptsFor(l, opts), []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY}, true, nil)
-		return
-	}
-	res := runSigned(t, l, &opts, "", 0)
-	if s, ok := res.Verified(); !ok || s != lskel.SchemeV2 {
-		t.Fatalf("signed table loader verified %v (%v), want v2", s, ok)
-	}
-	res.Close()
-	l.Data[len(l.Data)-1] ^= 1
-	failsClosed(t, l, runOptsFor(l, opts), []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY}, true, nil)
-}
-
-// TestTableBlobHash: the SHA-256 the kernel keeps of a table loader's
-// blob map, an array of many elements, is that of the whole blob: the
-// hash a v2 signature covers the blob by (Linux 6.18).
-func TestTableBlobHash(t *testing.T) {
-	behave.ExclusiveMaps.Require(t)
-	l := signedLoaderIn(t, "minimal", "rsa", gen.Options{Table: true})
-	n := len(l.Data) / abi.TableElemSize
-	if n < 2 {
-		t.Fatalf("blob of %d elements, want several", n)
-	}
-	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: unix.BPF_MAP_TYPE_ARRAY, KeySize: 4, ValueSize: abi.TableElemSize, MaxEntries: uint32(n), ExclProgHash: l.InsnsHash})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fd)
-	keys := make([]byte, 4*n)
-	for i := range n {
-		binary.NativeEndian.PutUint32(keys[4*i:], uint32(i))
-	}
-	if err := kernel.MapUpdateBatch(fd, keys, l.Data, n); err != nil {
-		t.Fatal(err)
-	}
-	if err := kernel.MapFreeze(fd); err != nil {
-		t.Fatal(err)
-	}
-	got, err := kernel.MapHash(fd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := sha256.Sum256(l.Data); !bytes.Equal(got, want[:]) {
-		t.Errorf("kernel's hash of the blob map %x, want the blob's SHA-256 %x", got, want)
 	}
 }

@@ -1,7 +1,6 @@
 package gen
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"sort"
@@ -167,8 +166,7 @@ func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
 	if m.Inner != load.NoHandle {
 		g.op(opCopy32, attr+kernel.MapCreateInnerMapFD, tableSlotOff(int(m.Inner)), 0, 0)
 	}
-	if m.Index >= 0 && (!g.signed || isCPUSized(m.Map)) {
-		// A signed loader takes only the target's CPU count.
+	if m.Index >= 0 {
 		g.op(opCtx, attr+kernel.MapCreateMaxEntries, abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff, 0, ctxNonZero)
 	}
 	g.op(opSys, int(cmdMapCreate), attr, mapCreateAttrSize, tableSlotOff(slot))
@@ -178,8 +176,7 @@ func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
 func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v load.Value) error {
 	om := g.obj.Maps[mapIndex]
 	keyOff := g.add(key, "key of "+om.Name)
-	// A signed loader takes only the target's .kconfig image.
-	override := v.Bytes != nil && om.Internal != object.NotInternal && (!g.signed || mapIndex == g.kconfigMap)
+	override := v.Bytes != nil && om.Internal != object.NotInternal
 	var valueOff int
 	var what string
 	switch {
@@ -441,14 +438,6 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	l.Data = g.blob
 	l.Insns = asm.Encode(insns, g.bo)
 	l.Table = true
-	if g.signed {
-		// Scheme v2 only (abi.Loader.HasScheme): no check of the blob's
-		// hash, which the constant instructions cannot hold; the kernel
-		// verifies the blob with the instructions.
-		l.Signed = true
-		h := sha256.Sum256(l.Insns)
-		l.InsnsHash = h[:]
-	}
 	l.LoaderBTF = tableBTF(g.bo)
 	fi := make([]byte, 24)
 	g.bo.PutUint32(fi[4:], tableBTFMain)

@@ -16,16 +16,10 @@ import (
 func Table() {
 	tableOnce.Do(func() {
 		loaderHooks.blob, loaderHooks.load, loaderHooks.own = createTableBlob, loadTableLoader, ownTable
-		tableOn = true
 	})
 }
 
-var (
-	tableOnce sync.Once
-	// tableOn tells the signed load, which loads a table loader
-	// itself, that Table has run.
-	tableOn bool
-)
+var tableOnce sync.Once
 
 // stepLoadLoaderBTF is the runtime's step that loads a table loader's BTF.
 const stepLoadLoaderBTF = "load loader BTF"
@@ -41,12 +35,7 @@ func createTableBlob(l *abi.Loader) (int, error) {
 	if n == 0 || len(l.Data)%abi.TableElemSize != 0 {
 		return -1, fail(l, "table loader blob has bad size "+strconv.Itoa(len(l.Data)))
 	}
-	a := &kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: abi.TableElemSize, MaxEntries: uint32(n), Name: blobMapName}
-	if l.Signed {
-		// Only the loader may use the blob (as createBlob).
-		a.ExclProgHash = l.InsnsHash
-	}
-	fd, err := kernel.MapCreate(a)
+	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: abi.TableElemSize, MaxEntries: uint32(n), Name: blobMapName})
 	if err != nil {
 		return -1, stepErr(l, stepCreateBlob, err)
 	}
@@ -69,23 +58,14 @@ func createTableBlob(l *abi.Loader) (int, error) {
 // that BTF's func_info (the kernel wants it for the bpf_loop callback).
 func loadTableLoader(l *abi.Loader, blob, btf int, logLevel uint32, logSize int) (int, error) {
 	if l.Table {
-		fd, err := loadLoaderBTF(l)
+		fd, err := kernel.BTFLoad(l.LoaderBTF, nil, 0)
 		if err != nil {
-			return -1, err
+			return -1, stepErr(l, stepLoadLoaderBTF, err)
 		}
 		defer closeFD(fd)
 		btf = fd
 	}
 	return loadLoader(l, blob, btf, logLevel, logSize)
-}
-
-// loadLoaderBTF loads a table loader's own BTF (abi.Loader.LoaderBTF).
-func loadLoaderBTF(l *abi.Loader) (int, error) {
-	fd, err := kernel.BTFLoad(l.LoaderBTF, nil, 0)
-	if err != nil {
-		return -1, stepErr(l, stepLoadLoaderBTF, err)
-	}
-	return fd, nil
 }
 
 // ownTable takes the fds of a successful run of a table loader from the
