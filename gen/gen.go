@@ -162,7 +162,11 @@ type Options struct {
 	// in the blob and one constant program interprets them (a bpf_loop
 	// callback; Linux 5.17), so the loader's instructions, and what the
 	// verifier spends on them, are the same for every object. It refuses
-	// what it does not do yet (struct_ops maps, signing), naming it.
+	// what it does not do yet (struct_ops maps), naming it. A signed
+	// table loader is signed for scheme v2 only, and its blob is one map
+	// value (what the kernel folds into a v2 signature): its program
+	// bounds offsets by the blob's size class, a power of two, so it is
+	// the same for every object of that class rather than for all.
 	Table bool
 }
 
@@ -191,13 +195,6 @@ func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}
 // NewWith starts a loader for obj made as o says.
 func NewWith(obj *object.Object, o Options) (*Generator, error) {
 	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, kernelBTF: o.KernelBTF, table: o.Table, tsyms: make(map[string]*tableSym)}
-	if o.Table && o.Signed {
-		// Scheme v1 signs the instructions, which are the same for every
-		// table loader; scheme v2 folds a blob map into the signature only
-		// as one element (Linux 7.3 refuses the table loader's array of
-		// elements with ENOTSUPP). docs/design-notes.md has the details.
-		return nil, fmt.Errorf("loader for %s: signed table loaders are not supported: a v1 signature cannot cover the blob, and a v2 kernel folds only single-element blob maps into the signature", obj.Name)
-	}
 	if o.Table {
 		for _, m := range obj.Maps {
 			if m.StructOps != nil {

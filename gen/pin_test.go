@@ -481,39 +481,41 @@ func TestLinkPin(t *testing.T) {
 func TestSignedLoaderPinnedMap(t *testing.T) {
 	behave.SyscallProgs.Require(t)
 	behave.ExclusiveMaps.Require(t)
-	l := signedLoader(t, "pinned", "rsa")
-	for i, m := range l.Maps {
-		if got, want := l.TakesMapFD(i), m.Pinning == abi.PinByName; got != want {
-			t.Errorf("signed loader: map %s takes an fd %v, want %v", m.Name, got, want)
+	forEachMode(t, func(t *testing.T, opts gen.Options) {
+		l := signedLoaderIn(t, "pinned", "rsa", opts)
+		for i, m := range l.Maps {
+			if got, want := l.TakesMapFD(i), m.Pinning == abi.PinByName; got != want {
+				t.Errorf("signed loader: map %s takes an fd %v, want %v", m.Name, got, want)
+			}
 		}
-	}
-	dir := testutil.PinDir(t)
-	share := &lskel.MapSharing{PinPath: dir}
-	runOpts := func() *lskel.RunOptions { return runOptsFor(l, lskel.RunOptions{Signed: lskel.Signed, Unsigned: true}) }
-	r1, err := share.Run(&l.Loader, runOpts())
-	if err != nil {
-		t.Fatalf("first run: %v", err)
-	}
-	defer r1.Close()
-	updateU64(t, mapByName(t, l, r1, "pin_hits"), 0, 9)
-	r2, err := share.Run(&l.Loader, runOpts())
-	if err != nil {
-		t.Fatalf("second run: %v", err)
-	}
-	defer r2.Close()
-	if got := lookupU64(t, mapByName(t, l, r2, "pin_hits"), 0); got != 9 {
-		t.Errorf("pin_hits[0] through the second signed run: %d, want 9", got)
-	}
+		dir := testutil.PinDir(t)
+		share := &lskel.MapSharing{PinPath: dir}
+		runOpts := func() *lskel.RunOptions { return runOptsFor(l, lskel.RunOptions{Signed: lskel.Signed, Unsigned: true}) }
+		r1, err := share.Run(&l.Loader, runOpts())
+		if err != nil {
+			t.Fatalf("first run: %v", err)
+		}
+		defer r1.Close()
+		updateU64(t, mapByName(t, l, r1, "pin_hits"), 0, 9)
+		r2, err := share.Run(&l.Loader, runOpts())
+		if err != nil {
+			t.Fatalf("second run: %v", err)
+		}
+		defer r2.Close()
+		if got := lookupU64(t, mapByName(t, l, r2, "pin_hits"), 0); got != 9 {
+			t.Errorf("pin_hits[0] through the second signed run: %d, want 9", got)
+		}
 
-	before := leakcheck.Take(true)
-	counts := mapByName(t, l, r1, "counts")
-	res, err := (&lskel.MapSharing{PinPath: dir, ReplaceMaps: map[string]*lskel.Map{"counts": counts}}).Run(&l.Loader, runOpts())
-	if err == nil {
-		res.Close()
-		t.Fatal("a signed loader took a map its object does not pin")
-	}
-	noLeaksSince(t, before, "after the refused run")
-	if !strings.Contains(err.Error(), "a signed loader takes only the maps the object pins by name") {
-		t.Errorf("error: %v", err)
-	}
+		before := leakcheck.Take(true)
+		counts := mapByName(t, l, r1, "counts")
+		res, err := (&lskel.MapSharing{PinPath: dir, ReplaceMaps: map[string]*lskel.Map{"counts": counts}}).Run(&l.Loader, runOpts())
+		if err == nil {
+			res.Close()
+			t.Fatal("a signed loader took a map its object does not pin")
+		}
+		noLeaksSince(t, before, "after the refused run")
+		if !strings.Contains(err.Error(), "a signed loader takes only the maps the object pins by name") {
+			t.Errorf("error: %v", err)
+		}
+	})
 }

@@ -414,16 +414,6 @@ func BenchmarkLoaderRun(b *testing.B) {
 	}
 }
 
-// TestTableRefusesSigned: signed table loaders, which no kernel can
-// verify with the table's blob, are refused with an error that names them
-// and why, never generated.
-func TestTableRefusesSigned(t *testing.T) {
-	_, err := gen.GenerateWith(open(t, "minimal"), nil, gen.Options{Table: true, Signed: true})
-	if err == nil || !strings.Contains(err.Error(), "signed table loaders are not supported") || !strings.Contains(err.Error(), "single-element") {
-		t.Fatalf("got %v, want an error naming signed table loaders and why", err)
-	}
-}
-
 // TestTableLargeObject runs the table loader of a 500-program object,
 // whose fd table spans several blob elements: every map and program is
 // there, under its name.

@@ -160,6 +160,13 @@ func SchemeName(s int) string {
 	return "unknown"
 }
 
+// HasScheme reports whether l can be signed for scheme s: a table
+// loader only for v2, since its instructions, the same for every object,
+// cannot carry the blob's hash that makes a v1 signature cover the blob.
+func (l *Loader) HasScheme(s int) bool {
+	return s == SchemeV2 || s == SchemeV1 && !l.Table
+}
+
 // Payload returns the bytes a signature of scheme s covers.
 func (l *Loader) Payload(s int) []byte {
 	if s == SchemeV2 {
