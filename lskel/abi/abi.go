@@ -74,7 +74,9 @@ type Loader struct {
 	// Table is set for a table-driven loader: Insns is the same
 	// interpreter for every object and the blob holds its records
 	// (docs/loader-format.md, "Table loaders"). Its blob map is an array
-	// of TableElemSize-byte elements, the loader program comes with its
+	// of TableElemSize-byte elements (a Signed one's: one value, what a
+	// v2 signature covers, and Insns bound to its size class), the
+	// loader program comes with its
 	// own BTF (LoaderBTF, LoaderFuncInfo: the bpf_loop callback needs
 	// func_info), and the runtime reads the fds from the blob's fd table
 	// (TableFDElem on) instead of the context.
