@@ -350,7 +350,9 @@ func TestSignedLoadVerified(t *testing.T) {
 	}
 	res = runSigned(t, l, &lskel.RunOptions{KeyringID: int32(serial)}, "", 0)
 	res.Close()
-	t.Run("table", func(t *testing.T) { signedTableVerified(t, scheme) })
+	// Not a subtest: that would run on another goroutine, and so on an
+	// OS thread without the session keyring that has the key.
+	signedTableVerified(t, scheme)
 	other := lskel.SchemeV1
 	if scheme == lskel.SchemeV1 {
 		other = lskel.SchemeV2
@@ -411,6 +413,7 @@ func TestSignedLoadVerified(t *testing.T) {
 // (7.3) verifies it and refuses a tampered blob; a v1 kernel (6.19)
 // refuses the v2 signature and nothing else is tried.
 func signedTableVerified(t *testing.T, scheme lskel.SigScheme) {
+	t.Helper()
 	opts := lskel.RunOptions{KeyringID: lskel.KeyringSession}
 	l := signedLoaderIn(t, "minimal", "rsa", gen.Options{Table: true})
 	if scheme != lskel.SchemeV2 {
