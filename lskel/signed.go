@@ -174,8 +174,8 @@ func loadSigned(l *abi.Loader, blob int, opts sigOpts) (int, SigScheme, error) {
 }
 
 // loadSignedLoader loads the loader program with signature sig of scheme
-// s, checked against keyring; btf, when not -1, is a table loader's BTF. A signature the kernel refuses is no
-// verifier matter: there is no log.
+// s, checked against keyring; btf, when not -1, is a table loader's BTF.
+// A signature the kernel refuses is no verifier matter: there is no log.
 func loadSignedLoader(l *abi.Loader, blob, btf int, sig []byte, s SigScheme, keyring int32) (int, error) {
 	p := loaderAttr(l, blob)
 	p.Signature, p.KeyringID = sig, keyring

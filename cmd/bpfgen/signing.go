@@ -166,7 +166,7 @@ func (f *signFlags) apply(l *gen.Loader) error {
 }
 
 // errTableScheme is why a table loader is not signed for scheme v1.
-var errTableScheme = errors.New("a table loader is signed for scheme v2 only (its instructions, the same for every object, cannot vouch for the blob as v1 needs)")
+var errTableScheme = errors.New("a table loader is signed for scheme v2 only (a v1 signature covers the instructions alone, which cannot vouch for a table loader's blob)")
 
 // runFlags are the signature flags of `bpfgen run`.
 type runFlags struct {

@@ -76,10 +76,10 @@ type Loader struct {
 	// (docs/loader-format.md, "Table loaders"). Its blob map is an array
 	// of TableElemSize-byte elements (a Signed one's: one value, what a
 	// v2 signature covers, and Insns bound to its size class), the
-	// loader program comes with its
-	// own BTF (LoaderBTF, LoaderFuncInfo: the bpf_loop callback needs
-	// func_info), and the runtime reads the fds from the blob's fd table
-	// (TableFDElem on) instead of the context.
+	// loader program comes with its own BTF (LoaderBTF, LoaderFuncInfo:
+	// the bpf_loop callback needs func_info), and the runtime reads the
+	// fds from the blob's fd table (TableFDElem on) instead of the
+	// context.
 	Table          bool   `json:"table,omitempty"`
 	LoaderBTF      []byte `json:"loader_btf,omitempty"`
 	LoaderFuncInfo []byte `json:"loader_func_info,omitempty"`
@@ -163,8 +163,8 @@ func SchemeName(s int) string {
 }
 
 // HasScheme reports whether l can be signed for scheme s: a table
-// loader only for v2, since its instructions, the same for every object,
-// cannot carry the blob's hash that makes a v1 signature cover the blob.
+// loader only for v2, since its instructions cannot carry the blob's
+// hash that makes a v1 signature cover the blob.
 func (l *Loader) HasScheme(s int) bool {
 	return s == SchemeV2 || s == SchemeV1 && !l.Table
 }
