@@ -92,15 +92,20 @@ func TestContenders(t *testing.T) {
 			if err := bench.Loader(&l.Loader, nil); err != nil {
 				t.Errorf("loader: %v", err)
 			}
-			if d, err := bench.LoaderOverhead(&l.Loader); err != nil || d <= 0 {
-				t.Errorf("loader overhead: %v, %v", d, err)
+			checkLoaderSetup(t, "loader", l)
+
+			// The table loader's setup: its blob of elements, its BTF.
+			obj, err = object.OpenBytes(o.name, raw)
+			if err != nil {
+				t.Fatal(err)
 			}
-			d, v, err := bench.LoaderVerification(&l.Loader)
-			if err != nil || d <= 0 {
-				t.Errorf("loader verification: %v, %v", d, err)
+			tl, err := gen.GenerateWith(obj, nil, gen.Options{Table: true})
+			switch {
+			case err != nil && !strings.Contains(err.Error(), "table loaders do not support struct_ops"):
+				t.Errorf("table loader: %v", err)
+			case err == nil:
+				checkLoaderSetup(t, "table loader", tl)
 			}
-			// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
-			t.Logf("loader verification: %v, %d verified insns", d, v)
 
 			err = bench.Cilium(raw)
 			// cilium/ebpf memory-maps global-data maps and unmaps them
@@ -137,6 +142,20 @@ func TestMeasure(t *testing.T) {
 	if _, err := bench.Measure(2, func() (time.Duration, error) { return 0, boom }); !errors.Is(err, boom) {
 		t.Errorf("Measure with a failing load: %v; want boom", err)
 	}
+}
+
+// checkLoaderSetup checks the overhead and verification figures of l.
+func checkLoaderSetup(t *testing.T, what string, l *gen.Loader) {
+	t.Helper()
+	if d, err := bench.LoaderOverhead(&l.Loader); err != nil || d <= 0 {
+		t.Errorf("%s overhead: %v, %v", what, d, err)
+	}
+	d, v, err := bench.LoaderVerification(&l.Loader)
+	if err != nil || d <= 0 {
+		t.Errorf("%s verification: %v, %v", what, d, err)
+	}
+	// verified_insns is in bpf_prog_info since Linux 5.16 (0 before).
+	t.Logf("%s verification: %v, %d verified insns", what, d, v)
 }
 
 // TestQuickRound runs `bench/run.sh --quick`'s harness (without the
@@ -190,7 +209,7 @@ func TestQuickRound(t *testing.T) {
 		t.Error("results.json does not say quick")
 	}
 	for _, obj := range []string{"minimal", "core"} {
-		for _, k := range []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead", "verify"} {
+		for _, k := range []string{"floor", "skel", "skel-table", "direct", "libbpf-lskel", "libbpf-skel", "cilium", "overhead", "verify", "verify-table"} {
 			f := res.Load[obj][k]
 			if f.Error != "" || f.MedianMS <= 0 || f.Loads == 0 {
 				t.Errorf("load %s with %s: %+v; want a positive median", obj, k, f)

@@ -17,15 +17,18 @@ import (
 // this package writes for unsigned loaders, FileVersionSigned the one for
 // signed loaders (two more sections: the signatures), FileVersionTable
 // the one for table loaders (the version-2 layout, with "table": true
-// in the header, which a reader of version 2 would not honour). All are
-// read. The
-// format is described in docs/loader-format.md.
+// in the header, which a reader of version 2 would not honour),
+// FileVersionSignedTable the one for signed table loaders (the version-4
+// layout with the two signature sections). All are read. The format is
+// described in docs/loader-format.md.
 const (
 	FileMagic         = "BPFGENLD"
 	FileVersion       = 2
 	FileVersionSigned = 3
 	FileVersionTable  = 4
-	maxSection        = 1 << 30
+	// FileVersionSignedTable: a signed table loader.
+	FileVersionSignedTable = 5
+	maxSection             = 1 << 30
 )
 
 // fileHeader is the JSON part of a loader file.
@@ -53,6 +56,9 @@ func (l *Loader) WriteFile(w io.Writer, bo binary.ByteOrder) error {
 	}
 	if l.Signed {
 		version = FileVersionSigned
+		if l.Table {
+			version = FileVersionSignedTable
+		}
 		secs = append(secs, l.Signatures[abi.SchemeV1], l.Signatures[abi.SchemeV2])
 	}
 	for _, n := range []int{version, len(js)} {
@@ -78,9 +84,11 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 	if err := binary.Read(r, binary.LittleEndian, &version); err != nil {
 		return nil, nil, fmt.Errorf("loader file: %w", err)
 	}
-	if version != FileVersion && version != FileVersionSigned && version != FileVersionTable {
-		return nil, nil, fmt.Errorf("loader file version %d, this bpfgen reads versions %d, %d and %d", version, FileVersion, FileVersionSigned, FileVersionTable)
+	if version < FileVersion || version > FileVersionSignedTable {
+		return nil, nil, fmt.Errorf("loader file version %d, this bpfgen reads versions %d to %d", version, FileVersion, FileVersionSignedTable)
 	}
+	signed := version == FileVersionSigned || version == FileVersionSignedTable
+	table := version == FileVersionTable || version == FileVersionSignedTable
 	section := func(what string) ([]byte, error) {
 		var n uint32
 		if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
@@ -107,7 +115,7 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 	if h.Insns, err = section("instructions"); err != nil {
 		return nil, nil, err
 	}
-	if version == FileVersionSigned {
+	if signed {
 		for s, what := range []string{"v1 signature", "v2 signature"} {
 			sig, err := section(what)
 			if err != nil {
@@ -121,10 +129,10 @@ func ReadFile(raw []byte) (*Loader, binary.ByteOrder, error) {
 			}
 		}
 	}
-	if h.Table != (version == FileVersionTable) {
+	if h.Table != table {
 		return nil, nil, fmt.Errorf("loader file version %d with table %v in its header", version, h.Table)
 	}
-	if h.Signed != (version == FileVersionSigned) {
+	if h.Signed != signed {
 		return nil, nil, fmt.Errorf("loader file version %d with signed %v in its header", version, h.Signed)
 	}
 	if len(h.Insns)%asm.InsnSize != 0 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/bpfgen/bpfgen/gen"
+	"github.com/bpfgen/bpfgen/lskel/abi"
 )
 
 // FuzzReadFile feeds the loader file reader; a file it accepts must write
@@ -18,6 +19,19 @@ func FuzzReadFile(f *testing.F) {
 		}
 		f.Add(buf.Bytes())
 		f.Add(buf.Bytes()[:buf.Len()/2])
+	}
+	// Table loaders, unsigned (version 4) and signed (version 5).
+	for _, opts := range []gen.Options{{Table: true}, {Table: true, Signed: true}} {
+		l, err := gen.GenerateWith(open(f, "minimal"), nil, opts)
+		if err != nil {
+			f.Fatal(err)
+		}
+		l.Signatures[abi.SchemeV2] = []byte{0x30, 3, 2, 1, 0} // a malformed one: the reader does not verify
+		var buf bytes.Buffer
+		if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(buf.Bytes())
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		l, bo, err := gen.ReadFile(raw)

@@ -137,6 +137,10 @@ type Generator struct {
 	// tableSymKey; nextSym counts the fd slots they took.
 	tsyms   map[string]*tableSym
 	nextSym int
+	// passedIn is the blob offset of a u32 per map: the fd the context
+	// passed in for it (0: none), which the records of a map passed in
+	// test to skip what creates and initialises a new one.
+	passedIn int
 }
 
 // Options change what the generator makes.
@@ -158,8 +162,11 @@ type Options struct {
 	// in the blob and one constant program interprets them (a bpf_loop
 	// callback; Linux 5.17), so the loader's instructions, and what the
 	// verifier spends on them, are the same for every object. It refuses
-	// what it does not do yet (kernel symbols, BTF attach targets,
-	// freplace, signing), naming it.
+	// what it does not do yet (struct_ops maps), naming it. A signed
+	// table loader is signed for scheme v2 only, and its blob is one map
+	// value (what the kernel folds into a v2 signature): its program
+	// bounds offsets by the blob's size class, a power of two, so it is
+	// the same for every object of that class rather than for all.
 	Table bool
 }
 
@@ -188,9 +195,6 @@ func New(obj *object.Object) (*Generator, error) { return NewWith(obj, Options{}
 // NewWith starts a loader for obj made as o says.
 func NewWith(obj *object.Object, o Options) (*Generator, error) {
 	g := &Generator{obj: obj, bo: obj.ByteOrder, kconfigMap: -1, failStep: -1, trampolineEvery: 20000, baseOff: -1, signed: o.Signed, kernelBTF: o.KernelBTF, table: o.Table, tsyms: make(map[string]*tableSym)}
-	if o.Table && o.Signed {
-		return nil, fmt.Errorf("loader for %s: signed table loaders are not supported yet", obj.Name)
-	}
 	if o.Table {
 		for _, m := range obj.Maps {
 			if m.StructOps != nil {
@@ -212,7 +216,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		}
 	}
 	g.nMaps = len(obj.Maps)
-	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: !o.Table, Maps: g.mapDescs()}
+	g.desc = abi.Loader{Signed: o.Signed, MapFDsIn: true, Maps: g.mapDescs()}
 	g.progBase = g.nMaps
 	g.btfSlot = g.progBase + g.nProgs
 	g.innerSlot = g.btfSlot + 1
@@ -237,6 +241,7 @@ func NewWith(obj *object.Object, o Options) (*Generator, error) {
 		g.add(make([]byte, elemSize), "header")
 		g.add(make([]byte, g.nSlots*4), "fd table")
 		g.pad(elemSize)
+		g.passedIn = g.add(make([]byte, g.nMaps*4), "fds of the maps passed in")
 		return g, nil
 	}
 	g.add(make([]byte, g.nSlots*4), "fd table")

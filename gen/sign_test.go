@@ -1,6 +1,8 @@
 package gen_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,7 +26,16 @@ import (
 // both schemes with the test key pair key (sign/testdata).
 func signedLoader(t *testing.T, name, key string) *gen.Loader {
 	t.Helper()
-	l, err := gen.GenerateWith(open(t, name), nil, gen.Options{Signed: true})
+	return signedLoaderIn(t, name, key, gen.Options{})
+}
+
+// signedLoaderIn generates the signed loader of object name as opts
+// says, signed with key for every scheme it can be signed for (a table
+// loader: v2 only).
+func signedLoaderIn(t *testing.T, name, key string, opts gen.Options) *gen.Loader {
+	t.Helper()
+	opts.Signed = true
+	l, err := gen.GenerateWith(open(t, name), nil, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,6 +44,9 @@ func signedLoader(t *testing.T, name, key string) *gen.Loader {
 		t.Fatal(err)
 	}
 	for sc := 0; sc < abi.NumSchemes; sc++ {
+		if !l.HasScheme(sc) {
+			continue
+		}
 		if l.Signatures[sc], err = s.Sign(l.Payload(sc)); err != nil {
 			t.Fatal(err)
 		}
@@ -49,6 +63,9 @@ func runSigned(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want string,
 		opts.Signed = lskel.Signed
 	case reflect.ValueOf(opts.Signed).Pointer() == reflect.ValueOf(noSigned).Pointer():
 		opts.Signed = nil
+	}
+	if l.Table {
+		opts.Table = lskel.Table
 	}
 	res, err := lskel.Run(&l.Loader, opts)
 	switch {
@@ -72,46 +89,120 @@ func runSigned(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want string,
 func noSigned() {}
 
 // TestSignedLoaderChecks: a signed loader loaded without its signature
-// keeps the blob check and the exclusive blob map, on any kernel with map
-// hashes (Linux 6.18); options that change what it loads are refused
-// before anything is created.
+// keeps the exclusive blob map (and an unrolled one its blob check), on
+// any kernel with map hashes (Linux 6.18); options that change what it
+// loads are refused before anything is created; a table loader is
+// refused scheme v1 by name.
 func TestSignedLoaderChecks(t *testing.T) {
 	behave.SyscallProgs.Require(t)
-	for _, tc := range []struct {
+	type check struct {
 		name   string
 		change func(l *gen.Loader)
 		opts   lskel.RunOptions
 		want   string
 		errno  unix.Errno
-	}{
+	}
+	common := []check{
 		{name: "unsigned load", opts: lskel.RunOptions{Unsigned: true}},
-		{name: "tampered blob", change: func(l *gen.Loader) { l.Data[len(l.Data)-1] ^= 1 },
-			opts: lskel.RunOptions{Unsigned: true}, want: gen.StepCheckBlobHash, errno: unix.EINVAL},
 		{name: "tampered instructions", change: func(l *gen.Loader) { l.Insns[len(l.Insns)-12] ^= 1 },
 			opts: lskel.RunOptions{Unsigned: true}, want: "excl_prog_hash", errno: unix.EACCES},
 		{name: "max_entries override", opts: lskel.RunOptions{Unsigned: true, MaxEntries: map[string]uint32{"counts": 1}}, want: "MaxEntries would change what the signature covers"},
 		{name: "initial value override", opts: lskel.RunOptions{InitialValues: map[string][]byte{".rodata": make([]byte, 4)}}, want: "InitialValues would change"},
-		{name: "no signature of the scheme", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = nil },
-			opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "no signature for scheme v1"},
 		{name: "without RunOptions.Signed", opts: lskel.RunOptions{Unsigned: true, Signed: noSigned}, want: "pass RunOptions.Signed"},
 		{name: "no hash of the instructions", change: func(l *gen.Loader) { l.InsnsHash = nil },
 			opts: lskel.RunOptions{Unsigned: true}, want: "SHA-256 of its instructions"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			l := signedLoader(t, "minimal", "rsa")
-			if tc.change != nil {
-				tc.change(l)
-			}
-			if tc.errno != 0 || tc.want == "" {
-				behave.ExclusiveMaps.Require(t)
-			}
-			res := runSigned(t, l, &tc.opts, tc.want, tc.errno)
-			if res != nil {
-				if s, ok := res.Verified(); ok {
-					t.Errorf("unsigned load reports a verified scheme %v", s)
+	}
+	byMode := map[string][]check{
+		"unrolled": {
+			{name: "tampered blob", change: func(l *gen.Loader) { l.Data[len(l.Data)-1] ^= 1 },
+				opts: lskel.RunOptions{Unsigned: true}, want: gen.StepCheckBlobHash, errno: unix.EINVAL},
+			{name: "no signature of the scheme", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = nil },
+				opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "no signature for scheme v1"},
+		},
+		"table": {
+			{name: "scheme v1", opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "scheme v1 cannot cover its blob"},
+			// A v1 signature that came with it is not tried either.
+			{name: "v1 signature", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV1] = l.Signatures[abi.SchemeV2] },
+				opts: lskel.RunOptions{Scheme: lskel.SchemeV1}, want: "scheme v1 cannot cover its blob"},
+			{name: "no v2 signature", change: func(l *gen.Loader) { l.Signatures[abi.SchemeV2] = nil },
+				want: "no signature for scheme auto"},
+		},
+	}
+	for _, mode := range loaderModes {
+		for _, tc := range append(common, byMode[mode.name]...) {
+			t.Run(mode.name+"/"+tc.name, func(t *testing.T) {
+				l := signedLoaderIn(t, "minimal", "rsa", mode.opts)
+				if tc.change != nil {
+					tc.change(l)
 				}
+				if tc.errno != 0 || tc.want == "" {
+					behave.ExclusiveMaps.Require(t)
+				}
+				res := runSigned(t, l, &tc.opts, tc.want, tc.errno)
+				if res != nil {
+					if s, ok := res.Verified(); ok {
+						t.Errorf("unsigned load reports a verified scheme %v", s)
+					}
+					if res.NumMaps() != len(l.Maps) || res.Map(0) == nil || res.Map(0).FD() < 0 {
+						t.Errorf("unsigned load made %d maps, want %d", res.NumMaps(), len(l.Maps))
+					}
+				}
+			})
+		}
+	}
+}
+
+// TestSignedTableLoader: a signed table loader is signed for scheme v2
+// only, its blob is one value, and it survives its file format; its
+// instructions are those of its blob's size class, not the unsigned
+// table loader's.
+func TestSignedTableLoader(t *testing.T) {
+	l := signedLoaderIn(t, "minimal", "rsa", gen.Options{Table: true})
+	many := signedLoaderIn(t, "many", "rsa", gen.Options{Table: true})
+	if len(many.Data) == len(l.Data) && !bytes.Equal(many.Insns, l.Insns) {
+		t.Error("signed table loaders of one size class have different instructions")
+	}
+	// Loaded without verification (the host's kernel cannot verify), its
+	// program addresses every element of its one value: each map and
+	// program is made.
+	behave.SyscallProgs.Require(t)
+	behave.ExclusiveMaps.Require(t)
+	for _, tl := range []*gen.Loader{l, many} {
+		res := runSigned(t, tl, &lskel.RunOptions{Unsigned: true}, "", 0)
+		if res.NumMaps() != len(tl.Maps) || res.NumPrograms() != len(tl.Progs) {
+			t.Errorf("%s: %d maps, %d programs, want %d and %d", tl.Name, res.NumMaps(), res.NumPrograms(), len(tl.Maps), len(tl.Progs))
+		}
+		for i := range res.NumPrograms() {
+			if res.Program(i) == nil || res.Program(i).FD() < 0 {
+				t.Errorf("%s: program %d not loaded", tl.Name, i)
 			}
-		})
+		}
+		res.Close()
+	}
+	if !l.Signed || l.HasScheme(abi.SchemeV1) || !l.HasScheme(abi.SchemeV2) {
+		t.Errorf("signed %v, v1 %v, v2 %v; want a signed loader for v2 only", l.Signed, l.HasScheme(abi.SchemeV1), l.HasScheme(abi.SchemeV2))
+	}
+	if l.Signatures[abi.SchemeV1] != nil || l.Signatures[abi.SchemeV2] == nil {
+		t.Errorf("signatures v1 %d bytes, v2 %d bytes; want v2 only", len(l.Signatures[abi.SchemeV1]), len(l.Signatures[abi.SchemeV2]))
+	}
+	// One value (what a v2 kernel folds into the signature) of a power
+	// of two elements, the size class the program's bounds name.
+	if n := len(l.Data) / abi.TableElemSize; len(l.Data)%abi.TableElemSize != 0 || n&(n-1) != 0 {
+		t.Errorf("signed table blob of %d bytes, want a power of two of %d-byte elements", len(l.Data), abi.TableElemSize)
+	}
+	var buf bytes.Buffer
+	if err := l.WriteFile(&buf, binary.LittleEndian); err != nil {
+		t.Fatal(err)
+	}
+	if v := binary.LittleEndian.Uint32(buf.Bytes()[8:]); v != gen.FileVersionSignedTable {
+		t.Errorf("file version %d, want %d", v, gen.FileVersionSignedTable)
+	}
+	back, _, err := gen.ReadFile(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !back.Table || !back.Signed || !bytes.Equal(back.Signatures[abi.SchemeV2], l.Signatures[abi.SchemeV2]) || !bytes.Equal(back.Data, l.Data) {
+		t.Error("signed table loader read back differs")
 	}
 }
 
@@ -184,21 +275,35 @@ func TestSignedLoadFailsClosed(t *testing.T) {
 	if verifies {
 		want = []unix.Errno{unix.ENOKEY, unix.EKEYREJECTED, unix.EINVAL}
 	}
-	l := signedLoader(t, "minimal", "rsa")
-	for _, opts := range []lskel.RunOptions{{}, {KeyringID: lskel.KeyringSession}, {Scheme: lskel.SchemeV1}} {
-		opts.Signed = lskel.Signed
-		res, err := lskel.Run(&l.Loader, &opts)
-		if err == nil {
-			res.Close()
-			t.Fatalf("run %+v: loaded", opts)
+	for _, mode := range loaderModes {
+		l := signedLoaderIn(t, "minimal", "rsa", mode.opts)
+		all := []lskel.RunOptions{{}, {KeyringID: lskel.KeyringSession}, {Scheme: lskel.SchemeV1}}
+		if l.Table {
+			all = all[:2] // v2 only
 		}
-		var se *lskel.SignatureError
-		if !errors.As(err, &se) || !slices.Contains(want, se.Errno) {
-			t.Fatalf("run %+v: %v, want a SignatureError with one of %v (probe: %v)", opts, err, want, probe)
+		for _, opts := range all {
+			failsClosed(t, l, runOptsFor(l, opts), want, verifies, probe)
 		}
-		if !verifies && (!strings.Contains(err.Error(), "not verified") || !strings.Contains(err.Error(), "Unsigned")) {
-			t.Errorf("message does not say that nothing was verified and how to load unsigned: %v", err)
-		}
+	}
+}
+
+// failsClosed runs the signed loader l, which the kernel must not load,
+// and checks the error: a SignatureError with one of the errnos want,
+// which says how to load unsigned where the kernel cannot verify.
+func failsClosed(t *testing.T, l *gen.Loader, opts *lskel.RunOptions, want []unix.Errno, verifies bool, probe error) {
+	t.Helper()
+	opts.Signed = lskel.Signed
+	res, err := lskel.Run(&l.Loader, opts)
+	if err == nil {
+		res.Close()
+		t.Fatalf("run %s (table %v) %+v: loaded", l.Name, l.Table, *opts)
+	}
+	var se *lskel.SignatureError
+	if !errors.As(err, &se) || !slices.Contains(want, se.Errno) {
+		t.Fatalf("run %s (table %v) %+v: %v, want a SignatureError with one of %v (probe: %v)", l.Name, l.Table, *opts, err, want, probe)
+	}
+	if !verifies && (!strings.Contains(err.Error(), "not verified") || !strings.Contains(err.Error(), "Unsigned")) {
+		t.Errorf("message does not say that nothing was verified and how to load unsigned: %v", err)
 	}
 }
 
@@ -245,6 +350,9 @@ func TestSignedLoadVerified(t *testing.T) {
 	}
 	res = runSigned(t, l, &lskel.RunOptions{KeyringID: int32(serial)}, "", 0)
 	res.Close()
+	// Not a subtest: that would run on another goroutine, and so on an
+	// OS thread without the session keyring that has the key.
+	signedTableVerified(t, scheme)
 	other := lskel.SchemeV1
 	if scheme == lskel.SchemeV1 {
 		other = lskel.SchemeV2
@@ -298,4 +406,25 @@ func TestSignedLoadVerified(t *testing.T) {
 			t.Fatalf("run: %v, want one of %v", err, tc.errnos)
 		})
 	}
+}
+
+// signedTableVerified loads a signed table loader, signed for v2 only, on
+// a kernel that verified the unrolled loader's scheme: a v2 kernel
+// (7.3) verifies it and refuses a tampered blob; a v1 kernel (6.19)
+// refuses the v2 signature and nothing else is tried.
+func signedTableVerified(t *testing.T, scheme lskel.SigScheme) {
+	t.Helper()
+	opts := lskel.RunOptions{KeyringID: lskel.KeyringSession}
+	l := signedLoaderIn(t, "minimal", "rsa", gen.Options{Table: true})
+	if scheme != lskel.SchemeV2 {
+		failsClosed(t, l, runOptsFor(l, opts), []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY}, true, nil)
+		return
+	}
+	res := runSigned(t, l, &opts, "", 0)
+	if s, ok := res.Verified(); !ok || s != lskel.SchemeV2 {
+		t.Fatalf("signed table loader verified %v (%v), want v2", s, ok)
+	}
+	res.Close()
+	l.Data[len(l.Data)-1] ^= 1
+	failsClosed(t, l, runOptsFor(l, opts), []unix.Errno{unix.EKEYREJECTED, unix.ENOKEY}, true, nil)
 }

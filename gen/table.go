@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"sort"
@@ -153,13 +154,21 @@ func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
 		slot, name = m.Index, "map "+m.Map.Name
 	}
 	g.step("create " + name)
+	if m.Index >= 0 && g.desc.TakesMapFD(m.Index) {
+		// A map passed in the context takes the place of a new one.
+		fd := abi.MapDescOff(m.Index) + abi.MapDescFDOff
+		g.op(opCtx, g.passedIn+4*m.Index, fd, 0, 0)
+		g.op(opCtx, tableSlotOff(slot), fd, 0, ctxNonZero)
+	}
+	defer g.tableSkipIfPassedIn(m.Index)()
 	if m.BTF != load.NoHandle {
 		g.op(opCopy32, attr+kernel.MapCreateBTFFD, tableSlotOff(int(m.BTF)), 0, 0)
 	}
 	if m.Inner != load.NoHandle {
 		g.op(opCopy32, attr+kernel.MapCreateInnerMapFD, tableSlotOff(int(m.Inner)), 0, 0)
 	}
-	if m.Index >= 0 {
+	if m.Index >= 0 && (!g.signed || isCPUSized(m.Map)) {
+		// A signed loader takes only the target's CPU count.
 		g.op(opCtx, attr+kernel.MapCreateMaxEntries, abi.MapDescOff(m.Index)+abi.MapDescMaxEntriesOff, 0, ctxNonZero)
 	}
 	g.op(opSys, int(cmdMapCreate), attr, mapCreateAttrSize, tableSlotOff(slot))
@@ -169,7 +178,8 @@ func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
 func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v load.Value) error {
 	om := g.obj.Maps[mapIndex]
 	keyOff := g.add(key, "key of "+om.Name)
-	override := v.Bytes != nil && om.Internal != object.NotInternal
+	// A signed loader takes only the target's .kconfig image.
+	override := v.Bytes != nil && om.Internal != object.NotInternal && (!g.signed || mapIndex == g.kconfigMap)
 	var valueOff int
 	var what string
 	switch {
@@ -187,6 +197,9 @@ func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v l
 	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+om.Name)
 	attr := place()
 	g.step(what)
+	if v.Init {
+		defer g.tableSkipIfPassedIn(mapIndex)()
+	}
 	if override {
 		for done := 0; done < len(v.Bytes); done += elemSize {
 			n := min(elemSize, len(v.Bytes)-done)
@@ -204,6 +217,7 @@ func (g *Generator) tableFreeze(m load.Handle, mapIndex int) error {
 	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
+	defer g.tableSkipIfPassedIn(mapIndex)()
 	g.op(opCopy32, attr+kernel.MapElemFD, tableSlotOff(int(m)), 0, 0)
 	g.op(opSys, int(cmdMapFreeze), attr, mapFreezeAttrSize, 0)
 	return nil
@@ -392,6 +406,10 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	}
 	nMain := len(g.ops)
 	for s := 0; s < g.nSlots; s++ {
+		if s < g.nMaps && g.desc.TakesMapFD(s) {
+			// A map passed in is the caller's to close.
+			g.op(opSkipIf, g.passedIn+4*s, 4, 1, 1)
+		}
 		g.op(opClose, tableSlotOff(s), 0, 0, 0)
 	}
 	if len(g.ops) > tableMaxOps {
@@ -408,13 +426,24 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	}
 	g.add(ops, fmt.Sprintf("%d records", len(g.ops)))
 	g.pad(elemSize)
+	maxElem := -1
+	if g.signed {
+		// One value of a power of two elements (the size class), which
+		// the program's bounds name.
+		n := 1
+		for n*elemSize < len(g.blob) {
+			n *= 2
+		}
+		g.blob = append(g.blob, make([]byte, n*elemSize-len(g.blob))...)
+		maxElem = n - 1
+	}
 	g.bo.PutUint32(g.blob[hdrNumOps:], uint32(len(g.ops)))
 	g.bo.PutUint32(g.blob[hdrCleanupStart:], uint32(nMain))
 	g.bo.PutUint32(g.blob[hdrOpsElem:], uint32(opsOff/elemSize))
 	if len(g.blob) > maxBlobSize {
 		return nil, fmt.Errorf("loader of %s: blob of %d bytes, more than the %d a loader may address", g.obj.Name, len(g.blob), maxBlobSize)
 	}
-	insns, comments, cb, sub, err := tableProgram()
+	insns, comments, cb, sub, err := tableProgram(maxElem)
 	if err != nil {
 		return nil, err
 	}
@@ -423,6 +452,13 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	l.Data = g.blob
 	l.Insns = asm.Encode(insns, g.bo)
 	l.Table = true
+	if g.signed {
+		// Scheme v2 only (abi.Loader.HasScheme): the kernel verifies the
+		// blob, one value, with the instructions.
+		l.Signed = true
+		h := sha256.Sum256(l.Insns)
+		l.InsnsHash = h[:]
+	}
 	l.LoaderBTF = tableBTF(g.bo)
 	fi := make([]byte, 24)
 	g.bo.PutUint32(fi[4:], tableBTFMain)
@@ -436,8 +472,22 @@ func (g *Generator) tableFinish() (*Loader, error) {
 	l.Kconfig = g.kconfig
 	l.KconfigMap = g.kconfigMap
 	l.Maps = g.mapDescs()
+	l.MapFDsIn = true
 	l.Progs = g.progDescs()
 	return l, nil
+}
+
+// tableSkipIfPassedIn starts the skip, in a step that creates or
+// initialises map i, of the step's remaining records when the map was
+// passed in the context; the returned func ends it. Maps that are
+// always created (inner-map templates, i < 0) get no skip.
+func (g *Generator) tableSkipIfPassedIn(i int) func() {
+	if i < 0 || !g.desc.TakesMapFD(i) {
+		return func() {}
+	}
+	at := len(g.ops)
+	g.op(opSkipIf, g.passedIn+4*i, 4, 0, 1)
+	return func() { g.ops[at].c = uint32(len(g.ops) - at - 1) }
 }
 
 // Type ids of the table loader's BTF.
@@ -498,7 +548,11 @@ const (
 
 // tableProgram is the interpreter, the same for every object; cb is the
 // instruction index of its callback.
-func tableProgram() (insns []asm.Insn, comments []string, cb, sub int, err error) {
+//
+// maxElem is -1 for a blob of elements, each looked up by its key; for a
+// signed loader's blob, one value of maxElem+1 elements, it is the
+// largest element the program addresses in it.
+func tableProgram(maxElem int) (insns []asm.Insn, comments []string, cb, sub int, err error) {
 	var b asm.Builder
 	emit := b.Emit
 	label := func(name string) {
@@ -794,10 +848,19 @@ func tableProgram() (insns []asm.Insn, comments []string, cb, sub int, err error
 	b.Comment("elem: r0 = element r1 >> 10 + (r1 & r2), 0 when that is above r3 or there is no element")
 	emit(asm.Mov.Reg(asm.R6, asm.R1), asm.And.Reg(asm.R6, asm.R2))
 	b.Jump(asm.JGT.Reg(asm.R6, asm.R3, "no_elem"))
-	emit(asm.RSh.Imm(asm.R1, elemShift), asm.StoreMem(asm.SizeW, asm.R10, -8, asm.R1))
+	emit(asm.RSh.Imm(asm.R1, elemShift))
+	if maxElem >= 0 {
+		// One value: element r1 is at r1 << 10 in it (r7, bounded).
+		b.Jump(asm.JGT.Imm(asm.R1, int32(maxElem), "no_elem"))
+		emit(asm.LSh.Imm(asm.R1, elemShift), asm.Mov.Reg(asm.R7, asm.R1), asm.Mov.Imm(asm.R1, 0))
+	}
+	emit(asm.StoreMem(asm.SizeW, asm.R10, -8, asm.R1))
 	mapPtr(asm.R1)
 	emit(asm.Mov.Reg(asm.R2, asm.R10), asm.Add.Imm(asm.R2, -8), asm.Call(kernel.BPF_FUNC_map_lookup_elem))
 	b.Jump(asm.JEq.Imm(asm.R0, 0, "no_elem"))
+	if maxElem >= 0 {
+		emit(asm.Add.Reg(asm.R0, asm.R7))
+	}
 	emit(asm.Add.Reg(asm.R0, asm.R6), asm.Exit())
 	label("no_elem")
 	emit(asm.Mov.Imm(asm.R0, 0), asm.Exit())

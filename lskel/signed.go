@@ -109,6 +109,9 @@ func checkSigned(l *abi.Loader, opts sigOpts) error {
 	if opts.Scheme > SchemeV2 {
 		return fail(l, "RunOptions.Scheme: unknown scheme "+strconv.Itoa(int(opts.Scheme)))
 	}
+	if opts.Scheme != SchemeAuto && !l.HasScheme(int(opts.Scheme)-1) {
+		return fail(l, "signed table loader: scheme "+opts.Scheme.String()+" cannot cover its blob; a table loader is verified under scheme v2 only")
+	}
 	if len(schemes(l, opts)) == 0 {
 		return fail(l, "signed loader has no signature for scheme "+opts.Scheme.String()+": sign it, or pass RunOptions.Unsigned to load it without verification")
 	}
@@ -119,7 +122,7 @@ func checkSigned(l *abi.Loader, opts sigOpts) error {
 func schemes(l *abi.Loader, opts sigOpts) []SigScheme {
 	var out []SigScheme
 	for _, s := range []SigScheme{SchemeV2, SchemeV1} {
-		if (opts.Scheme == SchemeAuto || opts.Scheme == s) && len(l.Signatures[s-1]) > 0 {
+		if (opts.Scheme == SchemeAuto || opts.Scheme == s) && l.HasScheme(int(s)-1) && len(l.Signatures[s-1]) > 0 {
 			out = append(out, s)
 		}
 	}
@@ -134,14 +137,28 @@ func loadSigned(l *abi.Loader, blob int, opts sigOpts) (int, SigScheme, error) {
 	if _, err := kernel.MapHash(blob); err != nil {
 		return -1, SchemeAuto, stepErr(l, stepHashBlob, err)
 	}
+	if l.Table && !tableOn {
+		return -1, SchemeAuto, fail(l, "table loader: pass RunOptions.Table")
+	}
 	if opts.Unsigned {
-		fd, err := loadLoader(l, blob, -1, opts.LogLevel, opts.LogSize)
+		fd, err := loaderHooks.load(l, blob, -1, opts.LogLevel, opts.LogSize)
 		return fd, SchemeAuto, err
+	}
+	btf := -1
+	if l.Table {
+		// Its BTF and func_info are no part of what a signature covers:
+		// they describe the functions of the instructions, which it
+		// does cover, and a wrong one only fails the load.
+		var err error
+		if btf, err = loadLoaderBTF(l); err != nil {
+			return -1, SchemeAuto, err
+		}
+		defer closeFD(btf)
 	}
 	var err error
 	for _, s := range schemes(l, opts) {
 		var fd int
-		fd, err = loadSignedLoader(l, blob, l.Signatures[s-1], s, opts.KeyringID)
+		fd, err = loadSignedLoader(l, blob, btf, l.Signatures[s-1], s, opts.KeyringID)
 		if err == nil {
 			return fd, s, nil
 		}
@@ -157,11 +174,14 @@ func loadSigned(l *abi.Loader, blob int, opts sigOpts) (int, SigScheme, error) {
 }
 
 // loadSignedLoader loads the loader program with signature sig of scheme
-// s, checked against keyring. A signature the kernel refuses is no
-// verifier matter: there is no log.
-func loadSignedLoader(l *abi.Loader, blob int, sig []byte, s SigScheme, keyring int32) (int, error) {
+// s, checked against keyring; btf, when not -1, is a table loader's BTF.
+// A signature the kernel refuses is no verifier matter: there is no log.
+func loadSignedLoader(l *abi.Loader, blob, btf int, sig []byte, s SigScheme, keyring int32) (int, error) {
 	p := loaderAttr(l, blob)
 	p.Signature, p.KeyringID = sig, keyring
+	if btf >= 0 {
+		p.BTFFD, p.FuncInfoRecSize, p.FuncInfo = uint32(btf), 8, l.LoaderFuncInfo
+	}
 	if s == SchemeV2 {
 		// v2 verifies the maps bound through fd_array with the
 		// instructions. (v1 kernels check excl_prog_hash of maps bound

@@ -16,17 +16,24 @@ import (
 func Table() {
 	tableOnce.Do(func() {
 		loaderHooks.blob, loaderHooks.load, loaderHooks.own = createTableBlob, loadTableLoader, ownTable
+		tableOn = true
 	})
 }
 
-var tableOnce sync.Once
+var (
+	tableOnce sync.Once
+	// tableOn tells the signed load, which loads a table loader
+	// itself, that Table has run.
+	tableOn bool
+)
 
 // stepLoadLoaderBTF is the runtime's step that loads a table loader's BTF.
 const stepLoadLoaderBTF = "load loader BTF"
 
 // createTableBlob creates a table loader's blob map, an array of
 // abi.TableElemSize-byte elements, writes the blob in one batch and
-// freezes it.
+// freezes it; a signed table loader's blob is one value, as an unrolled
+// loader's.
 func createTableBlob(l *abi.Loader) (int, error) {
 	if !l.Table {
 		return createBlob(l)
@@ -34,6 +41,11 @@ func createTableBlob(l *abi.Loader) (int, error) {
 	n := len(l.Data) / abi.TableElemSize
 	if n == 0 || len(l.Data)%abi.TableElemSize != 0 {
 		return -1, fail(l, "table loader blob has bad size "+strconv.Itoa(len(l.Data)))
+	}
+	if l.Signed {
+		// One value, exclusive to the loader: what a v2 signature
+		// covers (as createBlob).
+		return createBlob(l)
 	}
 	fd, err := kernel.MapCreate(&kernel.MapCreateAttr{Type: mapTypeArray, KeySize: 4, ValueSize: abi.TableElemSize, MaxEntries: uint32(n), Name: blobMapName})
 	if err != nil {
@@ -58,14 +70,23 @@ func createTableBlob(l *abi.Loader) (int, error) {
 // that BTF's func_info (the kernel wants it for the bpf_loop callback).
 func loadTableLoader(l *abi.Loader, blob, btf int, logLevel uint32, logSize int) (int, error) {
 	if l.Table {
-		fd, err := kernel.BTFLoad(l.LoaderBTF, nil, 0)
+		fd, err := loadLoaderBTF(l)
 		if err != nil {
-			return -1, stepErr(l, stepLoadLoaderBTF, err)
+			return -1, err
 		}
 		defer closeFD(fd)
 		btf = fd
 	}
 	return loadLoader(l, blob, btf, logLevel, logSize)
+}
+
+// loadLoaderBTF loads a table loader's own BTF (abi.Loader.LoaderBTF).
+func loadLoaderBTF(l *abi.Loader) (int, error) {
+	fd, err := kernel.BTFLoad(l.LoaderBTF, nil, 0)
+	if err != nil {
+		return -1, stepErr(l, stepLoadLoaderBTF, err)
+	}
+	return fd, nil
 }
 
 // ownTable takes the fds of a successful run of a table loader from the
@@ -79,6 +100,15 @@ func ownTable(l *abi.Loader, blob int, ctx []byte) (*Result, error) {
 	ne := binary.NativeEndian
 	nm, np := len(l.Maps), len(l.Progs)
 	var table []byte
+	if l.Signed {
+		// The blob is one value (createTableBlob).
+		var key [4]byte
+		table = make([]byte, len(l.Data))
+		if err := kernel.MapLookupElem(blob, key[:], table); err != nil {
+			return nil, err
+		}
+		table = table[abi.TableFDElem*abi.TableElemSize:]
+	}
 	for k := 0; len(table) < 4*(nm+np); k++ {
 		var key [4]byte
 		ne.PutUint32(key[:], uint32(abi.TableFDElem+k))

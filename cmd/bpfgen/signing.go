@@ -100,6 +100,9 @@ func (f *signFlags) apply(l *gen.Loader) error {
 	if err != nil {
 		return err
 	}
+	if !l.HasScheme(scheme) && (f.payloadOut != "" || len(f.sigs) > 0) {
+		return fmt.Errorf("--scheme %s: %s", f.scheme, errTableScheme)
+	}
 	if f.key != "" && f.cert == "" {
 		return errors.New("--sign-key needs --sign-cert")
 	}
@@ -114,6 +117,9 @@ func (f *signFlags) apply(l *gen.Loader) error {
 		}
 		cert = s.Certificate()
 		for sc := 0; sc < abi.NumSchemes; sc++ {
+			if !l.HasScheme(sc) {
+				continue
+			}
 			if l.Signatures[sc], err = s.Sign(l.Payload(sc)); err != nil {
 				return fmt.Errorf("signing the %s payload: %w", abi.SchemeName(sc), err)
 			}
@@ -133,6 +139,9 @@ func (f *signFlags) apply(l *gen.Loader) error {
 			if sc, err := parseScheme(name); err == nil {
 				s, file = sc, rest
 			}
+		}
+		if !l.HasScheme(s) {
+			return fmt.Errorf("--signature %s: scheme %s: %s", v, abi.SchemeName(s), errTableScheme)
 		}
 		sig, err := os.ReadFile(file)
 		if err != nil {
@@ -155,6 +164,9 @@ func (f *signFlags) apply(l *gen.Loader) error {
 	}
 	return nil
 }
+
+// errTableScheme is why a table loader is not signed for scheme v1.
+var errTableScheme = errors.New("a table loader is signed for scheme v2 only (a v1 signature covers the instructions alone, which cannot vouch for a table loader's blob)")
 
 // runFlags are the signature flags of `bpfgen run`.
 type runFlags struct {
@@ -217,9 +229,17 @@ func dumpSignatures(w io.Writer, l *gen.Loader) {
 	if !l.Signed {
 		return
 	}
-	fmt.Fprintf(w, "signed loader: blob checked against its SHA-256 in the instructions (step %q); blob map exclusive to instructions with SHA-256 %s\n",
-		gen.StepCheckBlobHash, hex.EncodeToString(l.InsnsHash))
+	if l.Table {
+		fmt.Fprintf(w, "signed table loader: scheme v2 only (the kernel verifies the blob with the instructions); blob map exclusive to instructions with SHA-256 %s\n",
+			hex.EncodeToString(l.InsnsHash))
+	} else {
+		fmt.Fprintf(w, "signed loader: blob checked against its SHA-256 in the instructions (step %q); blob map exclusive to instructions with SHA-256 %s\n",
+			gen.StepCheckBlobHash, hex.EncodeToString(l.InsnsHash))
+	}
 	for s := 0; s < abi.NumSchemes; s++ {
+		if !l.HasScheme(s) {
+			continue
+		}
 		sig := l.Signatures[s]
 		what := map[int]string{abi.SchemeV1: "instructions", abi.SchemeV2: "instructions and blob"}[s]
 		if len(sig) == 0 {

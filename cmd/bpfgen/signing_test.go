@@ -134,28 +134,86 @@ func TestSignFlagErrors(t *testing.T) {
 }
 
 // TestRunSigned: `run` refuses a signed loader the kernel cannot verify,
-// loads it with --unsigned, and with --cert where the kernel verifies.
+// loads it with --unsigned, and with --cert where the kernel verifies; so
+// for a signed table loader, which a kernel verifies under scheme v2 only.
 func TestRunSigned(t *testing.T) {
 	testutil.RequireLoaders(t)
 	behave.ExclusiveMaps.Require(t)
-	signed := filepath.Join(t.TempDir(), "signed.loader")
-	if _, errs, code := runCmd(t, "loader", minimalObj, "-o", signed, "--sign-key", filepath.Join(keys, "rsa.key"), "--sign-cert", filepath.Join(keys, "rsa.crt")); code != 0 {
-		t.Fatalf("loader: %s", errs)
+	for _, kind := range [][]string{nil, {"--table"}} {
+		t.Run(strings.Join(append([]string{"loader"}, kind...), " "), func(t *testing.T) {
+			signed := filepath.Join(t.TempDir(), "signed.loader")
+			args := append([]string{"loader", minimalObj, "-o", signed, "--sign-key", filepath.Join(keys, "rsa.key"), "--sign-cert", filepath.Join(keys, "rsa.crt")}, kind...)
+			if _, errs, code := runCmd(t, args...); code != 0 {
+				t.Fatalf("loader: %s", errs)
+			}
+			if _, errs, code := runCmd(t, "run", signed, "--unsigned"); code != 0 {
+				t.Errorf("run --unsigned: exit %d: %s", code, errs)
+			}
+			_, errs, code := runCmd(t, "run", signed, "--cert", filepath.Join(keys, "rsa.crt"))
+			switch {
+			case behave.VerifiesSignatures() && code != 0 && (kind == nil || !strings.Contains(errs, "rejected")):
+				// A v1 kernel (6.19) rejects a table loader's v2 signature.
+				t.Errorf("run --cert: exit %d: %s", code, errs)
+			case !behave.VerifiesSignatures() && (code == 0 || !strings.Contains(errs, "cannot verify") && !strings.Contains(errs, "asymmetric")):
+				t.Errorf("run --cert on a kernel that cannot verify: exit %d: %s", code, errs)
+			}
+			if _, errs, code := runCmd(t, "run", signed); code == 0 {
+				t.Error("run with the builtin keyring loaded a loader signed by a test key")
+			} else if !behave.VerifiesSignatures() && !strings.Contains(errs, "cannot verify BPF program signatures") {
+				t.Errorf("run: %s", errs)
+			}
+		})
 	}
-	if _, errs, code := runCmd(t, "run", signed, "--unsigned"); code != 0 {
-		t.Errorf("run --unsigned: exit %d: %s", code, errs)
+}
+
+// TestSignTable: `--table` with the signing flags makes a signed table
+// loader signed for scheme v2 alone; scheme v1 is refused by name.
+func TestSignTable(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "table.loader")
+	if _, errs, code := runCmd(t, "loader", minimalObj, "--table", "-o", out, "--sign-key", filepath.Join(keys, "rsa.key"), "--sign-cert", filepath.Join(keys, "rsa.crt")); code != 0 {
+		t.Fatalf("loader --table --sign-key: exit %d: %s", code, errs)
 	}
-	_, errs, code := runCmd(t, "run", signed, "--cert", filepath.Join(keys, "rsa.crt"))
-	switch {
-	case behave.VerifiesSignatures() && code != 0:
-		t.Errorf("run --cert: exit %d: %s", code, errs)
-	case !behave.VerifiesSignatures() && (code == 0 || !strings.Contains(errs, "cannot verify") && !strings.Contains(errs, "asymmetric")):
-		t.Errorf("run --cert on a kernel that cannot verify: exit %d: %s", code, errs)
+	l := readLoaderFile(t, out)
+	if !l.Table || !l.Signed || len(l.Signatures[abi.SchemeV1]) != 0 {
+		t.Fatalf("table %v, signed %v, v1 signature of %d bytes; want a signed table loader without a v1 signature", l.Table, l.Signed, len(l.Signatures[abi.SchemeV1]))
 	}
-	if _, errs, code := runCmd(t, "run", signed); code == 0 {
-		t.Error("run with the builtin keyring loaded a loader signed by a test key")
-	} else if !behave.VerifiesSignatures() && !strings.Contains(errs, "cannot verify BPF program signatures") {
-		t.Errorf("run: %s", errs)
+	if err := sign.Verify(l.Signatures[abi.SchemeV2], l.Payload(abi.SchemeV2), certificate(t, "rsa.crt")); err != nil {
+		t.Errorf("v2 signature: %v", err)
+	}
+	dump, errs, code := runCmd(t, "dump", out)
+	if code != 0 {
+		t.Fatalf("dump: %s", errs)
+	}
+	for _, want := range []string{"signed table loader: scheme v2 only", "signature v2 (instructions and blob): "} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("dump lacks %q", want)
+		}
+	}
+	if strings.Contains(dump, "signature v1") {
+		t.Error("dump shows a v1 signature slot for a table loader")
+	}
+	sig := filepath.Join(dir, "v2.sig")
+	if err := os.WriteFile(sig, l.Signatures[abi.SchemeV2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		args []string
+	}{
+		{"payload v1", []string{"--payload-out", filepath.Join(dir, "p"), "--scheme", "v1"}},
+		{"signature v1", []string{"--signature", "v1=" + sig}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errs, code := runCmd(t, append([]string{"loader", minimalObj, "--table", "-o", filepath.Join(dir, "x.loader")}, tc.args...)...)
+			if code == 0 || !strings.Contains(errs, "signed for scheme v2 only") {
+				t.Errorf("exit %d, stderr %q, want a refusal of scheme v1", code, errs)
+			}
+		})
+	}
+	// The v2 signature attaches to the table loader it was made for.
+	if _, errs, code := runCmd(t, "loader", minimalObj, "--table", "-o", filepath.Join(dir, "y.loader"), "--signature", "v2="+sig, "--sign-cert", filepath.Join(keys, "rsa.crt")); code != 0 {
+		t.Errorf("--signature v2=: exit %d: %s", code, errs)
 	}
 }
 

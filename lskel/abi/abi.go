@@ -74,10 +74,12 @@ type Loader struct {
 	// Table is set for a table-driven loader: Insns is the same
 	// interpreter for every object and the blob holds its records
 	// (docs/loader-format.md, "Table loaders"). Its blob map is an array
-	// of TableElemSize-byte elements, the loader program comes with its
-	// own BTF (LoaderBTF, LoaderFuncInfo: the bpf_loop callback needs
-	// func_info), and the runtime reads the fds from the blob's fd table
-	// (TableFDElem on) instead of the context.
+	// of TableElemSize-byte elements (a Signed one's: one value, what a
+	// v2 signature covers, and Insns bound to its size class), the
+	// loader program comes with its own BTF (LoaderBTF, LoaderFuncInfo:
+	// the bpf_loop callback needs func_info), and the runtime reads the
+	// fds from the blob's fd table (TableFDElem on) instead of the
+	// context.
 	Table          bool   `json:"table,omitempty"`
 	LoaderBTF      []byte `json:"loader_btf,omitempty"`
 	LoaderFuncInfo []byte `json:"loader_func_info,omitempty"`
@@ -158,6 +160,13 @@ func SchemeName(s int) string {
 		return "v2"
 	}
 	return "unknown"
+}
+
+// HasScheme reports whether l can be signed for scheme s: a table
+// loader only for v2, since its instructions cannot carry the blob's
+// hash that makes a v1 signature cover the blob.
+func (l *Loader) HasScheme(s int) bool {
+	return s == SchemeV2 || s == SchemeV1 && !l.Table
 }
 
 // Payload returns the bytes a signature of scheme s covers.

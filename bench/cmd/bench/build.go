@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
 	"go/format"
 	"os"
@@ -184,6 +185,18 @@ func (rep *report) writeSkeleton(o objSpec, pkg, out string) error {
 	return err
 }
 
+// writeTableSkeleton writes o's Go light skeleton around a table loader,
+// under the identifier o.Ident()+"table" (Load<Obj>table), beside the
+// unrolled one.
+func (rep *report) writeTableSkeleton(o objSpec, out string) error {
+	if rep.skelToolName != "bpfgen skeleton" {
+		return errors.New("table skeletons need `bpfgen skeleton --table`")
+	}
+	a := []string{"skeleton", o.Path, "--table", "-package", "main", "-ident", o.Ident() + "table", "-o", out}
+	_, err := runCmd(rep.cfg.root, rep.skelTool, a...)
+	return err
+}
+
 func render(name, out string, data any) error {
 	t, err := template.ParseFS(templates, "tmpl/"+name)
 	if err != nil {
@@ -224,15 +237,24 @@ func buildHarnesses(c *config, rep *report) error {
 	if err := freshDir(filepath.Join(dir, "objs")); err != nil {
 		return err
 	}
+	var tables []objSpec
 	for _, o := range c.objects {
 		if err := rep.writeSkeleton(o, "main", filepath.Join(dir, o.Name+"_lskel.go")); err != nil {
 			return err
+		}
+		if err := rep.writeTableSkeleton(o, filepath.Join(dir, o.Name+"_table_lskel.go")); err != nil {
+			// The table loader refuses what it does not do (struct_ops).
+			rep.unsupported(o.Name, "skel-table", err)
+			rep.unsupported(o.Name, "verify-table", err)
+		} else {
+			tables = append(tables, o)
 		}
 		if err := copyFile(o.Path, filepath.Join(dir, "objs", o.Name+".bpf.o")); err != nil {
 			return err
 		}
 	}
-	if err := render("harness.go.tmpl", filepath.Join(dir, "main.go"), c.objects); err != nil {
+	data := struct{ Objects, Tables []objSpec }{c.objects, tables}
+	if err := render("harness.go.tmpl", filepath.Join(dir, "main.go"), data); err != nil {
 		return err
 	}
 	if _, err := runCmd(c.root, "go", "build", "-o", c.bin("gobench"), "./"+rel(c, dir)); err != nil {

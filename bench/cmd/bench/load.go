@@ -24,12 +24,14 @@ type contender struct {
 var contenders = []contender{
 	{"floor", "kernel floor (direct load's syscalls)", false},
 	{"skel", "bpfgen Go light skeleton", true},
+	{"skel-table", "bpfgen Go light skeleton, table loader", true},
 	{"direct", "bpfgen direct load (.o)", true},
 	{"libbpf-lskel", "libbpf light skeleton (C)", true},
 	{"libbpf-skel", "libbpf skeleton (C, -lbpf)", true},
 	{"cilium", "cilium/ebpf", true},
 	{"overhead", "loader overhead (blob + loader verification)", false},
 	{"verify", "loader verification (the loader's own BPF_PROG_LOAD)", false},
+	{"verify-table", "table loader verification (its own BPF_PROG_LOAD)", false},
 }
 
 // sample mirrors bench.Sample (the JSON both harnesses print).

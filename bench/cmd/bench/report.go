@@ -93,7 +93,7 @@ func fmtBytes(n int64) string {
 }
 
 // loadKeys are the load-time table's columns.
-var loadKeys = []string{"floor", "skel", "direct", "libbpf-lskel", "libbpf-skel", "cilium"}
+var loadKeys = []string{"floor", "skel", "skel-table", "direct", "libbpf-lskel", "libbpf-skel", "cilium"}
 
 func label(key string) string {
 	for _, c := range contenders {
@@ -226,6 +226,7 @@ func (rep *report) loadSection(p printer) {
 		"`bpf(2)` and `close(2)` calls (a `load.Backend` that times each call of the direct backend, with its kernel-BTF and kallsyms caches warm), "+
 		"which no loader of the same object can beat.\n\n", itersDoc(c), c.rounds)
 	p("- *bpfgen Go light skeleton*: `Load<Obj>(nil)` + `Close()` of the generated skeleton (embedded loader, `lskel.Run`);\n")
+	p("- *bpfgen Go light skeleton, table loader*: the same around `bpfgen skeleton --table` (one constant loader program interprets records in the blob);\n")
 	p("- *bpfgen direct load*: `object.OpenBytes` + `load.Load(obj, &load.Direct{}, nil)` + closing the fds, from the embedded ELF;\n")
 	p("- *libbpf light skeleton*: `bpftool gen skeleton -L`, built with gcc, `<obj>__open_and_load` + `<obj>__destroy` (`bench/c/skel_bench.c`);\n")
 	p("- *libbpf skeleton*: `bpftool gen skeleton`, linked with `-lbpf`, the same loop;\n")
@@ -272,7 +273,8 @@ func (rep *report) loadSection(p printer) {
 		"and have the verifier check the loader program. *Loader overhead* times that setup alone (`bench.LoaderOverhead`); " +
 		"*loader verification* the loader program's own `BPF_PROG_LOAD` within it (verifier and JIT, `bench.LoaderVerification`), " +
 		"with the instructions the verifier processed (`verified_insns` of `bpf_prog_info`).\n\n")
-	p("| object | skeleton | floor | skeleton − floor | loader overhead | loader verification | loader insns | verified insns |\n|---|---|---|---|---|---|---|---|\n")
+	p("The table loader's columns are its own: its program is the same for every object (its instructions and verified instructions do not change), the blob is what grows.\n\n")
+	p("| object | skeleton | floor | skeleton − floor | loader overhead | loader verification | loader insns | verified insns | table loader verification | table verified insns |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, o := range c.objects {
 		s, f, ov := rep.result(o.Name, "skel"), rep.result(o.Name, "floor"), rep.result(o.Name, "overhead")
 		if !s.ok() || !f.ok() || !ov.ok() {
@@ -289,27 +291,36 @@ func (rep *report) loadSection(p printer) {
 				verified = strconv.Itoa(int(v.verified))
 			}
 		}
-		p("| `%s` | %s | %s | %s | %s | %s | %d | %s |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), ver, insns, verified)
+		tver, tverified := "–", "–"
+		if v := rep.result(o.Name, "verify-table"); v.ok() {
+			tver = fmtMS(v.median())
+			if v.verified > 0 {
+				tverified = strconv.Itoa(int(v.verified))
+			}
+		}
+		p("| `%s` | %s | %s | %s | %s | %s | %d | %s | %s | %s |\n", o.Name, fmtMS(s.median()), fmtMS(f.median()), fmtMS(s.median()-f.median()), fmtMS(ov.median()), ver, insns, verified, tver, tverified)
 	}
 	p("\n")
 	// How the loader's own verification grows from the smallest object to
 	// the largest (issue 13 wants it flat).
-	var lo, hi string
-	for _, o := range c.objects {
-		if rep.result(o.Name, "verify").ok() {
-			if lo == "" {
-				lo = o.Name
+	for _, v := range []struct{ key, what string }{{"verify", "The loader's"}, {"verify-table", "The table loader's"}} {
+		var lo, hi string
+		for _, o := range c.objects {
+			if rep.result(o.Name, v.key).ok() {
+				if lo == "" {
+					lo = o.Name
+				}
+				hi = o.Name
 			}
-			hi = o.Name
 		}
-	}
-	if lo != "" && hi != lo {
-		l, h := rep.result(lo, "verify").median(), rep.result(hi, "verify").median()
-		p("The loader's verification grows %.1f× from `%s` (%s) to `%s` (%s).\n\n", h/l, lo, fmtMS(l), hi, fmtMS(h))
+		if lo != "" && hi != lo {
+			l, h := rep.result(lo, v.key).median(), rep.result(hi, v.key).median()
+			p("%s verification grows %.1f× from `%s` (%s) to `%s` (%s).\n\n", v.what, h/l, lo, fmtMS(l), hi, fmtMS(h))
+		}
 	}
 	var unsup []string
 	for _, o := range c.objects {
-		for _, k := range append(slicesClone(loadKeys), "overhead", "verify") {
+		for _, k := range append(slicesClone(loadKeys), "overhead", "verify", "verify-table") {
 			if r := rep.result(o.Name, k); r.err != "" {
 				unsup = append(unsup, fmt.Sprintf("- `%s`, %s: %s", o.Name, label(k), strings.ReplaceAll(r.err, "|", "\\|")))
 			}
@@ -583,7 +594,7 @@ func (rep *report) chartFiles() error {
 }
 
 var chartColors = map[string]string{
-	"skel": "#1f77b4", "direct": "#6baed6", "libbpf-lskel": "#d62728", "libbpf-skel": "#ff9896", "cilium": "#2ca02c",
+	"skel": "#1f77b4", "skel-table": "#9467bd", "direct": "#6baed6", "libbpf-lskel": "#d62728", "libbpf-skel": "#ff9896", "cilium": "#2ca02c",
 }
 
 // chartSVG draws, per object, one horizontal bar per loader: its median
