@@ -3,6 +3,7 @@ package gen_test
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,29 +13,68 @@ import (
 	"github.com/bpfgen/bpfgen/btf"
 	"github.com/bpfgen/bpfgen/gen"
 	"github.com/bpfgen/bpfgen/internal/behave"
+	"github.com/bpfgen/bpfgen/internal/kbtf"
 	"github.com/bpfgen/bpfgen/internal/testutil"
 	"github.com/bpfgen/bpfgen/lskel"
 	"github.com/bpfgen/bpfgen/object"
 )
 
-// fakeKernelBTF describes struct tcp_congestion_ops and its struct_ops
-// value type as some other kernel might: cong_avoid at congAvoidOff, a
-// value of valueSize bytes.
-func fakeKernelBTF(t *testing.T, congAvoidOff, valueSize uint32) *btf.Spec {
+// tcpLayout is a kernel's layout of struct tcp_congestion_ops (the
+// members testdata/structops sets, by byte offset) and of its struct_ops
+// value type.
+type tcpLayout struct {
+	off                      map[string]uint32
+	size, dataOff, valueSize uint32
+}
+
+// hostLayout is Linux 6.18's.
+func hostLayout() tcpLayout {
+	return tcpLayout{
+		off:  map[string]uint32{"ssthresh": 0, "cong_avoid": 8, "undo_cwnd": 64, "name": 88, "key": 136, "flags": 140},
+		size: 192, dataOff: 64, valueSize: 256,
+	}
+}
+
+// runningLayout is the running kernel's, read from its BTF: a test that
+// changes one thing of it knows which check must fail first (Linux 7.3
+// reorders the struct).
+func runningLayout(t *testing.T) tcpLayout {
 	t.Helper()
-	ptr := func(off uint32, name string) btf.Member { return btf.Member{Name: name, Type: 3, Offset: 8 * off} }
+	l := tcpLayout{off: map[string]uint32{}}
+	for name := range hostLayout().off {
+		off, ok := kbtf.MemberOffset("tcp_congestion_ops", name)
+		if !ok {
+			t.Fatalf("the kernel's struct tcp_congestion_ops has no member %s", name)
+		}
+		l.off[name] = off
+	}
+	var ok1, ok2, ok3 bool
+	l.size, ok1 = kbtf.StructSize("tcp_congestion_ops")
+	l.valueSize, ok2 = kbtf.StructSize("bpf_struct_ops_tcp_congestion_ops")
+	l.dataOff, ok3 = kbtf.MemberOffset("bpf_struct_ops_tcp_congestion_ops", "data")
+	if !ok1 || !ok2 || !ok3 {
+		t.Fatal("the kernel's BTF lacks tcp_congestion_ops or its struct_ops value type")
+	}
+	return l
+}
+
+// fakeKernelBTF describes struct tcp_congestion_ops and its struct_ops
+// value type laid out as l says, as some other kernel might.
+func fakeKernelBTF(t *testing.T, l tcpLayout) *btf.Spec {
+	t.Helper()
+	ptr := func(name string) btf.Member { return btf.Member{Name: name, Type: 3, Offset: 8 * l.off[name]} }
 	types := []btf.Type{
 		{Kind: btf.KindInt, Name: "unsigned int", Size: 4, IntBits: 32},                    // 1
 		{Kind: btf.KindFuncProto, Type: 1},                                                 // 2
 		{Kind: btf.KindPtr, Type: 2},                                                       // 3
 		{Kind: btf.KindInt, Name: "char", Size: 1, IntBits: 8, IntEncoding: btf.IntSigned}, // 4
 		{Kind: btf.KindArray, Array: btf.Array{Type: 4, IndexType: 1, Nelems: 16}},         // 5
-		{Kind: btf.KindStruct, Name: "tcp_congestion_ops", Size: 192, Members: []btf.Member{ // 6
-			ptr(0, "ssthresh"), ptr(congAvoidOff, "cong_avoid"), ptr(64, "undo_cwnd"),
-			{Name: "name", Type: 5, Offset: 8 * 88}, {Name: "key", Type: 1, Offset: 8 * 136}, {Name: "flags", Type: 1, Offset: 8 * 140},
+		{Kind: btf.KindStruct, Name: "tcp_congestion_ops", Size: l.size, Members: []btf.Member{ // 6
+			ptr("ssthresh"), ptr("cong_avoid"), ptr("undo_cwnd"),
+			{Name: "name", Type: 5, Offset: 8 * l.off["name"]}, {Name: "key", Type: 1, Offset: 8 * l.off["key"]}, {Name: "flags", Type: 1, Offset: 8 * l.off["flags"]},
 		}},
-		{Kind: btf.KindStruct, Name: "bpf_struct_ops_tcp_congestion_ops", Size: valueSize, Members: []btf.Member{ // 7
-			{Name: "refcnt", Type: 1}, {Name: "data", Type: 6, Offset: 8 * 64},
+		{Kind: btf.KindStruct, Name: "bpf_struct_ops_tcp_congestion_ops", Size: l.valueSize, Members: []btf.Member{ // 7
+			{Name: "refcnt", Type: 1}, {Name: "data", Type: 6, Offset: 8 * l.dataOff},
 		}},
 	}
 	raw, _, err := btf.Encode(types, nil, binary.LittleEndian)
@@ -58,18 +98,20 @@ func TestStructOpsLayoutMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	moved, bigger := runningLayout(t), runningLayout(t)
+	moved.off["cong_avoid"] += 8
+	bigger.valueSize += 64
 	tests := []struct {
-		name         string
-		congAvoidOff uint32
-		valueSize    uint32
-		want         string
+		name   string
+		layout tcpLayout
+		want   string
 	}{
-		{"member moved", 16, 256, "check member cong_avoid of struct tcp_congestion_ops on the target (offset 16, 8 bytes)"},
-		{"value size", 8, 320, "check struct_ops value type bpf_struct_ops_tcp_congestion_ops on the target (320 bytes"},
+		{"member moved", moved, fmt.Sprintf("check member cong_avoid of struct tcp_congestion_ops on the target (offset %d, 8 bytes)", moved.off["cong_avoid"])},
+		{"value size", bigger, fmt.Sprintf("check struct_ops value type bpf_struct_ops_tcp_congestion_ops on the target (%d bytes", bigger.valueSize)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l, err := gen.GenerateWith(obj, nil, gen.Options{KernelBTF: fakeKernelBTF(t, tt.congAvoidOff, tt.valueSize)})
+			l, err := gen.GenerateWith(obj, nil, gen.Options{KernelBTF: fakeKernelBTF(t, tt.layout)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -120,7 +162,7 @@ func TestStructOpsMissingMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	spec := fakeKernelBTF(t, 8, 256)
+	spec := fakeKernelBTF(t, hostLayout())
 	// Drop "name" (set by the object) from the struct: rebuild it.
 	var types []btf.Type
 	for id := btf.TypeID(1); int(id) <= spec.NumTypes(); id++ {

@@ -72,3 +72,36 @@ func HasEnumValue(typ, name string) bool {
 	}
 	return false
 }
+
+// MemberOffset returns the byte offset of the top-level member of the
+// kernel's struct typ, for tests that build another kernel's layout from
+// this one's.
+func MemberOffset(typ, member string) (uint32, bool) {
+	spec := vmlinux()
+	if spec == nil {
+		return 0, false
+	}
+	_, t, err := spec.TypeByName(typ, btf.KindStruct)
+	if err != nil {
+		return 0, false
+	}
+	for _, m := range t.Members {
+		if m.Name == member {
+			return m.Offset / 8, true
+		}
+	}
+	return 0, false
+}
+
+// StructSize returns the size of the kernel's struct typ.
+func StructSize(typ string) (uint32, bool) {
+	spec := vmlinux()
+	if spec == nil {
+		return 0, false
+	}
+	_, t, err := spec.TypeByName(typ, btf.KindStruct)
+	if err != nil {
+		return 0, false
+	}
+	return t.Size, true
+}

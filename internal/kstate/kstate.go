@@ -82,6 +82,13 @@ func DescribeProg(fd int, mapIndex map[uint32]int) (Prog, error) {
 		return Prog{}, err
 	}
 	for i := 0; i < len(insns); i++ {
+		if insns[i].IsLdImm64() && insns[i].Src == 0 && i+2 < len(insns) && insns[i+2].IsCall() && insns[i+2].Src == asm.PseudoKfuncCall {
+			// The verifier passes a kfunc's implicit "__prog" argument
+			// (sched_ext's on Linux 7.x) as the address of the program's
+			// own bpf_prog_aux, loaded just before the call: each load's
+			// own, like a map's id.
+			insns[i].Imm, insns[i+1].Imm = 0, 0
+		}
 		ins := insns[i]
 		if ins.IsLdImm64() && (ins.Src == asm.PseudoMapFD || ins.Src == asm.PseudoMapValue) {
 			idx, ok := mapIndex[uint32(ins.Imm)]
