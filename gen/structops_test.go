@@ -63,16 +63,20 @@ func runningLayout(t *testing.T) tcpLayout {
 func fakeKernelBTF(t *testing.T, l tcpLayout) *btf.Spec {
 	t.Helper()
 	ptr := func(name string) btf.Member { return btf.Member{Name: name, Type: 3, Offset: 8 * l.off[name]} }
+	members := []btf.Member{
+		ptr("ssthresh"), ptr("cong_avoid"), ptr("undo_cwnd"),
+		{Name: "name", Type: 5, Offset: 8 * l.off["name"]}, {Name: "key", Type: 1, Offset: 8 * l.off["key"]}, {Name: "flags", Type: 1, Offset: 8 * l.off["flags"]},
+	}
+	// The kernel's BTF check wants members in offset order, whatever the
+	// layout (the layout check's BTF carries this struct).
+	slices.SortStableFunc(members, func(a, b btf.Member) int { return int(a.Offset) - int(b.Offset) })
 	types := []btf.Type{
 		{Kind: btf.KindInt, Name: "unsigned int", Size: 4, IntBits: 32},                    // 1
 		{Kind: btf.KindFuncProto, Type: 1},                                                 // 2
 		{Kind: btf.KindPtr, Type: 2},                                                       // 3
 		{Kind: btf.KindInt, Name: "char", Size: 1, IntBits: 8, IntEncoding: btf.IntSigned}, // 4
 		{Kind: btf.KindArray, Array: btf.Array{Type: 4, IndexType: 1, Nelems: 16}},         // 5
-		{Kind: btf.KindStruct, Name: "tcp_congestion_ops", Size: l.size, Members: []btf.Member{ // 6
-			ptr("ssthresh"), ptr("cong_avoid"), ptr("undo_cwnd"),
-			{Name: "name", Type: 5, Offset: 8 * l.off["name"]}, {Name: "key", Type: 1, Offset: 8 * l.off["key"]}, {Name: "flags", Type: 1, Offset: 8 * l.off["flags"]},
-		}},
+		{Kind: btf.KindStruct, Name: "tcp_congestion_ops", Size: l.size, Members: members}, // 6
 		{Kind: btf.KindStruct, Name: "bpf_struct_ops_tcp_congestion_ops", Size: l.valueSize, Members: []btf.Member{ // 7
 			{Name: "refcnt", Type: 1}, {Name: "data", Type: 6, Offset: 8 * l.dataOff},
 		}},
