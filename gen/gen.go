@@ -514,7 +514,11 @@ func (g *Generator) loadWithLog(cmd int32, attr int, size int32, log logFields) 
 	g.emit(asm.Mov.Imm(asm.R3, size), asm.Call(helperSysBPF), asm.Mov.Reg(rResult, asm.R0))
 }
 
-func (g *Generator) attr(size int, what string) ([]byte, func() int) {
+// attr returns a zeroed attr of cmd for name (attrItem names it in the
+// blob's table of contents, which dump reads) and the function that
+// places it in the blob once filled.
+func (g *Generator) attr(size int, cmd kernel.Cmd, name string) ([]byte, func() int) {
+	what := attrItem(cmd, name)
 	buf := make([]byte, (size+7)&^7)
 	return buf, func() int {
 		if g.table {
@@ -533,7 +537,7 @@ func (g *Generator) LoadBTF(raw []byte) (load.Handle, error) {
 		return g.tableLoadBTF(raw)
 	}
 	data := g.add(raw, "BTF")
-	buf, place := g.attr(btfLoadAttrSize, "BTF_LOAD attr")
+	buf, place := g.attr(btfLoadAttrSize, kernel.CmdBTFLoad, "")
 	g.bo.PutUint32(buf[kernel.BTFLoadSize:], uint32(len(raw)))
 	attr := place()
 	g.step("load BTF")
@@ -557,7 +561,7 @@ func (g *Generator) CreateMap(m *load.MapSpec) (load.Handle, error) {
 	if m.StructOps != nil {
 		size = structOpsMapAttrSize
 	}
-	buf, place := g.attr(size, "MAP_CREATE attr "+m.Map.Name)
+	buf, place := g.attr(size, kernel.CmdMapCreate, m.Map.Name)
 	g.fillMapCreateAttr(buf, m)
 	attr := place()
 
@@ -671,7 +675,7 @@ func (g *Generator) UpdateElem(m load.Handle, mapIndex int, key []byte, v load.V
 		valueOff = slotOff(int(v.FD))
 		what = fmt.Sprintf("set slot %d of %s", g.bo.Uint32(key), mapName)
 	}
-	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+mapName)
+	_, place := g.attr(mapElemAttrSize, kernel.CmdMapUpdateElem, mapName)
 	attr := place()
 	g.step(what)
 	end := func() {}
@@ -704,7 +708,7 @@ func (g *Generator) Freeze(m load.Handle, mapIndex int) error {
 	if g.table {
 		return g.tableFreeze(m, mapIndex)
 	}
-	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
+	_, place := g.attr(mapFreezeAttrSize, kernel.CmdMapFreeze, g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
 	defer g.skipIfPassedIn(mapIndex)()

@@ -22,24 +22,24 @@ type Line struct {
 	Note string
 }
 
-// attrFields are the bpf_attr fields a loader fills in, by the command
-// its blob items start with ("PROG_LOAD attr handle_getpid").
-var attrFields = map[string][]attrField{
-	"BTF_LOAD": {
+// attrFields are the bpf_attr fields a loader fills in, by command; a
+// blob item holding an attr is named by attrItem.
+var attrFields = map[kernel.Cmd][]attrField{
+	kernel.CmdBTFLoad: {
 		{kernel.BTFLoadBTF, "btf"}, {kernel.BTFLoadLogBuf, "btf_log_buf"}, {kernel.BTFLoadSize, "btf_size"},
 		{kernel.BTFLoadLogSize, "btf_log_size"}, {kernel.BTFLoadLogLevel, "btf_log_level"},
 		{kernel.BTFLoadLogTrueSize, "btf_log_true_size"},
 	},
-	"MAP_CREATE": {
+	kernel.CmdMapCreate: {
 		{kernel.MapCreateType, "map_type"}, {kernel.MapCreateKeySize, "key_size"}, {kernel.MapCreateValueSize, "value_size"},
 		{kernel.MapCreateMaxEntries, "max_entries"}, {kernel.MapCreateFlags, "map_flags"}, {kernel.MapCreateInnerMapFD, "inner_map_fd"},
 		{kernel.MapCreateNumaNode, "numa_node"}, {kernel.MapCreateName, "map_name"}, {kernel.MapCreateBTFFD, "btf_fd"},
 		{kernel.MapCreateBTFKeyID, "btf_key_type_id"}, {kernel.MapCreateBTFValueID, "btf_value_type_id"},
 		{kernel.MapCreateMapExtra, "map_extra"},
 	},
-	"MAP_UPDATE_ELEM": {{kernel.MapElemFD, "map_fd"}, {kernel.MapElemKey, "key"}, {kernel.MapElemValue, "value"}},
-	"MAP_FREEZE":      {{kernel.MapElemFD, "map_fd"}},
-	"PROG_LOAD": {
+	kernel.CmdMapUpdateElem: {{kernel.MapElemFD, "map_fd"}, {kernel.MapElemKey, "key"}, {kernel.MapElemValue, "value"}},
+	kernel.CmdMapFreeze:     {{kernel.MapElemFD, "map_fd"}},
+	kernel.CmdProgLoad: {
 		{kernel.ProgLoadType, "prog_type"}, {kernel.ProgLoadInsnCnt, "insn_cnt"}, {kernel.ProgLoadInsns, "insns"},
 		{kernel.ProgLoadLicense, "license"}, {kernel.ProgLoadLogLevel, "log_level"}, {kernel.ProgLoadLogSize, "log_size"},
 		{kernel.ProgLoadLogBuf, "log_buf"}, {kernel.ProgLoadKernVersion, "kern_version"}, {kernel.ProgLoadFlags, "prog_flags"},
@@ -58,10 +58,19 @@ type attrField struct {
 	name string
 }
 
-// fieldAt names the field of the attr of cmd at offset off: "insn_cnt",
-// or "log_level+4" inside a field.
-func fieldAt(cmd string, off int) string {
-	fields := attrFields[cmd]
+// attrItem names the blob item holding an attr of cmd for name (a map or
+// a program; empty for the BTF): "PROG_LOAD attr handle_getpid".
+func attrItem(cmd kernel.Cmd, name string) string {
+	s := strings.TrimPrefix(cmd.String(), "BPF_") + " attr"
+	if name != "" {
+		s += " " + name
+	}
+	return s
+}
+
+// fieldAt names the field of fields at offset off: "insn_cnt", or
+// "log_level+4" inside a field.
+func fieldAt(fields []attrField, off int) string {
 	best := -1
 	for i, f := range fields {
 		if f.off <= off && (best < 0 || f.off > fields[best].off) {
@@ -90,8 +99,10 @@ func (l *Loader) blobNote(off int, addr bool) string {
 	if addr && rel == 0 {
 		return it.What
 	}
-	if cmd, _, ok := strings.Cut(it.What, " attr"); ok && attrFields[cmd] != nil {
-		return it.What + ": " + fieldAt(cmd, rel)
+	for cmd, fields := range attrFields { // the items' prefixes differ: any order
+		if p := attrItem(cmd, ""); it.What == p || strings.HasPrefix(it.What, p+" ") {
+			return it.What + ": " + fieldAt(fields, rel)
+		}
 	}
 	if it.What == "fd table" {
 		return fmt.Sprintf("fd table slot %d", rel/4)

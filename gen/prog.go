@@ -97,7 +97,7 @@ func (g *Generator) layoutProgram(p *load.ProgSpec, insns []asm.Insn) progLayout
 	if len(p.CORERelos) > 0 {
 		lay.coreRelos = g.add(btf.MarshalCORERelos(p.CORERelos, g.bo), "CO-RE records of "+name)
 	}
-	buf, place := g.attr(progLoadAttrSize, "PROG_LOAD attr "+name)
+	buf, place := g.attr(progLoadAttrSize, kernel.CmdProgLoad, name)
 	g.fillProgLoadAttr(buf, p, len(insns))
 	if p.Target.Name != "" {
 		lay.targetName = g.add(append([]byte(p.Target.Name), 0), "attach target "+p.Target.Name)

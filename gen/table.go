@@ -135,7 +135,7 @@ func (g *Generator) tableLog(attr int, log logFields) {
 
 func (g *Generator) tableLoadBTF(raw []byte) (load.Handle, error) {
 	data := g.add(raw, "BTF")
-	buf, place := g.attr(btfLoadAttrSize, "BTF_LOAD attr")
+	buf, place := g.attr(btfLoadAttrSize, kernel.CmdBTFLoad, "")
 	g.bo.PutUint32(buf[kernel.BTFLoadSize:], uint32(len(raw)))
 	attr := place()
 	g.step("load BTF")
@@ -146,7 +146,7 @@ func (g *Generator) tableLoadBTF(raw []byte) (load.Handle, error) {
 }
 
 func (g *Generator) tableCreateMap(m *load.MapSpec) (load.Handle, error) {
-	buf, place := g.attr(mapCreateAttrSize, "MAP_CREATE attr "+m.Map.Name)
+	buf, place := g.attr(mapCreateAttrSize, kernel.CmdMapCreate, m.Map.Name)
 	g.fillMapCreateAttr(buf, m)
 	attr := place()
 	slot, name := g.innerSlot, "inner map of "+m.Map.Name
@@ -194,7 +194,7 @@ func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v l
 		valueOff = tableSlotOff(int(v.FD))
 		what = fmt.Sprintf("set slot %d of %s", g.bo.Uint32(key), om.Name)
 	}
-	_, place := g.attr(mapElemAttrSize, "MAP_UPDATE_ELEM attr "+om.Name)
+	_, place := g.attr(mapElemAttrSize, kernel.CmdMapUpdateElem, om.Name)
 	attr := place()
 	g.step(what)
 	if v.Init {
@@ -214,7 +214,7 @@ func (g *Generator) tableUpdateElem(m load.Handle, mapIndex int, key []byte, v l
 }
 
 func (g *Generator) tableFreeze(m load.Handle, mapIndex int) error {
-	_, place := g.attr(mapFreezeAttrSize, "MAP_FREEZE attr "+g.obj.Maps[mapIndex].Name)
+	_, place := g.attr(mapFreezeAttrSize, kernel.CmdMapFreeze, g.obj.Maps[mapIndex].Name)
 	attr := place()
 	g.step("freeze " + g.obj.Maps[mapIndex].Name)
 	defer g.tableSkipIfPassedIn(mapIndex)()
