@@ -73,16 +73,25 @@ func HasEnumValue(typ, name string) bool {
 	return false
 }
 
+// kernelStruct is the kernel's struct typ, or nil.
+func kernelStruct(typ string) *btf.Type {
+	spec := vmlinux()
+	if spec == nil {
+		return nil
+	}
+	_, t, err := spec.TypeByName(typ, btf.KindStruct)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
 // MemberOffset returns the byte offset of the top-level member of the
 // kernel's struct typ, for tests that build another kernel's layout from
 // this one's.
 func MemberOffset(typ, member string) (uint32, bool) {
-	spec := vmlinux()
-	if spec == nil {
-		return 0, false
-	}
-	_, t, err := spec.TypeByName(typ, btf.KindStruct)
-	if err != nil {
+	t := kernelStruct(typ)
+	if t == nil {
 		return 0, false
 	}
 	for _, m := range t.Members {
@@ -95,12 +104,8 @@ func MemberOffset(typ, member string) (uint32, bool) {
 
 // StructSize returns the size of the kernel's struct typ.
 func StructSize(typ string) (uint32, bool) {
-	spec := vmlinux()
-	if spec == nil {
-		return 0, false
-	}
-	_, t, err := spec.TypeByName(typ, btf.KindStruct)
-	if err != nil {
+	t := kernelStruct(typ)
+	if t == nil {
 		return 0, false
 	}
 	return t.Size, true
